@@ -1,0 +1,36 @@
+# The two commands of the README are `make run` and `make test`.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+SAN_BUILD ?= build-sanitize
+
+.PHONY: deps build run test sanitize bench clean
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	mkdir -p var
+	$(BUILD)/bin/vmforged
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(SAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMFORGE_SANITIZE=ON
+
+sanitize: deps $(SAN_BUILD)/CMakeCache.txt
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  VMFORGE_TEST_SCALE=sanitize ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	bench/run-pipeline.sh $(BUILD)/bin/vmforge-bench-pipeline
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

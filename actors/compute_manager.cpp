@@ -1,0 +1,376 @@
+#include "actors/compute_manager.hpp"
+
+#include <deque>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <caf/all.hpp>
+
+#include "actors/driver_worker.hpp"
+#include "actors/resource_tracker.hpp"
+#include "messages/errors.hpp"
+#include "util/log.hpp"
+
+namespace vmforge {
+
+namespace {
+
+struct build_entry {
+  build_and_run job;
+  bool started = false;
+};
+
+struct worker_entry {
+  driver_worker_actor handle;
+  bool busy = false;
+  driver_op op;
+};
+
+struct compute_state {
+  static inline const char* name = "compute_manager";
+  compute_config cfg;
+  resource_tracker tracker;
+  std::unordered_map<std::string, build_entry> builds;
+  std::deque<std::string> queue;
+  int32_t running = 0;
+  std::vector<worker_entry> workers;
+  std::deque<driver_op> pending_ops;
+  // Instances being destroyed for a terminate request: the conductor is told
+  // once the driver is done.
+  std::unordered_set<std::string> terminating;
+  // Workers let go while stuck in a driver call; their exit is expected.
+  std::vector<caf::actor_addr> abandoned;
+};
+
+using compute_pointer = compute_actor::stateful_pointer<compute_state>;
+
+const char* log_name = "compute";
+
+void report_host(compute_pointer self) {
+  auto& h = self->state.cfg.host;
+  self->send(self->state.cfg.scheduler,
+             host_report{h.name, h.availability_zone, h.capacity, h.ratios,
+                         h.enabled});
+}
+
+void update(compute_pointer self, const std::string& id, vm_state vm,
+            task_state task, task_set expected) {
+  instance_update u;
+  u.id = id;
+  u.vm = vm;
+  u.task = task;
+  u.expected = expected;
+  self->send(self->state.cfg.store, std::move(u));
+}
+
+worker_entry* find_worker(compute_pointer self, const caf::actor_addr& addr) {
+  for (auto& w : self->state.workers)
+    if (w.handle.address() == addr)
+      return &w;
+  return nullptr;
+}
+
+void dispatch(compute_pointer self, driver_op op) {
+  auto& st = self->state;
+  for (auto& w : st.workers) {
+    if (!w.busy) {
+      w.busy = true;
+      w.op = op;
+      self->send(w.handle, std::move(op));
+      return;
+    }
+  }
+  // Room for every build slot plus two for deletes, so a host saturated
+  // with slow spawns still destroys instances promptly.
+  auto cap = static_cast<size_t>(st.cfg.max_concurrent_builds) + 2;
+  if (st.workers.size() < cap) {
+    auto w = spawn_driver_worker(self, st.cfg.drv,
+                                 caf::actor_cast<compute_actor>(self));
+    st.workers.push_back({w, true, op});
+    self->send(w, std::move(op));
+    return;
+  }
+  st.pending_ops.push_back(std::move(op));
+}
+
+driver_op make_op(driver_call call, const build_request& req) {
+  return {call, req.instance_id, req.instance_name, req.flavor_, req.image_};
+}
+
+void destroy_for_terminate(compute_pointer self, const std::string& id) {
+  self->state.terminating.insert(id);
+  driver_op op;
+  op.call = driver_call::destroy;
+  op.instance_id = id;
+  dispatch(self, std::move(op));
+}
+
+void report_build(compute_pointer self, const build_and_run& job, bool ok,
+                  bool retryable, std::string reason) {
+  self->send(self->state.cfg.conductor,
+             build_result{job.req.instance_id, job.host, job.attempt, ok,
+                          retryable, std::move(reason)});
+}
+
+// Starts queued builds while slots are free (max_concurrent_builds).
+void pump(compute_pointer self) {
+  auto& st = self->state;
+  while (st.running < st.cfg.max_concurrent_builds && !st.queue.empty()) {
+    auto id = std::move(st.queue.front());
+    st.queue.pop_front();
+    auto i = st.builds.find(id);
+    if (i == st.builds.end())
+      continue;
+    i->second.started = true;
+    ++st.running;
+    // Nova's _build_resources: networking, then block devices, then spawn.
+    // There is no network or volume service behind them yet; the states
+    // are still recorded in order, each guarded against a concurrent delete.
+    update(self, id, vm_state::building, task_state::networking,
+           {task_state::none});
+    update(self, id, vm_state::building, task_state::block_device_mapping,
+           {task_state::networking});
+    update(self, id, vm_state::building, task_state::spawning,
+           {task_state::block_device_mapping});
+    dispatch(self, make_op(driver_call::spawn, i->second.job.req));
+  }
+}
+
+// A build leaves its slot: give the slot and the claim back.
+void finish_build(compute_pointer self, const std::string& id) {
+  auto& st = self->state;
+  auto i = st.builds.find(id);
+  if (i == st.builds.end())
+    return;
+  if (i->second.started)
+    --st.running;
+  st.builds.erase(i);
+}
+
+void on_spawned(compute_pointer self, driver_reply& rep) {
+  auto& st = self->state;
+  auto i = st.builds.find(rep.instance_id);
+  if (i == st.builds.end()) {
+    // The build was cancelled while this (abandoned) worker was spawning:
+    // whatever the driver made must go.
+    if (rep.ok) {
+      driver_op op;
+      op.call = driver_call::destroy;
+      op.instance_id = rep.instance_id;
+      dispatch(self, std::move(op));
+    }
+    return;
+  }
+  auto job = std::move(i->second.job);
+  finish_build(self, rep.instance_id);
+  if (rep.ok) {
+    instance_update u;
+    u.id = rep.instance_id;
+    u.vm = vm_state::active;
+    u.task = task_state::none;
+    u.expected = {task_state::spawning};
+    u.set_power = true;
+    u.power = rep.power;
+    u.set_launched = true;
+    self->send(st.cfg.store, std::move(u));
+    report_build(self, job, true, false, {});
+  } else {
+    st.tracker.release(rep.instance_id);
+    report_build(self, job, false, rep.retryable, std::move(rep.reason));
+  }
+  pump(self);
+}
+
+void on_destroyed(compute_pointer self, driver_reply& rep) {
+  auto& st = self->state;
+  if (!rep.ok)
+    log::error(log_name, st.cfg.host.name, ": destroy of ", rep.instance_id,
+               " failed: ", rep.reason);
+  if (st.terminating.erase(rep.instance_id) == 0)
+    return;
+  st.tracker.release(rep.instance_id);
+  self->send(st.cfg.conductor,
+             instance_terminated{rep.instance_id, st.cfg.host.name});
+}
+
+void on_terminate(compute_pointer self, const std::string& id) {
+  auto& st = self->state;
+  auto i = st.builds.find(id);
+  if (i == st.builds.end()) {
+    if (st.tracker.holds(id))
+      destroy_for_terminate(self, id);
+    else
+      self->send(st.cfg.conductor, instance_terminated{id, st.cfg.host.name});
+    return;
+  }
+  if (!i->second.started) {
+    st.queue.erase(std::find(st.queue.begin(), st.queue.end(), id));
+    finish_build(self, id);
+    st.tracker.release(id);
+    self->send(st.cfg.conductor, instance_terminated{id, st.cfg.host.name});
+    return;
+  }
+  // Spawning: the driver call cannot be interrupted, and may never return
+  // (a hung hypervisor). Abandon its worker so the slot frees now; if the
+  // spawn still completes, on_spawned destroys what it made.
+  for (auto w = st.workers.begin(); w != st.workers.end(); ++w) {
+    if (w->busy && w->op.call == driver_call::spawn && w->op.instance_id == id) {
+      self->send_exit(w->handle, caf::exit_reason::user_shutdown);
+      st.abandoned.push_back(w->handle.address());
+      st.workers.erase(w);
+      break;
+    }
+  }
+  finish_build(self, id);
+  destroy_for_terminate(self, id);
+  pump(self);
+}
+
+void on_worker_down(compute_pointer self, const caf::actor_addr& who,
+                    const caf::error& reason) {
+  auto& st = self->state;
+  auto w = find_worker(self, who);
+  if (w == nullptr)
+    return; // an abandoned worker, already replaced
+  auto op = w->op;
+  auto busy = w->busy;
+  st.workers.erase(st.workers.begin() + (w - st.workers.data()));
+  auto why = error_message(reason);
+  log::error(log_name, st.cfg.host.name, ": driver worker died (", why,
+             "), restarting it");
+  self->send(st.cfg.supervisor,
+             actor_restarted{"driver_worker", st.cfg.host.name, why});
+  if (busy && op.call == driver_call::spawn) {
+    auto i = st.builds.find(op.instance_id);
+    if (i != st.builds.end()) {
+      auto job = std::move(i->second.job);
+      finish_build(self, op.instance_id);
+      st.tracker.release(op.instance_id);
+      report_build(self, job, false, true, "Driver worker crashed: " + why);
+    }
+  } else if (busy) {
+    dispatch(self, std::move(op)); // destroys and power calls are retried
+  }
+  // The replacement: keeps the pool's size and takes any waiting call.
+  if (!st.pending_ops.empty()) {
+    auto next = std::move(st.pending_ops.front());
+    st.pending_ops.pop_front();
+    dispatch(self, std::move(next));
+  }
+  pump(self);
+}
+
+void on_driver_reply(compute_pointer self, driver_reply& rep) {
+  auto& st = self->state;
+  if (auto w = find_worker(self, self->current_sender()->address())) {
+    w->busy = false;
+    if (!st.pending_ops.empty()) {
+      w->busy = true;
+      w->op = std::move(st.pending_ops.front());
+      st.pending_ops.pop_front();
+      self->send(w->handle, w->op);
+    }
+  }
+  switch (rep.call) {
+    case driver_call::spawn:
+      on_spawned(self, rep);
+      break;
+    case driver_call::destroy:
+      on_destroyed(self, rep);
+      break;
+    default:
+      break;
+  }
+}
+
+void on_build(compute_pointer self, build_and_run& job) {
+  auto& st = self->state;
+  auto id = job.req.instance_id; // a copy: job is moved into the map below
+  if (st.builds.count(id) != 0)
+    return; // a duplicate dispatch: the first one answers
+  auto why = st.tracker.claim(id, job.req.flavor_.claim());
+  if (!why.empty()) {
+    report_build(self, job, false, true, std::move(why));
+    return;
+  }
+  // Nova's _do_build_and_run_instance: building / no task, on this host.
+  instance_update u;
+  u.id = id;
+  u.vm = vm_state::building;
+  u.task = task_state::none;
+  u.expected = {task_state::scheduling};
+  u.set_host = true;
+  u.host = st.cfg.host.name;
+  self->send(st.cfg.store, std::move(u));
+  st.queue.push_back(id);
+  st.builds.emplace(id, build_entry{std::move(job), false});
+  pump(self);
+}
+
+compute_actor::behavior_type compute_manager(compute_pointer self,
+                                             compute_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.tracker = resource_tracker{st.cfg.host.capacity, st.cfg.host.ratios};
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    if (find_worker(self, msg.source) != nullptr) {
+      on_worker_down(self, msg.source, msg.reason);
+      return;
+    }
+    auto& gone = self->state.abandoned;
+    auto i = std::find(gone.begin(), gone.end(), msg.source);
+    if (i != gone.end()) {
+      gone.erase(i);
+      return;
+    }
+    self->quit(msg.reason); // our own shutdown
+  });
+  report_host(self);
+  self->delayed_send(self, std::chrono::seconds{st.cfg.report_interval_s},
+                     heartbeat_tick{});
+  // As Nova's init_host: account for the instances already on this host
+  // (after a restart) before taking new builds.
+  self->request(st.cfg.store, caf::infinite,
+                list_instances{std::string{}, st.cfg.host.name})
+    .await(
+      [self](instance_list& rows) {
+        for (auto& row : rows.items)
+          if (row.vm != vm_state::building && row.vm != vm_state::error)
+            self->state.tracker.adopt(row.id, row.flavor_.claim());
+      },
+      [self](caf::error& err) {
+        log::error(log_name, self->state.cfg.host.name,
+                   ": cannot read its instances: ", error_message(err));
+      });
+  return {
+    [self](build_and_run& job) { on_build(self, job); },
+    [self](terminate_instance& t) { on_terminate(self, t.instance_id); },
+    [self](driver_reply& rep) { on_driver_reply(self, rep); },
+    [self](heartbeat_tick) {
+      report_host(self);
+      self->delayed_send(self,
+                         std::chrono::seconds{
+                           self->state.cfg.report_interval_s},
+                         heartbeat_tick{});
+    },
+    [self](get_host_usage&) -> host_usage {
+      auto& st = self->state;
+      return host_usage{st.cfg.host.name,
+                        st.tracker.capacity(),
+                        st.tracker.used(),
+                        static_cast<int64_t>(st.tracker.instances()),
+                        st.running,
+                        static_cast<int64_t>(st.queue.size()),
+                        static_cast<int64_t>(st.workers.size())};
+    },
+  };
+}
+
+} // namespace
+
+compute_actor spawn_compute_manager(caf::local_actor* parent,
+                                    compute_config cfg) {
+  return parent->spawn<caf::monitored>(compute_manager, std::move(cfg));
+}
+
+} // namespace vmforge

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include "config/options.hpp"
+#include "messages/interfaces.hpp"
+
+namespace vmforge {
+
+struct conductor_config {
+  int32_t max_attempts = 3;
+  int64_t instance_build_timeout_s = 600;
+  int64_t build_timeout_check_ms = 1000;
+  scheduler_actor scheduler;
+  store_actor store;
+};
+
+/// The conductor: owns every build from acceptance to its end. It asks the
+/// scheduler for a host, sends the build there, reschedules a retryable
+/// failure (next alternate, then the scheduler again without the hosts
+/// tried) up to max_attempts, puts the instance in ERROR with Nova's fault
+/// otherwise, lets a delete win at any phase, and enforces
+/// instance_build_timeout.
+conductor_actor spawn_conductor(caf::actor_system& sys, conductor_config cfg);
+
+} // namespace vmforge

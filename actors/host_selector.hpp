@@ -1,0 +1,73 @@
+#pragma once
+
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "actors/filters/filters.hpp"
+#include "actors/host_state.hpp"
+#include "actors/weighers/weighers.hpp"
+#include "config/options.hpp"
+#include "messages/build.hpp"
+#include "messages/control.hpp"
+
+namespace vmforge {
+
+/// The filter scheduler without the actor around it: host states, filters,
+/// weighers and the claims made at selection time. Not thread-safe; the
+/// scheduler actor owns one.
+class host_selector {
+public:
+  /// Fails on an unknown filter name.
+  static caf::expected<host_selector> make(const scheduler_options& opts);
+
+  /// Registers a host or refreshes its capacity and heartbeat.
+  void report(const host_report& r, steady_time now);
+
+  /// Filters, weighs, claims the chosen host; alternates are not claimed.
+  caf::expected<host_selection> select(const select_destinations& req,
+                                       steady_time now);
+
+  /// Claims a given host (an alternate) if it still passes the filters.
+  caf::expected<host_claimed> claim(const claim_host& req, steady_time now);
+
+  /// Releases the instance's claim, if it holds one.
+  void release(const std::string& instance_id);
+
+  std::vector<host_view> views(steady_time now) const;
+
+  size_t host_count() const {
+    return hosts_.size();
+  }
+
+private:
+  explicit host_selector(const scheduler_options& opts,
+                         std::vector<host_filter> filters);
+
+  bool passes(const host_state& host, const request_spec& spec,
+              const filter_context& ctx) const;
+  void add_claim(const std::string& instance_id, size_t host,
+                 const resources& need);
+  filter_context context(steady_time now) const;
+
+  scheduler_options opts_;
+  std::vector<host_filter> filters_;
+  std::vector<weigher> weighers_;
+  std::vector<host_state> hosts_;
+  std::unordered_map<std::string, size_t> index_;
+  struct claim_entry {
+    size_t host;
+    resources need;
+  };
+  std::unordered_map<std::string, claim_entry> claims_;
+  std::mt19937_64 rng_;
+  // Scratch space reused by every selection.
+  std::vector<size_t> candidates_;
+  std::vector<double> weights_;
+  std::vector<size_t> order_;
+};
+
+} // namespace vmforge

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "config/options.hpp"
+#include "drivers/driver.hpp"
+#include "messages/interfaces.hpp"
+#include "store/instance_repository.hpp"
+
+namespace vmforge {
+
+using driver_factory = std::function<driver_ptr(const host_config&)>;
+
+/// A fake driver per host, configured by opts.fake_driver.
+driver_factory fake_driver_factory(const fake_driver_options& opts);
+
+/// The actor system configuration every vmforge process uses: our message
+/// types and error categories registered.
+void configure(caf::actor_system_config& cfg);
+
+/// The whole build pipeline of an all-in-one process, wired together:
+/// store, scheduler, conductor, supervisor (with one compute manager per
+/// host) and the API handler.
+class pipeline {
+public:
+  /// Spawns every actor and returns once the scheduler knows every host.
+  static caf::expected<std::unique_ptr<pipeline>>
+  start(caf::actor_system& sys, options opts, const driver_factory& make_driver,
+        std::shared_ptr<instance_repository> repo = nullptr);
+
+  pipeline(const pipeline&) = delete;
+  pipeline& operator=(const pipeline&) = delete;
+  ~pipeline();
+
+  /// Stops every actor and unblocks the drivers; idempotent.
+  void stop();
+
+  const options& opts() const {
+    return opts_;
+  }
+
+  api_actor api;
+  conductor_actor conductor;
+  scheduler_actor scheduler;
+  store_actor store;
+  supervisor_actor supervisor;
+  std::map<std::string, driver_ptr> drivers;
+
+private:
+  pipeline(caf::actor_system& sys, options opts);
+
+  caf::actor_system& sys_;
+  options opts_;
+  bool stopped_ = false;
+};
+
+} // namespace vmforge

@@ -1,0 +1,97 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "messages/build.hpp"
+#include "messages/instance.hpp"
+#include "messages/store.hpp"
+
+// Every option the pipeline reads, grouped as nova.conf groups them and
+// named as Nova names them where Nova has the option. Defaults are Nova's
+// unless a comment says why not. (INI loading arrives with the daemon issue.)
+namespace vmforge {
+
+/// [filter_scheduler] and [scheduler].
+struct scheduler_options {
+  int32_t max_attempts = 3;
+  std::vector<std::string> enabled_filters = {
+    "ComputeFilter", "AvailabilityZoneFilter", "RamFilter", "CoreFilter",
+    "DiskFilter"};
+  int32_t host_subset_size = 1;
+  double ram_weight_multiplier = 1.0;
+  double cpu_weight_multiplier = 1.0;
+  double disk_weight_multiplier = 1.0;
+  /// [DEFAULT] service_down_time: a host silent for longer is down.
+  int64_t service_down_time_s = 60;
+  /// Seed for host_subset_size's random pick (0: from the OS).
+  uint64_t seed = 0;
+};
+
+/// One compute host of an all-in-one process ([host:NAME] sections).
+struct host_config {
+  std::string name;
+  std::string availability_zone = "nova";
+  /// Zero fields are taken from the driver's reported capacity.
+  resources capacity;
+  allocation_ratios ratios;
+  bool enabled = true;
+};
+
+/// [fake_driver]: latency and fault injection, deterministic under `seed`.
+struct fake_driver_options {
+  /// Spawn latency: fixed when min == max, else uniform in [min, max].
+  int64_t latency_min_ms = 0;
+  int64_t latency_max_ms = 0;
+  /// Fraction of spawns that fail with a retryable error.
+  double failure_rate = 0.0;
+  /// Spawns on these hosts always fail (retryable).
+  std::vector<std::string> fail_on_hosts;
+  /// Fraction of spawns that fail for good (BuildAbortException).
+  double abort_rate = 0.0;
+  /// The Nth driver call on a host throws (crashing its worker); 0 = off.
+  int64_t throw_on_nth_call = 0;
+  /// Spawns on these hosts never return until the driver shuts down.
+  std::vector<std::string> hang_on_hosts;
+  /// Capacity each fake host reports (Nova's FakeDriver numbers).
+  resources capacity{1000, 800000, 600000};
+  uint64_t seed = 1;
+};
+
+struct options {
+  /// [DEFAULT] max_concurrent_builds.
+  int32_t max_concurrent_builds = 10;
+  /// [DEFAULT] instance_build_timeout, seconds. Nova's default is 0 (off);
+  /// ours is on: a build stuck forever is worse than an error.
+  int64_t instance_build_timeout_s = 600;
+  /// How often the conductor looks for timed-out builds, milliseconds.
+  int64_t build_timeout_check_ms = 1000;
+  /// [DEFAULT] report_interval, seconds.
+  int64_t report_interval_s = 10;
+  /// [DEFAULT] multi_instance_display_name_template.
+  std::string multi_instance_display_name_template = "%(name)s-%(count)d";
+  scheduler_options scheduler;
+  quota_limits quota;
+  /// [quota] metadata_items.
+  int64_t quota_metadata_items = 128;
+  std::vector<host_config> hosts;
+  std::vector<flavor> flavors;
+  std::vector<image> images;
+  fake_driver_options fake_driver;
+};
+
+/// Nova's classic flavors m1.tiny .. m1.xlarge (ids 1-5).
+std::vector<flavor> default_flavors();
+/// One small image, the catalog `make run` starts with.
+std::vector<image> default_images();
+/// The embedded defaults: the classic flavors, one image, `count` fake
+/// hosts named compute-1 .. compute-N in availability zone "nova".
+options default_options(int host_count = 2);
+
+/// Nova's multi_instance_display_name_template applied to one instance.
+std::string multi_instance_name(const std::string& tmpl, const std::string& name,
+                                int64_t count, const std::string& uuid);
+
+} // namespace vmforge

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "messages/instance.hpp"
+
+// The hypervisor interface (Nova's nova/virt/driver.py ComputeDriver).
+// Every call may block: callers run it on a driver worker, never on an
+// actor scheduler thread. Implementations must be safe to call from several
+// worker threads at once.
+namespace vmforge {
+
+/// The outcome of one driver call. `retryable` follows Nova's split between
+/// RescheduledException (another host may succeed) and BuildAbortException.
+struct driver_status {
+  bool ok = true;
+  bool retryable = false;
+  std::string reason;
+
+  static driver_status success() {
+    return {};
+  }
+  static driver_status failure(std::string why, bool retry) {
+    return {false, retry, std::move(why)};
+  }
+};
+
+struct spawn_spec {
+  std::string instance_id;
+  std::string instance_name;
+  flavor flavor_;
+  image image_;
+};
+
+class driver {
+public:
+  virtual ~driver() = default;
+
+  /// Creates and starts the domain; on failure leaves nothing behind.
+  virtual driver_status spawn(const spawn_spec& spec) = 0;
+  /// Stops and removes the domain; destroying an unknown one succeeds.
+  virtual driver_status destroy(const std::string& instance_id) = 0;
+  virtual driver_status power_on(const std::string& instance_id) = 0;
+  virtual driver_status power_off(const std::string& instance_id) = 0;
+  virtual driver_status reboot(const std::string& instance_id) = 0;
+  virtual power_state get_power_state(const std::string& instance_id) = 0;
+  /// Instance ids with a domain on this host.
+  virtual std::vector<std::string> list_instances() = 0;
+  /// What the host offers (before allocation ratios).
+  virtual resources host_capacity() = 0;
+  /// Unblocks calls still in progress and refuses new ones (daemon stop).
+  virtual void shutdown() = 0;
+};
+
+using driver_ptr = std::shared_ptr<driver>;
+
+} // namespace vmforge

@@ -1,0 +1,143 @@
+#include "drivers/fake/fake_driver.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "util/uuid.hpp"
+
+namespace vmforge {
+
+namespace {
+
+bool listed(const std::vector<std::string>& hosts, const std::string& host) {
+  return std::find(hosts.begin(), hosts.end(), host) != hosts.end();
+}
+
+} // namespace
+
+fake_driver::fake_driver(std::string host, fake_driver_options opts)
+  : host_(std::move(host)), opts_(std::move(opts)) {
+  // nop
+}
+
+void fake_driver::count_call(const char* what) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (++calls_ == opts_.throw_on_nth_call)
+    throw std::runtime_error(std::string{"fake driver: injected exception in "}
+                             + what + " (call " + std::to_string(calls_)
+                             + " on " + host_ + ")");
+}
+
+double fake_driver::draw(const std::string& instance_id,
+                         const char* purpose) const {
+  auto h = stable_hash(opts_.seed, instance_id, host_ + '/' + purpose);
+  return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+}
+
+bool fake_driver::wait_latency(const std::string& instance_id) {
+  auto lo = opts_.latency_min_ms;
+  auto hi = std::max(opts_.latency_max_ms, lo);
+  auto ms = lo + static_cast<int64_t>(draw(instance_id, "latency")
+                                      * static_cast<double>(hi - lo + 1));
+  std::unique_lock<std::mutex> guard{mtx_};
+  if (ms > 0)
+    stopped_.wait_for(guard, std::chrono::milliseconds{ms},
+                      [this] { return shut_down_; });
+  return !shut_down_;
+}
+
+driver_status fake_driver::spawn(const spawn_spec& spec) {
+  count_call("spawn");
+  if (listed(opts_.hang_on_hosts, host_)) {
+    std::unique_lock<std::mutex> guard{mtx_};
+    stopped_.wait(guard, [this] { return shut_down_; });
+    return driver_status::failure("hypervisor connection closed", true);
+  }
+  if (!wait_latency(spec.instance_id))
+    return driver_status::failure("hypervisor connection closed", true);
+  if (listed(opts_.fail_on_hosts, host_))
+    return driver_status::failure("Fake driver: spawn always fails on host "
+                                    + host_,
+                                  true);
+  if (draw(spec.instance_id, "abort") < opts_.abort_rate)
+    return driver_status::failure("Build of instance " + spec.instance_id
+                                    + " aborted: fake driver injected abort",
+                                  false);
+  if (draw(spec.instance_id, "failure") < opts_.failure_rate)
+    return driver_status::failure("Fake driver: injected spawn failure on "
+                                    + host_,
+                                  true);
+  std::lock_guard<std::mutex> guard{mtx_};
+  domains_[spec.instance_id] = power_state::running;
+  return driver_status::success();
+}
+
+driver_status fake_driver::destroy(const std::string& instance_id) {
+  count_call("destroy");
+  std::lock_guard<std::mutex> guard{mtx_};
+  domains_.erase(instance_id);
+  return driver_status::success();
+}
+
+driver_status fake_driver::set_power(const std::string& instance_id,
+                                     power_state state) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = domains_.find(instance_id);
+  if (i == domains_.end())
+    return driver_status::failure("Instance " + instance_id
+                                    + " could not be found.",
+                                  false);
+  i->second = state;
+  return driver_status::success();
+}
+
+driver_status fake_driver::power_on(const std::string& instance_id) {
+  count_call("power_on");
+  return set_power(instance_id, power_state::running);
+}
+
+driver_status fake_driver::power_off(const std::string& instance_id) {
+  count_call("power_off");
+  return set_power(instance_id, power_state::shutdown);
+}
+
+driver_status fake_driver::reboot(const std::string& instance_id) {
+  count_call("reboot");
+  return set_power(instance_id, power_state::running);
+}
+
+power_state fake_driver::get_power_state(const std::string& instance_id) {
+  count_call("get_power_state");
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = domains_.find(instance_id);
+  return i == domains_.end() ? power_state::nostate : i->second;
+}
+
+std::vector<std::string> fake_driver::list_instances() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<std::string> out;
+  out.reserve(domains_.size());
+  for (auto& kv : domains_)
+    out.push_back(kv.first);
+  return out;
+}
+
+resources fake_driver::host_capacity() {
+  return opts_.capacity;
+}
+
+void fake_driver::shutdown() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    shut_down_ = true;
+  }
+  stopped_.notify_all();
+}
+
+int64_t fake_driver::calls() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return calls_;
+}
+
+} // namespace vmforge

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "config/options.hpp"
+#include "drivers/driver.hpp"
+
+namespace vmforge {
+
+/// A hypervisor that keeps domains in memory (as Nova's FakeDriver), with
+/// latency and faults injected. Every fault decision is a function of the
+/// seed, the host and the instance id (or the call count on this host), so
+/// a run is reproducible whatever order threads call in.
+class fake_driver : public driver {
+public:
+  fake_driver(std::string host, fake_driver_options opts);
+
+  driver_status spawn(const spawn_spec& spec) override;
+  driver_status destroy(const std::string& instance_id) override;
+  driver_status power_on(const std::string& instance_id) override;
+  driver_status power_off(const std::string& instance_id) override;
+  driver_status reboot(const std::string& instance_id) override;
+  power_state get_power_state(const std::string& instance_id) override;
+  std::vector<std::string> list_instances() override;
+  resources host_capacity() override;
+  void shutdown() override;
+
+  /// Driver calls made on this host so far.
+  int64_t calls() const;
+
+private:
+  /// Counts a call; throws on the configured Nth one.
+  void count_call(const char* what);
+  /// A number in [0, 1) fixed by seed, host, instance and purpose.
+  double draw(const std::string& instance_id, const char* purpose) const;
+  /// Sleeps (interruptibly) for the configured spawn latency.
+  /// Returns false if the driver was shut down meanwhile.
+  bool wait_latency(const std::string& instance_id);
+  driver_status set_power(const std::string& instance_id, power_state state);
+
+  const std::string host_;
+  const fake_driver_options opts_;
+  mutable std::mutex mtx_;
+  std::condition_variable stopped_;
+  bool shut_down_ = false;
+  int64_t calls_ = 0;
+  std::unordered_map<std::string, power_state> domains_;
+};
+
+} // namespace vmforge

@@ -1,0 +1,191 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/instance.hpp"
+
+// The build pipeline's messages, named after Nova's calls between the
+// conductor, the scheduler and the compute managers.
+namespace vmforge {
+
+/// API handler -> conductor: one accepted instance to build.
+struct build_request {
+  std::string instance_id;
+  std::string instance_name;
+  std::string project_id;
+  flavor flavor_;
+  image image_;
+  std::string availability_zone;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, build_request& x) {
+  return f(caf::meta::type_name("build_request"), x.instance_id,
+           x.instance_name, x.project_id, x.flavor_, x.image_,
+           x.availability_zone);
+}
+
+/// What the scheduler needs to place one instance (Nova's RequestSpec).
+struct request_spec {
+  std::string instance_id;
+  std::string project_id;
+  resources need;
+  std::string availability_zone;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request_spec& x) {
+  return f(caf::meta::type_name("request_spec"), x.instance_id, x.project_id,
+           x.need, x.availability_zone);
+}
+
+/// Conductor -> scheduler. `ignore_hosts` are the hosts already tried.
+struct select_destinations {
+  request_spec spec;
+  std::vector<std::string> ignore_hosts;
+  int32_t num_alternates = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, select_destinations& x) {
+  return f(caf::meta::type_name("select_destinations"), x.spec,
+           x.ignore_hosts, x.num_alternates);
+}
+
+/// The chosen host (already claimed) plus unclaimed alternates, best first.
+struct host_selection {
+  std::string instance_id;
+  std::string host;
+  std::vector<std::string> alternates;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_selection& x) {
+  return f(caf::meta::type_name("host_selection"), x.instance_id, x.host,
+           x.alternates);
+}
+
+/// Conductor -> scheduler: claim an alternate before rescheduling onto it.
+struct claim_host {
+  request_spec spec;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, claim_host& x) {
+  return f(caf::meta::type_name("claim_host"), x.spec, x.host);
+}
+
+struct host_claimed {
+  std::string instance_id;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_claimed& x) {
+  return f(caf::meta::type_name("host_claimed"), x.instance_id, x.host);
+}
+
+/// Give back whatever the scheduler holds for an instance.
+struct release_claim {
+  std::string instance_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, release_claim& x) {
+  return f(caf::meta::type_name("release_claim"), x.instance_id);
+}
+
+/// Overcommit factors (Nova's *_allocation_ratio).
+struct allocation_ratios {
+  double cpu = 16.0;
+  double ram = 1.5;
+  double disk = 1.0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, allocation_ratios& x) {
+  return f(caf::meta::type_name("allocation_ratios"), x.cpu, x.ram, x.disk);
+}
+
+/// Compute manager -> scheduler: registration and periodic heartbeat.
+struct host_report {
+  std::string host;
+  std::string availability_zone;
+  resources capacity;
+  allocation_ratios ratios;
+  bool enabled = true;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_report& x) {
+  return f(caf::meta::type_name("host_report"), x.host, x.availability_zone,
+           x.capacity, x.ratios, x.enabled);
+}
+
+/// Conductor -> compute manager. `attempt` numbers the dispatches of one
+/// build so that a late answer from an earlier attempt is recognised.
+struct build_and_run {
+  build_request req;
+  std::string host;
+  uint32_t attempt = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, build_and_run& x) {
+  return f(caf::meta::type_name("build_and_run"), x.req, x.host, x.attempt);
+}
+
+/// Compute manager -> conductor.
+struct build_result {
+  std::string instance_id;
+  std::string host;
+  uint32_t attempt = 0;
+  bool ok = false;
+  bool retryable = false;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, build_result& x) {
+  return f(caf::meta::type_name("build_result"), x.instance_id, x.host,
+           x.attempt, x.ok, x.retryable, x.reason);
+}
+
+/// API handler -> conductor: the user deleted the instance. `host` is the
+/// host the store had for it (empty when it never reached one).
+struct delete_request {
+  std::string instance_id;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_request& x) {
+  return f(caf::meta::type_name("delete_request"), x.instance_id, x.host);
+}
+
+/// Conductor -> compute manager: cancel a build or destroy an instance.
+struct terminate_instance {
+  std::string instance_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, terminate_instance& x) {
+  return f(caf::meta::type_name("terminate_instance"), x.instance_id);
+}
+
+/// Compute manager -> conductor: nothing of the instance is left on the host.
+struct instance_terminated {
+  std::string instance_id;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_terminated& x) {
+  return f(caf::meta::type_name("instance_terminated"), x.instance_id,
+           x.host);
+}
+
+} // namespace vmforge

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "messages/instance.hpp"
+
+// Compute manager <-> driver worker: one blocking hypervisor call each.
+namespace vmforge {
+
+enum class driver_call : uint8_t {
+  spawn,
+  destroy,
+  power_on,
+  power_off,
+  reboot,
+  get_power_state,
+};
+
+inline const char* to_string(driver_call x) {
+  switch (x) {
+    case driver_call::spawn:
+      return "spawn";
+    case driver_call::destroy:
+      return "destroy";
+    case driver_call::power_on:
+      return "power_on";
+    case driver_call::power_off:
+      return "power_off";
+    case driver_call::reboot:
+      return "reboot";
+    case driver_call::get_power_state:
+      return "get_power_state";
+  }
+  return "unknown";
+}
+
+struct driver_op {
+  driver_call call = driver_call::spawn;
+  std::string instance_id;
+  std::string instance_name;
+  flavor flavor_;
+  image image_;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, driver_op& x) {
+  return f(caf::meta::type_name("driver_op"), x.call, x.instance_id,
+           x.instance_name, x.flavor_, x.image_);
+}
+
+struct driver_reply {
+  driver_call call = driver_call::spawn;
+  std::string instance_id;
+  bool ok = false;
+  bool retryable = false;
+  std::string reason;
+  power_state power = power_state::nostate;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, driver_reply& x) {
+  return f(caf::meta::type_name("driver_reply"), x.call, x.instance_id, x.ok,
+           x.retryable, x.reason, x.power);
+}
+
+} // namespace vmforge

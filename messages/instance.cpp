@@ -1,0 +1,77 @@
+#include "messages/instance.hpp"
+
+#include <chrono>
+
+namespace vmforge {
+
+const char* to_string(vm_state x) {
+  switch (x) {
+    case vm_state::building:
+      return "building";
+    case vm_state::active:
+      return "active";
+    case vm_state::stopped:
+      return "stopped";
+    case vm_state::paused:
+      return "paused";
+    case vm_state::suspended:
+      return "suspended";
+    case vm_state::error:
+      return "error";
+    case vm_state::deleted:
+      return "deleted";
+  }
+  return "unknown";
+}
+
+const char* to_string(task_state x) {
+  switch (x) {
+    case task_state::none:
+      return "none";
+    case task_state::scheduling:
+      return "scheduling";
+    case task_state::networking:
+      return "networking";
+    case task_state::block_device_mapping:
+      return "block_device_mapping";
+    case task_state::spawning:
+      return "spawning";
+    case task_state::deleting:
+      return "deleting";
+    case task_state::powering_off:
+      return "powering-off";
+    case task_state::powering_on:
+      return "powering-on";
+    case task_state::rebooting:
+      return "rebooting";
+  }
+  return "unknown";
+}
+
+std::string derive_status(vm_state vm, task_state task) {
+  switch (vm) {
+    case vm_state::building:
+      return "BUILD";
+    case vm_state::active:
+      return task == task_state::rebooting ? "REBOOT" : "ACTIVE";
+    case vm_state::stopped:
+      return "SHUTOFF";
+    case vm_state::paused:
+      return "PAUSED";
+    case vm_state::suspended:
+      return "SUSPENDED";
+    case vm_state::error:
+      return "ERROR";
+    case vm_state::deleted:
+      return "DELETED";
+  }
+  return "UNKNOWN";
+}
+
+int64_t now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+} // namespace vmforge

@@ -1,0 +1,203 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+// The domain records the pipeline moves around: flavors, images, resources
+// and the instance row with Nova's vm_state / task_state / power_state.
+namespace vmforge {
+
+struct resources {
+  int64_t vcpus = 0;
+  int64_t ram_mb = 0;
+  int64_t disk_gb = 0;
+
+  resources& operator+=(const resources& x) {
+    vcpus += x.vcpus;
+    ram_mb += x.ram_mb;
+    disk_gb += x.disk_gb;
+    return *this;
+  }
+  resources& operator-=(const resources& x) {
+    vcpus -= x.vcpus;
+    ram_mb -= x.ram_mb;
+    disk_gb -= x.disk_gb;
+    return *this;
+  }
+  friend bool operator==(const resources& x, const resources& y) {
+    return x.vcpus == y.vcpus && x.ram_mb == y.ram_mb && x.disk_gb == y.disk_gb;
+  }
+  friend bool operator!=(const resources& x, const resources& y) {
+    return !(x == y);
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resources& x) {
+  return f(caf::meta::type_name("resources"), x.vcpus, x.ram_mb, x.disk_gb);
+}
+
+struct flavor {
+  std::string id;
+  std::string name;
+  int64_t vcpus = 1;
+  int64_t ram_mb = 512;
+  int64_t disk_gb = 1;
+  int64_t ephemeral_gb = 0;
+  int64_t swap_mb = 0;
+  bool is_public = true;
+
+  /// What an instance of this flavor claims on a host (root + ephemeral
+  /// disk, as Nova's resource tracker counts it).
+  resources claim() const {
+    return {vcpus, ram_mb, disk_gb + ephemeral_gb};
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, flavor& x) {
+  return f(caf::meta::type_name("flavor"), x.id, x.name, x.vcpus, x.ram_mb,
+           x.disk_gb, x.ephemeral_gb, x.swap_mb, x.is_public);
+}
+
+struct image {
+  std::string id;
+  std::string name;
+  std::string file;
+  std::string disk_format = "qcow2";
+  int64_t min_ram_mb = 0;
+  int64_t min_disk_gb = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, image& x) {
+  return f(caf::meta::type_name("image"), x.id, x.name, x.file, x.disk_format,
+           x.min_ram_mb, x.min_disk_gb);
+}
+
+enum class vm_state : uint8_t {
+  building,
+  active,
+  stopped,
+  paused,
+  suspended,
+  error,
+  deleted,
+};
+
+enum class task_state : uint8_t {
+  none,
+  scheduling,
+  networking,
+  block_device_mapping,
+  spawning,
+  deleting,
+  powering_off,
+  powering_on,
+  rebooting,
+};
+
+/// Nova's integer power states (nova/objects/fields.py).
+enum class power_state : uint8_t {
+  nostate = 0,
+  running = 1,
+  paused = 3,
+  shutdown = 4,
+  crashed = 6,
+  suspended = 7,
+};
+
+const char* to_string(vm_state x);
+const char* to_string(task_state x);
+/// The API's `status`, derived as nova/api/openstack/common.py does.
+std::string derive_status(vm_state vm, task_state task);
+
+/// A set of task states, for Nova's `expected_task_state` guards.
+class task_set {
+public:
+  constexpr task_set() = default;
+  constexpr task_set(std::initializer_list<task_state> xs) {
+    for (auto x : xs)
+      bits_ |= bit(x);
+  }
+  static constexpr task_set any() {
+    task_set s;
+    s.bits_ = ~uint32_t{0};
+    return s;
+  }
+  /// Every state but `deleting`: a delete in progress wins over the build.
+  static constexpr task_set not_deleting() {
+    task_set s = any();
+    s.bits_ &= ~bit(task_state::deleting);
+    return s;
+  }
+  constexpr bool contains(task_state x) const {
+    return (bits_ & bit(x)) != 0;
+  }
+  uint32_t& bits() {
+    return bits_;
+  }
+
+private:
+  static constexpr uint32_t bit(task_state x) {
+    return uint32_t{1} << static_cast<uint32_t>(x);
+  }
+  uint32_t bits_ = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_set& x) {
+  return f(caf::meta::type_name("task_set"), x.bits());
+}
+
+struct fault {
+  int32_t code = 500;
+  std::string message;
+  std::string details;
+  int64_t created_us = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fault& x) {
+  return f(caf::meta::type_name("fault"), x.code, x.message, x.details,
+           x.created_us);
+}
+
+/// One instance row. Times are microseconds since the Unix epoch.
+struct instance {
+  std::string id;
+  std::string name;
+  std::string project_id;
+  std::string user_id;
+  std::string reservation_id;
+  flavor flavor_;
+  std::string image_id;
+  std::string availability_zone;
+  std::map<std::string, std::string> metadata;
+  vm_state vm = vm_state::building;
+  task_state task = task_state::scheduling;
+  power_state power = power_state::nostate;
+  std::string host;
+  bool has_fault = false;
+  fault fault_;
+  int64_t created_us = 0;
+  int64_t updated_us = 0;
+  int64_t launched_us = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance& x) {
+  return f(caf::meta::type_name("instance"), x.id, x.name, x.project_id,
+           x.user_id, x.reservation_id, x.flavor_, x.image_id,
+           x.availability_zone, x.metadata, x.vm, x.task, x.power, x.host,
+           x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us);
+}
+
+/// Microseconds since the Unix epoch, for row timestamps.
+int64_t now_us();
+
+} // namespace vmforge

@@ -1,0 +1,124 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+
+#include "messages/instance.hpp"
+
+// Messages to the instance store: the one path every state change takes.
+namespace vmforge {
+
+/// Per-project limits (Nova's [quota]); a negative value means unlimited.
+struct quota_limits {
+  int64_t instances = 10;
+  int64_t cores = 20;
+  int64_t ram_mb = 51200;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_limits& x) {
+  return f(caf::meta::type_name("quota_limits"), x.instances, x.cores,
+           x.ram_mb);
+}
+
+/// Insert up to rows.size() new rows, as many as the project's quota allows
+/// but at least min_count, in one step (Nova's check_num_instances_quota).
+struct create_instances {
+  std::vector<instance> rows;
+  int64_t min_count = 1;
+  quota_limits limits;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_instances& x) {
+  return f(caf::meta::type_name("create_instances"), x.rows, x.min_count,
+           x.limits);
+}
+
+/// A state transition; applied only while the row's task_state is in
+/// `expected` (Nova's expected_task_state), so a delete in progress wins.
+struct instance_update {
+  std::string id;
+  /// When false the row keeps its vm_state (a delete changes only the task).
+  bool set_vm = true;
+  vm_state vm = vm_state::building;
+  task_state task = task_state::none;
+  task_set expected = task_set::not_deleting();
+  bool set_host = false;
+  std::string host;
+  bool set_power = false;
+  power_state power = power_state::nostate;
+  bool set_fault = false;
+  fault fault_;
+  bool set_launched = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_update& x) {
+  return f(caf::meta::type_name("instance_update"), x.id, x.set_vm, x.vm, x.task,
+           x.expected, x.set_host, x.host, x.set_power, x.power, x.set_fault,
+           x.fault_, x.set_launched);
+}
+
+/// The instance is gone for good (Nova soft-deletes; GET answers 404).
+struct instance_deleted {
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_deleted& x) {
+  return f(caf::meta::type_name("instance_deleted"), x.id);
+}
+
+struct get_instance {
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_instance& x) {
+  return f(caf::meta::type_name("get_instance"), x.id);
+}
+
+/// Rows matching every non-empty filter.
+struct list_instances {
+  std::string project_id;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_instances& x) {
+  return f(caf::meta::type_name("list_instances"), x.project_id, x.host);
+}
+
+/// Ask the store to send every applied transition (or only the final ones:
+/// active, error, deleted) to `observer` as `instance_transition`.
+struct subscribe_transitions {
+  caf::actor observer;
+  bool final_only = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        subscribe_transitions& x) {
+  return f(caf::meta::type_name("subscribe_transitions"), x.observer,
+           x.final_only);
+}
+
+struct instance_transition {
+  std::string id;
+  vm_state vm = vm_state::building;
+  task_state task = task_state::none;
+  std::string host;
+  int64_t at_us = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_transition& x) {
+  return f(caf::meta::type_name("instance_transition"), x.id, x.vm, x.task,
+           x.host, x.at_us);
+}
+
+} // namespace vmforge

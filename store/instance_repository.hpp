@@ -1,0 +1,40 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "messages/instance.hpp"
+#include "messages/store.hpp"
+
+namespace vmforge {
+
+/// Where instance rows live. Only the instance store actor holds one, so
+/// implementations need no locking. The SQLite store implements the same
+/// interface; the in-memory one is the pipeline's default until then.
+class instance_repository {
+public:
+  virtual ~instance_repository() = default;
+
+  /// Inserts as many of `rows` as the project's quota allows, but at least
+  /// `min_count` (all rows share one project); else api_errc::forbidden
+  /// with Nova's "Quota exceeded for ..." message.
+  virtual caf::expected<std::vector<instance>>
+  create(std::vector<instance> rows, int64_t min_count,
+         const quota_limits& limits)
+    = 0;
+
+  /// Applies the update if the row exists and its task_state is expected;
+  /// returns the row as it now is, or nullptr if nothing changed.
+  virtual const instance* apply(const instance_update& update) = 0;
+
+  /// Removes the row (and its quota usage); false if there was none.
+  virtual bool remove(const std::string& id) = 0;
+
+  virtual const instance* find(const std::string& id) const = 0;
+
+  virtual std::vector<instance> list(const list_instances& filter) const = 0;
+};
+
+} // namespace vmforge

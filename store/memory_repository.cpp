@@ -1,0 +1,131 @@
+#include "store/memory_repository.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "messages/errors.hpp"
+
+namespace vmforge {
+
+namespace {
+
+struct quota_line {
+  const char* name;
+  int64_t limit;
+  int64_t used;
+  int64_t per_instance;
+};
+
+// How many more instances fit under one limit (unlimited: a huge number).
+int64_t headroom(const quota_line& q) {
+  if (q.limit < 0 || q.per_instance <= 0)
+    return std::numeric_limits<int64_t>::max();
+  return std::max<int64_t>(0, (q.limit - q.used) / q.per_instance);
+}
+
+} // namespace
+
+caf::expected<std::vector<instance>>
+memory_repository::create(std::vector<instance> rows, int64_t min_count,
+                          const quota_limits& limits) {
+  if (rows.empty())
+    return rows;
+  auto& use = usage_[rows.front().project_id];
+  auto& fl = rows.front().flavor_;
+  // Sorted by name, as Nova sorts the resources it reports as over quota.
+  quota_line lines[] = {
+    {"cores", limits.cores, use.cores, fl.vcpus},
+    {"instances", limits.instances, use.instances, 1},
+    {"ram", limits.ram_mb, use.ram_mb, fl.ram_mb},
+  };
+  auto allowed = static_cast<int64_t>(rows.size());
+  for (auto& q : lines)
+    allowed = std::min(allowed, headroom(q));
+  if (allowed < min_count) {
+    std::string overs;
+    const quota_line* first = nullptr;
+    for (auto& q : lines) {
+      if (headroom(q) >= min_count)
+        continue;
+      if (!first)
+        first = &q;
+      overs += (overs.empty() ? "" : ", ") + std::string{q.name};
+    }
+    auto requested = first->per_instance * min_count;
+    return caf::make_error(
+      api_errc::forbidden,
+      "Quota exceeded for " + overs + ": Requested "
+        + std::to_string(requested) + ", but already used "
+        + std::to_string(first->used) + " of " + std::to_string(first->limit)
+        + " " + overs);
+  }
+  rows.resize(static_cast<size_t>(allowed));
+  for (auto& row : rows) {
+    use.instances += 1;
+    use.cores += row.flavor_.vcpus;
+    use.ram_mb += row.flavor_.ram_mb;
+    rows_.emplace(row.id, row);
+  }
+  return rows;
+}
+
+const instance* memory_repository::apply(const instance_update& update) {
+  auto i = rows_.find(update.id);
+  if (i == rows_.end())
+    return nullptr;
+  auto& row = i->second;
+  if (!update.expected.contains(row.task))
+    return nullptr;
+  if (update.set_vm)
+    row.vm = update.vm;
+  row.task = update.task;
+  if (update.set_host)
+    row.host = update.host;
+  if (update.set_power)
+    row.power = update.power;
+  if (update.set_fault) {
+    row.has_fault = true;
+    row.fault_ = update.fault_;
+  }
+  row.updated_us = now_us();
+  if (update.set_launched)
+    row.launched_us = row.updated_us;
+  return &row;
+}
+
+bool memory_repository::remove(const std::string& id) {
+  auto i = rows_.find(id);
+  if (i == rows_.end())
+    return false;
+  auto& use = usage_[i->second.project_id];
+  use.instances -= 1;
+  use.cores -= i->second.flavor_.vcpus;
+  use.ram_mb -= i->second.flavor_.ram_mb;
+  rows_.erase(i);
+  return true;
+}
+
+const instance* memory_repository::find(const std::string& id) const {
+  auto i = rows_.find(id);
+  return i == rows_.end() ? nullptr : &i->second;
+}
+
+std::vector<instance>
+memory_repository::list(const list_instances& filter) const {
+  std::vector<instance> out;
+  for (auto& kv : rows_) {
+    auto& row = kv.second;
+    if (!filter.project_id.empty() && row.project_id != filter.project_id)
+      continue;
+    if (!filter.host.empty() && row.host != filter.host)
+      continue;
+    out.push_back(row);
+  }
+  std::sort(out.begin(), out.end(), [](const instance& x, const instance& y) {
+    return x.created_us != y.created_us ? x.created_us > y.created_us
+                                        : x.id < y.id;
+  });
+  return out;
+}
+
+} // namespace vmforge

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <unordered_map>
+
+#include "store/instance_repository.hpp"
+
+namespace vmforge {
+
+class memory_repository : public instance_repository {
+public:
+  caf::expected<std::vector<instance>>
+  create(std::vector<instance> rows, int64_t min_count,
+         const quota_limits& limits) override;
+  const instance* apply(const instance_update& update) override;
+  bool remove(const std::string& id) override;
+  const instance* find(const std::string& id) const override;
+  std::vector<instance> list(const list_instances& filter) const override;
+
+private:
+  struct usage {
+    int64_t instances = 0;
+    int64_t cores = 0;
+    int64_t ram_mb = 0;
+  };
+  std::unordered_map<std::string, instance> rows_;
+  std::unordered_map<std::string, usage> usage_;
+};
+
+} // namespace vmforge

@@ -1,0 +1,138 @@
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "drivers/fake/fake_driver.hpp"
+#include "util/uuid.hpp"
+
+using namespace vmforge;
+
+namespace {
+
+spawn_spec spec(std::string id) {
+  return {id, "instance-" + id, flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true},
+          image{}};
+}
+
+std::vector<bool> outcomes(const std::string& host, fake_driver_options opts,
+                           int n) {
+  fake_driver drv{host, opts};
+  std::vector<bool> out;
+  for (int i = 0; i < n; ++i)
+    out.push_back(drv.spawn(spec("id-" + std::to_string(i))).ok);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("the fake driver keeps domains and their power state",
+          "[fake_driver]") {
+  fake_driver drv{"h1", {}};
+  REQUIRE(drv.spawn(spec("a")).ok);
+  CHECK(drv.get_power_state("a") == power_state::running);
+  CHECK(drv.power_off("a").ok);
+  CHECK(drv.get_power_state("a") == power_state::shutdown);
+  CHECK(drv.power_on("a").ok);
+  CHECK(drv.reboot("a").ok);
+  CHECK(drv.get_power_state("a") == power_state::running);
+  CHECK(drv.list_instances() == std::vector<std::string>{"a"});
+  CHECK(drv.destroy("a").ok);
+  CHECK(drv.destroy("a").ok); // destroying what is gone succeeds
+  CHECK(drv.list_instances().empty());
+  CHECK(drv.get_power_state("a") == power_state::nostate);
+  auto off = drv.power_off("a");
+  CHECK_FALSE(off.ok);
+  CHECK(off.reason == "Instance a could not be found.");
+  CHECK(drv.host_capacity() == resources{1000, 800000, 600000});
+}
+
+TEST_CASE("injected failures are a function of the seed, host and instance",
+          "[fake_driver]") {
+  fake_driver_options opts;
+  opts.failure_rate = 0.3;
+  opts.seed = 11;
+  auto first = outcomes("h1", opts, 400);
+  CHECK(first == outcomes("h1", opts, 400)); // reproducible
+  auto failures = std::count(first.begin(), first.end(), false);
+  CHECK(failures > 80);
+  CHECK(failures < 160);
+  CHECK(first != outcomes("h2", opts, 400)); // independent per host
+  opts.seed = 12;
+  CHECK(first != outcomes("h1", opts, 400)); // and per seed
+}
+
+TEST_CASE("spawn failures say whether another host may succeed",
+          "[fake_driver]") {
+  fake_driver_options opts;
+  SECTION("fail_on_hosts is retryable") {
+    opts.fail_on_hosts = {"bad"};
+    fake_driver bad{"bad", opts};
+    auto st = bad.spawn(spec("a"));
+    CHECK_FALSE(st.ok);
+    CHECK(st.retryable);
+    CHECK(st.reason == "Fake driver: spawn always fails on host bad");
+    CHECK(bad.list_instances().empty());
+    fake_driver good{"good", opts};
+    CHECK(good.spawn(spec("a")).ok);
+  }
+  SECTION("abort_rate is not retryable") {
+    opts.abort_rate = 1.0;
+    fake_driver drv{"h", opts};
+    auto st = drv.spawn(spec("a"));
+    CHECK_FALSE(st.ok);
+    CHECK_FALSE(st.retryable);
+    CHECK(st.reason == "Build of instance a aborted: fake driver injected abort");
+  }
+}
+
+TEST_CASE("throw_on_nth_call throws once, on exactly that call",
+          "[fake_driver]") {
+  fake_driver_options opts;
+  opts.throw_on_nth_call = 3;
+  fake_driver drv{"h", opts};
+  CHECK(drv.spawn(spec("a")).ok);
+  CHECK(drv.destroy("a").ok);
+  CHECK_THROWS_AS(drv.spawn(spec("b")), std::runtime_error);
+  CHECK(drv.spawn(spec("c")).ok);
+  CHECK(drv.calls() == 4);
+}
+
+TEST_CASE("latency is fixed or drawn from a range, deterministically",
+          "[fake_driver]") {
+  using clock = std::chrono::steady_clock;
+  fake_driver_options opts;
+  opts.latency_min_ms = 30;
+  opts.latency_max_ms = 30;
+  fake_driver drv{"h", opts};
+  auto t0 = clock::now();
+  CHECK(drv.spawn(spec("a")).ok);
+  CHECK(clock::now() - t0 >= std::chrono::milliseconds{30});
+}
+
+TEST_CASE("a hung spawn returns once the driver shuts down", "[fake_driver]") {
+  fake_driver_options opts;
+  opts.hang_on_hosts = {"h"};
+  fake_driver drv{"h", opts};
+  driver_status st;
+  std::thread t{[&] { st = drv.spawn(spec("a")); }};
+  std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  drv.shutdown();
+  t.join();
+  CHECK_FALSE(st.ok);
+  CHECK(st.retryable);
+  CHECK(drv.list_instances().empty());
+}
+
+TEST_CASE("uuids are canonical version 4 uuids", "[util]") {
+  auto id = make_uuid();
+  CHECK(is_uuid(id));
+  CHECK(id[14] == '4');
+  CHECK(std::string{"89ab"}.find(id[19]) != std::string::npos);
+  CHECK(make_uuid() != id);
+  CHECK_FALSE(is_uuid("not-a-uuid"));
+  CHECK(stable_hash(1, "a", "b") == stable_hash(1, "a", "b"));
+  CHECK(stable_hash(1, "a", "b") != stable_hash(2, "a", "b"));
+  CHECK(stable_hash(1, "ab", "") != stable_hash(1, "a", "b"));
+}
