@@ -27,7 +27,7 @@ $(SAN_BUILD)/CMakeCache.txt:
 sanitize: deps $(SAN_BUILD)/CMakeCache.txt
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  VMFORGE_TEST_SCALE=sanitize ctest --output-on-failure -j $(JOBS)
+	  ctest --output-on-failure -j $(JOBS)
 
 bench: build
 	bench/run-pipeline.sh $(BUILD)/bin/vmforge-bench-pipeline

@@ -1,17 +1,10 @@
 #include "tests/unit/fixture.hpp"
 
-#include <cstdlib>
-
 #include <catch2/catch.hpp>
 
 #include "util/log.hpp"
 
 namespace vmforge::test {
-
-int scaled(int full, int sanitize) {
-  auto env = std::getenv("VMFORGE_TEST_SCALE");
-  return env != nullptr && std::string{env} == "sanitize" ? sanitize : full;
-}
 
 options test_options(int hosts) {
   auto opts = default_options(hosts);
@@ -58,13 +51,19 @@ caf::expected<servers_created> harness::try_create(create_servers req) {
   return out;
 }
 
-std::string harness::create(const std::string& name, std::string flavor_id,
-                            std::string az) {
+create_servers harness::request(const std::string& name,
+                                std::string flavor_id) const {
   create_servers req;
   req.ctx = ctx;
   req.name = name;
   req.flavor_ref = std::move(flavor_id);
   req.image_ref = p->opts().images.front().id;
+  return req;
+}
+
+std::string harness::create(const std::string& name, std::string flavor_id,
+                            std::string az) {
+  auto req = request(name, std::move(flavor_id));
   req.availability_zone = std::move(az);
   auto res = try_create(std::move(req));
   REQUIRE(res);

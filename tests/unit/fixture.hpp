@@ -17,9 +17,6 @@ namespace vmforge::test {
 
 using namespace std::chrono_literals;
 
-/// A number of items scaled down under sanitizers (VMFORGE_TEST_SCALE).
-int scaled(int full, int sanitize);
-
 /// Options for tests: `hosts` fake hosts, unlimited quota, quick timers.
 options test_options(int hosts);
 
@@ -31,6 +28,9 @@ public:
   explicit harness(options opts, driver_factory make_driver = {});
   ~harness();
 
+  /// A create request of this caller for the catalog's first image.
+  create_servers request(const std::string& name = "vm",
+                         std::string flavor_id = "1") const;
   caf::expected<servers_created> try_create(create_servers req);
   /// Creates one server of `flavor_id` and returns its id (REQUIREs success).
   std::string create(const std::string& name = "vm", std::string flavor_id = "1",

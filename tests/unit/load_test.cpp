@@ -11,18 +11,13 @@ using namespace vmforge::test;
 TEST_CASE("10,000 concurrent builds over 100 hosts with 20% injected "
           "failures all end, and every claim matches an ACTIVE instance",
           "[load]") {
-  const int builds = scaled(10000, 2000);
+  const int builds = 10000;
   auto opts = test_options(100);
   opts.fake_driver.failure_rate = 0.2;
   opts.fake_driver.seed = 2026;
   harness h{opts};
-  const auto& image = opts.images.front().id;
   for (int i = 0; i < builds; ++i) {
-    create_servers req;
-    req.ctx = h.ctx;
-    req.name = "load-" + std::to_string(i);
-    req.flavor_ref = std::to_string(1 + i % 3);
-    req.image_ref = image;
+    auto req = h.request("load-" + std::to_string(i), std::to_string(1 + i % 3));
     (*h.self)->send(h.p->api, std::move(req));
   }
   int accepted = 0;

@@ -29,14 +29,7 @@ TEST_CASE("a build walks Nova's vm_state/task_state sequence to ACTIVE",
 
 TEST_CASE("the API handler validates requests as Nova does", "[pipeline][api]") {
   harness h{test_options(1)};
-  auto req = [&] {
-    create_servers r;
-    r.ctx = h.ctx;
-    r.name = "vm";
-    r.flavor_ref = "1";
-    r.image_ref = h.p->opts().images.front().id;
-    return r;
-  };
+  auto req = [&] { return h.request(); };
   auto fails = [&](create_servers r, api_errc code, const std::string& text) {
     auto res = h.try_create(std::move(r));
     REQUIRE_FALSE(res);
@@ -86,11 +79,7 @@ TEST_CASE("quota is checked when the instances are recorded",
   auto opts = test_options(1);
   opts.quota = quota_limits{3, 20, 51200};
   harness h{opts};
-  create_servers r;
-  r.ctx = h.ctx;
-  r.name = "q";
-  r.flavor_ref = "1";
-  r.image_ref = opts.images.front().id;
+  auto r = h.request("q");
   r.min_count = 2;
   r.max_count = 2;
   auto first = h.try_create(r);
@@ -125,11 +114,7 @@ TEST_CASE("cores and RAM quotas name what is over", "[pipeline][api]") {
   auto opts = test_options(1);
   opts.quota = quota_limits{10, 2, 51200};
   harness h{opts};
-  create_servers r;
-  r.ctx = h.ctx;
-  r.name = "q";
-  r.flavor_ref = "3"; // m1.medium: 2 vCPUs, 4096 MB
-  r.image_ref = opts.images.front().id;
+  auto r = h.request("q", "3"); // m1.medium: 2 vCPUs, 4096 MB
   REQUIRE(h.try_create(r));
   auto over = h.try_create(r);
   REQUIRE_FALSE(over);
@@ -141,11 +126,7 @@ TEST_CASE("cores and RAM quotas name what is over", "[pipeline][api]") {
 TEST_CASE("multi-create names follow multi_instance_display_name_template",
           "[pipeline][api]") {
   harness h{test_options(2)};
-  create_servers r;
-  r.ctx = h.ctx;
-  r.name = "batch";
-  r.flavor_ref = "1";
-  r.image_ref = h.p->opts().images.front().id;
+  auto r = h.request("batch");
   r.min_count = 3;
   r.max_count = 3;
   auto res = h.try_create(r);

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The standard pipeline benchmark (make bench): runs vmforge-bench-pipeline
+# with the issue's sizes and writes bench/results/<date>-<host>-pipeline.md
+# with the machine it ran on. Extra arguments go to the bench unchanged.
+set -euo pipefail
+bin=${1:?usage: run-pipeline.sh path/to/vmforge-bench-pipeline [args...]}
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$here/results"
+out="$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-pipeline.md"
+
+args=(--hosts 100,1000 --builds 50000 --inflight-builds 20000
+      --scheduler-hosts 10,100,1000,10000 --decisions 20000 "$@")
+raw=$("$bin" "${args[@]}")
+echo "$raw"
+
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+{
+  echo "# vmforge pipeline benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "- machine: $(hostname -s), ${cpu:-unknown CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
+  echo "- commit: $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- command: vmforge-bench-pipeline ${args[*]}"
+  echo "- fake driver with zero latency; builds go through the whole pipeline"
+  echo "  (API handler, store, conductor, scheduler, compute manager, driver worker)."
+  echo "- baseline: echo_rtt_per_s is request/response round trips through one"
+  echo "  trivial actor from the same client in the same run;"
+  echo "  builds_per_echo_rtt is builds/s divided by it."
+  echo
+  echo '```'
+  echo "$raw"
+  echo '```'
+} > "$out"
+echo "wrote $out"
