@@ -116,17 +116,17 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
     ins.rows.push_back(std::move(row));
   }
   auto rp = self->make_response_promise<servers_created>();
-  auto img = st.images.at(req.image_ref);
   self->request(st.cfg.store, caf::infinite, std::move(ins))
     .then(
-      [self, rp, rid, img](instance_list& rows) mutable {
+      [self, rp, rid](instance_list& rows) mutable {
         servers_created out;
         out.reservation_id = rid;
         for (auto& row : rows.items) {
           out.ids.push_back(row.id);
           self->send(self->state.cfg.conductor,
                      build_request{row.id, row.name, row.project_id,
-                                   row.flavor_, img, row.availability_zone});
+                                   row.flavor_, row.image_id,
+                                   row.availability_zone});
         }
         rp.deliver(std::move(out));
       },

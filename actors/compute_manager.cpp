@@ -93,9 +93,6 @@ void dispatch(compute_pointer self, driver_op op) {
   st.pending_ops.push_back(std::move(op));
 }
 
-driver_op make_op(driver_call call, const build_request& req) {
-  return {call, req.instance_id, req.instance_name, req.flavor_, req.image_};
-}
 
 void destroy_for_terminate(compute_pointer self, const std::string& id) {
   self->state.terminating.insert(id);
@@ -110,6 +107,17 @@ void report_build(compute_pointer self, const build_and_run& job, bool ok,
   self->send(self->state.cfg.conductor,
              build_result{job.req.instance_id, job.host, job.attempt, ok,
                           retryable, std::move(reason)});
+}
+
+// A build leaves its slot (the claim is the caller's to release).
+void finish_build(compute_pointer self, const std::string& id) {
+  auto& st = self->state;
+  auto i = st.builds.find(id);
+  if (i == st.builds.end())
+    return;
+  if (i->second.started)
+    --st.running;
+  st.builds.erase(i);
 }
 
 // Starts queued builds while slots are free (max_concurrent_builds).
@@ -132,19 +140,21 @@ void pump(compute_pointer self) {
            {task_state::networking});
     update(self, id, vm_state::building, task_state::spawning,
            {task_state::block_device_mapping});
-    dispatch(self, make_op(driver_call::spawn, i->second.job.req));
+    auto& req = i->second.job.req;
+    auto img = st.cfg.images->find(req.image_id);
+    if (img == st.cfg.images->end()) {
+      // Nova's ImageNotFound during a build: BuildAbortException.
+      auto job = std::move(i->second.job);
+      finish_build(self, id);
+      st.tracker.release(id);
+      report_build(self, job, false, false,
+                   "Build of instance " + id + " aborted: Image "
+                     + job.req.image_id + " could not be found.");
+      continue;
+    }
+    dispatch(self, driver_op{driver_call::spawn, id, req.instance_name,
+                             req.flavor_, img->second});
   }
-}
-
-// A build leaves its slot: give the slot and the claim back.
-void finish_build(compute_pointer self, const std::string& id) {
-  auto& st = self->state;
-  auto i = st.builds.find(id);
-  if (i == st.builds.end())
-    return;
-  if (i->second.started)
-    --st.running;
-  st.builds.erase(i);
 }
 
 void on_spawned(compute_pointer self, driver_reply& rep) {

@@ -14,6 +14,7 @@ struct compute_config {
   int32_t max_concurrent_builds = 10;
   int64_t report_interval_s = 10;
   driver_ptr drv;
+  std::shared_ptr<const image_catalog> images;
   conductor_actor conductor;
   scheduler_actor scheduler;
   store_actor store;

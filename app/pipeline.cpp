@@ -59,6 +59,9 @@ pipeline::start(caf::actor_system& sys, options opts,
                                         p->scheduler, p->store});
   supervisor_config sup;
   sup.conductor = p->conductor;
+  auto images = std::make_shared<image_catalog>();
+  for (auto& img : o.images)
+    images->emplace(img.id, img);
   for (auto& host : o.hosts) {
     auto drv = make_driver(host);
     p->drivers.emplace(host.name, drv);
@@ -76,6 +79,7 @@ pipeline::start(caf::actor_system& sys, options opts,
     c.max_concurrent_builds = o.max_concurrent_builds;
     c.report_interval_s = o.report_interval_s;
     c.drv = drv;
+    c.images = images;
     c.conductor = p->conductor;
     c.scheduler = p->scheduler;
     c.store = p->store;

@@ -9,9 +9,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$here/results"
 out="$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-pipeline.md"
 
-args=(--hosts 100,1000 --builds 50000 --inflight-builds 20000
+args=(--hosts 100,1000 --builds 50000 --inflight-builds 0
       --scheduler-hosts 10,100,1000,10000 --decisions 20000 "$@")
+# Memory per in-flight build in a process of its own, for each host count.
+mem_args=(--builds 0 --scheduler-hosts "" --inflight-builds 20000)
 raw=$("$bin" "${args[@]}")
+for hosts in 100 1000; do
+  raw+=$'\n'$("$bin" --hosts "$hosts" "${mem_args[@]}")
+done
 echo "$raw"
 
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
@@ -20,9 +25,13 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
   echo
   echo "- machine: $(hostname -s), ${cpu:-unknown CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
   echo "- commit: $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "- command: vmforge-bench-pipeline ${args[*]}"
+  echo "- commands: vmforge-bench-pipeline ${args[*]}; then, per host count,"
+  echo "  vmforge-bench-pipeline --hosts N ${mem_args[*]}"
   echo "- fake driver with zero latency; builds go through the whole pipeline"
-  echo "  (API handler, store, conductor, scheduler, compute manager, driver worker)."
+  echo "  (API handler, store, conductor, scheduler, compute manager, driver worker),"
+  echo "  at most 2,000 builds between submission and ACTIVE (closed loop)."
+  echo "- inflight: 20,000 builds held by a 600 s driver latency (running or queued"
+  echo "  on their hosts), resident memory against the idle pipeline."
   echo "- baseline: echo_rtt_per_s is request/response round trips through one"
   echo "  trivial actor from the same client in the same run;"
   echo "  builds_per_echo_rtt is builds/s divided by it."

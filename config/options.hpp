@@ -60,6 +60,9 @@ struct fake_driver_options {
   uint64_t seed = 1;
 };
 
+/// Images by id: the catalog compute hosts resolve builds' images in.
+using image_catalog = std::map<std::string, image>;
+
 struct options {
   /// [DEFAULT] max_concurrent_builds.
   int32_t max_concurrent_builds = 10;

@@ -10,20 +10,23 @@
 // conductor, the scheduler and the compute managers.
 namespace vmforge {
 
-/// API handler -> conductor: one accepted instance to build.
+/// API handler -> conductor: one accepted instance to build. The image is
+/// named by id: compute hosts resolve it in their catalog (Nova's compute
+/// asks the image service), which keeps the copies every in-flight build
+/// leaves in the conductor and compute manager small.
 struct build_request {
   std::string instance_id;
   std::string instance_name;
   std::string project_id;
   flavor flavor_;
-  image image_;
+  std::string image_id;
   std::string availability_zone;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, build_request& x) {
   return f(caf::meta::type_name("build_request"), x.instance_id,
-           x.instance_name, x.project_id, x.flavor_, x.image_,
+           x.instance_name, x.project_id, x.flavor_, x.image_id,
            x.availability_zone);
 }
 
