@@ -72,6 +72,13 @@ caf::error validate(const api_state& st, const create_servers& req) {
                              + std::to_string(
                                st.cfg.opts.quota_metadata_items)
                              + " metadata_items");
+  // No keypair or security group service exists yet: only "default".
+  if (!req.key_name.empty())
+    return bad_request("Invalid key_name provided.");
+  for (auto& g : req.security_groups)
+    if (g != "default")
+      return bad_request("Unable to find security_group with name or id '" + g
+                         + "'");
   for (auto& kv : req.metadata)
     if (kv.first.empty() || kv.first.size() > 255 || kv.second.size() > 255)
       return bad_request("Invalid input for field/attribute metadata. "
@@ -111,6 +118,13 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
     row.image_id = req.image_ref;
     row.availability_zone = req.availability_zone;
     row.metadata = req.metadata;
+    row.access_ipv4 = req.access_ipv4;
+    row.access_ipv6 = req.access_ipv6;
+    row.disk_config = req.disk_config;
+    row.key_name = req.key_name;
+    row.security_groups = req.security_groups;
+    row.has_description = req.has_description;
+    row.description = req.description;
     row.created_us = now;
     row.updated_us = now;
     ins.rows.push_back(std::move(row));
@@ -139,40 +153,76 @@ bool visible(const request_context& ctx, const instance& row) {
   return ctx.is_admin || row.project_id == ctx.project_id;
 }
 
-caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
-  auto rp = self->make_response_promise<accepted>();
-  auto ctx = req.ctx;
-  self->request(self->state.cfg.store, caf::infinite, get_instance{req.id})
+// Looks the row up and runs `then` with it if the caller may see it; any
+// failure (unknown, another project's) is delivered to the promise.
+template <class T, class F>
+caf::result<T> with_visible_row(api_pointer self, const request_context& ctx,
+                                const std::string& id, F then) {
+  auto rp = self->make_response_promise<T>();
+  self->request(self->state.cfg.store, caf::infinite, get_instance{id})
     .then(
-      [self, rp, ctx](instance& row) mutable {
-        if (!visible(ctx, row)) {
+      [rp, ctx, then](instance& row) mutable {
+        if (visible(ctx, row))
+          then(row, rp);
+        else
           rp.deliver(not_found(row.id));
-          return;
-        }
-        // Nova's _delete_instance: task_state deleting, vm_state unchanged.
-        instance_update u;
-        u.id = row.id;
-        u.set_vm = false;
-        u.task = task_state::deleting;
-        u.expected = task_set::any();
-        self->send(self->state.cfg.store, std::move(u));
-        self->send(self->state.cfg.conductor, delete_request{row.id, row.host});
-        rp.deliver(accepted{row.id});
       },
       [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
 }
 
+caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
+  return with_visible_row<accepted>(
+    self, req.ctx, req.id, [self](instance& row, auto& rp) {
+      // Nova's _delete_instance: task_state deleting, vm_state unchanged.
+      instance_update u;
+      u.id = row.id;
+      u.set_vm = false;
+      u.task = task_state::deleting;
+      u.expected = task_set::any();
+      self->send(self->state.cfg.store, std::move(u));
+      self->send(self->state.cfg.conductor, delete_request{row.id, row.host});
+      rp.deliver(accepted{row.id});
+    });
+}
+
 caf::result<instance> on_show(api_pointer self, show_server& req) {
-  auto rp = self->make_response_promise<instance>();
-  auto ctx = req.ctx;
-  self->request(self->state.cfg.store, caf::infinite, get_instance{req.id})
+  return with_visible_row<instance>(
+    self, req.ctx, req.id,
+    [](instance& row, auto& rp) { rp.deliver(std::move(row)); });
+}
+
+caf::result<instance> on_update(api_pointer self, update_server& req) {
+  edit_instance change;
+  change.id = req.id;
+  change.set_name = req.set_name;
+  change.name = req.name;
+  change.set_access_ipv4 = req.set_access_ipv4;
+  change.access_ipv4 = req.access_ipv4;
+  change.set_access_ipv6 = req.set_access_ipv6;
+  change.access_ipv6 = req.access_ipv6;
+  change.set_description = req.set_description;
+  change.has_description = req.has_description;
+  change.description = req.description;
+  return with_visible_row<instance>(
+    self, req.ctx, req.id, [self, change](instance&, auto& rp) {
+      rp.delegate(self->state.cfg.store, change);
+    });
+}
+
+caf::result<project_limits> on_limits(api_pointer self, get_limits& req) {
+  auto rp = self->make_response_promise<project_limits>();
+  auto& o = self->state.cfg.opts;
+  project_limits out{o.quota.instances, o.quota.cores, o.quota.ram_mb,
+                     o.quota_metadata_items, 0, 0, 0};
+  self->request(self->state.cfg.store, caf::infinite,
+                get_usage{req.ctx.project_id})
     .then(
-      [rp, ctx](instance& row) mutable {
-        if (visible(ctx, row))
-          rp.deliver(std::move(row));
-        else
-          rp.deliver(not_found(row.id));
+      [rp, out](project_usage& use) mutable {
+        out.instances_used = use.instances;
+        out.cores_used = use.cores;
+        out.ram_mb_used = use.ram_mb;
+        rp.deliver(out);
       },
       [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
@@ -204,6 +254,17 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](delete_server& req) { return on_delete(self, req); },
     [self](show_server& req) { return on_show(self, req); },
     [self](list_servers& req) { return on_list(self, req); },
+    [self](update_server& req) { return on_update(self, req); },
+    [self](list_flavors& req) {
+      // Non-admins see public flavors only.
+      flavor_list out;
+      for (auto& f : self->state.cfg.opts.flavors)
+        if (f.is_public || req.ctx.is_admin)
+          out.items.push_back(f);
+      return out;
+    },
+    [self](list_images&) { return image_list{self->state.cfg.opts.images}; },
+    [self](get_limits& req) { return on_limits(self, req); },
   };
 }
 

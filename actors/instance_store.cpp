@@ -80,6 +80,15 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo) {
     [self](list_instances& q) -> instance_list {
       return instance_list{self->state.repo->list(q)};
     },
+    [self](edit_instance& change) -> caf::result<instance> {
+      if (auto row = self->state.repo->edit(change))
+        return *row;
+      return caf::make_error(api_errc::not_found, "Instance " + change.id
+                                                    + " could not be found.");
+    },
+    [self](get_usage& q) -> project_usage {
+      return self->state.repo->usage(q.project_id);
+    },
     [self](subscribe_transitions& sub) {
       self->monitor(sub.observer);
       self->state.subscribers.push_back({sub.observer, sub.final_only});

@@ -33,13 +33,21 @@ struct create_servers {
   std::map<std::string, std::string> metadata;
   int64_t min_count = 1;
   int64_t max_count = 1;
+  std::string access_ipv4;
+  std::string access_ipv6;
+  std::string disk_config = "MANUAL";
+  std::string key_name;
+  std::vector<std::string> security_groups{"default"};
+  bool has_description = false;
+  std::string description;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_servers& x) {
   return f(caf::meta::type_name("create_servers"), x.ctx, x.name, x.flavor_ref,
            x.image_ref, x.availability_zone, x.metadata, x.min_count,
-           x.max_count);
+           x.max_count, x.access_ipv4, x.access_ipv6, x.disk_config,
+           x.key_name, x.security_groups, x.has_description, x.description);
 }
 
 struct servers_created {
@@ -93,6 +101,92 @@ struct list_servers {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_servers& x) {
   return f(caf::meta::type_name("list_servers"), x.ctx, x.all_tenants);
+}
+
+/// PUT /servers/{id}: only the fields flagged are changed.
+struct update_server {
+  request_context ctx;
+  std::string id;
+  bool set_name = false;
+  std::string name;
+  bool set_access_ipv4 = false;
+  std::string access_ipv4;
+  bool set_access_ipv6 = false;
+  std::string access_ipv6;
+  bool set_description = false;
+  bool has_description = false;
+  std::string description;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, update_server& x) {
+  return f(caf::meta::type_name("update_server"), x.ctx, x.id, x.set_name,
+           x.name, x.set_access_ipv4, x.access_ipv4, x.set_access_ipv6,
+           x.access_ipv6, x.set_description, x.has_description,
+           x.description);
+}
+
+struct list_flavors {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_flavors& x) {
+  return f(caf::meta::type_name("list_flavors"), x.ctx);
+}
+
+struct flavor_list {
+  std::vector<flavor> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, flavor_list& x) {
+  return f(caf::meta::type_name("flavor_list"), x.items);
+}
+
+struct list_images {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_images& x) {
+  return f(caf::meta::type_name("list_images"), x.ctx);
+}
+
+struct image_list {
+  std::vector<image> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, image_list& x) {
+  return f(caf::meta::type_name("image_list"), x.items);
+}
+
+/// GET /limits: the project's quota and what it uses.
+struct get_limits {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_limits& x) {
+  return f(caf::meta::type_name("get_limits"), x.ctx);
+}
+
+struct project_limits {
+  int64_t max_instances = 0;
+  int64_t max_cores = 0;
+  int64_t max_ram_mb = 0;
+  int64_t max_metadata_items = 0;
+  int64_t instances_used = 0;
+  int64_t cores_used = 0;
+  int64_t ram_mb_used = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, project_limits& x) {
+  return f(caf::meta::type_name("project_limits"), x.max_instances,
+           x.max_cores, x.max_ram_mb, x.max_metadata_items, x.instances_used,
+           x.cores_used, x.ram_mb_used);
 }
 
 struct instance_list {

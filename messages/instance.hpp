@@ -178,6 +178,15 @@ struct instance {
   std::string image_id;
   std::string availability_zone;
   std::map<std::string, std::string> metadata;
+  std::string access_ipv4;
+  std::string access_ipv6;
+  /// OS-DCF:diskConfig, "MANUAL" or "AUTO".
+  std::string disk_config = "MANUAL";
+  std::string key_name;
+  std::vector<std::string> security_groups;
+  /// Shown from microversion 2.19; null until set.
+  bool has_description = false;
+  std::string description;
   vm_state vm = vm_state::building;
   task_state task = task_state::scheduling;
   power_state power = power_state::nostate;
@@ -193,7 +202,9 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, instance& x) {
   return f(caf::meta::type_name("instance"), x.id, x.name, x.project_id,
            x.user_id, x.reservation_id, x.flavor_, x.image_id,
-           x.availability_zone, x.metadata, x.vm, x.task, x.power, x.host,
+           x.availability_zone, x.metadata, x.access_ipv4, x.access_ipv6,
+           x.disk_config, x.key_name, x.security_groups, x.has_description,
+           x.description, x.vm, x.task, x.power, x.host,
            x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us);
 }
 

@@ -35,6 +35,8 @@ using store_actor = caf::typed_actor<
   caf::reacts_to<instance_update>, caf::reacts_to<instance_deleted>,
   caf::replies_to<get_instance>::with<instance>,
   caf::replies_to<list_instances>::with<instance_list>,
+  caf::replies_to<edit_instance>::with<instance>,
+  caf::replies_to<get_usage>::with<project_usage>,
   caf::reacts_to<subscribe_transitions>>;
 
 /// Supervisor -> conductor: the compute manager now serving `host` (after a
@@ -67,6 +69,10 @@ using api_actor = caf::typed_actor<
   caf::replies_to<create_servers>::with<servers_created>,
   caf::replies_to<delete_server>::with<accepted>,
   caf::replies_to<show_server>::with<instance>,
-  caf::replies_to<list_servers>::with<instance_list>>;
+  caf::replies_to<list_servers>::with<instance_list>,
+  caf::replies_to<update_server>::with<instance>,
+  caf::replies_to<list_flavors>::with<flavor_list>,
+  caf::replies_to<list_images>::with<image_list>,
+  caf::replies_to<get_limits>::with<project_limits>>;
 
 } // namespace vmforge

@@ -73,6 +73,49 @@ typename Inspector::result_type inspect(Inspector& f, instance_deleted& x) {
   return f(caf::meta::type_name("instance_deleted"), x.id);
 }
 
+/// A change of user-set fields (PUT /servers/{id}); answers the new row.
+struct edit_instance {
+  std::string id;
+  bool set_name = false;
+  std::string name;
+  bool set_access_ipv4 = false;
+  std::string access_ipv4;
+  bool set_access_ipv6 = false;
+  std::string access_ipv6;
+  bool set_description = false;
+  bool has_description = false;
+  std::string description;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, edit_instance& x) {
+  return f(caf::meta::type_name("edit_instance"), x.id, x.set_name, x.name,
+           x.set_access_ipv4, x.access_ipv4, x.set_access_ipv6, x.access_ipv6,
+           x.set_description, x.has_description, x.description);
+}
+
+/// What a project's instances use (Nova counts them for quota).
+struct get_usage {
+  std::string project_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_usage& x) {
+  return f(caf::meta::type_name("get_usage"), x.project_id);
+}
+
+struct project_usage {
+  int64_t instances = 0;
+  int64_t cores = 0;
+  int64_t ram_mb = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, project_usage& x) {
+  return f(caf::meta::type_name("project_usage"), x.instances, x.cores,
+           x.ram_mb);
+}
+
 struct get_instance {
   std::string id;
 };

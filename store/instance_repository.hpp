@@ -32,6 +32,11 @@ public:
   /// Removes the row (and its quota usage); false if there was none.
   virtual bool remove(const std::string& id) = 0;
 
+  /// Applies a change of user-set fields; nullptr if there is no row.
+  virtual const instance* edit(const edit_instance& change) = 0;
+
+  virtual project_usage usage(const std::string& project_id) const = 0;
+
   virtual const instance* find(const std::string& id) const = 0;
 
   virtual std::vector<instance> list(const list_instances& filter) const = 0;

@@ -105,6 +105,30 @@ bool memory_repository::remove(const std::string& id) {
   return true;
 }
 
+const instance* memory_repository::edit(const edit_instance& change) {
+  auto i = rows_.find(change.id);
+  if (i == rows_.end())
+    return nullptr;
+  auto& row = i->second;
+  if (change.set_name)
+    row.name = change.name;
+  if (change.set_access_ipv4)
+    row.access_ipv4 = change.access_ipv4;
+  if (change.set_access_ipv6)
+    row.access_ipv6 = change.access_ipv6;
+  if (change.set_description) {
+    row.has_description = change.has_description;
+    row.description = change.description;
+  }
+  row.updated_us = now_us();
+  return &row;
+}
+
+project_usage memory_repository::usage(const std::string& project_id) const {
+  auto i = usage_.find(project_id);
+  return i == usage_.end() ? project_usage{} : i->second;
+}
+
 const instance* memory_repository::find(const std::string& id) const {
   auto i = rows_.find(id);
   return i == rows_.end() ? nullptr : &i->second;

@@ -13,17 +13,14 @@ public:
          const quota_limits& limits) override;
   const instance* apply(const instance_update& update) override;
   bool remove(const std::string& id) override;
+  const instance* edit(const edit_instance& change) override;
+  project_usage usage(const std::string& project_id) const override;
   const instance* find(const std::string& id) const override;
   std::vector<instance> list(const list_instances& filter) const override;
 
 private:
-  struct usage {
-    int64_t instances = 0;
-    int64_t cores = 0;
-    int64_t ram_mb = 0;
-  };
   std::unordered_map<std::string, instance> rows_;
-  std::unordered_map<std::string, usage> usage_;
+  std::unordered_map<std::string, project_usage> usage_;
 };
 
 } // namespace vmforge

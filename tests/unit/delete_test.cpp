@@ -56,7 +56,11 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
                           store});
   auto api = spawn_api_handler(sys, api_config{opts, store, conductor});
   request_context ctx{"u", "p", false};
-  create_servers req{ctx, "doomed", "1", opts.images.front().id, {}, {}, 1, 1};
+  create_servers req;
+  req.ctx = ctx;
+  req.name = "doomed";
+  req.flavor_ref = "1";
+  req.image_ref = opts.images.front().id;
   std::string id;
   self->request(api, 5s, req).receive(
     [&](servers_created& r) { id = r.ids.front(); },

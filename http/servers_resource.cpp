@@ -1,0 +1,234 @@
+// /servers: create, list (filters, pagination), show, update, delete.
+#include <regex>
+
+#include <openssl/rand.h>
+
+#include "http/ask.hpp"
+#include "http/server_schema.hpp"
+#include "util/uuid.hpp"
+
+namespace vmforge::http {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t max_limit = 1000; // [api] max_limit
+
+// Nova's utils.generate_password: 12 characters without look-alikes.
+std::string generate_password() {
+  static const std::string alphabet =
+    "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  unsigned char raw[12];
+  RAND_bytes(raw, sizeof(raw));
+  std::string out;
+  for (auto b : raw)
+    out += alphabet[b % alphabet.size()];
+  return out;
+}
+
+void create(compute_api& api, const call_ptr& c) {
+  json::value storage;
+  auto body = json_body(c, storage);
+  if (!body)
+    return;
+  create_input in;
+  std::string error;
+  if (!parse_create(*body, c->version, in, error)) {
+    reply_error(c, 400, error);
+    return;
+  }
+  in.req.ctx = c->ctx;
+  auto pass = in.admin_pass.empty() ? generate_password() : in.admin_pass;
+  auto by_reservation = in.return_reservation_id;
+  auto disk_config = in.req.disk_config;
+  auto groups = in.req.security_groups;
+  ask<servers_created>(api, c, std::move(in.req),
+                       [c, pass, by_reservation, disk_config,
+                        groups](servers_created& r) {
+    if (by_reservation) {
+      reply_json(c, 202,
+                 json::object{{"reservation_id", r.reservation_id}});
+      return;
+    }
+    auto& id = r.ids.front();
+    json::array sg;
+    for (auto& g : groups)
+      sg.push_back(json::object{{"name", g}});
+    c->headers.emplace_back("Location", c->base.self("servers", id));
+    reply_json(c, 202,
+               json::object{{"server",
+                             json::object{{"id", id},
+                                          {"links", c->base.links("servers", id)},
+                                          {"OS-DCF:diskConfig", disk_config},
+                                          {"security_groups", std::move(sg)},
+                                          {"adminPass", pass}}}});
+  });
+}
+
+// Nova's status filter: the vm_states a status stands for.
+bool status_matches(const std::string& wanted, const instance& row) {
+  std::string upper;
+  for (auto ch : wanted)
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return derive_status(row.vm, row.task) == upper;
+}
+
+void list(compute_api& api, const call_ptr& c, bool detail) {
+  // Validate what can be checked before asking.
+  size_t limit = max_limit;
+  if (c->has_param("limit")) {
+    auto text = c->param("limit");
+    if (text.empty() || !std::all_of(text.begin(), text.end(), ::isdigit)) {
+      reply_error(c, 400, "limit param must be an integer");
+      return;
+    }
+    limit = std::min<size_t>(std::stoul(text), max_limit);
+  }
+  int64_t since = 0;
+  if (c->has_param("changes-since")
+      && !parse_iso8601(c->param("changes-since"), since)) {
+    reply_error(c, 400,
+                "Invalid input for query parameters changes-since. Value: "
+                  + c->param("changes-since") + ". '" + c->param("changes-since")
+                  + "' is not a 'date-time'");
+    return;
+  }
+  std::optional<std::regex> name_re;
+  if (c->has_param("name")) {
+    try {
+      name_re.emplace(c->param("name"));
+    } catch (const std::regex_error&) {
+      reply_error(c, 400, "Invalid regular expression: " + c->param("name"));
+      return;
+    }
+  }
+  bool all_tenants = false;
+  if (c->has_param("all_tenants")) {
+    auto v = c->param("all_tenants");
+    all_tenants = !(v == "0" || v == "false" || v == "False" || v == "off");
+  }
+  ask<instance_list>(api, c, list_servers{c->ctx, all_tenants},
+                     [c, detail, limit, since, name_re](instance_list& l) {
+    std::vector<const instance*> rows;
+    for (auto& row : l.items) {
+      if (name_re && !std::regex_search(row.name, *name_re))
+        continue;
+      if (c->has_param("status") && !status_matches(c->param("status"), row))
+        continue;
+      if (c->has_param("image") && row.image_id != c->param("image"))
+        continue;
+      if (c->has_param("flavor") && row.flavor_.id != c->param("flavor"))
+        continue;
+      if (c->has_param("changes-since") && row.updated_us < since)
+        continue;
+      if (c->has_param("reservation_id")
+          && row.reservation_id != c->param("reservation_id"))
+        continue;
+      rows.push_back(&row);
+    }
+    size_t start = 0;
+    if (c->has_param("marker")) {
+      auto marker = c->param("marker");
+      auto i = std::find_if(rows.begin(), rows.end(),
+                            [&](const instance* r) { return r->id == marker; });
+      if (i == rows.end()) {
+        reply_error(c, 400, "marker [" + marker + "] not found");
+        return;
+      }
+      start = static_cast<size_t>(i - rows.begin()) + 1;
+    }
+    json::array out;
+    for (size_t i = start; i < rows.size() && out.size() < limit; ++i)
+      out.push_back(detail ? server_detail(*rows[i], c->base, c->ctx, c->version)
+                           : server_brief(*rows[i], c->base));
+    json::object body{{"servers", std::move(out)}};
+    auto shown = body["servers"].as_array().size();
+    // Nova links the next page whenever a page is full.
+    if (shown > 0 && shown == limit) {
+      auto last = rows[start + shown - 1]->id;
+      auto href = c->base.root + "/v2.1"
+                  + (c->base.project_id.empty() ? "" : "/" + c->base.project_id)
+                  + "/servers" + (detail ? "/detail" : "") + "?limit="
+                  + std::to_string(limit) + "&marker=" + last;
+      body["servers_links"] = json::array{
+        json::object{{"rel", "next"}, {"href", href}}};
+    }
+    reply_json(c, 200, std::move(body));
+  });
+}
+
+void show(compute_api& api, const call_ptr& c, const std::string& id) {
+  ask<instance>(api, c, show_server{c->ctx, id}, [c](instance& row) {
+    reply_json(c, 200,
+               json::object{{"server", server_detail(row, c->base, c->ctx,
+                                                     c->version)}});
+  });
+}
+
+void update(compute_api& api, const call_ptr& c, const std::string& id) {
+  json::value storage;
+  auto body = json_body(c, storage);
+  if (!body)
+    return;
+  update_server req;
+  std::string error;
+  if (!parse_update(*body, c->version, req, error)) {
+    reply_error(c, 400, error);
+    return;
+  }
+  req.ctx = c->ctx;
+  req.id = id;
+  ask<instance>(api, c, std::move(req), [c](instance& row) {
+    reply_json(c, 200,
+               json::object{{"server", server_detail(row, c->base, c->ctx,
+                                                     c->version)}});
+  });
+}
+
+void remove(compute_api& api, const call_ptr& c, const std::string& id) {
+  ask<accepted>(api, c, delete_server{c->ctx, id},
+                [c](accepted&) { reply_empty(c, 204); });
+}
+
+void method_not_allowed(const call_ptr& c) {
+  reply_error(c, 405, "The method is not allowed for this resource.");
+}
+
+} // namespace
+
+void route_servers(compute_api& api, const call_ptr& c) {
+  auto& p = c->path;
+  auto method = c->req.method();
+  using verb = beast_http::verb;
+  if (p.size() == 1) {
+    if (method == verb::get)
+      list(api, c, false);
+    else if (method == verb::post)
+      create(api, c);
+    else
+      method_not_allowed(c);
+    return;
+  }
+  if (p.size() == 2 && p[1] == "detail") {
+    if (method == verb::get)
+      list(api, c, true);
+    else
+      method_not_allowed(c);
+    return;
+  }
+  if (p.size() == 2) {
+    if (method == verb::get)
+      show(api, c, p[1]);
+    else if (method == verb::put)
+      update(api, c, p[1]);
+    else if (method == verb::delete_)
+      remove(api, c, p[1]);
+    else
+      method_not_allowed(c);
+    return;
+  }
+  reply_error(c, 404, "The resource could not be found.");
+}
+
+} // namespace vmforge::http
