@@ -6,6 +6,7 @@
 
 #include <caf/all.hpp>
 
+#include "messages/actions.hpp"
 #include "messages/errors.hpp"
 #include "util/uuid.hpp"
 
@@ -172,8 +173,14 @@ caf::result<T> with_visible_row(api_pointer self, const request_context& ctx,
 }
 
 caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
+  auto is_admin = req.ctx.is_admin;
   return with_visible_row<accepted>(
-    self, req.ctx, req.id, [self](instance& row, auto& rp) {
+    self, req.ctx, req.id, [self, is_admin](instance& row, auto& rp) {
+      if (row.locked && !is_admin) {
+        rp.deliver(caf::make_error(api_errc::conflict,
+                                   "Instance " + row.id + " is locked"));
+        return;
+      }
       // Nova's _delete_instance: task_state deleting, vm_state unchanged.
       instance_update u;
       u.id = row.id;
@@ -207,6 +214,42 @@ caf::result<instance> on_update(api_pointer self, update_server& req) {
   return with_visible_row<instance>(
     self, req.ctx, req.id, [self, change](instance&, auto& rp) {
       rp.delegate(self->state.cfg.store, change);
+    });
+}
+
+caf::result<accepted> on_action(api_pointer self, server_action& req) {
+  if (req.action == "lock" || req.action == "unlock") {
+    auto lock = req.action == "lock";
+    return with_visible_row<accepted>(
+      self, req.ctx, req.id, [self, lock](instance& row, auto& rp) {
+        self->request(self->state.cfg.store, caf::infinite,
+                      set_locked{row.id, lock})
+          .then([rp](instance& r) mutable { rp.deliver(accepted{r.id}); },
+                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      });
+  }
+  // The server is looked up first: an unknown one is 404 whatever the action.
+  auto rule = find_action(req.action, req.hard);
+  auto action = req.action;
+  auto is_admin = req.ctx.is_admin;
+  return with_visible_row<accepted>(
+    self, req.ctx, req.id,
+    [self, rule, action, is_admin](instance& row, auto& rp) {
+      if (rule == nullptr) {
+        rp.deliver(bad_request("There is no such action: " + action));
+        return;
+      }
+      auto call = rule->call;
+      begin_task begin{row.id, rule->name, rule->allowed, rule->task,
+                       is_admin};
+      self->request(self->state.cfg.store, caf::infinite, begin)
+        .then(
+          [self, rp, call](instance& row) mutable {
+            self->send(self->state.cfg.conductor,
+                       instance_action{row.id, row.host, call});
+            rp.deliver(accepted{row.id});
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
     });
 }
 
@@ -255,6 +298,7 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](show_server& req) { return on_show(self, req); },
     [self](list_servers& req) { return on_list(self, req); },
     [self](update_server& req) { return on_update(self, req); },
+    [self](server_action& req) { return on_action(self, req); },
     [self](list_flavors& req) {
       // Non-admins see public flavors only.
       flavor_list out;

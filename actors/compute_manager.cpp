@@ -8,6 +8,7 @@
 
 #include "actors/driver_worker.hpp"
 #include "actors/resource_tracker.hpp"
+#include "messages/actions.hpp"
 #include "messages/errors.hpp"
 #include "util/log.hpp"
 
@@ -203,6 +204,24 @@ void on_destroyed(compute_pointer self, driver_reply& rep) {
              instance_terminated{rep.instance_id, st.cfg.host.name});
 }
 
+// A power action finished: the state it leads to, or back to no task.
+void on_action_done(compute_pointer self, driver_reply& rep) {
+  instance_update u;
+  u.id = rep.instance_id;
+  u.expected = tasks_of(rep.call);
+  u.task = task_state::none;
+  if (rep.ok) {
+    u.vm = result_of(rep.call);
+    u.set_power = true;
+    u.power = rep.power;
+  } else {
+    u.set_vm = false;
+    log::error(log_name, self->state.cfg.host.name, ": ", to_string(rep.call),
+               " of ", rep.instance_id, " failed: ", rep.reason);
+  }
+  self->send(self->state.cfg.store, std::move(u));
+}
+
 void on_terminate(compute_pointer self, const std::string& id) {
   auto& st = self->state;
   auto i = st.builds.find(id);
@@ -289,6 +308,7 @@ void on_driver_reply(compute_pointer self, driver_reply& rep) {
       on_destroyed(self, rep);
       break;
     default:
+      on_action_done(self, rep);
       break;
   }
 }
@@ -355,6 +375,12 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
   return {
     [self](build_and_run& job) { on_build(self, job); },
     [self](terminate_instance& t) { on_terminate(self, t.instance_id); },
+    [self](instance_action& act) {
+      driver_op op;
+      op.call = act.call;
+      op.instance_id = act.instance_id;
+      dispatch(self, std::move(op));
+    },
     [self](driver_reply& rep) { on_driver_reply(self, rep); },
     [self](heartbeat_tick) {
       report_host(self);

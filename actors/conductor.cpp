@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "messages/actions.hpp"
 #include "messages/errors.hpp"
 #include "util/log.hpp"
 
@@ -315,6 +316,25 @@ void on_compute_online(conductor_pointer self, compute_online& c) {
       send_terminate(self, c.host, kv.first);
 }
 
+// Power actions go straight to the instance's host. Without one (an
+// instance that never got a host) there is nothing to act on: the task the
+// API set is cleared again.
+void on_action(conductor_pointer self, instance_action& act) {
+  auto i = self->state.computes.find(act.host);
+  if (i != self->state.computes.end()) {
+    self->send(i->second, std::move(act));
+    return;
+  }
+  log::warning(log_name, "instance ", act.instance_id, ": no host for ",
+               to_string(act.call));
+  instance_update u;
+  u.id = act.instance_id;
+  u.set_vm = false;
+  u.task = task_state::none;
+  u.expected = tasks_of(act.call);
+  self->send(self->state.cfg.store, std::move(u));
+}
+
 void on_timeout_tick(conductor_pointer self) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
@@ -353,6 +373,7 @@ conductor_actor::behavior_type conductor(conductor_pointer self,
     [self](instance_terminated& t) { on_terminated(self, t); },
     [self](compute_online& c) { on_compute_online(self, c); },
     [self](timeout_tick) { on_timeout_tick(self); },
+    [self](instance_action& act) { on_action(self, act); },
     [self](get_conductor_stats&) -> conductor_stats {
       auto stats = self->state.stats;
       stats.in_flight = static_cast<int64_t>(self->state.builds.size());

@@ -27,6 +27,18 @@ driver_reply run(driver& drv, const driver_op& op) {
     case driver_call::reboot:
       st = drv.reboot(op.instance_id);
       break;
+    case driver_call::pause:
+      st = drv.pause(op.instance_id);
+      break;
+    case driver_call::unpause:
+      st = drv.unpause(op.instance_id);
+      break;
+    case driver_call::suspend:
+      st = drv.suspend(op.instance_id);
+      break;
+    case driver_call::resume:
+      st = drv.resume(op.instance_id);
+      break;
     case driver_call::get_power_state:
       break;
   }

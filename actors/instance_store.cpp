@@ -86,6 +86,19 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo) {
       return caf::make_error(api_errc::not_found, "Instance " + change.id
                                                     + " could not be found.");
     },
+    [self](begin_task& req) -> caf::result<instance> {
+      auto row = self->state.repo->begin(req);
+      if (!row)
+        return row.error();
+      notify_row(self, *row);
+      return std::move(*row);
+    },
+    [self](set_locked& req) -> caf::result<instance> {
+      if (auto row = self->state.repo->lock(req))
+        return *row;
+      return caf::make_error(api_errc::not_found,
+                             "Instance " + req.id + " could not be found.");
+    },
     [self](get_usage& q) -> project_usage {
       return self->state.repo->usage(q.project_id);
     },

@@ -45,6 +45,10 @@ public:
   virtual driver_status power_on(const std::string& instance_id) = 0;
   virtual driver_status power_off(const std::string& instance_id) = 0;
   virtual driver_status reboot(const std::string& instance_id) = 0;
+  virtual driver_status pause(const std::string& instance_id) = 0;
+  virtual driver_status unpause(const std::string& instance_id) = 0;
+  virtual driver_status suspend(const std::string& instance_id) = 0;
+  virtual driver_status resume(const std::string& instance_id) = 0;
   virtual power_state get_power_state(const std::string& instance_id) = 0;
   /// Instance ids with a domain on this host.
   virtual std::vector<std::string> list_instances() = 0;

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <array>
 #include <atomic>
 #include <optional>
 #include <thread>
@@ -133,7 +134,23 @@ private:
 
   void fail(unsigned status, const std::string& message) {
     keep_alive_ = false;
+    // The client may still be sending the body we refused: read and drop
+    // it after answering, or closing would reset the connection before
+    // the client reads the answer.
+    drain_ = true;
     write(srv_->on_error(status, message));
+  }
+
+  void drain() {
+    stream_.expires_after(srv_->opts.io_timeout);
+    stream_.async_read_some(
+      net::buffer(scratch_),
+      [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec)
+          self->stream_.close();
+        else
+          self->drain();
+      });
   }
 
   void write(response res) {
@@ -144,10 +161,16 @@ private:
     beast_http::async_write(stream_, *msg,
                             [self = shared_from_this(), msg](
                               beast::error_code ec, size_t) {
-                              if (ec || !msg->keep_alive())
+                              if (!ec && self->drain_) {
+                                beast::error_code ignored;
+                                self->stream_.socket().shutdown(
+                                  tcp::socket::shutdown_send, ignored);
+                                self->drain();
+                              } else if (ec || !msg->keep_alive()) {
                                 self->close();
-                              else
+                              } else {
                                 self->read_header();
+                              }
                             });
   }
 
@@ -162,6 +185,8 @@ private:
   std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
   server::impl* srv_;
   bool keep_alive_ = true;
+  bool drain_ = false;
+  std::array<char, 16384> scratch_;
 };
 
 } // namespace

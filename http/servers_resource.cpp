@@ -191,6 +191,35 @@ void remove(compute_api& api, const call_ptr& c, const std::string& id) {
                 [c](accepted&) { reply_empty(c, 204); });
 }
 
+void action(compute_api& api, const call_ptr& c, const std::string& id) {
+  json::value storage;
+  auto body = json_body(c, storage);
+  if (!body)
+    return;
+  if (body->size() != 1) {
+    reply_error(c, 400, "Malformed request body");
+    return;
+  }
+  server_action req;
+  req.ctx = c->ctx;
+  req.id = id;
+  req.action = std::string{body->begin()->key()};
+  if (req.action == "reboot") {
+    auto& arg = body->begin()->value();
+    auto type = arg.is_object() ? arg.as_object().if_contains("type") : nullptr;
+    if (type == nullptr || !type->is_string()
+        || (type->as_string() != "SOFT" && type->as_string() != "HARD")) {
+      reply_error(c, 400,
+                  "Invalid input for field/attribute reboot. 'type' must be "
+                  "one of ['HARD', 'Hard', 'SOFT', 'Soft']");
+      return;
+    }
+    req.hard = type->as_string() == "HARD";
+  }
+  ask<accepted>(api, c, std::move(req),
+                [c](accepted&) { reply_empty(c, 202); });
+}
+
 void method_not_allowed(const call_ptr& c) {
   reply_error(c, 405, "The method is not allowed for this resource.");
 }
@@ -224,6 +253,13 @@ void route_servers(compute_api& api, const call_ptr& c) {
       update(api, c, p[1]);
     else if (method == verb::delete_)
       remove(api, c, p[1]);
+    else
+      method_not_allowed(c);
+    return;
+  }
+  if (p.size() == 3 && p[2] == "action") {
+    if (method == verb::post)
+      action(api, c, p[1]);
     else
       method_not_allowed(c);
     return;

@@ -224,7 +224,7 @@ json::object server_detail(const instance& row, const link_base& base,
     out["fault"] = std::move(f);
   }
   if (version >= api_version{2, 9})
-    out["locked"] = false;
+    out["locked"] = row.locked;
   if (version >= api_version{2, 19})
     out["description"] = row.has_description ? json::value(row.description)
                                              : json::value(nullptr);

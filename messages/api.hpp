@@ -126,6 +126,21 @@ typename Inspector::result_type inspect(Inspector& f, update_server& x) {
            x.description);
 }
 
+/// POST /servers/{id}/action: os-start, os-stop, reboot, pause, unpause,
+/// suspend, resume, lock, unlock.
+struct server_action {
+  request_context ctx;
+  std::string id;
+  std::string action;
+  bool hard = false; // reboot type HARD
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_action& x) {
+  return f(caf::meta::type_name("server_action"), x.ctx, x.id, x.action,
+           x.hard);
+}
+
 struct list_flavors {
   request_context ctx;
 };

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "messages/driver.hpp"
 #include "messages/instance.hpp"
 
 // The build pipeline's messages, named after Nova's calls between the
@@ -167,6 +168,20 @@ struct delete_request {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delete_request& x) {
   return f(caf::meta::type_name("delete_request"), x.instance_id, x.host);
+}
+
+/// API handler -> conductor -> compute manager of `host`: run a power
+/// action on an instance whose task_state is already set.
+struct instance_action {
+  std::string instance_id;
+  std::string host;
+  driver_call call = driver_call::power_off;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_action& x) {
+  return f(caf::meta::type_name("instance_action"), x.instance_id, x.host,
+           x.call);
 }
 
 /// Conductor -> compute manager: cancel a build or destroy an instance.

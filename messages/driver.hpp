@@ -14,6 +14,10 @@ enum class driver_call : uint8_t {
   power_on,
   power_off,
   reboot,
+  pause,
+  unpause,
+  suspend,
+  resume,
   get_power_state,
 };
 
@@ -29,6 +33,14 @@ inline const char* to_string(driver_call x) {
       return "power_off";
     case driver_call::reboot:
       return "reboot";
+    case driver_call::pause:
+      return "pause";
+    case driver_call::unpause:
+      return "unpause";
+    case driver_call::suspend:
+      return "suspend";
+    case driver_call::resume:
+      return "resume";
     case driver_call::get_power_state:
       return "get_power_state";
   }

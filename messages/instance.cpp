@@ -44,6 +44,16 @@ const char* to_string(task_state x) {
       return "powering-on";
     case task_state::rebooting:
       return "rebooting";
+    case task_state::rebooting_hard:
+      return "rebooting_hard";
+    case task_state::pausing:
+      return "pausing";
+    case task_state::unpausing:
+      return "unpausing";
+    case task_state::suspending:
+      return "suspending";
+    case task_state::resuming:
+      return "resuming";
   }
   return "unknown";
 }
@@ -53,7 +63,11 @@ std::string derive_status(vm_state vm, task_state task) {
     case vm_state::building:
       return "BUILD";
     case vm_state::active:
-      return task == task_state::rebooting ? "REBOOT" : "ACTIVE";
+      if (task == task_state::rebooting)
+        return "REBOOT";
+      if (task == task_state::rebooting_hard)
+        return "HARD_REBOOT";
+      return "ACTIVE";
     case vm_state::stopped:
       return "SHUTOFF";
     case vm_state::paused:

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -99,6 +100,11 @@ enum class task_state : uint8_t {
   powering_off,
   powering_on,
   rebooting,
+  rebooting_hard,
+  pausing,
+  unpausing,
+  suspending,
+  resuming,
 };
 
 /// Nova's integer power states (nova/objects/fields.py).
@@ -116,26 +122,32 @@ const char* to_string(task_state x);
 /// The API's `status`, derived as nova/api/openstack/common.py does.
 std::string derive_status(vm_state vm, task_state task);
 
-/// A set of task states, for Nova's `expected_task_state` guards.
-class task_set {
+/// A set of enum values (task or vm states), for Nova's
+/// `expected_task_state` guards and `check_instance_state` rules.
+template <class Enum>
+class enum_set {
 public:
-  constexpr task_set() = default;
-  constexpr task_set(std::initializer_list<task_state> xs) {
+  constexpr enum_set() = default;
+  constexpr enum_set(std::initializer_list<Enum> xs) {
     for (auto x : xs)
       bits_ |= bit(x);
   }
-  static constexpr task_set any() {
-    task_set s;
+  static constexpr enum_set any() {
+    enum_set s;
     s.bits_ = ~uint32_t{0};
     return s;
   }
-  /// Every state but `deleting`: a delete in progress wins over the build.
-  static constexpr task_set not_deleting() {
-    task_set s = any();
-    s.bits_ &= ~bit(task_state::deleting);
+  constexpr enum_set with(Enum x) const {
+    enum_set s = *this;
+    s.bits_ |= bit(x);
     return s;
   }
-  constexpr bool contains(task_state x) const {
+  constexpr enum_set without(Enum x) const {
+    enum_set s = *this;
+    s.bits_ &= ~bit(x);
+    return s;
+  }
+  constexpr bool contains(Enum x) const {
     return (bits_ & bit(x)) != 0;
   }
   uint32_t& bits() {
@@ -143,15 +155,23 @@ public:
   }
 
 private:
-  static constexpr uint32_t bit(task_state x) {
+  static constexpr uint32_t bit(Enum x) {
     return uint32_t{1} << static_cast<uint32_t>(x);
   }
   uint32_t bits_ = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, task_set& x) {
-  return f(caf::meta::type_name("task_set"), x.bits());
+template <class Inspector, class Enum>
+typename Inspector::result_type inspect(Inspector& f, enum_set<Enum>& x) {
+  return f(caf::meta::type_name("enum_set"), x.bits());
+}
+
+using task_set = enum_set<task_state>;
+using vm_set = enum_set<vm_state>;
+
+/// Every task state but `deleting`: a delete in progress wins.
+constexpr task_set not_deleting() {
+  return task_set::any().without(task_state::deleting);
 }
 
 struct fault {
@@ -187,6 +207,8 @@ struct instance {
   /// Shown from microversion 2.19; null until set.
   bool has_description = false;
   std::string description;
+  /// A locked instance refuses actions and delete from non-admins.
+  bool locked = false;
   vm_state vm = vm_state::building;
   task_state task = task_state::scheduling;
   power_state power = power_state::nostate;
@@ -204,7 +226,7 @@ typename Inspector::result_type inspect(Inspector& f, instance& x) {
            x.user_id, x.reservation_id, x.flavor_, x.image_id,
            x.availability_zone, x.metadata, x.access_ipv4, x.access_ipv6,
            x.disk_config, x.key_name, x.security_groups, x.has_description,
-           x.description, x.vm, x.task, x.power, x.host,
+           x.description, x.locked, x.vm, x.task, x.power, x.host,
            x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us);
 }
 

@@ -21,6 +21,7 @@ using driver_worker_actor = caf::typed_actor<caf::reacts_to<driver_op>>;
 /// One per compute host: claims, build slots, driver workers.
 using compute_actor = caf::typed_actor<
   caf::reacts_to<build_and_run>, caf::reacts_to<terminate_instance>,
+  caf::reacts_to<instance_action>,
   caf::reacts_to<driver_reply>, caf::reacts_to<heartbeat_tick>,
   caf::replies_to<get_host_usage>::with<host_usage>>;
 
@@ -36,6 +37,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<get_instance>::with<instance>,
   caf::replies_to<list_instances>::with<instance_list>,
   caf::replies_to<edit_instance>::with<instance>,
+  caf::replies_to<begin_task>::with<instance>,
+  caf::replies_to<set_locked>::with<instance>,
   caf::replies_to<get_usage>::with<project_usage>,
   caf::reacts_to<subscribe_transitions>>;
 
@@ -58,6 +61,7 @@ using conductor_actor = caf::typed_actor<
   caf::reacts_to<build_request>, caf::reacts_to<build_result>,
   caf::reacts_to<delete_request>, caf::reacts_to<instance_terminated>,
   caf::reacts_to<compute_online>, caf::reacts_to<timeout_tick>,
+  caf::reacts_to<instance_action>,
   caf::replies_to<get_conductor_stats>::with<conductor_stats>>;
 
 using supervisor_actor = caf::typed_actor<
@@ -71,6 +75,7 @@ using api_actor = caf::typed_actor<
   caf::replies_to<show_server>::with<instance>,
   caf::replies_to<list_servers>::with<instance_list>,
   caf::replies_to<update_server>::with<instance>,
+  caf::replies_to<server_action>::with<accepted>,
   caf::replies_to<list_flavors>::with<flavor_list>,
   caf::replies_to<list_images>::with<image_list>,
   caf::replies_to<get_limits>::with<project_limits>>;

@@ -46,7 +46,7 @@ struct instance_update {
   bool set_vm = true;
   vm_state vm = vm_state::building;
   task_state task = task_state::none;
-  task_set expected = task_set::not_deleting();
+  task_set expected = not_deleting();
   bool set_host = false;
   std::string host;
   bool set_power = false;
@@ -114,6 +114,33 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, project_usage& x) {
   return f(caf::meta::type_name("project_usage"), x.instances, x.cores,
            x.ram_mb);
+}
+
+/// Starts a user action atomically: if the row's vm_state is allowed, no
+/// task is in progress and (for non-admins) it is not locked, sets `task`
+/// and answers the row; otherwise api_errc::conflict with Nova's message.
+struct begin_task {
+  std::string id;
+  std::string action; // for the message: "stop", "reboot", ...
+  vm_set allowed;
+  task_state task = task_state::none;
+  bool is_admin = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, begin_task& x) {
+  return f(caf::meta::type_name("begin_task"), x.id, x.action, x.allowed,
+           x.task, x.is_admin);
+}
+
+struct set_locked {
+  std::string id;
+  bool locked = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_locked& x) {
+  return f(caf::meta::type_name("set_locked"), x.id, x.locked);
 }
 
 struct get_instance {

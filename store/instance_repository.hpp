@@ -35,6 +35,11 @@ public:
   /// Applies a change of user-set fields; nullptr if there is no row.
   virtual const instance* edit(const edit_instance& change) = 0;
 
+  /// See begin_task: checks and sets in one step.
+  virtual caf::expected<instance> begin(const begin_task& req) = 0;
+
+  virtual const instance* lock(const set_locked& req) = 0;
+
   virtual project_usage usage(const std::string& project_id) const = 0;
 
   virtual const instance* find(const std::string& id) const = 0;

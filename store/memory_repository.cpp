@@ -124,6 +124,41 @@ const instance* memory_repository::edit(const edit_instance& change) {
   return &row;
 }
 
+caf::expected<instance> memory_repository::begin(const begin_task& req) {
+  auto i = rows_.find(req.id);
+  if (i == rows_.end())
+    return caf::make_error(api_errc::not_found,
+                           "Instance " + req.id + " could not be found.");
+  auto& row = i->second;
+  if (row.locked && !req.is_admin)
+    return caf::make_error(api_errc::conflict,
+                           "Instance " + req.id + " is locked");
+  // nova/compute/api.py check_instance_state: the vm_state must be allowed
+  // and no task may be in progress.
+  if (!req.allowed.contains(row.vm))
+    return caf::make_error(api_errc::conflict,
+                           "Cannot '" + req.action + "' instance " + req.id
+                             + " while it is in vm_state "
+                             + to_string(row.vm));
+  if (row.task != task_state::none)
+    return caf::make_error(api_errc::conflict,
+                           "Cannot '" + req.action + "' instance " + req.id
+                             + " while it is in task_state "
+                             + to_string(row.task));
+  row.task = req.task;
+  row.updated_us = now_us();
+  return row;
+}
+
+const instance* memory_repository::lock(const set_locked& req) {
+  auto i = rows_.find(req.id);
+  if (i == rows_.end())
+    return nullptr;
+  i->second.locked = req.locked;
+  i->second.updated_us = now_us();
+  return &i->second;
+}
+
 project_usage memory_repository::usage(const std::string& project_id) const {
   auto i = usage_.find(project_id);
   return i == usage_.end() ? project_usage{} : i->second;

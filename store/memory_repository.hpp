@@ -15,6 +15,8 @@ public:
   bool remove(const std::string& id) override;
   const instance* edit(const edit_instance& change) override;
   project_usage usage(const std::string& project_id) const override;
+  caf::expected<instance> begin(const begin_task& req) override;
+  const instance* lock(const set_locked& req) override;
   const instance* find(const std::string& id) const override;
   std::vector<instance> list(const list_instances& filter) const override;
 

@@ -107,6 +107,26 @@ driver_status fake_driver::reboot(const std::string& instance_id) {
   return set_power(instance_id, power_state::running);
 }
 
+driver_status fake_driver::pause(const std::string& instance_id) {
+  count_call("pause");
+  return set_power(instance_id, power_state::paused);
+}
+
+driver_status fake_driver::unpause(const std::string& instance_id) {
+  count_call("unpause");
+  return set_power(instance_id, power_state::running);
+}
+
+driver_status fake_driver::suspend(const std::string& instance_id) {
+  count_call("suspend");
+  return set_power(instance_id, power_state::suspended);
+}
+
+driver_status fake_driver::resume(const std::string& instance_id) {
+  count_call("resume");
+  return set_power(instance_id, power_state::running);
+}
+
 power_state fake_driver::get_power_state(const std::string& instance_id) {
   count_call("get_power_state");
   std::lock_guard<std::mutex> guard{mtx_};

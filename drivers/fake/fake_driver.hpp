@@ -23,6 +23,10 @@ public:
   driver_status power_on(const std::string& instance_id) override;
   driver_status power_off(const std::string& instance_id) override;
   driver_status reboot(const std::string& instance_id) override;
+  driver_status pause(const std::string& instance_id) override;
+  driver_status unpause(const std::string& instance_id) override;
+  driver_status suspend(const std::string& instance_id) override;
+  driver_status resume(const std::string& instance_id) override;
   power_state get_power_state(const std::string& instance_id) override;
   std::vector<std::string> list_instances() override;
   resources host_capacity() override;

@@ -1,0 +1,318 @@
+#!/usr/bin/python3
+"""Raw HTTP cases against a real vmforged: every endpoint, Nova's errors,
+project isolation, quota, pagination, actions."""
+import sys
+import time
+import unittest
+import uuid
+
+from daemon import Daemon, call
+
+BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/bin/vmforged"
+IMAGE = "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"
+
+
+class ComputeApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(BINARY, "--hosts", "3")
+        cls.v = cls.d.url + "/v2.1"
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.d.stop() == 0
+
+    def create(self, name="vm", token="user-a:project-a", **extra):
+        server = {"name": name, "imageRef": IMAGE, "flavorRef": "1"}
+        server.update(extra)
+        status, hdrs, body = call(self.v + "/servers", "POST",
+                                  {"server": server}, token=token)
+        self.assertEqual(status, 202, body)
+        return body["server"]["id"], hdrs, body
+
+    def wait(self, sid, status, token="user-a:project-a"):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            code, _, body = call(self.v + "/servers/" + sid, token=token)
+            if status is None and code == 404:
+                return None
+            if code == 200 and body["server"]["status"] == status \
+                    and body["server"]["OS-EXT-STS:task_state"] is None:
+                return body["server"]
+            time.sleep(0.05)
+        self.fail("server %s never reached %s" % (sid, status))
+
+    def assertFault(self, result, code, name, message=None):
+        status, _, body = result
+        self.assertEqual(status, code, body)
+        self.assertIn(name, body)
+        self.assertEqual(body[name]["code"], code)
+        if message is not None:
+            self.assertEqual(body[name]["message"], message)
+
+    def test_version_documents_need_no_token(self):
+        status, _, body = call(self.d.url + "/", token=None)
+        self.assertEqual(status, 200)
+        v21 = [v for v in body["versions"] if v["id"] == "v2.1"][0]
+        self.assertEqual(v21["min_version"], "2.1")
+        self.assertEqual(v21["version"], "2.37")
+        status, _, body = call(self.d.url + "/v2.1/", token=None)
+        self.assertEqual(body["version"]["id"], "v2.1")
+
+    def test_no_token_is_401_with_keystone_body(self):
+        status, hdrs, body = call(self.v + "/servers", token=None)
+        self.assertEqual(status, 401)
+        self.assertEqual(body["error"]["message"],
+                         "The request you have made requires authentication.")
+        self.assertIn("WWW-Authenticate", hdrs)
+
+    def test_every_response_has_a_request_id_and_the_microversion(self):
+        status, hdrs, _ = call(self.v + "/flavors")
+        self.assertTrue(hdrs["x-openstack-request-id"].startswith("req-"))
+        self.assertEqual(hdrs["OpenStack-API-Version"], "compute 2.1")
+        self.assertEqual(hdrs["X-OpenStack-Nova-API-Version"], "2.1")
+        _, hdrs, _ = call(self.v + "/flavors",
+                          headers={"OpenStack-API-Version": "compute 2.19"})
+        self.assertEqual(hdrs["OpenStack-API-Version"], "compute 2.19")
+        _, hdrs, _ = call(self.v + "/flavors",
+                          headers={"X-OpenStack-Nova-API-Version": "2.25"})
+        self.assertEqual(hdrs["X-OpenStack-Nova-API-Version"], "2.25")
+        _, hdrs, _ = call(self.v + "/flavors",
+                          headers={"OpenStack-API-Version": "compute latest"})
+        self.assertEqual(hdrs["OpenStack-API-Version"], "compute 2.37")
+
+    def test_microversion_out_of_range_is_406_malformed_is_400(self):
+        r = call(self.v + "/servers",
+                 headers={"OpenStack-API-Version": "compute 2.999"})
+        self.assertFault(r, 406, "computeFault")
+        r = call(self.v + "/servers",
+                 headers={"OpenStack-API-Version": "compute 2.x"})
+        self.assertFault(r, 400, "badRequest")
+
+    def test_create_show_update_delete(self):
+        sid, hdrs, body = self.create("web", metadata={"hello": "world"},
+                                      accessIPv4="1.1.1.1",
+                                      accessIPv6="0000:0000::0001")
+        server = body["server"]
+        self.assertEqual(hdrs["Location"], self.v + "/servers/" + sid)
+        self.assertEqual(len(server["adminPass"]), 12)
+        self.assertEqual(server["OS-DCF:diskConfig"], "MANUAL")
+        self.assertEqual(server["security_groups"], [{"name": "default"}])
+        shown = self.wait(sid, "ACTIVE")
+        self.assertEqual(shown["name"], "web")
+        self.assertEqual(shown["metadata"], {"hello": "world"})
+        self.assertEqual(shown["accessIPv4"], "1.1.1.1")
+        self.assertEqual(shown["accessIPv6"], "::1")
+        self.assertEqual(shown["image"]["id"], IMAGE)
+        self.assertEqual(shown["flavor"]["id"], "1")
+        self.assertEqual(shown["OS-EXT-STS:power_state"], 1)
+        self.assertEqual(len(shown["hostId"]), 56)
+        self.assertNotIn("OS-EXT-SRV-ATTR:host", shown)  # admin only
+        status, _, body = call(self.v + "/servers/" + sid, "PUT",
+                               {"server": {"name": "renamed"}})
+        self.assertEqual(status, 200)
+        self.assertEqual(body["server"]["name"], "renamed")
+        r = call(self.v + "/servers/" + sid, "PUT", {"server": {"name": ""}})
+        self.assertFault(r, 400, "badRequest")
+        status, _, body = call(self.v + "/servers/" + sid, "DELETE")
+        self.assertEqual(status, 204)
+        self.assertIsNone(body)
+        self.wait(sid, None)
+        r = call(self.v + "/servers/" + sid)
+        self.assertFault(r, 404, "itemNotFound",
+                         "Instance %s could not be found." % sid)
+
+    def test_admin_sees_host_attributes(self):
+        sid, _, _ = self.create("adm", token="admin:project-a")
+        shown = self.wait(sid, "ACTIVE", token="admin:project-a")
+        self.assertTrue(shown["OS-EXT-SRV-ATTR:host"].startswith("compute-"))
+
+    def test_create_validation(self):
+        cases = [
+            {"name": "", "imageRef": IMAGE, "flavorRef": "1"},
+            {"name": 12345, "imageRef": IMAGE, "flavorRef": "1"},
+            {"name": "a" * 256, "imageRef": IMAGE, "flavorRef": "1"},
+            {"name": "x", "imageRef": "-1", "flavorRef": "1"},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "-1"},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1",
+             "accessIPv4": "1.1.1.1.1.1"},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1",
+             "accessIPv6": "notvalid"},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1",
+             "networks": [{"fixed_ip": "10.0.1.1",
+                           "uuid": "a-b-c-d-e-f-g-h-i-j"}]},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1",
+             "key_name": "nope"},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1",
+             "security_groups": [{"name": "does_not_exist"}]},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1",
+             "min_count": 0},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1",
+             "max_count": 2.5},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1",
+             "min_count": 3, "max_count": 2},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1",
+             "metadata": {"": "v"}},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1",
+             "personality": [{"path": "/etc/motd", "contents": "not base64!"}]},
+            {"name": "x", "imageRef": IMAGE, "flavorRef": "1", "bogus": 1},
+        ]
+        for server in cases:
+            with self.subTest(server=server):
+                r = call(self.v + "/servers", "POST", {"server": server})
+                self.assertFault(r, 400, "badRequest")
+        r = call(self.v + "/servers", "POST", raw=b"{not json")
+        self.assertFault(r, 400, "badRequest", "Malformed request body")
+        r = call(self.v + "/servers", "POST",
+                 {"server": {"name": "x", "imageRef": IMAGE,
+                             "flavorRef": "1"}},
+                 headers={"OpenStack-API-Version": "compute 2.37"})
+        self.assertFault(r, 400, "badRequest")  # networks required at 2.37
+
+    def test_networks_none_at_2_37(self):
+        status, _, body = call(
+            self.v + "/servers", "POST",
+            {"server": {"name": "n", "imageRef": IMAGE, "flavorRef": "1",
+                        "networks": "none"}},
+            headers={"OpenStack-API-Version": "compute 2.37"})
+        self.assertEqual(status, 202, body)
+
+    def test_projects_are_isolated(self):
+        sid, _, _ = self.create("mine", token="alice:project-x")
+        other = "bob:project-y"
+        r = call(self.v + "/servers/" + sid, token=other)
+        self.assertFault(r, 404, "itemNotFound")
+        r = call(self.v + "/servers/" + sid, "DELETE", token=other)
+        self.assertFault(r, 404, "itemNotFound")
+        r = call(self.v + "/servers/" + sid + "/action", "POST",
+                 {"os-stop": None}, token=other)
+        self.assertFault(r, 404, "itemNotFound")
+        _, _, body = call(self.v + "/servers", token=other)
+        self.assertNotIn(sid, [s["id"] for s in body["servers"]])
+        r = call(self.v + "/servers?all_tenants=1", token=other)
+        self.assertFault(r, 403, "forbidden")
+        _, _, body = call(self.v + "/servers?all_tenants=1",
+                          token="admin:admin")
+        self.assertIn(sid, [s["id"] for s in body["servers"]])
+        # A project id in the URL must be the caller's.
+        r = call(self.d.url + "/v2.1/project-x/servers", token=other)
+        self.assertFault(r, 400, "badRequest")
+        status, _, body = call(self.d.url + "/v2.1/project-x/servers/" + sid,
+                               token="alice:project-x")
+        self.assertEqual(status, 200)
+        self.assertIn("/v2.1/project-x/servers/",
+                      body["server"]["links"][0]["href"])
+
+    def test_quota_exhaustion_is_403(self):
+        token = "q:project-quota"
+        ids = [self.create("q%d" % i, token=token)[0] for i in range(10)]
+        r = call(self.v + "/servers", "POST",
+                 {"server": {"name": "one-too-many", "imageRef": IMAGE,
+                             "flavorRef": "1"}}, token=token)
+        self.assertFault(r, 403, "forbidden",
+                         "Quota exceeded for instances: Requested 1, but "
+                         "already used 10 of 10 instances")
+        _, _, body = call(self.v + "/limits", token=token)
+        absolute = body["limits"]["absolute"]
+        self.assertEqual(absolute["maxTotalInstances"], 10)
+        self.assertEqual(absolute["totalInstancesUsed"], 10)
+        self.assertEqual(absolute["totalCoresUsed"], 10)
+        for sid in ids:
+            call(self.v + "/servers/" + sid, "DELETE", token=token)
+
+    def test_pagination_and_filters(self):
+        token = "p:project-pages"
+        ids = [self.create("page-%d" % i, token=token)[0] for i in range(5)]
+        for sid in ids:
+            self.wait(sid, "ACTIVE", token=token)
+        _, _, body = call(self.v + "/servers?limit=2", token=token)
+        self.assertEqual(len(body["servers"]), 2)
+        nxt = body["servers_links"][0]
+        self.assertEqual(nxt["rel"], "next")
+        seen = [s["id"] for s in body["servers"]]
+        while "servers_links" in body:
+            _, _, body = call(body["servers_links"][0]["href"], token=token)
+            seen += [s["id"] for s in body["servers"]]
+        self.assertEqual(sorted(seen), sorted(ids))
+        r = call(self.v + "/servers?marker=nope", token=token)
+        self.assertFault(r, 400, "badRequest")
+        r = call(self.v + "/servers?limit=-1", token=token)
+        self.assertFault(r, 400, "badRequest")
+        _, _, body = call(self.v + "/servers/detail?name=page-[34]",
+                          token=token)
+        self.assertEqual(sorted(s["name"] for s in body["servers"]),
+                         ["page-3", "page-4"])
+        _, _, body = call(self.v + "/servers?status=SHUTOFF", token=token)
+        self.assertEqual(body["servers"], [])
+        _, _, body = call(self.v + "/servers?status=ACTIVE", token=token)
+        self.assertEqual(len(body["servers"]), 5)
+        _, _, body = call(self.v + "/servers?changes-since=2999-01-01T00:00:00Z",
+                          token=token)
+        self.assertEqual(body["servers"], [])
+        r = call(self.v + "/servers?changes-since=yesterday", token=token)
+        self.assertFault(r, 400, "badRequest")
+
+    def test_power_actions_follow_nova_state_rules(self):
+        sid, _, _ = self.create("power")
+        self.wait(sid, "ACTIVE")
+        act = self.v + "/servers/%s/action" % sid
+        r = call(act, "POST", {"os-start": None})
+        self.assertFault(r, 409, "conflictingRequest",
+                         "Cannot 'start' instance %s while it is in vm_state "
+                         "active" % sid)
+        self.assertEqual(call(act, "POST", {"os-stop": None})[0], 202)
+        self.assertEqual(self.wait(sid, "SHUTOFF")["OS-EXT-STS:power_state"], 4)
+        self.assertEqual(call(act, "POST", {"os-start": None})[0], 202)
+        self.wait(sid, "ACTIVE")
+        self.assertEqual(call(act, "POST", {"reboot": {"type": "HARD"}})[0], 202)
+        self.wait(sid, "ACTIVE")
+        r = call(act, "POST", {"reboot": {"type": "GENTLY"}})
+        self.assertFault(r, 400, "badRequest")
+        self.assertEqual(call(act, "POST", {"pause": None})[0], 202)
+        self.wait(sid, "PAUSED")
+        self.assertFault(call(act, "POST", {"pause": None}), 409,
+                         "conflictingRequest")
+        self.assertEqual(call(act, "POST", {"unpause": None})[0], 202)
+        self.wait(sid, "ACTIVE")
+        self.assertEqual(call(act, "POST", {"suspend": None})[0], 202)
+        self.wait(sid, "SUSPENDED")
+        self.assertEqual(call(act, "POST", {"resume": None})[0], 202)
+        self.wait(sid, "ACTIVE")
+        self.assertEqual(call(act, "POST", {"lock": None})[0], 202)
+        self.assertFault(call(act, "POST", {"os-stop": None}), 409,
+                         "conflictingRequest", "Instance %s is locked" % sid)
+        self.assertFault(call(self.v + "/servers/" + sid, "DELETE"), 409,
+                         "conflictingRequest")
+        self.assertEqual(call(act, "POST", {"unlock": None})[0], 202)
+        self.assertFault(call(act, "POST", {"explode": None}), 400,
+                         "badRequest", "There is no such action: explode")
+        r = call(self.v + "/servers/%s/action" % str(uuid.uuid4()), "POST",
+                 {"os-stop": None})
+        self.assertFault(r, 404, "itemNotFound")
+
+    def test_flavors_images_limits(self):
+        _, _, body = call(self.v + "/flavors/detail?minRam=4096")
+        self.assertEqual([f["name"] for f in body["flavors"]],
+                         ["m1.medium", "m1.large", "m1.xlarge"])
+        _, _, body = call(self.v + "/flavors/1")
+        self.assertEqual(body["flavor"]["vcpus"], 1)
+        self.assertFault(call(self.v + "/flavors/99"), 404, "itemNotFound")
+        _, _, body = call(self.v + "/flavors?limit=2&marker=1")
+        self.assertEqual([f["id"] for f in body["flavors"]], ["2", "3"])
+        _, _, body = call(self.v + "/images/detail")
+        self.assertEqual(body["images"][0]["id"], IMAGE)
+        self.assertEqual(body["images"][0]["status"], "ACTIVE")
+        self.assertFault(call(self.v + "/images/nope"), 404, "itemNotFound")
+        status, _, body = call(self.v + "/limits")
+        self.assertEqual(status, 200)
+        self.assertIn("maxTotalCores", body["limits"]["absolute"])
+
+    def test_unknown_routes_methods_and_big_bodies(self):
+        self.assertFault(call(self.v + "/nothing-here"), 404, "itemNotFound")
+        self.assertFault(call(self.v + "/flavors", "DELETE"), 405, "badMethod")
+        r = call(self.v + "/servers", "POST", raw=b"x" * (1024 * 1024 + 1))
+        self.assertFault(r, 413, "overLimit")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
