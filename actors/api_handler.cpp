@@ -14,15 +14,38 @@ namespace vmforge {
 
 namespace {
 
+using quota_map = std::map<std::string, int64_t>;
+
 struct api_state {
   static inline const char* name = "api_handler";
   api_config cfg;
   std::unordered_map<std::string, flavor> flavors;
   std::unordered_map<std::string, image> images;
   std::set<std::string> zones;
+  /// The "default" quota class, then overrides per project and per user.
+  quota_map quota_defaults;
+  std::map<std::string, quota_map> project_quotas;
+  std::map<std::pair<std::string, std::string>, quota_map> user_quotas;
+  /// Keypairs by user, then name.
+  std::map<std::string, std::map<std::string, keypair>> keypairs;
+  int64_t next_keypair_id = 1;
+
+  quota_map project_limits(const std::string& project_id) const {
+    auto out = quota_defaults;
+    auto i = project_quotas.find(project_id);
+    if (i != project_quotas.end())
+      for (auto& kv : i->second)
+        out[kv.first] = kv.second;
+    return out;
+  }
 };
 
 using api_pointer = api_actor::stateful_pointer<api_state>;
+
+caf::error policy(const std::string& rule) {
+  return caf::make_error(api_errc::forbidden,
+                         "Policy doesn't allow " + rule + " to be performed.");
+}
 
 caf::error bad_request(std::string msg) {
   return caf::make_error(api_errc::bad_request, std::move(msg));
@@ -65,17 +88,19 @@ caf::error validate(const api_state& st, const create_servers& req) {
   if (!req.availability_zone.empty()
       && st.zones.count(req.availability_zone) == 0)
     return bad_request("The requested availability zone is not available");
-  if (static_cast<int64_t>(req.metadata.size()) > st.cfg.opts.quota_metadata_items)
+  auto meta_limit = st.project_limits(req.ctx.project_id)["metadata_items"];
+  if (meta_limit >= 0 && static_cast<int64_t>(req.metadata.size()) > meta_limit)
     return caf::make_error(api_errc::forbidden,
                            "Quota exceeded for metadata_items: Requested "
                              + std::to_string(req.metadata.size())
                              + ", but already used 0 of "
-                             + std::to_string(
-                               st.cfg.opts.quota_metadata_items)
-                             + " metadata_items");
-  // No keypair or security group service exists yet: only "default".
-  if (!req.key_name.empty())
-    return bad_request("Invalid key_name provided.");
+                             + std::to_string(meta_limit) + " metadata_items");
+  if (!req.key_name.empty()) {
+    auto mine = st.keypairs.find(req.ctx.user_id);
+    if (mine == st.keypairs.end() || mine->second.count(req.key_name) == 0)
+      return bad_request("Invalid key_name provided.");
+  }
+  // No security group service exists yet: only "default".
   for (auto& g : req.security_groups)
     if (g != "default")
       return bad_request("Unable to find security_group with name or id '" + g
@@ -100,7 +125,9 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
     return err;
   create_instances ins;
   ins.min_count = req.min_count;
-  ins.limits = st.cfg.opts.quota;
+  auto limits = st.project_limits(req.ctx.project_id);
+  ins.limits = quota_limits{limits["instances"], limits["cores"],
+                            limits["ram"]};
   auto rid = reservation_id();
   auto now = now_us();
   const auto& fl = st.flavors.at(id_from_href(req.flavor_ref));
@@ -255,9 +282,9 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
 
 caf::result<project_limits> on_limits(api_pointer self, get_limits& req) {
   auto rp = self->make_response_promise<project_limits>();
-  auto& o = self->state.cfg.opts;
-  project_limits out{o.quota.instances, o.quota.cores, o.quota.ram_mb,
-                     o.quota_metadata_items, 0, 0, 0};
+  auto q = self->state.project_limits(req.ctx.project_id);
+  project_limits out{q["instances"], q["cores"], q["ram"], q["metadata_items"],
+                     0, 0, 0};
   self->request(self->state.cfg.store, caf::infinite,
                 get_usage{req.ctx.project_id})
     .then(
@@ -283,6 +310,153 @@ caf::result<instance_list> on_list(api_pointer self, list_servers& req) {
   return self->delegate(self->state.cfg.store, std::move(q));
 }
 
+caf::result<quota_set_info> on_get_quota(api_pointer self, get_quota_set& req) {
+  auto& st = self->state;
+  if (!req.ctx.is_admin && req.ctx.project_id != req.project_id)
+    return policy("os_compute_api:os-quota-sets:show");
+  if (req.defaults)
+    return quota_set_info{st.quota_defaults, {}};
+  auto limits = st.project_limits(req.project_id);
+  if (!req.user_id.empty()) {
+    auto u = st.user_quotas.find({req.project_id, req.user_id});
+    if (u != st.user_quotas.end())
+      for (auto& kv : u->second)
+        limits[kv.first] = kv.second;
+  }
+  auto rp = self->make_response_promise<quota_set_info>();
+  int64_t keys = 0;
+  for (auto& kv : st.keypairs)
+    keys += static_cast<int64_t>(kv.second.size());
+  self->request(st.cfg.store, caf::infinite, get_usage{req.project_id})
+    .then(
+      [rp, limits, keys](project_usage& use) mutable {
+        rp.deliver(quota_set_info{limits,
+                                  {{"instances", use.instances},
+                                   {"cores", use.cores},
+                                   {"ram", use.ram_mb},
+                                   {"key_pairs", keys}}});
+      },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+caf::result<quota_set_info> on_update_quota(api_pointer self,
+                                            update_quota_set& req) {
+  auto& st = self->state;
+  if (!req.quota_class.empty()) {
+    if (!req.ctx.is_admin)
+      return policy("os_compute_api:os-quota-class-sets:update");
+    for (auto& kv : req.values)
+      st.quota_defaults[kv.first] = kv.second;
+    return quota_set_info{st.quota_defaults, {}};
+  }
+  if (!req.ctx.is_admin)
+    return policy("os_compute_api:os-quota-sets:update");
+  if (req.user_id.empty()) {
+    for (auto& kv : req.values)
+      st.project_quotas[req.project_id][kv.first] = kv.second;
+    return quota_set_info{st.project_limits(req.project_id), {}};
+  }
+  auto& user = st.user_quotas[{req.project_id, req.user_id}];
+  for (auto& kv : req.values)
+    user[kv.first] = kv.second;
+  auto out = st.project_limits(req.project_id);
+  for (auto& kv : user)
+    out[kv.first] = kv.second;
+  return quota_set_info{out, {}};
+}
+
+caf::result<accepted> on_delete_quota(api_pointer self, delete_quota_set& req) {
+  auto& st = self->state;
+  if (!req.ctx.is_admin)
+    return policy("os_compute_api:os-quota-sets:delete");
+  st.project_quotas.erase(req.project_id);
+  for (auto i = st.user_quotas.begin(); i != st.user_quotas.end();)
+    i = i->first.first == req.project_id ? st.user_quotas.erase(i) : ++i;
+  return accepted{req.project_id};
+}
+
+caf::result<hypervisor_list> on_hypervisors(api_pointer self,
+                                            list_hypervisors& req) {
+  if (!req.ctx.is_admin)
+    return policy("os_compute_api:os-hypervisors:list");
+  auto rp = self->make_response_promise<hypervisor_list>();
+  auto store = self->state.cfg.store;
+  self->request(self->state.cfg.scheduler, caf::infinite, get_host_views{})
+    .then(
+      [self, rp, store](host_view_list& views) mutable {
+        self->request(store, caf::infinite, list_instances{})
+          .then(
+            [rp, views](instance_list& rows) mutable {
+              hypervisor_list out;
+              auto& hosts = views.items;
+              std::sort(hosts.begin(), hosts.end(),
+                        [](const host_view& x, const host_view& y) {
+                          return x.host < y.host;
+                        });
+              for (size_t i = 0; i < hosts.size(); ++i) {
+                hypervisor_info h;
+                h.id = static_cast<int64_t>(i + 1);
+                h.host = hosts[i].host;
+                h.up = hosts[i].up;
+                h.enabled = hosts[i].enabled;
+                h.capacity = hosts[i].capacity;
+                h.used = hosts[i].used;
+                for (auto& row : rows.items)
+                  if (row.host == h.host)
+                    h.servers.emplace_back(row.id, row.name);
+                out.items.push_back(std::move(h));
+              }
+              rp.deliver(std::move(out));
+            },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+caf::result<keypair> on_create_keypair(api_pointer self, create_keypair& req) {
+  auto& st = self->state;
+  auto& mine = st.keypairs[req.ctx.user_id];
+  if (mine.count(req.kp.name) != 0)
+    return caf::make_error(api_errc::conflict, "Key pair '" + req.kp.name
+                                                 + "' already exists.");
+  auto limit = st.project_limits(req.ctx.project_id)["key_pairs"];
+  if (limit >= 0 && static_cast<int64_t>(mine.size()) >= limit)
+    return caf::make_error(api_errc::forbidden,
+                           std::string{"Quota exceeded, too many key pairs."});
+  req.kp.id = st.next_keypair_id++;
+  req.kp.user_id = req.ctx.user_id;
+  req.kp.created_us = now_us();
+  mine.emplace(req.kp.name, req.kp);
+  return req.kp;
+}
+
+caf::result<keypair_list> on_get_keypairs(api_pointer self, get_keypairs& req) {
+  keypair_list out;
+  auto& st = self->state;
+  auto mine = st.keypairs.find(req.ctx.user_id);
+  if (mine != st.keypairs.end())
+    for (auto& kv : mine->second)
+      if (req.name.empty() || kv.first == req.name)
+        out.items.push_back(kv.second);
+  if (!req.name.empty() && out.items.empty())
+    return caf::make_error(api_errc::not_found, "Keypair " + req.name
+                                                  + " not found for user "
+                                                  + req.ctx.user_id);
+  return out;
+}
+
+caf::result<accepted> on_delete_keypair(api_pointer self, delete_keypair& req) {
+  auto& st = self->state;
+  auto mine = st.keypairs.find(req.ctx.user_id);
+  if (mine == st.keypairs.end() || mine->second.erase(req.name) == 0)
+    return caf::make_error(api_errc::not_found, "Keypair " + req.name
+                                                  + " not found for user "
+                                                  + req.ctx.user_id);
+  return accepted{req.name};
+}
+
 api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
@@ -292,6 +466,22 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     st.images.emplace(i.id, i);
   for (auto& h : st.cfg.opts.hosts)
     st.zones.insert(h.availability_zone);
+  // Nova's [quota] defaults, with ours for what the options set.
+  auto& q = st.cfg.opts.quota;
+  st.quota_defaults = {{"instances", q.instances},
+                       {"cores", q.cores},
+                       {"ram", q.ram_mb},
+                       {"metadata_items", st.cfg.opts.quota_metadata_items},
+                       {"key_pairs", 100},
+                       {"server_groups", 10},
+                       {"server_group_members", 10},
+                       {"fixed_ips", -1},
+                       {"floating_ips", 10},
+                       {"security_groups", 10},
+                       {"security_group_rules", 20},
+                       {"injected_files", 5},
+                       {"injected_file_content_bytes", 10240},
+                       {"injected_file_path_bytes", 255}};
   return {
     [self](create_servers& req) { return on_create(self, req); },
     [self](delete_server& req) { return on_delete(self, req); },
@@ -309,6 +499,13 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     },
     [self](list_images&) { return image_list{self->state.cfg.opts.images}; },
     [self](get_limits& req) { return on_limits(self, req); },
+    [self](get_quota_set& req) { return on_get_quota(self, req); },
+    [self](update_quota_set& req) { return on_update_quota(self, req); },
+    [self](delete_quota_set& req) { return on_delete_quota(self, req); },
+    [self](list_hypervisors& req) { return on_hypervisors(self, req); },
+    [self](create_keypair& req) { return on_create_keypair(self, req); },
+    [self](get_keypairs& req) { return on_get_keypairs(self, req); },
+    [self](delete_keypair& req) { return on_delete_keypair(self, req); },
   };
 }
 

@@ -86,7 +86,8 @@ pipeline::start(caf::actor_system& sys, options opts,
     sup.computes.push_back(std::move(c));
   }
   p->supervisor = spawn_supervisor(sys, std::move(sup));
-  p->api = spawn_api_handler(sys, api_config{o, p->store, p->conductor});
+  p->api = spawn_api_handler(sys, api_config{o, p->store, p->conductor,
+                                             p->scheduler});
   // Ready once every compute manager has registered with the scheduler.
   caf::scoped_actor self{sys};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};

@@ -62,8 +62,10 @@ std::multimap<std::string, std::string> parse_query(const std::string& q) {
 }
 
 const std::set<std::string>& collections() {
-  static const std::set<std::string> names{"servers", "flavors", "images",
-                                           "limits"};
+  static const std::set<std::string> names{
+    "servers",         "flavors",        "images",         "limits",
+    "os-quota-sets",   "os-quota-class-sets", "os-hypervisors",
+    "os-keypairs"};
   return names;
 }
 
@@ -165,6 +167,14 @@ void compute_api::route(const call_ptr& c) {
     route_images(*this, c);
   else if (first == "limits")
     route_limits(*this, c);
+  else if (first == "os-quota-sets")
+    route_quota_sets(*this, c);
+  else if (first == "os-quota-class-sets")
+    route_quota_class_sets(*this, c);
+  else if (first == "os-hypervisors")
+    route_hypervisors(*this, c);
+  else if (first == "os-keypairs")
+    route_keypairs(*this, c);
   else
     reply_error(c, 404, "The resource could not be found.");
 }

@@ -47,5 +47,9 @@ void route_servers(compute_api& api, const call_ptr& c);
 void route_flavors(compute_api& api, const call_ptr& c);
 void route_images(compute_api& api, const call_ptr& c);
 void route_limits(compute_api& api, const call_ptr& c);
+void route_quota_sets(compute_api& api, const call_ptr& c);
+void route_quota_class_sets(compute_api& api, const call_ptr& c);
+void route_hypervisors(compute_api& api, const call_ptr& c);
+void route_keypairs(compute_api& api, const call_ptr& c);
 
 } // namespace vmforge::http

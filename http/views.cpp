@@ -165,7 +165,8 @@ json::object server_brief(const instance& row, const link_base& base) {
 }
 
 json::object server_detail(const instance& row, const link_base& base,
-                           const request_context& ctx, api_version version) {
+                           const request_context& ctx, api_version version,
+                           bool extended) {
   auto out = server_brief(row, base);
   auto status = derive_status(row.vm, row.task);
   out["status"] = status;
@@ -192,24 +193,26 @@ json::object server_detail(const instance& row, const link_base& base,
   out["accessIPv4"] = row.access_ipv4;
   out["accessIPv6"] = row.access_ipv6;
   out["OS-DCF:diskConfig"] = row.disk_config;
-  out["OS-EXT-AZ:availability_zone"] =
-    row.availability_zone.empty() ? "nova" : row.availability_zone;
-  out["config_drive"] = "";
-  out["key_name"] = or_null(row.key_name);
-  out["security_groups"] = security_groups(row);
-  out["OS-SRV-USG:launched_at"] =
-    row.launched_us > 0 ? json::value(iso8601_micro(row.launched_us))
-                        : json::value(nullptr);
-  out["OS-SRV-USG:terminated_at"] = nullptr;
-  out["OS-EXT-STS:vm_state"] = to_string(row.vm);
-  out["OS-EXT-STS:task_state"] =
-    row.task == task_state::none ? json::value(nullptr)
-                                 : json::value(to_string(row.task));
-  out["OS-EXT-STS:power_state"] = static_cast<int>(row.power);
-  out["os-extended-volumes:volumes_attached"] = json::array{};
+  if (extended) {
+    out["OS-EXT-AZ:availability_zone"] =
+      row.availability_zone.empty() ? "nova" : row.availability_zone;
+    out["config_drive"] = "";
+    out["key_name"] = or_null(row.key_name);
+    out["security_groups"] = security_groups(row);
+    out["OS-SRV-USG:launched_at"] =
+      row.launched_us > 0 ? json::value(iso8601_micro(row.launched_us))
+                          : json::value(nullptr);
+    out["OS-SRV-USG:terminated_at"] = nullptr;
+    out["OS-EXT-STS:vm_state"] = to_string(row.vm);
+    out["OS-EXT-STS:task_state"] =
+      row.task == task_state::none ? json::value(nullptr)
+                                   : json::value(to_string(row.task));
+    out["OS-EXT-STS:power_state"] = static_cast<int>(row.power);
+    out["os-extended-volumes:volumes_attached"] = json::array{};
+  }
   if (status == "ACTIVE" || status == "BUILD")
     out["progress"] = 0;
-  if (ctx.is_admin) {
+  if (extended && ctx.is_admin) {
     out["OS-EXT-SRV-ATTR:host"] = or_null(row.host);
     out["OS-EXT-SRV-ATTR:hypervisor_hostname"] = or_null(row.host);
     out["OS-EXT-SRV-ATTR:instance_name"] = row.name;

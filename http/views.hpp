@@ -40,9 +40,11 @@ bool parse_iso8601(const std::string& text, int64_t& us);
 std::string host_id(const std::string& project_id, const std::string& host);
 
 boost::json::object server_brief(const instance& row, const link_base& base);
+/// `extended` adds what Nova's show adds beyond PUT's answer: the
+/// OS-EXT-* and OS-SRV-USG attributes, key, security groups, volumes.
 boost::json::object server_detail(const instance& row, const link_base& base,
                                   const request_context& ctx,
-                                  api_version version);
+                                  api_version version, bool extended = true);
 
 boost::json::object flavor_brief(const flavor& f, const link_base& base);
 boost::json::object flavor_detail(const flavor& f, const link_base& base);

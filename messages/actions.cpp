@@ -25,6 +25,8 @@ const action_rule rules[] = {
    driver_call::suspend, vs::suspended},
   {"resume", "resume", {vs::suspended}, task_state::resuming,
    driver_call::resume, vs::active},
+  {"restore", "restore", {vs::soft_deleted}, task_state::powering_on,
+   driver_call::power_on, vs::active},
 };
 
 } // namespace

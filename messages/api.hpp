@@ -204,6 +204,153 @@ typename Inspector::result_type inspect(Inspector& f, project_limits& x) {
            x.cores_used, x.ram_mb_used);
 }
 
+/// os-quota-sets and os-quota-class-sets. An empty user_id means the
+/// project's own set; `defaults` asks for the class defaults instead.
+struct get_quota_set {
+  request_context ctx;
+  std::string project_id;
+  std::string user_id;
+  bool defaults = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_quota_set& x) {
+  return f(caf::meta::type_name("get_quota_set"), x.ctx, x.project_id,
+           x.user_id, x.defaults);
+}
+
+struct update_quota_set {
+  request_context ctx;
+  std::string project_id;
+  std::string user_id;
+  /// An empty project_id with a class name updates the class (defaults).
+  std::string quota_class;
+  std::map<std::string, int64_t> values;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, update_quota_set& x) {
+  return f(caf::meta::type_name("update_quota_set"), x.ctx, x.project_id,
+           x.user_id, x.quota_class, x.values);
+}
+
+/// Back to the defaults for a project (and its users).
+struct delete_quota_set {
+  request_context ctx;
+  std::string project_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_quota_set& x) {
+  return f(caf::meta::type_name("delete_quota_set"), x.ctx, x.project_id);
+}
+
+struct quota_set_info {
+  std::map<std::string, int64_t> limits;
+  std::map<std::string, int64_t> in_use;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_set_info& x) {
+  return f(caf::meta::type_name("quota_set_info"), x.limits, x.in_use);
+}
+
+/// os-hypervisors (admin only).
+struct list_hypervisors {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_hypervisors& x) {
+  return f(caf::meta::type_name("list_hypervisors"), x.ctx);
+}
+
+struct hypervisor_info {
+  int64_t id = 0;
+  std::string host;
+  bool up = true;
+  bool enabled = true;
+  resources capacity;
+  resources used;
+  /// (uuid, name) of the instances on the host.
+  std::vector<std::pair<std::string, std::string>> servers;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hypervisor_info& x) {
+  return f(caf::meta::type_name("hypervisor_info"), x.id, x.host, x.up,
+           x.enabled, x.capacity, x.used, x.servers);
+}
+
+struct hypervisor_list {
+  std::vector<hypervisor_info> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hypervisor_list& x) {
+  return f(caf::meta::type_name("hypervisor_list"), x.items);
+}
+
+/// os-keypairs.
+struct keypair {
+  int64_t id = 0;
+  std::string name;
+  std::string user_id;
+  std::string public_key;
+  std::string fingerprint;
+  std::string type = "ssh";
+  int64_t created_us = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, keypair& x) {
+  return f(caf::meta::type_name("keypair"), x.id, x.name, x.user_id,
+           x.public_key,
+           x.fingerprint, x.type, x.created_us);
+}
+
+struct keypair_list {
+  std::vector<keypair> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, keypair_list& x) {
+  return f(caf::meta::type_name("keypair_list"), x.items);
+}
+
+/// Import (public_key given, already validated and fingerprinted) or
+/// record a generated one.
+struct create_keypair {
+  request_context ctx;
+  keypair kp;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_keypair& x) {
+  return f(caf::meta::type_name("create_keypair"), x.ctx, x.kp);
+}
+
+/// An empty name lists the user's keypairs.
+struct get_keypairs {
+  request_context ctx;
+  std::string name;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_keypairs& x) {
+  return f(caf::meta::type_name("get_keypairs"), x.ctx, x.name);
+}
+
+struct delete_keypair {
+  request_context ctx;
+  std::string name;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_keypair& x) {
+  return f(caf::meta::type_name("delete_keypair"), x.ctx, x.name);
+}
+
 struct instance_list {
   std::vector<instance> items;
 };

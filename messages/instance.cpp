@@ -20,6 +20,8 @@ const char* to_string(vm_state x) {
       return "error";
     case vm_state::deleted:
       return "deleted";
+    case vm_state::soft_deleted:
+      return "soft-delete";
   }
   return "unknown";
 }
@@ -78,6 +80,8 @@ std::string derive_status(vm_state vm, task_state task) {
       return "ERROR";
     case vm_state::deleted:
       return "DELETED";
+    case vm_state::soft_deleted:
+      return "SOFT_DELETED";
   }
   return "UNKNOWN";
 }

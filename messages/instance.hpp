@@ -88,6 +88,9 @@ enum class vm_state : uint8_t {
   suspended,
   error,
   deleted,
+  /// Only with reclaim_instance_interval > 0 (deferred delete), which
+  /// vmforge does not offer: no instance reaches it, restore answers 409.
+  soft_deleted,
 };
 
 enum class task_state : uint8_t {

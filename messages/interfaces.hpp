@@ -78,6 +78,13 @@ using api_actor = caf::typed_actor<
   caf::replies_to<server_action>::with<accepted>,
   caf::replies_to<list_flavors>::with<flavor_list>,
   caf::replies_to<list_images>::with<image_list>,
-  caf::replies_to<get_limits>::with<project_limits>>;
+  caf::replies_to<get_limits>::with<project_limits>,
+  caf::replies_to<get_quota_set>::with<quota_set_info>,
+  caf::replies_to<update_quota_set>::with<quota_set_info>,
+  caf::replies_to<delete_quota_set>::with<accepted>,
+  caf::replies_to<list_hypervisors>::with<hypervisor_list>,
+  caf::replies_to<create_keypair>::with<keypair>,
+  caf::replies_to<get_keypairs>::with<keypair_list>,
+  caf::replies_to<delete_keypair>::with<accepted>>;
 
 } // namespace vmforge

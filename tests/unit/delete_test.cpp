@@ -54,7 +54,9 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
   auto conductor = spawn_conductor(
     sys, conductor_config{3, 600, 1000, caf::actor_cast<scheduler_actor>(gate),
                           store});
-  auto api = spawn_api_handler(sys, api_config{opts, store, conductor});
+  auto api = spawn_api_handler(
+    sys, api_config{opts, store, conductor,
+                    caf::actor_cast<scheduler_actor>(gate)});
   request_context ctx{"u", "p", false};
   create_servers req;
   req.ctx = ctx;
