@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 SAN_BUILD ?= build-sanitize
 
-.PHONY: deps build run test sanitize bench clean
+.PHONY: deps build run test sanitize bench tempest clean
 
 deps:
 	@scripts/install-deps
@@ -28,6 +28,11 @@ sanitize: deps $(SAN_BUILD)/CMakeCache.txt
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
+
+# Tempest through a real Keystone (../shared/tempest-harness); its own
+# packages are installed by the harness's setup.
+tempest: build
+	scripts/tempest $(BUILD)/bin/vmforged
 
 bench: build
 	bench/run-pipeline.sh $(BUILD)/bin/vmforge-bench-pipeline

@@ -29,6 +29,17 @@ struct api_state {
   /// Keypairs by user, then name.
   std::map<std::string, std::map<std::string, keypair>> keypairs;
   int64_t next_keypair_id = 1;
+  /// Security groups by project; each project also has "default".
+  std::map<std::string, std::vector<security_group_info>> security_groups;
+  int64_t next_group_id = 1;
+  int64_t next_rule_id = 1;
+
+  std::vector<security_group_info>& groups_of(const std::string& project) {
+    auto& groups = security_groups[project];
+    if (groups.empty())
+      groups.push_back({next_group_id++, "default", "default", project, {}});
+    return groups;
+  }
 
   quota_map project_limits(const std::string& project_id) const {
     auto out = quota_defaults;
@@ -100,11 +111,16 @@ caf::error validate(const api_state& st, const create_servers& req) {
     if (mine == st.keypairs.end() || mine->second.count(req.key_name) == 0)
       return bad_request("Invalid key_name provided.");
   }
-  // No security group service exists yet: only "default".
-  for (auto& g : req.security_groups)
-    if (g != "default")
+  auto sgs = st.security_groups.find(req.ctx.project_id);
+  for (auto& g : req.security_groups) {
+    auto known = g == "default";
+    if (sgs != st.security_groups.end())
+      for (auto& sg : sgs->second)
+        known = known || sg.name == g;
+    if (!known)
       return bad_request("Unable to find security_group with name or id '" + g
                          + "'");
+  }
   for (auto& kv : req.metadata)
     if (kv.first.empty() || kv.first.size() > 255 || kv.second.size() > 255)
       return bad_request("Invalid input for field/attribute metadata. "
@@ -280,11 +296,68 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
     });
 }
 
+caf::result<metadata_items> on_metadata(api_pointer self,
+                                        server_metadata& req) {
+  auto limit = self->state.project_limits(req.ctx.project_id)["metadata_items"];
+  auto is_admin = req.ctx.is_admin;
+  return with_visible_row<metadata_items>(
+    self, req.ctx, req.id,
+    [self, req, limit, is_admin](instance& row, auto& rp) {
+      auto reply_items = [rp](instance& r) mutable {
+        rp.deliver(metadata_items{r.metadata});
+      };
+      switch (req.op) {
+        case metadata_op::list:
+          rp.deliver(metadata_items{row.metadata});
+          return;
+        case metadata_op::show_key: {
+          auto i = row.metadata.find(req.key);
+          if (i == row.metadata.end())
+            rp.deliver(caf::make_error(api_errc::not_found,
+                                       std::string{"Metadata item was not "
+                                                   "found"}));
+          else
+            rp.deliver(metadata_items{{{i->first, i->second}}});
+          return;
+        }
+        default:
+          break;
+      }
+      if (row.locked && !is_admin) {
+        rp.deliver(caf::make_error(api_errc::conflict,
+                                   "Instance " + row.id + " is locked"));
+        return;
+      }
+      change_metadata change;
+      change.id = row.id;
+      change.items = req.items;
+      change.replace = req.op == metadata_op::replace;
+      change.limit = limit;
+      if (req.op == metadata_op::delete_key)
+        change.remove_key = req.key;
+      auto op = req.op;
+      auto items = req.items;
+      self->request(self->state.cfg.store, caf::infinite, change)
+        .then(
+          [rp, op, items, reply_items](instance& r) mutable {
+            // Nova answers what was set, except for a full replace.
+            if (op == metadata_op::merge || op == metadata_op::replace)
+              reply_items(r);
+            else
+              rp.deliver(metadata_items{items});
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+    });
+}
+
 caf::result<project_limits> on_limits(api_pointer self, get_limits& req) {
   auto rp = self->make_response_promise<project_limits>();
   auto q = self->state.project_limits(req.ctx.project_id);
   project_limits out{q["instances"], q["cores"], q["ram"], q["metadata_items"],
-                     0, 0, 0};
+                     0, 0, 0, 1};
+  auto sgs = self->state.security_groups.find(req.ctx.project_id);
+  if (sgs != self->state.security_groups.end())
+    out.security_groups_used = static_cast<int64_t>(sgs->second.size());
   self->request(self->state.cfg.store, caf::infinite,
                 get_usage{req.ctx.project_id})
     .then(
@@ -308,6 +381,84 @@ caf::result<instance_list> on_list(api_pointer self, list_servers& req) {
   if (!req.all_tenants)
     q.project_id = req.ctx.project_id;
   return self->delegate(self->state.cfg.store, std::move(q));
+}
+
+caf::result<security_group_list>
+on_security_group(api_pointer self, security_group_request& req) {
+  auto& st = self->state;
+  auto& groups = st.groups_of(req.ctx.project_id);
+  auto limits = st.project_limits(req.ctx.project_id);
+  auto find = [&](int64_t id) -> security_group_info* {
+    for (auto& g : groups)
+      if (g.id == id)
+        return &g;
+    return nullptr;
+  };
+  auto missing = [](int64_t id) {
+    return caf::make_error(api_errc::not_found, "Security group "
+                                                  + std::to_string(id)
+                                                  + " not found.");
+  };
+  switch (req.op) {
+    case security_group_op::list:
+      return security_group_list{groups};
+    case security_group_op::show:
+      if (auto g = find(req.id))
+        return security_group_list{{*g}};
+      return missing(req.id);
+    case security_group_op::create: {
+      auto limit = limits["security_groups"];
+      if (limit >= 0 && static_cast<int64_t>(groups.size()) >= limit)
+        return caf::make_error(api_errc::forbidden,
+                               std::string{"Quota exceeded, too many "
+                                           "security groups."});
+      for (auto& g : groups)
+        if (g.name == req.group.name)
+          return bad_request("Security group " + req.group.name
+                             + " already exists");
+      req.group.id = st.next_group_id++;
+      req.group.project_id = req.ctx.project_id;
+      req.group.rules.clear();
+      groups.push_back(req.group);
+      return security_group_list{{req.group}};
+    }
+    case security_group_op::remove: {
+      auto g = find(req.id);
+      if (g == nullptr)
+        return missing(req.id);
+      if (g->name == "default")
+        return bad_request("Removing default security group not allowed.");
+      groups.erase(groups.begin() + (g - groups.data()));
+      return security_group_list{};
+    }
+    case security_group_op::create_rule: {
+      auto g = find(req.rule.parent_group_id);
+      if (g == nullptr)
+        return missing(req.rule.parent_group_id);
+      int64_t rules = 0;
+      for (auto& x : groups)
+        rules += static_cast<int64_t>(x.rules.size());
+      auto limit = limits["security_group_rules"];
+      if (limit >= 0 && rules >= limit)
+        return caf::make_error(api_errc::forbidden,
+                               std::string{"Quota exceeded, too many "
+                                           "security group rules."});
+      req.rule.id = st.next_rule_id++;
+      g->rules.push_back(req.rule);
+      return security_group_list{{*g}};
+    }
+    case security_group_op::remove_rule:
+      for (auto& g : groups)
+        for (auto r = g.rules.begin(); r != g.rules.end(); ++r)
+          if (r->id == req.id) {
+            g.rules.erase(r);
+            return security_group_list{};
+          }
+      return caf::make_error(api_errc::not_found,
+                             "Rule (" + std::to_string(req.id)
+                               + ") not found");
+  }
+  return security_group_list{};
 }
 
 caf::result<quota_set_info> on_get_quota(api_pointer self, get_quota_set& req) {
@@ -489,6 +640,10 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](list_servers& req) { return on_list(self, req); },
     [self](update_server& req) { return on_update(self, req); },
     [self](server_action& req) { return on_action(self, req); },
+    [self](server_metadata& req) { return on_metadata(self, req); },
+    [self](security_group_request& req) {
+      return on_security_group(self, req);
+    },
     [self](list_flavors& req) {
       // Non-admins see public flavors only.
       flavor_list out;

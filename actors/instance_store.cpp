@@ -99,6 +99,12 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo) {
       return caf::make_error(api_errc::not_found,
                              "Instance " + req.id + " could not be found.");
     },
+    [self](change_metadata& req) -> caf::result<instance> {
+      auto row = self->state.repo->metadata(req);
+      if (!row)
+        return row.error();
+      return std::move(*row);
+    },
     [self](get_usage& q) -> project_usage {
       return self->state.repo->usage(q.project_id);
     },

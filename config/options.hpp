@@ -87,7 +87,7 @@ struct options {
 
 /// Nova's classic flavors m1.tiny .. m1.xlarge (ids 1-5).
 std::vector<flavor> default_flavors();
-/// One small image, the catalog `make run` starts with.
+/// Two small images, the catalog `make run` starts with.
 std::vector<image> default_images();
 /// The embedded defaults: the classic flavors, one image, `count` fake
 /// hosts named compute-1 .. compute-N in availability zone "nova".

@@ -180,7 +180,7 @@ void route_limits(compute_api& api, const call_ptr& c) {
       absolute["maxSecurityGroups"] = 10;
       absolute["maxTotalFloatingIps"] = 10;
       absolute["totalFloatingIpsUsed"] = 0;
-      absolute["totalSecurityGroupsUsed"] = 0;
+      absolute["totalSecurityGroupsUsed"] = l.security_groups_used;
     }
     reply_json(c, 200,
                json::object{{"limits", json::object{{"rate", json::array{}},

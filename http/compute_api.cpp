@@ -65,7 +65,7 @@ const std::set<std::string>& collections() {
   static const std::set<std::string> names{
     "servers",         "flavors",        "images",         "limits",
     "os-quota-sets",   "os-quota-class-sets", "os-hypervisors",
-    "os-keypairs"};
+    "os-keypairs",     "os-security-groups", "os-security-group-rules"};
   return names;
 }
 
@@ -175,6 +175,10 @@ void compute_api::route(const call_ptr& c) {
     route_hypervisors(*this, c);
   else if (first == "os-keypairs")
     route_keypairs(*this, c);
+  else if (first == "os-security-groups")
+    route_security_groups(*this, c);
+  else if (first == "os-security-group-rules")
+    route_security_group_rules(*this, c);
   else
     reply_error(c, 404, "The resource could not be found.");
 }

@@ -94,8 +94,10 @@ bool bool_field(const json::value& v, const std::string& field, bool& out,
   return invalid(error, field, v, show(v) + " is not of type 'boolean'");
 }
 
-bool metadata_field(const json::value& v, std::map<std::string, std::string>& out,
-                    std::string& error) {
+} // namespace
+
+bool parse_metadata(const json::value& v,
+                    std::map<std::string, std::string>& out, std::string& error) {
   if (!v.is_object())
     return invalid(error, "metadata", v, show(v) + " is not of type 'object'");
   static const std::regex key_pattern{"^[a-zA-Z0-9-_:. ]{1,255}$"};
@@ -115,6 +117,8 @@ bool metadata_field(const json::value& v, std::map<std::string, std::string>& ou
   }
   return true;
 }
+
+namespace {
 
 bool networks_field(const json::value& v, api_version version,
                     std::string& error) {
@@ -300,7 +304,7 @@ bool parse_create(const json::object& body, api_version version,
       v && !string_field(*v, "adminPass", out.admin_pass, error, 1 << 20))
     return false;
   if (auto v = s.if_contains("metadata");
-      v && !metadata_field(*v, req.metadata, error))
+      v && !parse_metadata(*v, req.metadata, error))
     return false;
   if (auto v = s.if_contains("networks")) {
     if (!networks_field(*v, version, error))

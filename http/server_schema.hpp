@@ -32,6 +32,11 @@ bool parse_update(const boost::json::object& body, api_version version,
 /// characters without leading or trailing whitespace.
 bool valid_name(const boost::json::value& v, std::string& error);
 
+/// Nova's metadata object: keys 1-255 of [a-zA-Z0-9-_:. ], string values
+/// of at most 255 characters.
+bool parse_metadata(const boost::json::value& v,
+                    std::map<std::string, std::string>& out, std::string& error);
+
 bool is_ipv4(const std::string& s);
 bool is_ipv6(const std::string& s);
 /// Canonical (compressed, lower-case) form of an IPv6 address, as Nova

@@ -220,6 +220,65 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
                 [c](accepted&) { reply_empty(c, 202); });
 }
 
+void metadata(compute_api& api, const call_ptr& c, const std::string& id) {
+  auto& p = c->path;
+  using verb = beast_http::verb;
+  auto method = c->req.method();
+  server_metadata req;
+  req.ctx = c->ctx;
+  req.id = id;
+  bool one = p.size() == 4;
+  if (one)
+    req.key = p[3];
+  if (method == verb::get) {
+    req.op = one ? metadata_op::show_key : metadata_op::list;
+  } else if (method == verb::delete_ && one) {
+    req.op = metadata_op::delete_key;
+  } else if (method == verb::put || (method == verb::post && !one)) {
+    req.op = one ? metadata_op::set_key
+                 : method == verb::put ? metadata_op::replace
+                                       : metadata_op::merge;
+    json::value storage;
+    auto body = json_body(c, storage);
+    if (!body)
+      return;
+    auto items = body->if_contains(one ? "meta" : "metadata");
+    std::string error;
+    if (items == nullptr || body->size() != 1) {
+      reply_error(c, 400, "Malformed request body");
+      return;
+    }
+    if (!parse_metadata(*items, req.items, error)) {
+      reply_error(c, 400, error);
+      return;
+    }
+    if (one && req.items.size() > 1) {
+      reply_error(c, 400, "Request body contains too many items");
+      return;
+    }
+    if (one && req.items.count(req.key) == 0) {
+      reply_error(c, 400, "Request body and URI mismatch");
+      return;
+    }
+  } else {
+    reply_error(c, 405, "The method is not allowed for this resource.");
+    return;
+  }
+  auto op = req.op;
+  ask<metadata_items>(api, c, std::move(req), [c, op](metadata_items& m) {
+    if (op == metadata_op::delete_key) {
+      reply_empty(c, 204);
+      return;
+    }
+    json::object items;
+    for (auto& kv : m.items)
+      items[kv.first] = kv.second;
+    bool one = op == metadata_op::show_key || op == metadata_op::set_key;
+    reply_json(c, 200, json::object{{one ? "meta" : "metadata",
+                                     std::move(items)}});
+  });
+}
+
 void method_not_allowed(const call_ptr& c) {
   reply_error(c, 405, "The method is not allowed for this resource.");
 }
@@ -255,6 +314,10 @@ void route_servers(compute_api& api, const call_ptr& c) {
       remove(api, c, p[1]);
     else
       method_not_allowed(c);
+    return;
+  }
+  if ((p.size() == 3 || p.size() == 4) && p[2] == "metadata") {
+    metadata(api, c, p[1]);
     return;
   }
   if (p.size() == 3 && p[2] == "action") {

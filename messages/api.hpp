@@ -195,13 +195,113 @@ struct project_limits {
   int64_t instances_used = 0;
   int64_t cores_used = 0;
   int64_t ram_mb_used = 0;
+  int64_t security_groups_used = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, project_limits& x) {
   return f(caf::meta::type_name("project_limits"), x.max_instances,
            x.max_cores, x.max_ram_mb, x.max_metadata_items, x.instances_used,
-           x.cores_used, x.ram_mb_used);
+           x.cores_used, x.ram_mb_used, x.security_groups_used);
+}
+
+enum class metadata_op : uint8_t {
+  list,       // GET .../metadata
+  replace,    // PUT .../metadata
+  merge,      // POST .../metadata
+  show_key,   // GET .../metadata/{key}
+  set_key,    // PUT .../metadata/{key}
+  delete_key, // DELETE .../metadata/{key}
+};
+
+/// /servers/{id}/metadata[/{key}].
+struct server_metadata {
+  request_context ctx;
+  std::string id;
+  metadata_op op = metadata_op::list;
+  std::string key;
+  std::map<std::string, std::string> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_metadata& x) {
+  return f(caf::meta::type_name("server_metadata"), x.ctx, x.id, x.op, x.key,
+           x.items);
+}
+
+struct metadata_items {
+  std::map<std::string, std::string> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metadata_items& x) {
+  return f(caf::meta::type_name("metadata_items"), x.items);
+}
+
+/// os-security-groups and os-security-group-rules (Nova's API before 2.36).
+struct security_group_rule_info {
+  int64_t id = 0;
+  int64_t parent_group_id = 0;
+  std::string ip_protocol;
+  int64_t from_port = -1;
+  int64_t to_port = -1;
+  std::string cidr;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        security_group_rule_info& x) {
+  return f(caf::meta::type_name("security_group_rule_info"), x.id,
+           x.parent_group_id, x.ip_protocol, x.from_port, x.to_port, x.cidr);
+}
+
+struct security_group_info {
+  int64_t id = 0;
+  std::string name;
+  std::string description;
+  std::string project_id;
+  std::vector<security_group_rule_info> rules;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, security_group_info& x) {
+  return f(caf::meta::type_name("security_group_info"), x.id, x.name,
+           x.description, x.project_id, x.rules);
+}
+
+enum class security_group_op : uint8_t {
+  list,
+  show,
+  create,
+  remove,
+  create_rule,
+  remove_rule,
+};
+
+struct security_group_request {
+  request_context ctx;
+  security_group_op op = security_group_op::list;
+  int64_t id = 0; // group (show, remove) or rule (remove_rule)
+  security_group_info group;
+  security_group_rule_info rule;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        security_group_request& x) {
+  return f(caf::meta::type_name("security_group_request"), x.ctx, x.op, x.id,
+           x.group, x.rule);
+}
+
+/// The groups asked for; for create_rule, the parent group with the new
+/// rule last.
+struct security_group_list {
+  std::vector<security_group_info> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, security_group_list& x) {
+  return f(caf::meta::type_name("security_group_list"), x.items);
 }
 
 /// os-quota-sets and os-quota-class-sets. An empty user_id means the

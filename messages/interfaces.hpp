@@ -39,6 +39,7 @@ using store_actor = caf::typed_actor<
   caf::replies_to<edit_instance>::with<instance>,
   caf::replies_to<begin_task>::with<instance>,
   caf::replies_to<set_locked>::with<instance>,
+  caf::replies_to<change_metadata>::with<instance>,
   caf::replies_to<get_usage>::with<project_usage>,
   caf::reacts_to<subscribe_transitions>>;
 
@@ -76,6 +77,8 @@ using api_actor = caf::typed_actor<
   caf::replies_to<list_servers>::with<instance_list>,
   caf::replies_to<update_server>::with<instance>,
   caf::replies_to<server_action>::with<accepted>,
+  caf::replies_to<server_metadata>::with<metadata_items>,
+  caf::replies_to<security_group_request>::with<security_group_list>,
   caf::replies_to<list_flavors>::with<flavor_list>,
   caf::replies_to<list_images>::with<image_list>,
   caf::replies_to<get_limits>::with<project_limits>,

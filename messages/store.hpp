@@ -143,6 +143,23 @@ typename Inspector::result_type inspect(Inspector& f, set_locked& x) {
   return f(caf::meta::type_name("set_locked"), x.id, x.locked);
 }
 
+/// Changes an instance's metadata in one step: `replace` swaps the whole
+/// set, otherwise `items` are merged; a non-empty `remove_key` is deleted
+/// (404 if absent). More than `limit` items (if >= 0) is 403.
+struct change_metadata {
+  std::string id;
+  std::map<std::string, std::string> items;
+  bool replace = false;
+  std::string remove_key;
+  int64_t limit = -1;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change_metadata& x) {
+  return f(caf::meta::type_name("change_metadata"), x.id, x.items, x.replace,
+           x.remove_key, x.limit);
+}
+
 struct get_instance {
   std::string id;
 };

@@ -40,6 +40,9 @@ public:
 
   virtual const instance* lock(const set_locked& req) = 0;
 
+  /// See change_metadata.
+  virtual caf::expected<instance> metadata(const change_metadata& req) = 0;
+
   virtual project_usage usage(const std::string& project_id) const = 0;
 
   virtual const instance* find(const std::string& id) const = 0;

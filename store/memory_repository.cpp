@@ -159,6 +159,35 @@ const instance* memory_repository::lock(const set_locked& req) {
   return &i->second;
 }
 
+caf::expected<instance>
+memory_repository::metadata(const change_metadata& req) {
+  auto i = rows_.find(req.id);
+  if (i == rows_.end())
+    return caf::make_error(api_errc::not_found,
+                           "Instance " + req.id + " could not be found.");
+  auto& row = i->second;
+  if (!req.remove_key.empty()) {
+    if (row.metadata.erase(req.remove_key) == 0)
+      return caf::make_error(api_errc::not_found,
+                             "Metadata item was not found");
+  } else {
+    auto next = req.replace ? req.items : row.metadata;
+    if (!req.replace)
+      for (auto& kv : req.items)
+        next[kv.first] = kv.second;
+    if (req.limit >= 0 && static_cast<int64_t>(next.size()) > req.limit)
+      return caf::make_error(api_errc::forbidden,
+                             "Quota exceeded for metadata_items: Requested "
+                               + std::to_string(next.size())
+                               + ", but already used 0 of "
+                               + std::to_string(req.limit)
+                               + " metadata_items");
+    row.metadata = std::move(next);
+  }
+  row.updated_us = now_us();
+  return row;
+}
+
 project_usage memory_repository::usage(const std::string& project_id) const {
   auto i = usage_.find(project_id);
   return i == usage_.end() ? project_usage{} : i->second;

@@ -17,6 +17,7 @@ public:
   project_usage usage(const std::string& project_id) const override;
   caf::expected<instance> begin(const begin_task& req) override;
   const instance* lock(const set_locked& req) override;
+  caf::expected<instance> metadata(const change_metadata& req) override;
   const instance* find(const std::string& id) const override;
   std::vector<instance> list(const list_instances& filter) const override;
 
