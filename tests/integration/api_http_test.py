@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Raw HTTP cases against a real vmforged: every endpoint, Nova's errors,
 project isolation, quota, pagination, actions."""
+import base64
+import hashlib
 import sys
 import time
 import unittest
@@ -306,6 +308,174 @@ class ComputeApiTest(unittest.TestCase):
         status, _, body = call(self.v + "/limits")
         self.assertEqual(status, 200)
         self.assertIn("maxTotalCores", body["limits"]["absolute"])
+
+    def test_server_metadata(self):
+        sid, _, _ = self.create("meta", metadata={"a": "1"})
+        m = self.v + "/servers/%s/metadata" % sid
+        self.assertEqual(call(m)[2], {"metadata": {"a": "1"}})
+        status, _, body = call(m, "POST", {"metadata": {"b": "2"}})
+        self.assertEqual(body, {"metadata": {"a": "1", "b": "2"}})
+        status, _, body = call(m, "PUT", {"metadata": {"c": "3"}})
+        self.assertEqual(body, {"metadata": {"c": "3"}})
+        status, _, body = call(m + "/d", "PUT", {"meta": {"d": "4"}})
+        self.assertEqual((status, body), (200, {"meta": {"d": "4"}}))
+        self.assertEqual(call(m + "/d")[2], {"meta": {"d": "4"}})
+        self.assertFault(call(m + "/d", "PUT", {"meta": {"e": "5"}}), 400,
+                         "badRequest", "Request body and URI mismatch")
+        self.assertFault(call(m + "/d", "PUT", {"meta": {"d": "1", "e": "2"}}),
+                         400, "badRequest")
+        self.assertFault(call(m, "POST", {"metadata": {"": "x"}}), 400,
+                         "badRequest")
+        too_many = {"k%d" % i: "v" for i in range(129)}
+        self.assertFault(call(m, "PUT", {"metadata": too_many}), 403,
+                         "forbidden")
+        self.assertEqual(call(m + "/d", "DELETE")[0], 204)
+        self.assertFault(call(m + "/d", "DELETE"), 404, "itemNotFound")
+        self.assertFault(call(self.v + "/servers/%s/metadata" % uuid.uuid4()),
+                         404, "itemNotFound")
+
+    def test_keypairs(self):
+        kp = self.v + "/os-keypairs"
+        token = "k:project-keys"
+        # An OpenSSH public key; Nova's fingerprint is the MD5 of its blob.
+        blob = (b"\x00\x00\x00\x07ssh-rsa\x00\x00\x00\x03\x01\x00\x01"
+                b"\x00\x00\x00\x41\x00" + bytes(range(1, 65)))
+        pub = "ssh-rsa " + base64.b64encode(blob).decode() + " me@host"
+        fp = ":".join("%02x" % b for b in hashlib.md5(blob).digest())
+        status, _, body = call(kp, "POST", {"keypair": {"name": "imported",
+                                                        "public_key": pub}},
+                               token=token)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["keypair"]["fingerprint"], fp)
+        self.assertNotIn("private_key", body["keypair"])
+        status, _, body = call(kp, "POST", {"keypair": {"name": "made"}},
+                               token=token,
+                               headers={"OpenStack-API-Version": "compute 2.2"})
+        self.assertEqual(status, 201)
+        self.assertIn("BEGIN RSA PRIVATE KEY", body["keypair"]["private_key"])
+        self.assertTrue(body["keypair"]["public_key"].startswith("ssh-rsa "))
+        self.assertEqual(body["keypair"]["type"], "ssh")
+        self.assertFault(call(kp, "POST", {"keypair": {"name": "made"}},
+                              token=token), 409, "conflictingRequest")
+        self.assertFault(call(kp, "POST", {"keypair": {"name": "bad",
+                                                       "public_key": "junk"}},
+                              token=token), 400, "badRequest")
+        _, _, body = call(kp, token=token)
+        self.assertEqual(sorted(k["keypair"]["name"] for k in body["keypairs"]),
+                         ["imported", "made"])
+        _, _, body = call(kp + "/imported", token=token)
+        self.assertEqual(body["keypair"]["user_id"], "k")
+        # Another user does not see them; key_name must be the caller's.
+        self.assertFault(call(kp + "/imported", token="other:project-keys"),
+                         404, "itemNotFound")
+        sid, _, _ = self.create("keyed", token=token, key_name="imported")
+        self.assertEqual(self.wait(sid, "ACTIVE", token=token)["key_name"],
+                         "imported")
+        self.assertFault(call(self.v + "/servers", "POST",
+                              {"server": {"name": "x", "imageRef": IMAGE,
+                                          "flavorRef": "1",
+                                          "key_name": "imported"}},
+                              token="other:project-keys"),
+                         400, "badRequest", "Invalid key_name provided.")
+        self.assertEqual(call(kp + "/made", "DELETE", token=token)[0], 202)
+        self.assertFault(call(kp + "/made", "DELETE", token=token), 404,
+                         "itemNotFound")
+
+    def test_quota_sets_and_classes(self):
+        admin = "admin:admin"
+        qs = self.v + "/os-quota-sets/project-q2"
+        _, _, body = call(qs, token=admin)
+        self.assertEqual(body["quota_set"]["id"], "project-q2")
+        self.assertEqual(body["quota_set"]["instances"], 10)
+        self.assertIn("floating_ips", body["quota_set"])
+        _, _, body = call(qs, token=admin,
+                          headers={"OpenStack-API-Version": "compute 2.36"})
+        self.assertNotIn("floating_ips", body["quota_set"])
+        self.assertFault(call(qs, "PUT", {"quota_set": {"instances": 1}},
+                              token="member:project-q2"), 403, "forbidden")
+        status, _, body = call(qs, "PUT", {"quota_set": {"instances": 1,
+                                                         "force": True}},
+                               token=admin)
+        self.assertEqual((status, body["quota_set"]["instances"]), (200, 1))
+        self.assertFault(call(qs, "PUT", {"quota_set": {"bogus": 1}},
+                              token=admin), 400, "badRequest")
+        self.assertFault(call(qs, "PUT", {"quota_set": {"cores": -2}},
+                              token=admin), 400, "badRequest")
+        member = "member:project-q2"
+        self.create("only-one", token=member)
+        self.assertFault(call(self.v + "/servers", "POST",
+                              {"server": {"name": "two", "imageRef": IMAGE,
+                                          "flavorRef": "1"}}, token=member),
+                         403, "forbidden")
+        _, _, body = call(qs + "/detail", token=member)
+        self.assertEqual(body["quota_set"]["instances"],
+                         {"limit": 1, "in_use": 1, "reserved": 0})
+        self.assertFault(call(self.v + "/os-quota-sets/project-other",
+                              token=member), 403, "forbidden")
+        self.assertEqual(call(qs, "DELETE", token=admin)[0], 202)
+        _, _, body = call(qs, token=admin)
+        self.assertEqual(body["quota_set"]["instances"], 10)
+        qc = self.v + "/os-quota-class-sets/default"
+        _, _, body = call(qc, token=admin)
+        self.assertEqual(body["quota_class_set"]["id"], "default")
+        status, _, body = call(qc, "PUT", {"quota_class_set": {"key_pairs": 7}},
+                               token=admin)
+        self.assertEqual(body["quota_class_set"]["key_pairs"], 7)
+        _, _, body = call(qs + "/defaults", token=admin)
+        self.assertEqual(body["quota_set"]["key_pairs"], 7)
+        call(qc, "PUT", {"quota_class_set": {"key_pairs": 100}}, token=admin)
+
+    def test_hypervisors_are_admin_only(self):
+        admin = "admin:admin"
+        hv = self.v + "/os-hypervisors"
+        self.assertFault(call(hv), 403, "forbidden")
+        _, _, body = call(hv, token=admin)
+        self.assertEqual([h["hypervisor_hostname"] for h in body["hypervisors"]],
+                         ["compute-1", "compute-2", "compute-3"])
+        self.assertTrue(all(h["state"] == "up" for h in body["hypervisors"]))
+        _, _, body = call(hv + "/detail", token=admin)
+        self.assertEqual(body["hypervisors"][0]["vcpus"], 1000)
+        self.assertIsInstance(body["hypervisors"][0]["cpu_info"], str)
+        _, _, body = call(hv + "/1", token=admin,
+                          headers={"OpenStack-API-Version": "compute 2.28"})
+        self.assertIsInstance(body["hypervisor"]["cpu_info"], dict)
+        _, _, stats = call(hv + "/statistics", token=admin)
+        self.assertEqual(stats["hypervisor_statistics"]["count"], 3)
+        _, _, body = call(hv + "/1/uptime", token=admin)
+        self.assertIn(" up ", body["hypervisor"]["uptime"])
+        _, _, body = call(hv + "/compute-2/search", token=admin)
+        self.assertEqual(len(body["hypervisors"]), 1)
+        self.assertFault(call(hv + "/nowhere/search", token=admin), 404,
+                         "itemNotFound")
+        self.assertFault(call(hv + "/99", token=admin), 404, "itemNotFound")
+
+    def test_security_groups_before_2_36(self):
+        token = "s:project-sg"
+        sg = self.v + "/os-security-groups"
+        status, _, body = call(sg, "POST", {"security_group": {
+            "name": "web", "description": "http"}}, token=token)
+        self.assertEqual(status, 200, body)
+        gid = body["security_group"]["id"]
+        status, _, body = call(self.v + "/os-security-group-rules", "POST",
+                               {"security_group_rule": {
+                                   "parent_group_id": gid,
+                                   "ip_protocol": "tcp", "from_port": 80,
+                                   "to_port": 80, "cidr": "0.0.0.0/0"}},
+                               token=token)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["security_group_rule"]["to_port"], 80)
+        _, _, body = call(sg, token=token)
+        self.assertEqual(sorted(g["name"] for g in body["security_groups"]),
+                         ["default", "web"])
+        self.create("guarded", token=token, security_groups=[{"name": "web"}])
+        call(self.v + "/os-quota-sets/project-sg", "PUT",
+             {"quota_set": {"security_groups": 2}}, token="admin:admin")
+        self.assertFault(call(sg, "POST", {"security_group": {"name": "x"}},
+                              token=token), 403, "forbidden")
+        self.assertEqual(call(sg + "/%d" % gid, "DELETE", token=token)[0], 202)
+        self.assertFault(call(sg, headers={"OpenStack-API-Version":
+                                           "compute 2.36"}, token=token),
+                         404, "itemNotFound")
 
     def test_unknown_routes_methods_and_big_bodies(self):
         self.assertFault(call(self.v + "/nothing-here"), 404, "itemNotFound")
