@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The standard pipeline benchmark (make bench): runs vmforge-bench-pipeline
+# The standard benchmarks (make bench): runs vmforge-bench-pipeline
 # with the issue's sizes and writes bench/results/<date>-<host>-pipeline.md
-# with the machine it ran on. Extra arguments go to the bench unchanged.
+# with the machine it ran on, then the Compute API under wrk (run-http.sh).
+# Extra arguments go to the pipeline bench unchanged.
 set -euo pipefail
 bin=${1:?usage: run-pipeline.sh path/to/vmforge-bench-pipeline [args...]}
 shift
@@ -41,3 +42,5 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
   echo '```'
 } > "$out"
 echo "wrote $out"
+"$here/run-http.sh" "$(dirname "$bin")/vmforged" 10 \
+  "$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-http.md"

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The Compute API under load (make bench): wrk against a vmforged started
+# here (fake driver, zero latency, loopback only), bounded in time.
+# Usage: run-http.sh path/to/vmforged [seconds per run, default 10] [out.md]
+# Baseline, same run: GET / (the version document) is the HTTP server's
+# floor: parsing, routing and writing, without an actor round trip.
+set -euo pipefail
+bin=$(readlink -f "$1")
+secs=${2:-10}
+out=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+log=$(mktemp)
+"$bin" --port 0 --hosts 100 2>"$log" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
+port=""
+for _ in $(seq 1 200); do
+  port=$(sed -n 's/.*Compute API on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$log")
+  [ -n "$port" ] && break
+  sleep 0.05
+done
+[ -n "$port" ] || { echo "vmforged did not start"; exit 1; }
+url=http://127.0.0.1:$port/v2.1
+# An unlimited quota for the bench project, set the way an operator would.
+curl -sf -X PUT -H "X-Auth-Token: admin:admin" -H "Content-Type: application/json" \
+  -d '{"quota_set": {"instances": -1, "cores": -1, "ram": -1}}' \
+  "$url/os-quota-sets/bench" > /dev/null
+id=$(curl -sf -X POST -H "X-Auth-Token: bench:bench" -H "Content-Type: application/json" \
+  -d '{"server": {"name": "probe", "flavorRef": "1", "imageRef": "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"}}' \
+  "$url/servers" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+run() { # name connections script url
+  echo "$1 connections=$2 $(wrk -t2 -c"$2" -d"${secs}"s --latency -s "$here/wrk/$3" "$4" | grep wrk_result)"
+}
+raw=$(
+  run versions 64 get.lua "http://127.0.0.1:$port/"
+  for c in 64 512; do run create "$c" create.lua "$url/servers"; done
+  for c in 64 512; do run show "$c" get.lua "$url/servers/$id"; done
+)
+echo "$raw"
+if [ -n "$out" ]; then
+  cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+  {
+    echo "# vmforge Compute API under wrk, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- machine: $(hostname -s), ${cpu:-unknown CPU}, $(nproc) cores (wrk shares them)"
+    echo "- commit: $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "- vmforged --hosts 100, fake driver with zero latency; wrk -t2, ${secs} s per line"
+    echo "- create: POST /v2.1/servers (202 when accepted); show: GET /v2.1/servers/{id};"
+    echo "  versions: GET / (baseline: the HTTP floor, no actor round trip)"
+    echo
+    echo '```'
+    echo "$raw"
+    echo '```'
+  } > "$out"
+  echo "wrote $out"
+fi
