@@ -174,17 +174,23 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
     ins.rows.push_back(std::move(row));
   }
   auto rp = self->make_response_promise<servers_created>();
+  auto request_id = req.ctx.request_id;
   self->request(st.cfg.store, caf::infinite, std::move(ins))
     .then(
-      [self, rp, rid](instance_list& rows) mutable {
+      [self, rp, rid, request_id](instance_list& rows) mutable {
         servers_created out;
         out.reservation_id = rid;
         for (auto& row : rows.items) {
           out.ids.push_back(row.id);
+          record_action rec;
+          rec.instance_id = row.id;
+          rec.action = action_record{"create", request_id, row.user_id,
+                                     row.project_id, row.created_us, {}};
+          self->send(self->state.cfg.store, std::move(rec));
           self->send(self->state.cfg.conductor,
                      build_request{row.id, row.name, row.project_id,
                                    row.flavor_, row.image_id,
-                                   row.availability_zone});
+                                   row.availability_zone, request_id});
         }
         rp.deliver(std::move(out));
       },
@@ -260,11 +266,22 @@ caf::result<instance> on_update(api_pointer self, update_server& req) {
     });
 }
 
+void record_user_action(api_pointer self, const request_context& ctx,
+                        const std::string& id, const std::string& action) {
+  record_action rec;
+  rec.instance_id = id;
+  rec.action = action_record{action, ctx.request_id, ctx.user_id,
+                             ctx.project_id, now_us(), {}};
+  self->send(self->state.cfg.store, std::move(rec));
+}
+
 caf::result<accepted> on_action(api_pointer self, server_action& req) {
+  auto ctx = req.ctx;
   if (req.action == "lock" || req.action == "unlock") {
     auto lock = req.action == "lock";
     return with_visible_row<accepted>(
-      self, req.ctx, req.id, [self, lock](instance& row, auto& rp) {
+      self, req.ctx, req.id, [self, lock, ctx](instance& row, auto& rp) {
+        record_user_action(self, ctx, row.id, lock ? "lock" : "unlock");
         self->request(self->state.cfg.store, caf::infinite,
                       set_locked{row.id, lock})
           .then([rp](instance& r) mutable { rp.deliver(accepted{r.id}); },
@@ -277,7 +294,7 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
   auto is_admin = req.ctx.is_admin;
   return with_visible_row<accepted>(
     self, req.ctx, req.id,
-    [self, rule, action, is_admin](instance& row, auto& rp) {
+    [self, rule, action, is_admin, ctx](instance& row, auto& rp) {
       if (rule == nullptr) {
         rp.deliver(bad_request("There is no such action: " + action));
         return;
@@ -287,9 +304,12 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
                        is_admin};
       self->request(self->state.cfg.store, caf::infinite, begin)
         .then(
-          [self, rp, call](instance& row) mutable {
+          [self, rp, call, ctx, name = std::string{rule->name}](
+            instance& row) mutable {
+            record_user_action(self, ctx, row.id, name);
             self->send(self->state.cfg.conductor,
-                       instance_action{row.id, row.host, call});
+                       instance_action{row.id, row.host, call,
+                                       ctx.request_id});
             rp.deliver(accepted{row.id});
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
@@ -641,16 +661,49 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](update_server& req) { return on_update(self, req); },
     [self](server_action& req) { return on_action(self, req); },
     [self](server_metadata& req) { return on_metadata(self, req); },
+    [self](list_instance_actions& req) {
+      return with_visible_row<action_list>(
+        self, req.ctx, req.id, [self](instance& row, auto& rp) {
+          rp.delegate(self->state.cfg.store, get_actions{row.id});
+        });
+    },
     [self](security_group_request& req) {
       return on_security_group(self, req);
     },
     [self](list_flavors& req) {
       // Non-admins see public flavors only.
       flavor_list out;
-      for (auto& f : self->state.cfg.opts.flavors)
-        if (f.is_public || req.ctx.is_admin)
-          out.items.push_back(f);
+      for (auto& kv : self->state.flavors)
+        if (kv.second.is_public || req.ctx.is_admin)
+          out.items.push_back(kv.second);
       return out;
+    },
+    [self](create_flavor& req) -> caf::result<flavor> {
+      auto& st = self->state;
+      if (!req.ctx.is_admin)
+        return policy("os_compute_api:os-flavor-manage:create");
+      auto& f = req.flavor_;
+      if (f.id.empty())
+        f.id = make_uuid();
+      if (st.flavors.count(f.id) != 0)
+        return caf::make_error(api_errc::conflict,
+                               "Flavor with ID " + f.id + " already exists.");
+      for (auto& kv : st.flavors)
+        if (kv.second.name == f.name)
+          return caf::make_error(api_errc::conflict, "Flavor with name "
+                                                       + f.name
+                                                       + " already exists.");
+      st.flavors.emplace(f.id, f);
+      return f;
+    },
+    [self](delete_flavor& req) -> caf::result<accepted> {
+      if (!req.ctx.is_admin)
+        return policy("os_compute_api:os-flavor-manage:delete");
+      // Instances keep their copy of the flavor, as Nova's do.
+      if (self->state.flavors.erase(req.id) == 0)
+        return caf::make_error(api_errc::not_found,
+                               "Flavor " + req.id + " could not be found.");
+      return accepted{req.id};
     },
     [self](list_images&) { return image_list{self->state.cfg.opts.images}; },
     [self](get_limits& req) { return on_limits(self, req); },

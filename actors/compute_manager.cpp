@@ -19,6 +19,7 @@ namespace {
 struct build_entry {
   build_and_run job;
   bool started = false;
+  int64_t accepted_us = 0;
 };
 
 struct worker_entry {
@@ -41,6 +42,8 @@ struct compute_state {
   std::unordered_set<std::string> terminating;
   // Workers let go while stuck in a driver call; their exit is expected.
   std::vector<caf::actor_addr> abandoned;
+  // Power actions in progress: their request id and start, for the event.
+  std::unordered_map<std::string, std::pair<std::string, int64_t>> actions;
 };
 
 using compute_pointer = compute_actor::stateful_pointer<compute_state>;
@@ -104,7 +107,13 @@ void destroy_for_terminate(compute_pointer self, const std::string& id) {
 }
 
 void report_build(compute_pointer self, const build_and_run& job, bool ok,
-                  bool retryable, std::string reason) {
+                  bool retryable, std::string reason,
+                  int64_t started_us = now_us()) {
+  // One event per attempt: a user sees every host a build was tried on.
+  self->send(self->state.cfg.store,
+             event_record(job.req.instance_id, job.req.request_id,
+                          "compute__do_build_and_run_instance", started_us,
+                          ok, job.host, reason));
   self->send(self->state.cfg.conductor,
              build_result{job.req.instance_id, job.host, job.attempt, ok,
                           retryable, std::move(reason)});
@@ -146,11 +155,13 @@ void pump(compute_pointer self) {
     if (img == st.cfg.images->end()) {
       // Nova's ImageNotFound during a build: BuildAbortException.
       auto job = std::move(i->second.job);
+      auto started = i->second.accepted_us;
       finish_build(self, id);
       st.tracker.release(id);
       report_build(self, job, false, false,
                    "Build of instance " + id + " aborted: Image "
-                     + job.req.image_id + " could not be found.");
+                     + job.req.image_id + " could not be found.",
+                   started);
       continue;
     }
     dispatch(self, driver_op{driver_call::spawn, id, req.instance_name,
@@ -173,6 +184,7 @@ void on_spawned(compute_pointer self, driver_reply& rep) {
     return;
   }
   auto job = std::move(i->second.job);
+  auto started = i->second.accepted_us;
   finish_build(self, rep.instance_id);
   if (rep.ok) {
     instance_update u;
@@ -184,10 +196,11 @@ void on_spawned(compute_pointer self, driver_reply& rep) {
     u.power = rep.power;
     u.set_launched = true;
     self->send(st.cfg.store, std::move(u));
-    report_build(self, job, true, false, {});
+    report_build(self, job, true, false, {}, started);
   } else {
     st.tracker.release(rep.instance_id);
-    report_build(self, job, false, rep.retryable, std::move(rep.reason));
+    report_build(self, job, false, rep.retryable, std::move(rep.reason),
+                 started);
   }
   pump(self);
 }
@@ -219,7 +232,22 @@ void on_action_done(compute_pointer self, driver_reply& rep) {
     log::error(log_name, self->state.cfg.host.name, ": ", to_string(rep.call),
                " of ", rep.instance_id, " failed: ", rep.reason);
   }
-  self->send(self->state.cfg.store, std::move(u));
+  auto& st = self->state;
+  self->send(st.cfg.store, std::move(u));
+  auto a = st.actions.find(rep.instance_id);
+  if (a != st.actions.end()) {
+    // Nova's event names: compute_stop_instance, compute_reboot_instance...
+    auto name = std::string{to_string(rep.call)};
+    if (rep.call == driver_call::power_off)
+      name = "stop";
+    else if (rep.call == driver_call::power_on)
+      name = "start";
+    self->send(st.cfg.store,
+               event_record(rep.instance_id, a->second.first,
+                            "compute_" + name + "_instance", a->second.second,
+                            rep.ok, st.cfg.host.name, rep.reason));
+    st.actions.erase(a);
+  }
 }
 
 void on_terminate(compute_pointer self, const std::string& id) {
@@ -273,9 +301,11 @@ void on_worker_down(compute_pointer self, const caf::actor_addr& who,
     auto i = st.builds.find(op.instance_id);
     if (i != st.builds.end()) {
       auto job = std::move(i->second.job);
+      auto started = i->second.accepted_us;
       finish_build(self, op.instance_id);
       st.tracker.release(op.instance_id);
-      report_build(self, job, false, true, "Driver worker crashed: " + why);
+      report_build(self, job, false, true, "Driver worker crashed: " + why,
+                   started);
     }
   } else if (busy) {
     dispatch(self, std::move(op)); // destroys and power calls are retried
@@ -333,7 +363,7 @@ void on_build(compute_pointer self, build_and_run& job) {
   u.host = st.cfg.host.name;
   self->send(st.cfg.store, std::move(u));
   st.queue.push_back(id);
-  st.builds.emplace(id, build_entry{std::move(job), false});
+  st.builds.emplace(id, build_entry{std::move(job), false, now_us()});
   pump(self);
 }
 
@@ -376,6 +406,7 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
     [self](build_and_run& job) { on_build(self, job); },
     [self](terminate_instance& t) { on_terminate(self, t.instance_id); },
     [self](instance_action& act) {
+      self->state.actions[act.instance_id] = {act.request_id, now_us()};
       driver_op op;
       op.call = act.call;
       op.instance_id = act.instance_id;

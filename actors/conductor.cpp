@@ -25,6 +25,7 @@ struct build_ctx {
   bool timed_out = false; // already ERROR: only clean-up is left
   std::string last_reason;
   std::chrono::steady_clock::time_point deadline;
+  int64_t accepted_us = 0;
 };
 
 struct conductor_state {
@@ -100,7 +101,18 @@ void schedule(conductor_pointer self, const std::string& id);
 void on_failure(conductor_pointer self, build_ctx& ctx, bool retryable,
                 std::string reason);
 
+// Nova's conductor_schedule_and_build_instances event, once per build.
+void record_scheduling(conductor_pointer self, const build_ctx& ctx, bool ok,
+                       std::string error = {}) {
+  self->send(self->state.cfg.store,
+             event_record(ctx.req.instance_id, ctx.req.request_id,
+                          "conductor_schedule_and_build_instances",
+                          ctx.accepted_us, ok, {}, std::move(error)));
+}
+
 void dispatch(conductor_pointer self, build_ctx& ctx, const std::string& host) {
+  if (ctx.tried.empty())
+    record_scheduling(self, ctx, true);
   ctx.tried.push_back(host);
   ctx.host = host;
   ctx.ph = phase::on_host;
@@ -200,8 +212,10 @@ void on_no_host(conductor_pointer self, const std::string& id,
   }
   ++self->state.stats.no_valid_host;
   if (ctx.tried.empty()) {
-    fail(self, ctx,
-         "No valid host was found. There are not enough hosts available.");
+    std::string why =
+      "No valid host was found. There are not enough hosts available.";
+    record_scheduling(self, ctx, false, why);
+    fail(self, ctx, why);
     return;
   }
   fail(self, ctx,
@@ -227,6 +241,7 @@ void on_build_request(conductor_pointer self, build_request& req) {
   auto id = req.instance_id;
   build_ctx ctx;
   ctx.req = std::move(req);
+  ctx.accepted_us = now_us();
   ctx.deadline = std::chrono::steady_clock::now()
                  + std::chrono::seconds{self->state.cfg.instance_build_timeout_s};
   if (!self->state.builds.emplace(id, std::move(ctx)).second)
@@ -307,9 +322,15 @@ void on_compute_online(conductor_pointer self, compute_online& c) {
       lost.push_back(kv.first);
   for (auto& id : lost) {
     auto& ctx = st.builds.at(id);
-    if (!settle_if_abandoned(self, ctx))
-      on_failure(self, ctx, true,
-                 "Compute manager of host " + c.host + " failed: " + c.reason);
+    if (settle_if_abandoned(self, ctx))
+      continue;
+    auto why = "Compute manager of host " + c.host + " failed: " + c.reason;
+    // The dead compute manager could not record its build event.
+    self->send(st.cfg.store,
+               event_record(id, ctx.req.request_id,
+                            "compute__do_build_and_run_instance",
+                            ctx.accepted_us, false, c.host, why));
+    on_failure(self, ctx, true, why);
   }
   for (auto& kv : st.terminating)
     if (kv.second == c.host)

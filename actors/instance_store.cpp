@@ -105,6 +105,10 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo) {
         return row.error();
       return std::move(*row);
     },
+    [self](record_action& rec) { self->state.repo->record(rec); },
+    [self](get_actions& q) -> action_list {
+      return action_list{self->state.repo->actions(q.instance_id)};
+    },
     [self](get_usage& q) -> project_usage {
       return self->state.repo->usage(q.project_id);
     },

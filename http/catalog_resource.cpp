@@ -1,5 +1,6 @@
 // Flavors, images and limits: the read-mostly catalog of the Compute API.
 #include <algorithm>
+#include <set>
 
 #include "http/ask.hpp"
 
@@ -58,10 +59,101 @@ bool int_param(const call_ptr& c, const char* name, int64_t& out) {
 
 } // namespace
 
+// POST /flavors: Nova's flavor-manage schema.
+void create_flavor_call(compute_api& api, const call_ptr& c) {
+  json::value storage;
+  auto body = json_body(c, storage);
+  if (!body)
+    return;
+  auto fv = body->if_contains("flavor");
+  if (fv == nullptr || !fv->is_object()) {
+    reply_error(c, 400, "Invalid input for field/attribute flavor. 'flavor' "
+                        "is a required property");
+    return;
+  }
+  auto& in = fv->as_object();
+  create_flavor req;
+  req.ctx = c->ctx;
+  auto& f = req.flavor_;
+  auto bad = [&](const std::string& field) {
+    reply_error(c, 400, "Invalid input for field/attribute " + field + ".");
+    return false;
+  };
+  auto integer = [&](const char* field, int64_t& out, int64_t min,
+                     bool required) {
+    auto v = in.if_contains(field);
+    if (v == nullptr)
+      return !required || bad(field);
+    if (v->is_int64())
+      out = v->as_int64();
+    else if (v->is_string() && !v->as_string().empty()
+             && std::all_of(v->as_string().begin(), v->as_string().end(),
+                            ::isdigit))
+      out = std::stoll(std::string{v->as_string().c_str()});
+    else
+      return bad(field);
+    return out >= min && out <= 0x7FFFFFFF ? true : bad(field);
+  };
+  for (auto& kv : in) {
+    static const std::set<std::string> allowed{
+      "name", "id", "ram", "vcpus", "disk", "OS-FLV-EXT-DATA:ephemeral",
+      "swap", "rxtx_factor", "os-flavor-access:is_public"};
+    if (allowed.count(std::string{kv.key()}) == 0) {
+      reply_error(c, 400, "Additional properties are not allowed ('"
+                            + std::string{kv.key()} + "' was unexpected)");
+      return;
+    }
+  }
+  auto name = in.if_contains("name");
+  if (name == nullptr || !name->is_string() || name->as_string().empty()
+      || name->as_string().size() > 255 || name->as_string().front() == ' '
+      || name->as_string().back() == ' ') {
+    bad("name");
+    return;
+  }
+  f.name = name->as_string().c_str();
+  if (auto id = in.if_contains("id"); id && !id->is_null()) {
+    if (!id->is_string() || id->as_string().empty()
+        || id->as_string().size() > 255) {
+      bad("id");
+      return;
+    }
+    f.id = id->as_string().c_str();
+  }
+  if (!integer("ram", f.ram_mb, 1, true) || !integer("vcpus", f.vcpus, 1, true)
+      || !integer("disk", f.disk_gb, 0, true)
+      || !integer("OS-FLV-EXT-DATA:ephemeral", f.ephemeral_gb, 0, false))
+    return;
+  if (auto swap = in.if_contains("swap");
+      swap && !(swap->is_string() && swap->as_string().empty())
+      && !integer("swap", f.swap_mb, 0, false))
+    return;
+  if (auto pub = in.if_contains("os-flavor-access:is_public")) {
+    if (!pub->is_bool()) {
+      bad("os-flavor-access:is_public");
+      return;
+    }
+    f.is_public = pub->as_bool();
+  }
+  ask<flavor>(api, c, std::move(req), [c](flavor& created) {
+    reply_json(c, 200, json::object{{"flavor", flavor_detail(created, c->base)}});
+  });
+}
+
 void route_flavors(compute_api& api, const call_ptr& c) {
+  auto& p = c->path;
+  using verb = beast_http::verb;
+  if (p.size() == 1 && c->req.method() == verb::post) {
+    create_flavor_call(api, c);
+    return;
+  }
+  if (p.size() == 2 && c->req.method() == verb::delete_) {
+    ask<accepted>(api, c, delete_flavor{c->ctx, p[1]},
+                  [c](accepted&) { reply_empty(c, 202); });
+    return;
+  }
   if (!is_get(c))
     return;
-  auto& p = c->path;
   if (p.size() == 3 && p[2] == "os-extra_specs") {
     // Flavors carry no extra specs (yet); clients such as the openstack CLI
     // ask for them with every flavor.

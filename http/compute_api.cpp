@@ -140,6 +140,7 @@ void compute_api::handle(request&& req, responder done) {
     return;
   }
   c->ctx = *ctx;
+  c->ctx.request_id = c->request_id;
   c->path.assign(segments.begin() + 1, segments.end());
   // /v2.1/{project_id}/... : the project must be the caller's.
   if (!c->path.empty() && collections().count(c->path[0]) == 0

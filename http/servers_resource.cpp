@@ -279,6 +279,62 @@ void metadata(compute_api& api, const call_ptr& c, const std::string& id) {
   });
 }
 
+// os-instance-actions: what was asked of a server, newest first; the
+// events (each build attempt with its host) are shown to admins, as before
+// microversion 2.51.
+void instance_actions(compute_api& api, const call_ptr& c,
+                      const std::string& id) {
+  if (c->req.method() != beast_http::verb::get) {
+    reply_error(c, 405, "The method is not allowed for this resource.");
+    return;
+  }
+  auto wanted = c->path.size() == 4 ? c->path[3] : std::string{};
+  ask<action_list>(api, c, list_instance_actions{c->ctx, id},
+                   [c, id, wanted](action_list& l) {
+    auto view = [&](const action_record& a, bool events) {
+      bool failed = false;
+      json::array evs;
+      for (auto& e : a.events) {
+        failed = failed || e.result == "Error";
+        json::object ev{{"event", e.name},
+                        {"start_time", iso8601_micro(e.start_us)},
+                        {"finish_time", iso8601_micro(e.finish_us)},
+                        {"result", e.result},
+                        {"traceback", e.traceback.empty()
+                                        ? json::value(nullptr)
+                                        : json::value(e.traceback)}};
+        evs.push_back(std::move(ev));
+      }
+      json::object out{{"action", a.action},
+                       {"instance_uuid", id},
+                       {"request_id", a.request_id},
+                       {"user_id", a.user_id},
+                       {"project_id", a.project_id},
+                       {"start_time", iso8601_micro(a.start_us)},
+                       {"message", failed ? json::value("Error")
+                                          : json::value(nullptr)}};
+      if (events)
+        out["events"] = std::move(evs);
+      return out;
+    };
+    if (wanted.empty()) {
+      json::array out;
+      for (auto i = l.items.rbegin(); i != l.items.rend(); ++i)
+        out.push_back(view(*i, false));
+      reply_json(c, 200, json::object{{"instanceActions", std::move(out)}});
+      return;
+    }
+    for (auto& a : l.items)
+      if (a.request_id == wanted) {
+        reply_json(c, 200, json::object{{"instanceAction",
+                                         view(a, c->ctx.is_admin)}});
+        return;
+      }
+    reply_error(c, 404, "Action for request_id " + wanted + " on instance "
+                          + id + " not found");
+  });
+}
+
 void method_not_allowed(const call_ptr& c) {
   reply_error(c, 405, "The method is not allowed for this resource.");
 }
@@ -314,6 +370,10 @@ void route_servers(compute_api& api, const call_ptr& c) {
       remove(api, c, p[1]);
     else
       method_not_allowed(c);
+    return;
+  }
+  if ((p.size() == 3 || p.size() == 4) && p[2] == "os-instance-actions") {
+    instance_actions(api, c, p[1]);
     return;
   }
   if ((p.size() == 3 || p.size() == 4) && p[2] == "metadata") {

@@ -15,12 +15,14 @@ struct request_context {
   std::string user_id;
   std::string project_id;
   bool is_admin = false;
+  /// req-<uuid> of the HTTP request (instance actions are keyed by it).
+  std::string request_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request_context& x) {
   return f(caf::meta::type_name("request_context"), x.user_id, x.project_id,
-           x.is_admin);
+           x.is_admin, x.request_id);
 }
 
 /// POST /servers, after schema validation.
@@ -157,6 +159,28 @@ struct flavor_list {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, flavor_list& x) {
   return f(caf::meta::type_name("flavor_list"), x.items);
+}
+
+/// POST /flavors (admin); an empty id gets a UUID.
+struct create_flavor {
+  request_context ctx;
+  flavor flavor_;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_flavor& x) {
+  return f(caf::meta::type_name("create_flavor"), x.ctx, x.flavor_);
+}
+
+/// DELETE /flavors/{id} (admin).
+struct delete_flavor {
+  request_context ctx;
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_flavor& x) {
+  return f(caf::meta::type_name("delete_flavor"), x.ctx, x.id);
 }
 
 struct list_images {
@@ -449,6 +473,18 @@ struct delete_keypair {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delete_keypair& x) {
   return f(caf::meta::type_name("delete_keypair"), x.ctx, x.name);
+}
+
+/// GET /servers/{id}/os-instance-actions[/{request_id}].
+struct list_instance_actions {
+  request_context ctx;
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        list_instance_actions& x) {
+  return f(caf::meta::type_name("list_instance_actions"), x.ctx, x.id);
 }
 
 struct instance_list {

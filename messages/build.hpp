@@ -22,13 +22,15 @@ struct build_request {
   flavor flavor_;
   std::string image_id;
   std::string availability_zone;
+  /// The create request's id: build events are recorded under it.
+  std::string request_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, build_request& x) {
   return f(caf::meta::type_name("build_request"), x.instance_id,
            x.instance_name, x.project_id, x.flavor_, x.image_id,
-           x.availability_zone);
+           x.availability_zone, x.request_id);
 }
 
 /// What the scheduler needs to place one instance (Nova's RequestSpec).
@@ -176,12 +178,13 @@ struct instance_action {
   std::string instance_id;
   std::string host;
   driver_call call = driver_call::power_off;
+  std::string request_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, instance_action& x) {
   return f(caf::meta::type_name("instance_action"), x.instance_id, x.host,
-           x.call);
+           x.call, x.request_id);
 }
 
 /// Conductor -> compute manager: cancel a build or destroy an instance.

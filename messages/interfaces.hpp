@@ -40,6 +40,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<begin_task>::with<instance>,
   caf::replies_to<set_locked>::with<instance>,
   caf::replies_to<change_metadata>::with<instance>,
+  caf::reacts_to<record_action>,
+  caf::replies_to<get_actions>::with<action_list>,
   caf::replies_to<get_usage>::with<project_usage>,
   caf::reacts_to<subscribe_transitions>>;
 
@@ -80,6 +82,9 @@ using api_actor = caf::typed_actor<
   caf::replies_to<server_metadata>::with<metadata_items>,
   caf::replies_to<security_group_request>::with<security_group_list>,
   caf::replies_to<list_flavors>::with<flavor_list>,
+  caf::replies_to<create_flavor>::with<flavor>,
+  caf::replies_to<list_instance_actions>::with<action_list>,
+  caf::replies_to<delete_flavor>::with<accepted>,
   caf::replies_to<list_images>::with<image_list>,
   caf::replies_to<get_limits>::with<project_limits>,
   caf::replies_to<get_quota_set>::with<quota_set_info>,

@@ -160,6 +160,86 @@ typename Inspector::result_type inspect(Inspector& f, change_metadata& x) {
            x.remove_key, x.limit);
 }
 
+/// One step of an instance action (Nova's InstanceActionEvent).
+struct action_event {
+  std::string name; // e.g. compute__do_build_and_run_instance
+  int64_t start_us = 0;
+  int64_t finish_us = 0;
+  std::string result; // Success | Error
+  std::string host;
+  std::string traceback; // the error, shown to admins
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, action_event& x) {
+  return f(caf::meta::type_name("action_event"), x.name, x.start_us,
+           x.finish_us, x.result, x.host, x.traceback);
+}
+
+/// What a user asked of an instance (Nova's InstanceAction).
+struct action_record {
+  std::string action; // create, stop, start, reboot, ...
+  std::string request_id;
+  std::string user_id;
+  std::string project_id;
+  int64_t start_us = 0;
+  std::vector<action_event> events;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, action_record& x) {
+  return f(caf::meta::type_name("action_record"), x.action, x.request_id,
+           x.user_id, x.project_id, x.start_us, x.events);
+}
+
+/// Starts an action, or (with `event` set) adds an event to the action of
+/// `request_id`.
+struct record_action {
+  std::string instance_id;
+  action_record action;
+  bool is_event = false;
+  action_event event;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_action& x) {
+  return f(caf::meta::type_name("record_action"), x.instance_id, x.action,
+           x.is_event, x.event);
+}
+
+/// An event of the action `request_id`, finished now.
+inline record_action event_record(std::string instance_id,
+                                  std::string request_id, std::string name,
+                                  int64_t start_us, bool ok, std::string host,
+                                  std::string error = {}) {
+  record_action rec;
+  rec.instance_id = std::move(instance_id);
+  rec.action.request_id = std::move(request_id);
+  rec.is_event = true;
+  rec.event = action_event{std::move(name), start_us, now_us(),
+                           ok ? "Success" : "Error", std::move(host),
+                           std::move(error)};
+  return rec;
+}
+
+struct get_actions {
+  std::string instance_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_actions& x) {
+  return f(caf::meta::type_name("get_actions"), x.instance_id);
+}
+
+struct action_list {
+  std::vector<action_record> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, action_list& x) {
+  return f(caf::meta::type_name("action_list"), x.items);
+}
+
 struct get_instance {
   std::string id;
 };

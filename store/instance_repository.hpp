@@ -43,6 +43,11 @@ public:
   /// See change_metadata.
   virtual caf::expected<instance> metadata(const change_metadata& req) = 0;
 
+  /// Starts an action or adds an event to one (see record_action).
+  virtual void record(const record_action& rec) = 0;
+
+  virtual std::vector<action_record> actions(const std::string& id) const = 0;
+
   virtual project_usage usage(const std::string& project_id) const = 0;
 
   virtual const instance* find(const std::string& id) const = 0;

@@ -101,6 +101,7 @@ bool memory_repository::remove(const std::string& id) {
   use.instances -= 1;
   use.cores -= i->second.flavor_.vcpus;
   use.ram_mb -= i->second.flavor_.ram_mb;
+  actions_.erase(id);
   rows_.erase(i);
   return true;
 }
@@ -186,6 +187,28 @@ memory_repository::metadata(const change_metadata& req) {
   }
   row.updated_us = now_us();
   return row;
+}
+
+void memory_repository::record(const record_action& rec) {
+  if (rows_.count(rec.instance_id) == 0)
+    return;
+  auto& list = actions_[rec.instance_id];
+  if (!rec.is_event) {
+    list.push_back(rec.action);
+    return;
+  }
+  for (auto i = list.rbegin(); i != list.rend(); ++i) {
+    if (i->request_id == rec.action.request_id) {
+      i->events.push_back(rec.event);
+      return;
+    }
+  }
+}
+
+std::vector<action_record>
+memory_repository::actions(const std::string& id) const {
+  auto i = actions_.find(id);
+  return i == actions_.end() ? std::vector<action_record>{} : i->second;
 }
 
 project_usage memory_repository::usage(const std::string& project_id) const {

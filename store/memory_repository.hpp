@@ -18,12 +18,15 @@ public:
   caf::expected<instance> begin(const begin_task& req) override;
   const instance* lock(const set_locked& req) override;
   caf::expected<instance> metadata(const change_metadata& req) override;
+  void record(const record_action& rec) override;
+  std::vector<action_record> actions(const std::string& id) const override;
   const instance* find(const std::string& id) const override;
   std::vector<instance> list(const list_instances& filter) const override;
 
 private:
   std::unordered_map<std::string, instance> rows_;
   std::unordered_map<std::string, project_usage> usage_;
+  std::unordered_map<std::string, std::vector<action_record>> actions_;
 };
 
 } // namespace vmforge

@@ -477,6 +477,53 @@ class ComputeApiTest(unittest.TestCase):
                                            "compute 2.36"}, token=token),
                          404, "itemNotFound")
 
+    def test_instance_actions(self):
+        sid, hdrs, _ = self.create("acted")
+        create_req = hdrs["x-openstack-request-id"]
+        self.wait(sid, "ACTIVE")
+        status, hdrs, _ = call(self.v + "/servers/%s/action" % sid, "POST",
+                               {"os-stop": None})
+        stop_req = hdrs["x-openstack-request-id"]
+        self.wait(sid, "SHUTOFF")
+        ia = self.v + "/servers/%s/os-instance-actions" % sid
+        _, _, body = call(ia)
+        self.assertEqual([(a["action"], a["request_id"])
+                          for a in body["instanceActions"]],
+                         [("stop", stop_req), ("create", create_req)])
+        _, _, body = call(ia + "/" + create_req)
+        self.assertNotIn("events", body["instanceAction"])  # admin only
+        _, _, body = call(ia + "/" + create_req, token="admin:project-a")
+        events = body["instanceAction"]["events"]
+        self.assertEqual([e["event"] for e in events],
+                         ["conductor_schedule_and_build_instances",
+                          "compute__do_build_and_run_instance"])
+        self.assertTrue(all(e["result"] == "Success" for e in events))
+        _, _, body = call(ia + "/" + stop_req, token="admin:project-a")
+        self.assertEqual(body["instanceAction"]["events"][0]["event"],
+                         "compute_stop_instance")
+        self.assertFault(call(ia + "/req-nope"), 404, "itemNotFound")
+        self.assertFault(call(ia, token="x:other"), 404, "itemNotFound")
+
+    def test_flavor_manage_is_admin_only(self):
+        fl = self.v + "/flavors"
+        new = {"flavor": {"name": "custom", "ram": 256, "vcpus": 1,
+                          "disk": 2, "id": "custom-1"}}
+        self.assertFault(call(fl, "POST", new), 403, "forbidden")
+        status, _, body = call(fl, "POST", new, token="admin:admin")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["flavor"]["ram"], 256)
+        self.assertFault(call(fl, "POST", new, token="admin:admin"), 409,
+                         "conflictingRequest")
+        self.assertFault(call(fl, "POST", {"flavor": {"name": "x", "ram": 0,
+                                                      "vcpus": 1, "disk": 1}},
+                              token="admin:admin"), 400, "badRequest")
+        sid, _, _ = self.create("custom-vm", flavorRef="custom-1")
+        self.assertEqual(self.wait(sid, "ACTIVE")["flavor"]["id"], "custom-1")
+        self.assertFault(call(fl + "/custom-1", "DELETE"), 403, "forbidden")
+        self.assertEqual(call(fl + "/custom-1", "DELETE",
+                              token="admin:admin")[0], 202)
+        self.assertFault(call(fl + "/custom-1"), 404, "itemNotFound")
+
     def test_unknown_routes_methods_and_big_bodies(self):
         self.assertFault(call(self.v + "/nothing-here"), 404, "itemNotFound")
         self.assertFault(call(self.v + "/flavors", "DELETE"), 405, "badMethod")

@@ -57,7 +57,7 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
   auto api = spawn_api_handler(
     sys, api_config{opts, store, conductor,
                     caf::actor_cast<scheduler_actor>(gate)});
-  request_context ctx{"u", "p", false};
+  request_context ctx{"u", "p", false, {}};
   create_servers req;
   req.ctx = ctx;
   req.name = "doomed";

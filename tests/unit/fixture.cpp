@@ -185,6 +185,14 @@ std::vector<std::string> harness::hosts_tried(const std::string& id) {
   return out;
 }
 
+std::vector<action_record> harness::actions(const std::string& id) {
+  std::vector<action_record> out;
+  (*self)->request(p->store, 10s, get_actions{id})
+    .receive([&](action_list& r) { out = std::move(r.items); },
+             [&](caf::error& err) { FAIL(message_of(err)); });
+  return out;
+}
+
 std::vector<host_view> harness::host_views() {
   std::vector<host_view> out;
   (*self)->request(p->scheduler, 10s, get_host_views{})

@@ -58,13 +58,14 @@ public:
   /// Hosts the instance was placed on, in order (each set_host to non-empty).
   std::vector<std::string> hosts_tried(const std::string& id);
 
+  std::vector<action_record> actions(const std::string& id);
   std::vector<host_view> host_views();
   host_usage usage(const std::string& host);
   conductor_stats stats();
   restart_counts restarts();
   compute_actor compute(const std::string& host);
 
-  request_context ctx{"user-a", "project-a", false};
+  request_context ctx{"user-a", "project-a", false, "req-test"};
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<pipeline> p;

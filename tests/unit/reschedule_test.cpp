@@ -51,6 +51,21 @@ TEST_CASE("a retryable failure reschedules to the next host", "[reschedule]") {
     CHECK(v.used == (v.host == host_name(2) ? resources{1, 512, 1} : resources{}));
   CHECK(h.usage(host_name(1)).used == resources{});
   CHECK(h.usage(host_name(2)).used == resources{1, 512, 1});
+  // The user's create action shows both attempts (os-instance-actions).
+  auto actions = h.actions(id);
+  REQUIRE(actions.size() == 1);
+  CHECK(actions[0].action == "create");
+  CHECK(actions[0].request_id == "req-test");
+  auto& ev = actions[0].events;
+  REQUIRE(ev.size() == 3);
+  CHECK(ev[0].name == "conductor_schedule_and_build_instances");
+  CHECK(ev[0].result == "Success");
+  CHECK(ev[1].name == "compute__do_build_and_run_instance");
+  CHECK(ev[1].host == host_name(1));
+  CHECK(ev[1].result == "Error");
+  CHECK(ev[1].traceback == "Fake driver: spawn always fails on host compute-1");
+  CHECK(ev[2].host == host_name(2));
+  CHECK(ev[2].result == "Success");
 }
 
 TEST_CASE("max_attempts failures put the instance in ERROR with Nova's fault",
