@@ -661,6 +661,18 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](update_server& req) { return on_update(self, req); },
     [self](server_action& req) { return on_action(self, req); },
     [self](server_metadata& req) { return on_metadata(self, req); },
+    [self](list_services& req) -> caf::result<host_view_list> {
+      if (!req.ctx.is_admin)
+        return policy("os_compute_api:os-services:list");
+      return self->delegate(self->state.cfg.scheduler, get_host_views{});
+    },
+    [self](update_service& req) -> caf::result<host_view_list> {
+      if (!req.ctx.is_admin)
+        return policy("os_compute_api:os-services:update");
+      return self->delegate(self->state.cfg.scheduler,
+                            set_host_status{req.host, req.disabled,
+                                            req.reason});
+    },
     [self](list_instance_actions& req) {
       return with_visible_row<action_list>(
         self, req.ctx, req.id, [self](instance& row, auto& rp) {

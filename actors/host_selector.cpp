@@ -59,6 +59,15 @@ void host_selector::add_claim(const std::string& instance_id, size_t host,
   claims_.emplace(instance_id, claim_entry{host, need});
 }
 
+bool host_selector::set_status(const set_host_status& req) {
+  auto i = index_.find(req.host);
+  if (i == index_.end())
+    return false;
+  hosts_[i->second].admin_disabled = req.disabled;
+  hosts_[i->second].disabled_reason = req.disabled ? req.reason : "";
+  return true;
+}
+
 void host_selector::release(const std::string& instance_id) {
   auto i = claims_.find(instance_id);
   if (i == claims_.end())
@@ -141,7 +150,8 @@ std::vector<host_view> host_selector::views(steady_time now) const {
     v.capacity = h.capacity;
     v.used = h.used;
     v.ratios = h.ratios;
-    v.enabled = h.enabled;
+    v.enabled = h.enabled && !h.admin_disabled;
+    v.disabled_reason = h.disabled_reason;
     v.up = now - h.last_seen <= ctx.service_down_time;
     v.claims = h.claims;
     out.push_back(std::move(v));

@@ -34,6 +34,9 @@ public:
   /// Claims a given host (an alternate) if it still passes the filters.
   caf::expected<host_claimed> claim(const claim_host& req, steady_time now);
 
+  /// An operator disables or enables a host; false if it is unknown.
+  bool set_status(const set_host_status& req);
+
   /// Releases the instance's claim, if it holds one.
   void release(const std::string& instance_id);
 

@@ -19,6 +19,9 @@ struct host_state {
   resources used;
   allocation_ratios ratios;
   bool enabled = true;
+  /// Disabled by an operator (os-services); reports do not undo it.
+  bool admin_disabled = false;
+  std::string disabled_reason;
   steady_time last_seen{};
   int64_t claims = 0;
 

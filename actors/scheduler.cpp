@@ -4,6 +4,8 @@
 
 #include <caf/all.hpp>
 
+#include "messages/errors.hpp"
+
 namespace vmforge {
 
 namespace {
@@ -35,6 +37,13 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
     },
     [self](release_claim& req) { self->state.selector->release(req.instance_id); },
     [self, now](host_report& r) { self->state.selector->report(r, now()); },
+    [self, now](set_host_status& req) -> caf::result<host_view_list> {
+      if (!self->state.selector->set_status(req))
+        return caf::make_error(api_errc::not_found,
+                               "Compute host " + req.host + " could not be "
+                                                            "found.");
+      return host_view_list{self->state.selector->views(now())};
+    },
     [self, now](get_host_views&) -> host_view_list {
       return host_view_list{self->state.selector->views(now())};
     },

@@ -65,7 +65,8 @@ const std::set<std::string>& collections() {
   static const std::set<std::string> names{
     "servers",         "flavors",        "images",         "limits",
     "os-quota-sets",   "os-quota-class-sets", "os-hypervisors",
-    "os-keypairs",     "os-security-groups", "os-security-group-rules"};
+    "os-keypairs",     "os-security-groups", "os-security-group-rules",
+    "os-services"};
   return names;
 }
 
@@ -176,6 +177,8 @@ void compute_api::route(const call_ptr& c) {
     route_hypervisors(*this, c);
   else if (first == "os-keypairs")
     route_keypairs(*this, c);
+  else if (first == "os-services")
+    route_services(*this, c);
   else if (first == "os-security-groups")
     route_security_groups(*this, c);
   else if (first == "os-security-group-rules")

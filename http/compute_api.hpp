@@ -51,6 +51,7 @@ void route_quota_sets(compute_api& api, const call_ptr& c);
 void route_quota_class_sets(compute_api& api, const call_ptr& c);
 void route_hypervisors(compute_api& api, const call_ptr& c);
 void route_keypairs(compute_api& api, const call_ptr& c);
+void route_services(compute_api& api, const call_ptr& c);
 void route_security_groups(compute_api& api, const call_ptr& c);
 void route_security_group_rules(compute_api& api, const call_ptr& c);
 

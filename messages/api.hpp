@@ -487,6 +487,29 @@ typename Inspector::result_type inspect(Inspector& f,
   return f(caf::meta::type_name("list_instance_actions"), x.ctx, x.id);
 }
 
+/// os-services (admin): the services, and disabling/enabling a compute.
+struct list_services {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_services& x) {
+  return f(caf::meta::type_name("list_services"), x.ctx);
+}
+
+struct update_service {
+  request_context ctx;
+  std::string host;
+  bool disabled = false;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, update_service& x) {
+  return f(caf::meta::type_name("update_service"), x.ctx, x.host, x.disabled,
+           x.reason);
+}
+
 struct instance_list {
   std::vector<instance> items;
 };

@@ -66,12 +66,27 @@ struct host_view {
   bool enabled = true;
   bool up = true;
   int64_t claims = 0;
+  std::string disabled_reason;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_view& x) {
   return f(caf::meta::type_name("host_view"), x.host, x.availability_zone,
-           x.capacity, x.used, x.ratios, x.enabled, x.up, x.claims);
+           x.capacity, x.used, x.ratios, x.enabled, x.up, x.claims,
+           x.disabled_reason);
+}
+
+/// os-services disable/enable of a compute host.
+struct set_host_status {
+  std::string host;
+  bool disabled = false;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_host_status& x) {
+  return f(caf::meta::type_name("set_host_status"), x.host, x.disabled,
+           x.reason);
 }
 
 struct get_host_views {};

@@ -29,6 +29,7 @@ using scheduler_actor = caf::typed_actor<
   caf::replies_to<select_destinations>::with<host_selection>,
   caf::replies_to<claim_host>::with<host_claimed>,
   caf::reacts_to<release_claim>, caf::reacts_to<host_report>,
+  caf::replies_to<set_host_status>::with<host_view_list>,
   caf::replies_to<get_host_views>::with<host_view_list>>;
 
 using store_actor = caf::typed_actor<
@@ -84,6 +85,8 @@ using api_actor = caf::typed_actor<
   caf::replies_to<list_flavors>::with<flavor_list>,
   caf::replies_to<create_flavor>::with<flavor>,
   caf::replies_to<list_instance_actions>::with<action_list>,
+  caf::replies_to<list_services>::with<host_view_list>,
+  caf::replies_to<update_service>::with<host_view_list>,
   caf::replies_to<delete_flavor>::with<accepted>,
   caf::replies_to<list_images>::with<image_list>,
   caf::replies_to<get_limits>::with<project_limits>,

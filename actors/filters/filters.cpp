@@ -6,7 +6,8 @@ namespace vmforge {
 
 bool compute_filter(const host_state& host, const request_spec&,
                     const filter_context& ctx) {
-  return host.enabled && ctx.now - host.last_seen <= ctx.service_down_time;
+  return host.enabled && !host.admin_disabled
+         && ctx.now - host.last_seen <= ctx.service_down_time;
 }
 
 bool availability_zone_filter(const host_state& host, const request_spec& spec,

@@ -524,6 +524,33 @@ class ComputeApiTest(unittest.TestCase):
                               token="admin:admin")[0], 202)
         self.assertFault(call(fl + "/custom-1"), 404, "itemNotFound")
 
+    def test_services_disable_keeps_the_scheduler_off_a_host(self):
+        admin = "admin:admin"
+        sv = self.v + "/os-services"
+        self.assertFault(call(sv), 403, "forbidden")
+        _, _, body = call(sv + "?binary=nova-compute", token=admin)
+        self.assertEqual(len(body["services"]), 3)
+        for h in ("compute-1", "compute-2"):
+            status, _, body = call(sv + "/disable-log-reason", "PUT",
+                                   {"host": h, "binary": "nova-compute",
+                                    "disabled_reason": "maintenance"},
+                                   token=admin)
+            self.assertEqual(body["service"]["status"], "disabled")
+        _, _, body = call(sv + "?host=compute-1", token=admin)
+        self.assertEqual(body["services"][-1]["disabled_reason"],
+                         "maintenance")
+        sid, _, _ = self.create("placed", token="admin:project-a")
+        shown = self.wait(sid, "ACTIVE", token="admin:project-a")
+        self.assertEqual(shown["OS-EXT-SRV-ATTR:host"], "compute-3")
+        for h in ("compute-1", "compute-2"):
+            call(sv + "/enable", "PUT", {"host": h, "binary": "nova-compute"},
+                 token=admin)
+        _, _, body = call(sv + "?binary=nova-compute", token=admin)
+        self.assertTrue(all(s["status"] == "enabled" for s in body["services"]))
+        self.assertFault(call(sv + "/disable", "PUT",
+                              {"host": "nowhere", "binary": "nova-compute"},
+                              token=admin), 404, "itemNotFound")
+
     def test_unknown_routes_methods_and_big_bodies(self):
         self.assertFault(call(self.v + "/nothing-here"), 404, "itemNotFound")
         self.assertFault(call(self.v + "/flavors", "DELETE"), 405, "badMethod")

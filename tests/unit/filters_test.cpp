@@ -30,8 +30,8 @@ filter_context now_ctx() {
 
 } // namespace
 
-TEST_CASE("ComputeFilter rejects disabled hosts and hosts without a recent "
-          "heartbeat",
+TEST_CASE("ComputeFilter rejects disabled hosts (by config or operator) and "
+          "hosts without a recent heartbeat",
           "[filters]") {
   auto h = make_host({8, 8192, 100});
   auto ctx = now_ctx();
@@ -39,6 +39,9 @@ TEST_CASE("ComputeFilter rejects disabled hosts and hosts without a recent "
   h.enabled = false;
   CHECK_FALSE(compute_filter(h, want(1, 512, 1), ctx));
   h.enabled = true;
+  h.admin_disabled = true; // os-services disable
+  CHECK_FALSE(compute_filter(h, want(1, 512, 1), ctx));
+  h.admin_disabled = false;
   h.last_seen = ctx.now - 61s;
   CHECK_FALSE(compute_filter(h, want(1, 512, 1), ctx));
   h.last_seen = ctx.now - 60s;
