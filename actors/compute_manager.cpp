@@ -227,14 +227,14 @@ void on_action_done(compute_pointer self, driver_reply& rep) {
     u.vm = result_of(rep.call);
     u.set_power = true;
     u.power = rep.power;
-  } else {
-    u.set_vm = false;
-    log::error(log_name, self->state.cfg.host.name, ": ", to_string(rep.call),
-               " of ", rep.instance_id, " failed: ", rep.reason);
   }
   auto& st = self->state;
   self->send(st.cfg.store, std::move(u));
   auto a = st.actions.find(rep.instance_id);
+  if (!rep.ok)
+    log::error(log_name, a != st.actions.end() ? a->second.first : "", " ",
+               st.cfg.host.name, ": ", to_string(rep.call), " of ",
+               rep.instance_id, " failed: ", rep.reason);
   if (a != st.actions.end()) {
     // Nova's event names: compute_stop_instance, compute_reboot_instance...
     auto name = std::string{to_string(rep.call)};

@@ -62,7 +62,8 @@ void finish_delete(conductor_pointer self, const std::string& id) {
 void set_error(conductor_pointer self, build_ctx& ctx, std::string message,
                std::string details) {
   auto id = ctx.req.instance_id;
-  log::warning(log_name, "instance ", id, " -> ERROR: ", message,
+  log::warning(log_name, ctx.req.request_id, " instance ", id,
+               " -> ERROR: ", message,
                details.empty() ? "" : " (", details,
                details.empty() ? "" : ")");
   instance_update u;
@@ -174,7 +175,8 @@ void on_failure(conductor_pointer self, build_ctx& ctx, bool retryable,
     return;
   }
   ++self->state.stats.reschedules;
-  log::info(log_name, "rescheduling ", id, " after attempt ",
+  log::info(log_name, ctx.req.request_id, " rescheduling ", id,
+            " after attempt ",
             ctx.tried.size(), " on ", ctx.tried.back(), ": ", reason);
   instance_update u;
   u.id = id;
@@ -346,8 +348,8 @@ void on_action(conductor_pointer self, instance_action& act) {
     self->send(i->second, std::move(act));
     return;
   }
-  log::warning(log_name, "instance ", act.instance_id, ": no host for ",
-               to_string(act.call));
+  log::warning(log_name, act.request_id, " instance ", act.instance_id,
+               ": no host for ", to_string(act.call));
   instance_update u;
   u.id = act.instance_id;
   u.set_vm = false;
