@@ -227,6 +227,8 @@ void on_action_done(compute_pointer self, driver_reply& rep) {
     u.vm = result_of(rep.call);
     u.set_power = true;
     u.power = rep.power;
+  } else {
+    u.set_vm = false; // back to no task, in the state it was
   }
   auto& st = self->state;
   self->send(st.cfg.store, std::move(u));

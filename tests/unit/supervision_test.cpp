@@ -92,3 +92,55 @@ TEST_CASE("a restarted compute manager accounts for the instances already "
   CHECK(h.usage("compute-1").used == resources{});
   CHECK(h.p->drivers.at("compute-1")->list_instances().empty());
 }
+
+TEST_CASE("a power action the driver fails leaves the vm_state and clears "
+          "the task",
+          "[actions]") {
+  auto opts = test_options(1);
+  // Calls on the host: spawn (1) and its power state read (2); the stop is
+  // the third, and throws, crashing its worker.
+  auto factory = [opts](const host_config& host) -> driver_ptr {
+    auto fo = opts.fake_driver;
+    fo.throw_on_nth_call = 3;
+    return std::make_shared<fake_driver>(host.name, fo);
+  };
+  harness h{opts, factory};
+  auto id = h.create("fragile");
+  REQUIRE(h.wait_final(id).vm == vm_state::active);
+  caf::expected<accepted> res{caf::sec::request_timeout};
+  (*h.self)->request(h.p->api, 5s, server_action{h.ctx, id, "os-stop", false})
+    .receive([&](accepted& a) { res = a; },
+             [&](caf::error& err) { res = err; });
+  REQUIRE(res);
+  REQUIRE(h.wait_state(id, vm_state::active, task_state::powering_off));
+  // The worker died mid-call: the stop is retried on its replacement.
+  CHECK(h.wait_state(id, vm_state::stopped, task_state::none));
+  CHECK(h.restarts().by_kind["driver_worker"] == 1);
+}
+
+TEST_CASE("a power action on an instance the driver lost fails cleanly",
+          "[actions]") {
+  harness h{test_options(1)};
+  auto id = h.create("vanishing");
+  REQUIRE(h.wait_final(id).vm == vm_state::active);
+  // The domain disappears behind vmforge's back.
+  REQUIRE(h.p->drivers.at("compute-1")->destroy(id).ok);
+  caf::expected<accepted> res{caf::sec::request_timeout};
+  (*h.self)->request(h.p->api, 5s, server_action{h.ctx, id, "os-stop", false})
+    .receive([&](accepted& a) { res = a; },
+             [&](caf::error& err) { res = err; });
+  REQUIRE(res);
+  REQUIRE(h.wait_state(id, vm_state::active, task_state::powering_off));
+  CHECK(h.wait_for([&] {
+    auto row = h.show(id);
+    return row && row->task == task_state::none;
+  }));
+  auto row = h.show(id);
+  REQUIRE(row);
+  CHECK(row->vm == vm_state::active);
+  auto actions = h.actions(id);
+  REQUIRE(actions.size() == 2);
+  REQUIRE(actions[1].events.size() == 1);
+  CHECK(actions[1].events[0].name == "compute_stop_instance");
+  CHECK(actions[1].events[0].result == "Error");
+}
