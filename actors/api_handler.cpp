@@ -249,19 +249,9 @@ caf::result<instance> on_show(api_pointer self, show_server& req) {
 }
 
 caf::result<instance> on_update(api_pointer self, update_server& req) {
-  edit_instance change;
-  change.id = req.id;
-  change.set_name = req.set_name;
-  change.name = req.name;
-  change.set_access_ipv4 = req.set_access_ipv4;
-  change.access_ipv4 = req.access_ipv4;
-  change.set_access_ipv6 = req.set_access_ipv6;
-  change.access_ipv6 = req.access_ipv6;
-  change.set_description = req.set_description;
-  change.has_description = req.has_description;
-  change.description = req.description;
   return with_visible_row<instance>(
-    self, req.ctx, req.id, [self, change](instance&, auto& rp) {
+    self, req.ctx, req.change.id,
+    [self, change = req.change](instance&, auto& rp) {
       rp.delegate(self->state.cfg.store, change);
     });
 }

@@ -9,17 +9,10 @@ bin=$(readlink -f "$1")
 secs=${2:-10}
 out=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
-log=$(mktemp)
-"$bin" --port 0 --hosts 100 2>"$log" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
-port=""
-for _ in $(seq 1 200); do
-  port=$(sed -n 's/.*Compute API on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$log")
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { echo "vmforged did not start"; exit 1; }
+. "$here/../scripts/daemon.sh"
+trap 'stop_vmforged; rm -f "$VMFORGED_LOG"' EXIT
+start_vmforged "$bin" --hosts 100
+port=$VMFORGED_PORT
 url=http://127.0.0.1:$port/v2.1
 # An unlimited quota for the bench project, set the way an operator would.
 curl -sf -X PUT -H "X-Auth-Token: admin:admin" -H "Content-Type: application/json" \
@@ -28,13 +21,14 @@ curl -sf -X PUT -H "X-Auth-Token: admin:admin" -H "Content-Type: application/jso
 id=$(curl -sf -X POST -H "X-Auth-Token: bench:bench" -H "Content-Type: application/json" \
   -d '{"server": {"name": "probe", "flavorRef": "1", "imageRef": "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"}}' \
   "$url/servers" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
-run() { # name connections script url
-  echo "$1 connections=$2 $(wrk -t2 -c"$2" -d"${secs}"s --latency -s "$here/wrk/$3" "$4" | grep wrk_result)"
+run() { # name connections create(0|1) url
+  echo "$1 connections=$2 $(WRK_CREATE=$3 wrk -t2 -c"$2" -d"${secs}"s --latency \
+    -s "$here/wrk/compute.lua" "$4" | grep wrk_result)"
 }
 raw=$(
-  run versions 64 get.lua "http://127.0.0.1:$port/"
-  for c in 64 512; do run create "$c" create.lua "$url/servers"; done
-  for c in 64 512; do run show "$c" get.lua "$url/servers/$id"; done
+  run versions 64 0 "http://127.0.0.1:$port/"
+  for c in 64 512; do run create "$c" 1 "$url/servers"; done
+  for c in 64 512; do run show "$c" 0 "$url/servers/$id"; done
 )
 echo "$raw"
 if [ -n "$out" ]; then

@@ -422,27 +422,27 @@ bool parse_update(const json::object& body, api_version version,
   if (auto v = s.if_contains("name")) {
     if (!valid_name(*v, error))
       return false;
-    out.set_name = true;
-    out.name = v->as_string().c_str();
+    out.change.set_name = true;
+    out.change.name = v->as_string().c_str();
   }
   if (auto v = s.if_contains("accessIPv4")) {
     if (!v->is_string() || !is_ipv4(v->as_string().c_str()))
       return invalid(error, "accessIPv4", *v, "is not a 'ipv4'");
-    out.set_access_ipv4 = true;
-    out.access_ipv4 = v->as_string().c_str();
+    out.change.set_access_ipv4 = true;
+    out.change.access_ipv4 = v->as_string().c_str();
   }
   if (auto v = s.if_contains("accessIPv6")) {
     if (!v->is_string() || !is_ipv6(v->as_string().c_str()))
       return invalid(error, "accessIPv6", *v, "is not a 'ipv6'");
-    out.set_access_ipv6 = true;
-    out.access_ipv6 = canonical_ipv6(v->as_string().c_str());
+    out.change.set_access_ipv6 = true;
+    out.change.access_ipv6 = canonical_ipv6(v->as_string().c_str());
   }
   if (auto v = s.if_contains("description")) {
-    out.set_description = true;
+    out.change.set_description = true;
     if (!v->is_null()) {
-      if (!string_field(*v, "description", out.description, error))
+      if (!string_field(*v, "description", out.change.description, error))
         return false;
-      out.has_description = true;
+      out.change.has_description = true;
     }
   }
   return true;

@@ -178,7 +178,7 @@ void update(compute_api& api, const call_ptr& c, const std::string& id) {
     return;
   }
   req.ctx = c->ctx;
-  req.id = id;
+  req.change.id = id;
   ask<instance>(api, c, std::move(req), [c](instance& row) {
     reply_json(c, 200,
                json::object{{"server", server_detail(row, c->base, c->ctx,

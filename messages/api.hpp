@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "messages/instance.hpp"
+#include "messages/store.hpp"
 
 // Requests to the API handler: what an HTTP request turns into once parsed.
 namespace vmforge {
@@ -105,27 +106,16 @@ typename Inspector::result_type inspect(Inspector& f, list_servers& x) {
   return f(caf::meta::type_name("list_servers"), x.ctx, x.all_tenants);
 }
 
-/// PUT /servers/{id}: only the fields flagged are changed.
+/// PUT /servers/{id}: the change (only its flagged fields) of a server the
+/// caller may see.
 struct update_server {
   request_context ctx;
-  std::string id;
-  bool set_name = false;
-  std::string name;
-  bool set_access_ipv4 = false;
-  std::string access_ipv4;
-  bool set_access_ipv6 = false;
-  std::string access_ipv6;
-  bool set_description = false;
-  bool has_description = false;
-  std::string description;
+  edit_instance change;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, update_server& x) {
-  return f(caf::meta::type_name("update_server"), x.ctx, x.id, x.set_name,
-           x.name, x.set_access_ipv4, x.access_ipv4, x.set_access_ipv6,
-           x.access_ipv6, x.set_description, x.has_description,
-           x.description);
+  return f(caf::meta::type_name("update_server"), x.ctx, x.change);
 }
 
 /// POST /servers/{id}/action: os-start, os-stop, reboot, pause, unpause,

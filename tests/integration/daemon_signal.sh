@@ -7,7 +7,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 for sig in TERM INT; do
-  "$bin" --hosts 3 2>"$log" &
+  "$bin" --hosts 3 --port 0 2>"$log" &
   pid=$!
   for _ in $(seq 1 100); do
     grep -q "ready: 3 compute hosts" "$log" && break

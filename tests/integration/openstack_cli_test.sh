@@ -3,18 +3,10 @@
 # noauth2 tokens: flavor list, server create --wait, list, show, stop,
 # start, delete. The daemon is stopped by its PID.
 set -euo pipefail
-bin=$(readlink -f "$1")
-log=$(mktemp)
-"$bin" --port 0 --hosts 2 2>"$log" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
-port=""
-for _ in $(seq 1 200); do
-  port=$(sed -n 's/.*Compute API on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$log")
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { echo "vmforged did not start"; cat "$log"; exit 1; }
+. "$(dirname "$0")/../../scripts/daemon.sh"
+trap 'stop_vmforged; rm -f "$VMFORGED_LOG"' EXIT
+start_vmforged "$(readlink -f "$1")" --hosts 2
+port=$VMFORGED_PORT
 
 os() {
   openstack --os-auth-type admin_token --os-token "demo:demo" \

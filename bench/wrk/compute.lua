@@ -1,9 +1,12 @@
--- wrk: POST /v2.1/servers, one m1.tiny each.
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+-- wrk against the Compute API. WRK_CREATE=1: POST /v2.1/servers (one
+-- m1.tiny each) to the URL given; otherwise GET it. Prints one result line.
 wrk.headers["X-Auth-Token"] = "bench:bench"
-wrk.body = '{"server": {"name": "wrk", "flavorRef": "1", ' ..
-           '"imageRef": "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"}}'
+if os.getenv("WRK_CREATE") == "1" then
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.body = '{"server": {"name": "wrk", "flavorRef": "1", ' ..
+             '"imageRef": "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"}}'
+end
 
 function done(summary, latency, requests)
   io.write(string.format(

@@ -1,0 +1,30 @@
+# Sourced by tests, benches and make tempest: start a vmforged on a free
+# loopback port and stop it (by its PID) again.
+#   start_vmforged BIN [ARGS...]  sets VMFORGED_PID, VMFORGED_PORT, VMFORGED_LOG
+#   stop_vmforged
+
+start_vmforged() {
+  local bin=$1
+  shift
+  VMFORGED_LOG=${VMFORGED_LOG:-$(mktemp)}
+  "$bin" --port 0 "$@" 2>"$VMFORGED_LOG" &
+  VMFORGED_PID=$!
+  VMFORGED_PORT=""
+  local _
+  for _ in $(seq 1 200); do
+    VMFORGED_PORT=$(sed -n 's/.*Compute API on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$VMFORGED_LOG")
+    [ -n "$VMFORGED_PORT" ] && return 0
+    kill -0 "$VMFORGED_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "vmforged did not start:" >&2
+  cat "$VMFORGED_LOG" >&2
+  return 1
+}
+
+stop_vmforged() {
+  [ -n "${VMFORGED_PID:-}" ] || return 0
+  kill -TERM "$VMFORGED_PID" 2>/dev/null || true
+  wait "$VMFORGED_PID" 2>/dev/null || true
+  VMFORGED_PID=""
+}
