@@ -32,12 +32,10 @@ raw=$(
 )
 echo "$raw"
 if [ -n "$out" ]; then
-  cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+  . "$here/results-header.sh"
   {
-    echo "# vmforge Compute API under wrk, $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo
-    echo "- machine: $(hostname -s), ${cpu:-unknown CPU}, $(nproc) cores (wrk shares them)"
-    echo "- commit: $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    results_header "vmforge Compute API under wrk"
+    echo "- wrk shares the cores with the daemon"
     echo "- vmforged --hosts 100, fake driver with zero latency; wrk -t2, ${secs} s per line"
     echo "- create: POST /v2.1/servers (202 when accepted); show: GET /v2.1/servers/{id};"
     echo "  versions: GET / (baseline: the HTTP floor, no actor round trip)"

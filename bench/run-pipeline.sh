@@ -20,12 +20,9 @@ for hosts in 100 1000; do
 done
 echo "$raw"
 
-cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+. "$here/results-header.sh"
 {
-  echo "# vmforge pipeline benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo
-  echo "- machine: $(hostname -s), ${cpu:-unknown CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
-  echo "- commit: $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  results_header "vmforge pipeline benchmark"
   echo "- commands: vmforge-bench-pipeline ${args[*]}; then, per host count,"
   echo "  vmforge-bench-pipeline --hosts N ${mem_args[*]}"
   echo "- fake driver with zero latency; builds go through the whole pipeline"
