@@ -12,6 +12,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -101,6 +103,27 @@ private:
       return;
     }
     stream_.expires_after(srv_->opts.io_timeout);
+    // Clients such as curl wait (a second) for this before sending a body.
+    auto expect = parser_->get().find(beast_http::field::expect);
+    if (expect != parser_->get().end()
+        && beast::iequals(expect->value(), "100-continue")) {
+      auto cont = std::make_shared<
+        beast_http::response<beast_http::empty_body>>(
+        beast_http::status::continue_, parser_->get().version());
+      beast_http::async_write(stream_, *cont,
+                              [self = shared_from_this(), cont](
+                                beast::error_code ec, size_t) {
+                                if (ec)
+                                  self->close();
+                                else
+                                  self->read_body();
+                              });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     beast_http::async_read(stream_, buffer_, *parser_,
                            [self = shared_from_this()](beast::error_code ec,
                                                        size_t) {

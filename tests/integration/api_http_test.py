@@ -3,6 +3,8 @@
 project isolation, quota, pagination, actions."""
 import base64
 import hashlib
+import json
+import socket
 import sys
 import time
 import unittest
@@ -550,6 +552,22 @@ class ComputeApiTest(unittest.TestCase):
         self.assertFault(call(sv + "/disable", "PUT",
                               {"host": "nowhere", "binary": "nova-compute"},
                               token=admin), 404, "itemNotFound")
+
+    def test_expect_100_continue_is_answered_before_the_body(self):
+        body = json.dumps({"server": {"name": "expect", "imageRef": IMAGE,
+                                      "flavorRef": "1"}}).encode()
+        with socket.create_connection(("127.0.0.1", self.d.port),
+                                      timeout=5) as s:
+            s.sendall(("POST /v2.1/servers HTTP/1.1\r\nHost: x\r\n"
+                       "X-Auth-Token: user-a:project-a\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Expect: 100-continue\r\n"
+                       "Content-Length: %d\r\n\r\n" % len(body)).encode())
+            first = s.recv(4096)
+            self.assertTrue(first.startswith(b"HTTP/1.1 100 Continue"), first)
+            s.sendall(body)
+            rest = s.recv(65536)
+            self.assertTrue(rest.startswith(b"HTTP/1.1 202"), rest)
 
     def test_unknown_routes_methods_and_big_bodies(self):
         self.assertFault(call(self.v + "/nothing-here"), 404, "itemNotFound")
