@@ -168,8 +168,10 @@ private:
     stream_.expires_after(srv_->opts.io_timeout);
     stream_.async_read_some(
       net::buffer(scratch_),
-      [self = shared_from_this()](beast::error_code ec, size_t) {
-        if (ec)
+      [self = shared_from_this()](beast::error_code ec, size_t n) {
+        self->drained_ += n;
+        // Up to 16 times the body limit: enough for any honest client.
+        if (ec || self->drained_ > 16 * self->srv_->opts.body_limit)
           self->stream_.close();
         else
           self->drain();
@@ -209,6 +211,7 @@ private:
   server::impl* srv_;
   bool keep_alive_ = true;
   bool drain_ = false;
+  size_t drained_ = 0;
   std::array<char, 16384> scratch_;
 };
 
