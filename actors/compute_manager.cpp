@@ -187,6 +187,8 @@ void on_spawned(compute_pointer self, driver_reply& rep) {
   auto started = i->second.accepted_us;
   finish_build(self, rep.instance_id);
   if (rep.ok) {
+    // The event first: whoever sees ACTIVE finds the attempt recorded.
+    report_build(self, job, true, false, {}, started);
     instance_update u;
     u.id = rep.instance_id;
     u.vm = vm_state::active;
@@ -196,7 +198,6 @@ void on_spawned(compute_pointer self, driver_reply& rep) {
     u.power = rep.power;
     u.set_launched = true;
     self->send(st.cfg.store, std::move(u));
-    report_build(self, job, true, false, {}, started);
   } else {
     st.tracker.release(rep.instance_id);
     report_build(self, job, false, rep.retryable, std::move(rep.reason),
@@ -219,24 +220,13 @@ void on_destroyed(compute_pointer self, driver_reply& rep) {
 
 // A power action finished: the state it leads to, or back to no task.
 void on_action_done(compute_pointer self, driver_reply& rep) {
-  instance_update u;
-  u.id = rep.instance_id;
-  u.expected = tasks_of(rep.call);
-  u.task = task_state::none;
-  if (rep.ok) {
-    u.vm = result_of(rep.call);
-    u.set_power = true;
-    u.power = rep.power;
-  } else {
-    u.set_vm = false; // back to no task, in the state it was
-  }
   auto& st = self->state;
-  self->send(st.cfg.store, std::move(u));
   auto a = st.actions.find(rep.instance_id);
   if (!rep.ok)
     log::error(log_name, a != st.actions.end() ? a->second.first : "", " ",
                st.cfg.host.name, ": ", to_string(rep.call), " of ",
                rep.instance_id, " failed: ", rep.reason);
+  // The event before the state: whoever sees the new state finds it.
   if (a != st.actions.end()) {
     // Nova's event names: compute_stop_instance, compute_reboot_instance...
     auto name = std::string{to_string(rep.call)};
@@ -250,6 +240,18 @@ void on_action_done(compute_pointer self, driver_reply& rep) {
                             rep.ok, st.cfg.host.name, rep.reason));
     st.actions.erase(a);
   }
+  instance_update u;
+  u.id = rep.instance_id;
+  u.expected = tasks_of(rep.call);
+  u.task = task_state::none;
+  if (rep.ok) {
+    u.vm = result_of(rep.call);
+    u.set_power = true;
+    u.power = rep.power;
+  } else {
+    u.set_vm = false; // back to no task, in the state it was
+  }
+  self->send(st.cfg.store, std::move(u));
 }
 
 void on_terminate(compute_pointer self, const std::string& id) {

@@ -12,7 +12,12 @@ os() {
   openstack --os-auth-type admin_token --os-token "demo:demo" \
     --os-endpoint "http://127.0.0.1:$port/v2.1" "$@"
 }
-fail() { echo "FAIL: $*"; exit 1; }
+fail() {
+  echo "FAIL: $*"
+  echo "--- vmforged log (last lines):"
+  tail -20 "$VMFORGED_LOG"
+  exit 1
+}
 
 os flavor list -f value -c Name | grep -qx m1.tiny || fail "flavor list"
 # (There is no image service for `openstack image list`: the id of the
