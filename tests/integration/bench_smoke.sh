@@ -7,7 +7,7 @@ out=$("$bin" --hosts 10 --builds 2000 --inflight-builds 500 \
              --scheduler-hosts 10,100 --decisions 1000)
 echo "$out"
 check() {
-  echo "$out" | grep -Eq "$1" || { echo "missing: $1"; exit 1; }
+  grep -Eq "$1" <<<"$out" || { echo "missing: $1"; exit 1; }
 }
 check '^scheduler hosts=10 decisions=1000 p50_us=[0-9.]+ p99_us=[0-9.]+'
 check '^scheduler hosts=100 '

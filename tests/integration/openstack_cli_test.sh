@@ -19,7 +19,10 @@ fail() {
   exit 1
 }
 
-os flavor list -f value -c Name | grep -qx m1.tiny || fail "flavor list"
+# Output is captured before matching: `grep -q` in a pipeline exits at the
+# first match and, under pipefail, the CLI's SIGPIPE would fail the step.
+flavors=$(os flavor list -f value -c Name)
+grep -qx m1.tiny <<<"$flavors" || fail "flavor list"
 # (There is no image service for `openstack image list`: the id of the
 # default catalog's image.)
 image=8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f
@@ -27,7 +30,8 @@ image=8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f
 id=$(os server create --flavor m1.tiny --image "$image" --wait cli-vm \
        -f value -c id | tail -1 | tr -d '[:space:]')
 [ -n "$id" ] || fail "server create"
-os server list -f value -c ID -c Status | grep -q "^$id ACTIVE$" || fail "server list"
+servers=$(os server list -f value -c ID -c Status)
+grep -q "^$id ACTIVE$" <<<"$servers" || fail "server list"
 [ "$(os server show "$id" -f value -c name)" = cli-vm ] || fail "server show"
 os server stop "$id"
 for _ in $(seq 1 100); do
