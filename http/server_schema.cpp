@@ -177,6 +177,57 @@ bool networks_field(const json::value& v, api_version version,
   return true;
 }
 
+// The "server" object of a body whose other top-level keys may be `top`,
+// holding only `fields` (and description from 2.19).
+const json::object* server_object(const json::object& body,
+                                  const std::set<std::string>& top,
+                                  std::set<std::string> fields,
+                                  api_version version, std::string& error) {
+  if (!no_extra(body, top, error))
+    return nullptr;
+  auto sv = body.if_contains("server");
+  if (sv == nullptr || !sv->is_object()) {
+    error = "Invalid input for field/attribute server. 'server' is a "
+            "required property";
+    return nullptr;
+  }
+  if (version >= api_version{2, 19})
+    fields.insert("description");
+  if (!no_extra(sv->as_object(), fields, error))
+    return nullptr;
+  return &sv->as_object();
+}
+
+// accessIPv4 / accessIPv6, if given (IPv6 kept in canonical form).
+bool access_ip(const json::object& s, const char* field, bool v6, bool& set,
+               std::string& out, std::string& error) {
+  auto v = s.if_contains(field);
+  if (v == nullptr)
+    return true;
+  if (!v->is_string() || !(v6 ? is_ipv6 : is_ipv4)(v->as_string().c_str()))
+    return invalid(error, field, *v,
+                   v6 ? "is not a 'ipv6'" : "is not a 'ipv4'");
+  set = true;
+  out = v6 ? canonical_ipv6(v->as_string().c_str())
+           : std::string{v->as_string().c_str()};
+  return true;
+}
+
+// description (2.19+), if given; null clears it.
+bool description_field(const json::object& s, bool& set, bool& has,
+                       std::string& out, std::string& error) {
+  auto v = s.if_contains("description");
+  if (v == nullptr)
+    return true;
+  set = true;
+  if (v->is_null())
+    return true;
+  if (!string_field(*v, "description", out, error))
+    return false;
+  has = true;
+  return true;
+}
+
 } // namespace
 
 bool is_ipv4(const std::string& s) {
@@ -238,27 +289,17 @@ bool valid_name(const json::value& v, std::string& error) {
 
 bool parse_create(const json::object& body, api_version version,
                   create_input& out, std::string& error) {
-  if (!no_extra(body, {"server", "os:scheduler_hints",
-                       "OS-SCH-HNT:scheduler_hints"},
-                error))
+  auto sp = server_object(
+    body, {"server", "os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"},
+    {"name", "imageRef", "flavorRef", "adminPass", "metadata", "networks",
+     "min_count", "max_count", "return_reservation_id", "availability_zone",
+     "key_name", "user_data", "security_groups", "accessIPv4", "accessIPv6",
+     "OS-DCF:diskConfig", "config_drive", "block_device_mapping",
+     "block_device_mapping_v2", "personality"},
+    version, error);
+  if (sp == nullptr)
     return false;
-  auto sv = body.if_contains("server");
-  if (sv == nullptr || !sv->is_object()) {
-    error = "Invalid input for field/attribute server. 'server' is a "
-            "required property";
-    return false;
-  }
-  auto& s = sv->as_object();
-  std::set<std::string> allowed{
-    "name", "imageRef", "flavorRef", "adminPass", "metadata", "networks",
-    "min_count", "max_count", "return_reservation_id", "availability_zone",
-    "key_name", "user_data", "security_groups", "accessIPv4", "accessIPv6",
-    "OS-DCF:diskConfig", "config_drive", "block_device_mapping",
-    "block_device_mapping_v2", "personality"};
-  if (version >= api_version{2, 19})
-    allowed.insert("description");
-  if (!no_extra(s, allowed, error))
-    return false;
+  auto& s = *sp;
   auto& req = out.req;
   auto name = s.if_contains("name");
   if (name == nullptr) {
@@ -354,16 +395,10 @@ bool parse_create(const json::object& body, api_version version,
         req.security_groups.push_back(n);
     }
   }
-  if (auto v = s.if_contains("accessIPv4")) {
-    if (!v->is_string() || !is_ipv4(v->as_string().c_str()))
-      return invalid(error, "accessIPv4", *v, "is not a 'ipv4'");
-    req.access_ipv4 = v->as_string().c_str();
-  }
-  if (auto v = s.if_contains("accessIPv6")) {
-    if (!v->is_string() || !is_ipv6(v->as_string().c_str()))
-      return invalid(error, "accessIPv6", *v, "is not a 'ipv6'");
-    req.access_ipv6 = canonical_ipv6(v->as_string().c_str());
-  }
+  bool given = false; // a create has no "unset" to tell apart
+  if (!access_ip(s, "accessIPv4", false, given, req.access_ipv4, error)
+      || !access_ip(s, "accessIPv6", true, given, req.access_ipv6, error))
+    return false;
   if (auto v = s.if_contains("OS-DCF:diskConfig")) {
     if (!v->is_string()
         || (v->as_string() != "AUTO" && v->as_string() != "MANUAL"))
@@ -392,60 +427,32 @@ bool parse_create(const json::object& body, api_version version,
       }
     }
   }
-  if (auto v = s.if_contains("description")) {
-    if (!v->is_null()) {
-      if (!string_field(*v, "description", req.description, error))
-        return false;
-      req.has_description = true;
-    }
-  }
-  return true;
+  return description_field(s, given, req.has_description, req.description,
+                           error);
 }
 
 bool parse_update(const json::object& body, api_version version,
                   update_server& out, std::string& error) {
-  if (!no_extra(body, {"server"}, error))
+  auto sp = server_object(body, {"server"},
+                          {"name", "accessIPv4", "accessIPv6",
+                           "OS-DCF:diskConfig"},
+                          version, error);
+  if (sp == nullptr)
     return false;
-  auto sv = body.if_contains("server");
-  if (sv == nullptr || !sv->is_object()) {
-    error = "Invalid input for field/attribute server. 'server' is a "
-            "required property";
-    return false;
-  }
-  auto& s = sv->as_object();
-  std::set<std::string> allowed{"name", "accessIPv4", "accessIPv6",
-                                "OS-DCF:diskConfig"};
-  if (version >= api_version{2, 19})
-    allowed.insert("description");
-  if (!no_extra(s, allowed, error))
-    return false;
+  auto& s = *sp;
+  auto& c = out.change;
   if (auto v = s.if_contains("name")) {
     if (!valid_name(*v, error))
       return false;
-    out.change.set_name = true;
-    out.change.name = v->as_string().c_str();
+    c.set_name = true;
+    c.name = v->as_string().c_str();
   }
-  if (auto v = s.if_contains("accessIPv4")) {
-    if (!v->is_string() || !is_ipv4(v->as_string().c_str()))
-      return invalid(error, "accessIPv4", *v, "is not a 'ipv4'");
-    out.change.set_access_ipv4 = true;
-    out.change.access_ipv4 = v->as_string().c_str();
-  }
-  if (auto v = s.if_contains("accessIPv6")) {
-    if (!v->is_string() || !is_ipv6(v->as_string().c_str()))
-      return invalid(error, "accessIPv6", *v, "is not a 'ipv6'");
-    out.change.set_access_ipv6 = true;
-    out.change.access_ipv6 = canonical_ipv6(v->as_string().c_str());
-  }
-  if (auto v = s.if_contains("description")) {
-    out.change.set_description = true;
-    if (!v->is_null()) {
-      if (!string_field(*v, "description", out.change.description, error))
-        return false;
-      out.change.has_description = true;
-    }
-  }
-  return true;
+  return access_ip(s, "accessIPv4", false, c.set_access_ipv4, c.access_ipv4,
+                   error)
+         && access_ip(s, "accessIPv6", true, c.set_access_ipv6,
+                      c.access_ipv6, error)
+         && description_field(s, c.set_description, c.has_description,
+                              c.description, error);
 }
 
 } // namespace vmforge::http
