@@ -1,6 +1,6 @@
 #include "http/compute_api.hpp"
 
-#include <set>
+#include <map>
 
 #include <boost/json/serialize.hpp>
 
@@ -61,13 +61,25 @@ std::multimap<std::string, std::string> parse_query(const std::string& q) {
   return out;
 }
 
-const std::set<std::string>& collections() {
-  static const std::set<std::string> names{
-    "servers",         "flavors",        "images",         "limits",
-    "os-quota-sets",   "os-quota-class-sets", "os-hypervisors",
-    "os-keypairs",     "os-security-groups", "os-security-group-rules",
-    "os-services"};
-  return names;
+using route_fn = void (*)(compute_api&, const call_ptr&);
+
+// The top-level collections and their resources: the one list both the
+// project-id detection and the routing read.
+const std::map<std::string, route_fn>& collections() {
+  static const std::map<std::string, route_fn> routes{
+    {"servers", route_servers},
+    {"flavors", route_flavors},
+    {"images", route_images},
+    {"limits", route_limits},
+    {"os-quota-sets", route_quota_sets},
+    {"os-quota-class-sets", route_quota_class_sets},
+    {"os-hypervisors", route_hypervisors},
+    {"os-keypairs", route_keypairs},
+    {"os-security-groups", route_security_groups},
+    {"os-security-group-rules", route_security_group_rules},
+    {"os-services", route_services},
+  };
+  return routes;
 }
 
 } // namespace
@@ -160,31 +172,12 @@ void compute_api::handle(request&& req, responder done) {
 }
 
 void compute_api::route(const call_ptr& c) {
-  const auto& first = c->path.empty() ? std::string{} : c->path[0];
-  if (first == "servers")
-    route_servers(*this, c);
-  else if (first == "flavors")
-    route_flavors(*this, c);
-  else if (first == "images")
-    route_images(*this, c);
-  else if (first == "limits")
-    route_limits(*this, c);
-  else if (first == "os-quota-sets")
-    route_quota_sets(*this, c);
-  else if (first == "os-quota-class-sets")
-    route_quota_class_sets(*this, c);
-  else if (first == "os-hypervisors")
-    route_hypervisors(*this, c);
-  else if (first == "os-keypairs")
-    route_keypairs(*this, c);
-  else if (first == "os-services")
-    route_services(*this, c);
-  else if (first == "os-security-groups")
-    route_security_groups(*this, c);
-  else if (first == "os-security-group-rules")
-    route_security_group_rules(*this, c);
-  else
+  auto i = c->path.empty() ? collections().end()
+                           : collections().find(c->path[0]);
+  if (i == collections().end())
     reply_error(c, 404, "The resource could not be found.");
+  else
+    i->second(*this, c);
 }
 
 } // namespace vmforge::http
