@@ -12,6 +12,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "util/digest.hpp"
+
 namespace vmforge::http {
 
 namespace {
@@ -84,18 +86,7 @@ std::string ssh_fingerprint(const std::string& public_key) {
              | static_cast<uint32_t>(static_cast<unsigned char>(blob[3]));
   if (len != type.size() || blob.compare(4, len, type) != 0)
     return {};
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(blob.data(), blob.size(), md, &n, EVP_md5(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < n; ++i) {
-    if (i > 0)
-      out += ':';
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 0xf];
-  }
-  return out;
+  return hex_digest(blob, "MD5", ":");
 }
 
 generated_key generate_rsa_key() {

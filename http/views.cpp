@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include <openssl/evp.h>
+#include "util/digest.hpp"
 
 namespace vmforge::http {
 
@@ -145,17 +145,7 @@ bool parse_iso8601(const std::string& text, int64_t& us) {
 std::string host_id(const std::string& project_id, const std::string& host) {
   if (host.empty())
     return {};
-  auto data = project_id + host;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha224(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
-  }
-  return out;
+  return hex_digest(project_id + host, "SHA224");
 }
 
 json::object server_brief(const instance& row, const link_base& base) {

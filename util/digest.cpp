@@ -1,0 +1,24 @@
+#include "util/digest.hpp"
+
+#include <openssl/evp.h>
+
+namespace vmforge {
+
+std::string hex_digest(const std::string& data, const char* algorithm,
+                       const char* separator) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), md, &n, EVP_get_digestbyname(algorithm),
+             nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < n; ++i) {
+    if (i > 0)
+      out += separator;
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 0xf];
+  }
+  return out;
+}
+
+} // namespace vmforge
