@@ -177,7 +177,7 @@ void route_quota_sets(compute_api& api, const call_ptr& c) {
   using verb = beast_http::verb;
   auto method = c->req.method();
   if (p.size() < 2 || p.size() > 3) {
-    reply_error(c, 404, "The resource could not be found.");
+    reply_no_route(c);
     return;
   }
   auto project = p[1];
@@ -194,7 +194,7 @@ void route_quota_sets(compute_api& api, const call_ptr& c) {
     return;
   }
   if (p.size() == 3) {
-    reply_error(c, 404, "The resource could not be found.");
+    reply_no_route(c);
     return;
   }
   if (method == verb::get) {
@@ -214,7 +214,7 @@ void route_quota_sets(compute_api& api, const call_ptr& c) {
     ask<accepted>(api, c, delete_quota_set{c->ctx, project},
                   [c](accepted&) { reply_empty(c, 202); });
   } else {
-    reply_error(c, 405, "The method is not allowed for this resource.");
+    reply_bad_method(c);
   }
 }
 
@@ -222,7 +222,7 @@ void route_quota_class_sets(compute_api& api, const call_ptr& c) {
   auto& p = c->path;
   using verb = beast_http::verb;
   if (p.size() != 2) {
-    reply_error(c, 404, "The resource could not be found.");
+    reply_no_route(c);
     return;
   }
   auto name = p[1];
@@ -247,13 +247,13 @@ void route_quota_class_sets(compute_api& api, const call_ptr& c) {
                                        quota_body(c, q, {}, false)}});
     });
   } else {
-    reply_error(c, 405, "The method is not allowed for this resource.");
+    reply_bad_method(c);
   }
 }
 
 void route_hypervisors(compute_api& api, const call_ptr& c) {
   if (c->req.method() != beast_http::verb::get) {
-    reply_error(c, 405, "The method is not allowed for this resource.");
+    reply_bad_method(c);
     return;
   }
   auto p = c->path;
@@ -329,7 +329,7 @@ void route_hypervisors(compute_api& api, const call_ptr& c) {
       out["uptime"] = host_uptime();
       reply_json(c, 200, json::object{{"hypervisor", std::move(out)}});
     } else {
-      reply_error(c, 404, "The resource could not be found.");
+      reply_no_route(c);
     }
   });
 }

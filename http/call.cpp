@@ -97,6 +97,14 @@ void reply_error(const call_ptr& c, const caf::error& err) {
               "possible.");
 }
 
+void reply_bad_method(const call_ptr& c) {
+  reply_error(c, 405, "The method is not allowed for this resource.");
+}
+
+void reply_no_route(const call_ptr& c) {
+  reply_error(c, 404, "The resource could not be found.");
+}
+
 const json::object* json_body(const call_ptr& c, json::value& storage) {
   json::error_code ec;
   storage = json::parse(c->req.body(), ec);

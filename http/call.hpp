@@ -47,6 +47,11 @@ void reply_error(const call_ptr& c, unsigned status, const std::string& message)
 /// Maps our error codes onto Nova's statuses (api_errc), 500 otherwise.
 void reply_error(const call_ptr& c, const caf::error& err);
 
+/// 405 "The method is not allowed for this resource."
+void reply_bad_method(const call_ptr& c);
+/// 404 "The resource could not be found." (no such route)
+void reply_no_route(const call_ptr& c);
+
 /// Parses the JSON body; on failure answers 400 and returns nullptr.
 const boost::json::object* json_body(const call_ptr& c, boost::json::value& storage);
 

@@ -13,7 +13,7 @@ namespace {
 bool is_get(const call_ptr& c) {
   if (c->req.method() == beast_http::verb::get)
     return true;
-  reply_error(c, 405, "The method is not allowed for this resource.");
+  reply_bad_method(c);
   return false;
 }
 
@@ -169,7 +169,7 @@ void route_flavors(compute_api& api, const call_ptr& c) {
     return;
   }
   if (p.size() > 2) {
-    reply_error(c, 404, "The resource could not be found.");
+    reply_no_route(c);
     return;
   }
   bool detail = p.size() == 2 && p[1] == "detail";
@@ -211,7 +211,7 @@ void route_images(compute_api& api, const call_ptr& c) {
     return;
   auto& p = c->path;
   if (p.size() > 2) {
-    reply_error(c, 404, "The resource could not be found.");
+    reply_no_route(c);
     return;
   }
   bool detail = p.size() == 2 && p[1] == "detail";
@@ -246,7 +246,7 @@ void route_limits(compute_api& api, const call_ptr& c) {
   if (!is_get(c))
     return;
   if (c->path.size() != 1) {
-    reply_error(c, 404, "The resource could not be found.");
+    reply_no_route(c);
     return;
   }
   ask<project_limits>(api, c, get_limits{c->ctx}, [c](project_limits& l) {

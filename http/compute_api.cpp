@@ -117,7 +117,7 @@ void compute_api::handle(request&& req, responder done) {
   if (segments.empty() || (segments.size() == 1 && segments[0] == "v2.1")) {
     c->versioned = false;
     if (c->req.method() != beast_http::verb::get) {
-      reply_error(c, 405, "The method is not allowed for this resource.");
+      reply_bad_method(c);
       return;
     }
     if (segments.empty())
@@ -128,7 +128,7 @@ void compute_api::handle(request&& req, responder done) {
   }
   if (segments[0] != "v2.1") {
     c->versioned = false;
-    reply_error(c, 404, "The resource could not be found.");
+    reply_no_route(c);
     return;
   }
   auto negotiated = negotiate(c->req);
@@ -175,7 +175,7 @@ void compute_api::route(const call_ptr& c) {
   auto i = c->path.empty() ? collections().end()
                            : collections().find(c->path[0]);
   if (i == collections().end())
-    reply_error(c, 404, "The resource could not be found.");
+    reply_no_route(c);
   else
     i->second(*this, c);
 }

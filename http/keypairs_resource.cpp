@@ -124,9 +124,9 @@ void route_keypairs(compute_api& api, const call_ptr& c) {
       reply_empty(c, c->version >= api_version{2, 2} ? 204 : 202);
     });
   } else if (p.size() <= 2) {
-    reply_error(c, 405, "The method is not allowed for this resource.");
+    reply_bad_method(c);
   } else {
-    reply_error(c, 404, "The resource could not be found.");
+    reply_no_route(c);
   }
 }
 

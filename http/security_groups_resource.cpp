@@ -62,7 +62,7 @@ bool port_of(const json::object& o, const char* name, int64_t& out) {
 bool removed_at_2_36(const call_ptr& c) {
   if (c->version < api_version{2, 36})
     return false;
-  reply_error(c, 404, "The resource could not be found.");
+  reply_no_route(c);
   return true;
 }
 
@@ -107,7 +107,7 @@ void route_security_groups(compute_api& api, const call_ptr& c) {
     req.op = method == verb::get ? security_group_op::show
                                  : security_group_op::remove;
   } else {
-    reply_error(c, 405, "The method is not allowed for this resource.");
+    reply_bad_method(c);
     return;
   }
   auto op = req.op;
@@ -176,7 +176,7 @@ void route_security_group_rules(compute_api& api, const call_ptr& c) {
       return;
     req.op = security_group_op::remove_rule;
   } else {
-    reply_error(c, 405, "The method is not allowed for this resource.");
+    reply_bad_method(c);
     return;
   }
   auto op = req.op;

@@ -261,7 +261,7 @@ void metadata(compute_api& api, const call_ptr& c, const std::string& id) {
       return;
     }
   } else {
-    reply_error(c, 405, "The method is not allowed for this resource.");
+    reply_bad_method(c);
     return;
   }
   auto op = req.op;
@@ -285,7 +285,7 @@ void metadata(compute_api& api, const call_ptr& c, const std::string& id) {
 void instance_actions(compute_api& api, const call_ptr& c,
                       const std::string& id) {
   if (c->req.method() != beast_http::verb::get) {
-    reply_error(c, 405, "The method is not allowed for this resource.");
+    reply_bad_method(c);
     return;
   }
   auto wanted = c->path.size() == 4 ? c->path[3] : std::string{};
@@ -335,10 +335,6 @@ void instance_actions(compute_api& api, const call_ptr& c,
   });
 }
 
-void method_not_allowed(const call_ptr& c) {
-  reply_error(c, 405, "The method is not allowed for this resource.");
-}
-
 } // namespace
 
 void route_servers(compute_api& api, const call_ptr& c) {
@@ -351,14 +347,14 @@ void route_servers(compute_api& api, const call_ptr& c) {
     else if (method == verb::post)
       create(api, c);
     else
-      method_not_allowed(c);
+      reply_bad_method(c);
     return;
   }
   if (p.size() == 2 && p[1] == "detail") {
     if (method == verb::get)
       list(api, c, true);
     else
-      method_not_allowed(c);
+      reply_bad_method(c);
     return;
   }
   if (p.size() == 2) {
@@ -369,7 +365,7 @@ void route_servers(compute_api& api, const call_ptr& c) {
     else if (method == verb::delete_)
       remove(api, c, p[1]);
     else
-      method_not_allowed(c);
+      reply_bad_method(c);
     return;
   }
   if ((p.size() == 3 || p.size() == 4) && p[2] == "os-instance-actions") {
@@ -384,10 +380,10 @@ void route_servers(compute_api& api, const call_ptr& c) {
     if (method == verb::post)
       action(api, c, p[1]);
     else
-      method_not_allowed(c);
+      reply_bad_method(c);
     return;
   }
-  reply_error(c, 404, "The resource could not be found.");
+  reply_no_route(c);
 }
 
 } // namespace vmforge::http

@@ -100,7 +100,7 @@ void route_services(compute_api& api, const call_ptr& c) {
     });
     return;
   }
-  reply_error(c, 404, "The resource could not be found.");
+  reply_no_route(c);
 }
 
 } // namespace vmforge::http
