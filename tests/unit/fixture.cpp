@@ -79,6 +79,15 @@ caf::expected<accepted> harness::remove(const std::string& id) {
   return out;
 }
 
+caf::expected<accepted> harness::act(const std::string& id,
+                                     const std::string& action) {
+  caf::expected<accepted> out{caf::sec::request_timeout};
+  (*self)->request(p->api, 10s, server_action{ctx, id, action, false})
+    .receive([&](accepted& r) { out = std::move(r); },
+             [&](caf::error& err) { out = std::move(err); });
+  return out;
+}
+
 caf::expected<instance> harness::show(const std::string& id) {
   caf::expected<instance> out{caf::sec::request_timeout};
   (*self)->request(p->api, 10s, show_server{ctx, id})

@@ -36,6 +36,8 @@ public:
   std::string create(const std::string& name = "vm", std::string flavor_id = "1",
                      std::string az = {});
   caf::expected<accepted> remove(const std::string& id);
+  /// POST /servers/{id}/action with `action` (e.g. "os-stop").
+  caf::expected<accepted> act(const std::string& id, const std::string& action);
   caf::expected<instance> show(const std::string& id);
   std::vector<instance> list_all();
 

@@ -107,11 +107,7 @@ TEST_CASE("a power action the driver fails leaves the vm_state and clears "
   harness h{opts, factory};
   auto id = h.create("fragile");
   REQUIRE(h.wait_final(id).vm == vm_state::active);
-  caf::expected<accepted> res{caf::sec::request_timeout};
-  (*h.self)->request(h.p->api, 5s, server_action{h.ctx, id, "os-stop", false})
-    .receive([&](accepted& a) { res = a; },
-             [&](caf::error& err) { res = err; });
-  REQUIRE(res);
+  REQUIRE(h.act(id, "os-stop"));
   REQUIRE(h.wait_state(id, vm_state::active, task_state::powering_off));
   // The worker died mid-call: the stop is retried on its replacement.
   CHECK(h.wait_state(id, vm_state::stopped, task_state::none));
@@ -125,11 +121,7 @@ TEST_CASE("a power action on an instance the driver lost fails cleanly",
   REQUIRE(h.wait_final(id).vm == vm_state::active);
   // The domain disappears behind vmforge's back.
   REQUIRE(h.p->drivers.at("compute-1")->destroy(id).ok);
-  caf::expected<accepted> res{caf::sec::request_timeout};
-  (*h.self)->request(h.p->api, 5s, server_action{h.ctx, id, "os-stop", false})
-    .receive([&](accepted& a) { res = a; },
-             [&](caf::error& err) { res = err; });
-  REQUIRE(res);
+  REQUIRE(h.act(id, "os-stop"));
   REQUIRE(h.wait_state(id, vm_state::active, task_state::powering_off));
   CHECK(h.wait_for([&] {
     auto row = h.show(id);
