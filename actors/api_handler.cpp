@@ -8,6 +8,7 @@
 
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
+#include "store/writer.hpp"
 #include "util/uuid.hpp"
 
 namespace vmforge {
@@ -33,6 +34,8 @@ struct api_state {
   std::map<std::string, std::vector<security_group_info>> security_groups;
   int64_t next_group_id = 1;
   int64_t next_rule_id = 1;
+  /// Set at shutdown: creates are refused with 503.
+  bool refusing_builds = false;
 
   std::vector<security_group_info>& groups_of(const std::string& project) {
     auto& groups = security_groups[project];
@@ -65,6 +68,20 @@ caf::error bad_request(std::string msg) {
 caf::error not_found(const std::string& id) {
   return caf::make_error(api_errc::not_found,
                          "Instance " + id + " could not be found.");
+}
+
+// Answers `value` once `write` (and everything queued before) is durable.
+template <class T>
+caf::result<T> durably(api_pointer self, T value, store_writer::write_fn write) {
+  auto& st = self->state;
+  if (!st.cfg.writer)
+    return value;
+  st.cfg.writer->submit(std::move(write));
+  auto rp = self->make_response_promise<T>();
+  self->request(st.cfg.store, caf::infinite, sync_store{})
+    .then([rp, value](store_synced&) mutable { rp.deliver(std::move(value)); },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
 }
 
 // Nova's flavorRef may be an href: the id is its last path segment.
@@ -137,6 +154,10 @@ std::string reservation_id() {
 
 caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
   auto& st = self->state;
+  if (st.refusing_builds)
+    return caf::make_error(api_errc::unavailable,
+                           std::string{"vmforged is shutting down: no new "
+                                       "builds are accepted."});
   if (auto err = validate(st, req))
     return err;
   create_instances ins;
@@ -187,10 +208,7 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
           rec.action = action_record{"create", request_id, row.user_id,
                                      row.project_id, row.created_us, {}};
           self->send(self->state.cfg.store, std::move(rec));
-          self->send(self->state.cfg.conductor,
-                     build_request{row.id, row.name, row.project_id,
-                                   row.flavor_, row.image_id,
-                                   row.availability_zone, request_id});
+          self->send(self->state.cfg.conductor, build_of(row, request_id));
         }
         rp.deliver(std::move(out));
       },
@@ -236,9 +254,13 @@ caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
       u.set_vm = false;
       u.task = task_state::deleting;
       u.expected = task_set::any();
-      self->send(self->state.cfg.store, std::move(u));
-      self->send(self->state.cfg.conductor, delete_request{row.id, row.host});
-      rp.deliver(accepted{row.id});
+      auto& st = self->state;
+      self->send(st.cfg.store, std::move(u));
+      self->send(st.cfg.conductor, delete_request{row.id, row.host});
+      // The 204 only once the deleting state is on disk.
+      self->request(st.cfg.store, caf::infinite, sync_store{})
+        .then([rp, id = row.id](store_synced&) mutable { rp.deliver(accepted{id}); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
     });
 }
 
@@ -393,6 +415,16 @@ caf::result<instance_list> on_list(api_pointer self, list_servers& req) {
   return self->delegate(self->state.cfg.store, std::move(q));
 }
 
+// A project's groups are small: any change rewrites all of them.
+caf::result<security_group_list> save_groups(api_pointer self,
+                                             const std::string& project,
+                                             security_group_list answer) {
+  return durably(self, std::move(answer),
+                 [project, groups = self->state.groups_of(project)](database& db) {
+                   db.put_security_groups(project, groups);
+                 });
+}
+
 caf::result<security_group_list>
 on_security_group(api_pointer self, security_group_request& req) {
   auto& st = self->state;
@@ -430,7 +462,8 @@ on_security_group(api_pointer self, security_group_request& req) {
       req.group.project_id = req.ctx.project_id;
       req.group.rules.clear();
       groups.push_back(req.group);
-      return security_group_list{{req.group}};
+      return save_groups(self, req.ctx.project_id,
+                         security_group_list{{req.group}});
     }
     case security_group_op::remove: {
       auto g = find(req.id);
@@ -439,7 +472,7 @@ on_security_group(api_pointer self, security_group_request& req) {
       if (g->name == "default")
         return bad_request("Removing default security group not allowed.");
       groups.erase(groups.begin() + (g - groups.data()));
-      return security_group_list{};
+      return save_groups(self, req.ctx.project_id, security_group_list{});
     }
     case security_group_op::create_rule: {
       auto g = find(req.rule.parent_group_id);
@@ -455,14 +488,15 @@ on_security_group(api_pointer self, security_group_request& req) {
                                            "security group rules."});
       req.rule.id = st.next_rule_id++;
       g->rules.push_back(req.rule);
-      return security_group_list{{*g}};
+      return save_groups(self, req.ctx.project_id, security_group_list{{*g}});
     }
     case security_group_op::remove_rule:
       for (auto& g : groups)
         for (auto r = g.rules.begin(); r != g.rules.end(); ++r)
           if (r->id == req.id) {
             g.rules.erase(r);
-            return security_group_list{};
+            return save_groups(self, req.ctx.project_id,
+                               security_group_list{});
           }
       return caf::make_error(api_errc::not_found,
                              "Rule (" + std::to_string(req.id)
@@ -501,6 +535,14 @@ caf::result<quota_set_info> on_get_quota(api_pointer self, get_quota_set& req) {
   return rp;
 }
 
+store_writer::write_fn quota_writes(std::string scope, std::string project,
+                                    std::string user, quota_map values) {
+  return [=](database& db) {
+    for (auto& kv : values)
+      db.put_quota(quota_entry{scope, project, user, kv.first, kv.second});
+  };
+}
+
 caf::result<quota_set_info> on_update_quota(api_pointer self,
                                             update_quota_set& req) {
   auto& st = self->state;
@@ -509,14 +551,16 @@ caf::result<quota_set_info> on_update_quota(api_pointer self,
       return policy("os_compute_api:os-quota-class-sets:update");
     for (auto& kv : req.values)
       st.quota_defaults[kv.first] = kv.second;
-    return quota_set_info{st.quota_defaults, {}};
+    return durably(self, quota_set_info{st.quota_defaults, {}},
+                   quota_writes("class", req.quota_class, {}, req.values));
   }
   if (!req.ctx.is_admin)
     return policy("os_compute_api:os-quota-sets:update");
   if (req.user_id.empty()) {
     for (auto& kv : req.values)
       st.project_quotas[req.project_id][kv.first] = kv.second;
-    return quota_set_info{st.project_limits(req.project_id), {}};
+    return durably(self, quota_set_info{st.project_limits(req.project_id), {}},
+                   quota_writes("project", req.project_id, {}, req.values));
   }
   auto& user = st.user_quotas[{req.project_id, req.user_id}];
   for (auto& kv : req.values)
@@ -524,7 +568,8 @@ caf::result<quota_set_info> on_update_quota(api_pointer self,
   auto out = st.project_limits(req.project_id);
   for (auto& kv : user)
     out[kv.first] = kv.second;
-  return quota_set_info{out, {}};
+  return durably(self, quota_set_info{out, {}},
+                 quota_writes("user", req.project_id, req.user_id, req.values));
 }
 
 caf::result<accepted> on_delete_quota(api_pointer self, delete_quota_set& req) {
@@ -534,7 +579,10 @@ caf::result<accepted> on_delete_quota(api_pointer self, delete_quota_set& req) {
   st.project_quotas.erase(req.project_id);
   for (auto i = st.user_quotas.begin(); i != st.user_quotas.end();)
     i = i->first.first == req.project_id ? st.user_quotas.erase(i) : ++i;
-  return accepted{req.project_id};
+  return durably(self, accepted{req.project_id},
+                 [project = req.project_id](database& db) {
+                   db.drop_project_quotas(project);
+                 });
 }
 
 caf::result<hypervisor_list> on_hypervisors(api_pointer self,
@@ -590,7 +638,8 @@ caf::result<keypair> on_create_keypair(api_pointer self, create_keypair& req) {
   req.kp.user_id = req.ctx.user_id;
   req.kp.created_us = now_us();
   mine.emplace(req.kp.name, req.kp);
-  return req.kp;
+  return durably(self, req.kp,
+                 [kp = req.kp](database& db) { db.put_keypair(kp); });
 }
 
 caf::result<keypair_list> on_get_keypairs(api_pointer self, get_keypairs& req) {
@@ -615,13 +664,42 @@ caf::result<accepted> on_delete_keypair(api_pointer self, delete_keypair& req) {
     return caf::make_error(api_errc::not_found, "Keypair " + req.name
                                                   + " not found for user "
                                                   + req.ctx.user_id);
-  return accepted{req.name};
+  return durably(self, accepted{req.name},
+                 [user = req.ctx.user_id, name = req.name](database& db) {
+                   db.drop_keypair(user, name);
+                 });
+}
+
+// Takes keypairs, quota overrides and security groups from the catalog the
+// database held; new ids continue after the highest stored.
+void restore(api_state& st) {
+  auto& cat = st.cfg.catalog;
+  for (auto& kp : cat.keypairs) {
+    st.keypairs[kp.user_id].emplace(kp.name, kp);
+    st.next_keypair_id = std::max(st.next_keypair_id, kp.id + 1);
+  }
+  for (auto& q : cat.quotas) {
+    if (q.scope == "class")
+      st.quota_defaults[q.resource] = q.limit;
+    else if (q.scope == "project")
+      st.project_quotas[q.project_id][q.resource] = q.limit;
+    else
+      st.user_quotas[{q.project_id, q.user_id}][q.resource] = q.limit;
+  }
+  for (auto& g : cat.security_groups) {
+    st.next_group_id = std::max(st.next_group_id, g.id + 1);
+    for (auto& r : g.rules)
+      st.next_rule_id = std::max(st.next_rule_id, r.id + 1);
+    st.security_groups[g.project_id].push_back(g);
+  }
+  // Held once, in the state's maps: the copy is not needed any more.
+  cat = catalog_state{};
 }
 
 api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
-  for (auto& f : st.cfg.opts.flavors)
+  for (auto& f : st.cfg.catalog.flavors)
     st.flavors.emplace(f.id, f);
   for (auto& i : st.cfg.opts.images)
     st.images.emplace(i.id, i);
@@ -643,6 +721,7 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
                        {"injected_files", 5},
                        {"injected_file_content_bytes", 10240},
                        {"injected_file_path_bytes", 255}};
+  restore(st);
   return {
     [self](create_servers& req) { return on_create(self, req); },
     [self](delete_server& req) { return on_delete(self, req); },
@@ -659,6 +738,10 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](update_service& req) -> caf::result<host_view_list> {
       if (!req.ctx.is_admin)
         return policy("os_compute_api:os-services:update");
+      if (auto& w = self->state.cfg.writer)
+        w->submit([req](database& db) {
+          db.set_host_status(req.host, req.disabled, req.reason);
+        });
       return self->delegate(self->state.cfg.scheduler,
                             set_host_status{req.host, req.disabled,
                                             req.reason});
@@ -696,7 +779,7 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
                                                        + f.name
                                                        + " already exists.");
       st.flavors.emplace(f.id, f);
-      return f;
+      return durably(self, f, [f](database& db) { db.put_flavor(f); });
     },
     [self](delete_flavor& req) -> caf::result<accepted> {
       if (!req.ctx.is_admin)
@@ -705,7 +788,8 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
       if (self->state.flavors.erase(req.id) == 0)
         return caf::make_error(api_errc::not_found,
                                "Flavor " + req.id + " could not be found.");
-      return accepted{req.id};
+      return durably(self, accepted{req.id},
+                     [id = req.id](database& db) { db.drop_flavor(id); });
     },
     [self](list_images&) { return image_list{self->state.cfg.opts.images}; },
     [self](get_limits& req) { return on_limits(self, req); },
@@ -716,6 +800,10 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](create_keypair& req) { return on_create_keypair(self, req); },
     [self](get_keypairs& req) { return on_get_keypairs(self, req); },
     [self](delete_keypair& req) { return on_delete_keypair(self, req); },
+    [self](refuse_builds&) {
+      self->state.refusing_builds = true;
+      return accepted{};
+    },
   };
 }
 

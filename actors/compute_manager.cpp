@@ -50,11 +50,16 @@ using compute_pointer = compute_actor::stateful_pointer<compute_state>;
 
 const char* log_name = "compute";
 
-void report_host(compute_pointer self) {
+void report_host(compute_pointer self, host_report r = {}) {
   auto& h = self->state.cfg.host;
-  self->send(self->state.cfg.scheduler,
-             host_report{h.name, h.availability_zone, h.capacity, h.ratios,
-                         h.enabled});
+  r.host = h.name;
+  r.availability_zone = h.availability_zone;
+  r.capacity = h.capacity;
+  r.ratios = h.ratios;
+  r.enabled = h.enabled;
+  // The store keeps the heartbeat (compute_nodes.last_seen_up).
+  self->send(self->state.cfg.store, r);
+  self->send(self->state.cfg.scheduler, std::move(r));
 }
 
 void update(compute_pointer self, const std::string& id, vm_state vm,
@@ -389,7 +394,6 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
     }
     self->quit(msg.reason); // our own shutdown
   });
-  report_host(self);
   self->delayed_send(self, std::chrono::seconds{st.cfg.report_interval_s},
                      heartbeat_tick{});
   // As Nova's init_host: account for the instances already on this host
@@ -398,13 +402,21 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
                 list_instances{std::string{}, st.cfg.host.name})
     .await(
       [self](instance_list& rows) {
-        for (auto& row : rows.items)
-          if (row.vm != vm_state::building && row.vm != vm_state::error)
-            self->state.tracker.adopt(row.id, row.flavor_.claim());
+        auto& st = self->state;
+        host_report first;
+        for (auto& row : rows.items) {
+          if (row.vm == vm_state::building || row.vm == vm_state::error)
+            continue;
+          st.tracker.adopt(row.id, row.flavor_.claim());
+          first.held_ids.push_back(row.id);
+          first.held.push_back(row.flavor_.claim());
+        }
+        report_host(self, std::move(first));
       },
       [self](caf::error& err) {
         log::error(log_name, self->state.cfg.host.name,
                    ": cannot read its instances: ", error_message(err));
+        report_host(self);
       });
   return {
     [self](build_and_run& job) { on_build(self, job); },

@@ -246,9 +246,18 @@ void on_build_request(conductor_pointer self, build_request& req) {
   ctx.accepted_us = now_us();
   ctx.deadline = std::chrono::steady_clock::now()
                  + std::chrono::seconds{self->state.cfg.instance_build_timeout_s};
-  if (!self->state.builds.emplace(id, std::move(ctx)).second)
+  ctx.tried = ctx.req.tried_hosts;
+  auto [pos, fresh] = self->state.builds.emplace(id, std::move(ctx));
+  if (!fresh)
     return; // already building
-  schedule(self, id);
+  if (pos->second.tried.empty()) {
+    schedule(self, id);
+    return;
+  }
+  // Resumed after a restart: the host it was on counts as a failed attempt.
+  auto& resumed = pos->second;
+  on_failure(self, resumed, true,
+             interrupted_build(id, resumed.tried.back()));
 }
 
 void on_build_result(conductor_pointer self, build_result& res) {

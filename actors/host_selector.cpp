@@ -41,6 +41,9 @@ void host_selector::report(const host_report& r, steady_time now) {
   h.ratios = r.ratios;
   h.enabled = r.enabled;
   h.last_seen = now;
+  for (size_t k = 0; k < r.held_ids.size() && k < r.held.size(); ++k)
+    if (claims_.count(r.held_ids[k]) == 0)
+      add_claim(r.held_ids[k], i->second, r.held[k]);
 }
 
 bool host_selector::passes(const host_state& host, const request_spec& spec,

@@ -24,7 +24,8 @@ public:
   /// Fails on an unknown filter name.
   static caf::expected<host_selector> make(const scheduler_options& opts);
 
-  /// Registers a host or refreshes its capacity and heartbeat.
+  /// Registers a host or refreshes its capacity and heartbeat; claims what
+  /// the report says the host holds, unless claimed already.
   void report(const host_report& r, steady_time now);
 
   /// Filters, weighs, claims the chosen host; alternates are not claimed.

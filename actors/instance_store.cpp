@@ -1,8 +1,12 @@
 #include "actors/instance_store.hpp"
 
+#include <deque>
+#include <functional>
+
 #include <caf/all.hpp>
 
 #include "messages/errors.hpp"
+#include "store/writer.hpp"
 
 namespace vmforge {
 
@@ -16,7 +20,10 @@ struct subscriber {
 struct instance_store_state {
   static inline const char* name = "instance_store";
   std::shared_ptr<instance_repository> repo;
+  std::shared_ptr<store_writer> writer;
   std::vector<subscriber> subscribers;
+  /// Answers held until the writes before them are durable, in order.
+  std::deque<std::pair<uint64_t, std::function<void()>>> waiting;
 };
 
 using store_pointer = store_actor::stateful_pointer<instance_store_state>;
@@ -41,9 +48,50 @@ void notify_row(store_pointer self, const instance& row) {
   notify(self, {row.id, row.vm, row.task, row.host, row.updated_us});
 }
 
+void persist(store_pointer self, const instance& row, bool metadata = false) {
+  if (auto& w = self->state.writer)
+    w->put_instance(row, metadata);
+}
+
+template <class Fn>
+void persist_with(store_pointer self, Fn fn) {
+  if (auto& w = self->state.writer)
+    w->submit(std::move(fn));
+}
+
+// Answers `value` once everything written so far is durable (at once
+// without a database).
+template <class T>
+caf::result<T> when_durable(store_pointer self, T value) {
+  auto& st = self->state;
+  if (!st.writer || st.writer->last_durable() >= st.writer->last_queued())
+    return value;
+  auto rp = self->make_response_promise<T>();
+  st.waiting.emplace_back(st.writer->last_queued(),
+                          [rp, value = std::move(value)]() mutable {
+                            rp.deliver(std::move(value));
+                          });
+  return rp;
+}
+
+void on_durable(store_pointer self, uint64_t seq) {
+  auto& waiting = self->state.waiting;
+  while (!waiting.empty() && waiting.front().first <= seq) {
+    waiting.front().second();
+    waiting.pop_front();
+  }
+}
+
 store_actor::behavior_type
-instance_store(store_pointer self, std::shared_ptr<instance_repository> repo) {
+instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
+               std::shared_ptr<store_writer> writer) {
   self->state.repo = std::move(repo);
+  self->state.writer = writer;
+  if (writer) {
+    auto me = caf::actor_cast<store_actor>(self);
+    writer->set_listener(
+      [me](uint64_t seq) { caf::anon_send(me, writes_durable{seq}); });
+  }
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& subs = self->state.subscribers;
     subs.erase(std::remove_if(subs.begin(), subs.end(),
@@ -58,18 +106,28 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo) {
                                            req.limits);
       if (!rows)
         return rows.error();
-      for (auto& row : *rows)
+      for (auto& row : *rows) {
+        persist(self, row, true);
         notify_row(self, row);
-      return instance_list{std::move(*rows)};
+      }
+      return when_durable(self, instance_list{std::move(*rows)});
     },
     [self](instance_update& update) {
-      if (auto row = self->state.repo->apply(update))
+      if (auto row = self->state.repo->apply(update)) {
+        persist(self, *row);
+        if (update.set_fault)
+          persist_with(self, [id = row->id, f = row->fault_](database& db) {
+            db.add_fault(id, f);
+          });
         notify_row(self, *row);
+      }
     },
     [self](instance_deleted& del) {
-      if (self->state.repo->remove(del.id))
+      if (self->state.repo->remove(del.id)) {
+        persist_with(self, [id = del.id](database& db) { db.drop_instance(id); });
         notify(self, {del.id, vm_state::deleted, task_state::none, {},
                       now_us()});
+      }
     },
     [self](get_instance& q) -> caf::result<instance> {
       if (auto row = self->state.repo->find(q.id))
@@ -81,8 +139,10 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo) {
       return instance_list{self->state.repo->list(q)};
     },
     [self](edit_instance& change) -> caf::result<instance> {
-      if (auto row = self->state.repo->edit(change))
-        return *row;
+      if (auto row = self->state.repo->edit(change)) {
+        persist(self, *row);
+        return when_durable(self, *row);
+      }
       return caf::make_error(api_errc::not_found, "Instance " + change.id
                                                     + " could not be found.");
     },
@@ -90,12 +150,15 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo) {
       auto row = self->state.repo->begin(req);
       if (!row)
         return row.error();
+      persist(self, *row);
       notify_row(self, *row);
-      return std::move(*row);
+      return when_durable(self, std::move(*row));
     },
     [self](set_locked& req) -> caf::result<instance> {
-      if (auto row = self->state.repo->lock(req))
-        return *row;
+      if (auto row = self->state.repo->lock(req)) {
+        persist(self, *row);
+        return when_durable(self, *row);
+      }
       return caf::make_error(api_errc::not_found,
                              "Instance " + req.id + " could not be found.");
     },
@@ -103,9 +166,20 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo) {
       auto row = self->state.repo->metadata(req);
       if (!row)
         return row.error();
-      return std::move(*row);
+      persist(self, *row, true);
+      return when_durable(self, std::move(*row));
     },
-    [self](record_action& rec) { self->state.repo->record(rec); },
+    [self](record_action& rec) {
+      self->state.repo->record(rec);
+      if (self->state.repo->find(rec.instance_id) == nullptr)
+        return; // the instance is gone, and its history with it
+      persist_with(self, [rec](database& db) {
+        if (rec.is_event)
+          db.add_event(rec.instance_id, rec.action.request_id, rec.event);
+        else
+          db.put_action(rec.instance_id, rec.action);
+      });
+    },
     [self](get_actions& q) -> action_list {
       return action_list{self->state.repo->actions(q.instance_id)};
     },
@@ -116,14 +190,23 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo) {
       self->monitor(sub.observer);
       self->state.subscribers.push_back({sub.observer, sub.final_only});
     },
+    [self](sync_store&) { return when_durable(self, store_synced{}); },
+    [self](writes_durable& d) { on_durable(self, d.seq); },
+    [self](host_report& r) {
+      persist_with(self, [r](database& db) {
+        db.put_host(host_record{r.host, r.availability_zone, r.capacity, false,
+                                {}, now_us()});
+      });
+    },
   };
 }
 
 } // namespace
 
 store_actor spawn_instance_store(caf::actor_system& sys,
-                                 std::shared_ptr<instance_repository> repo) {
-  return sys.spawn(instance_store, std::move(repo));
+                                 std::shared_ptr<instance_repository> repo,
+                                 std::shared_ptr<store_writer> writer) {
+  return sys.spawn(instance_store, std::move(repo), std::move(writer));
 }
 
 } // namespace vmforge

@@ -9,10 +9,15 @@
 
 namespace vmforge {
 
+class store_writer;
+
 /// The one actor that owns the instance rows: every state transition of the
-/// pipeline reaches the repository through it, and observers subscribed to
-/// it see each transition as it is applied.
+/// pipeline reaches the repository (the rows in memory, which answer every
+/// read) and, with a database, the writer; observers subscribed to it see
+/// each transition as it is applied. Answers to client-visible changes
+/// (create, task start, edits) wait until those writes are durable.
 store_actor spawn_instance_store(caf::actor_system& sys,
-                                 std::shared_ptr<instance_repository> repo);
+                                 std::shared_ptr<instance_repository> repo,
+                                 std::shared_ptr<store_writer> writer = nullptr);
 
 } // namespace vmforge

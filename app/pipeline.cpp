@@ -1,5 +1,6 @@
 #include "app/pipeline.hpp"
 
+#include <set>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -13,7 +14,10 @@
 #include "drivers/fake/fake_driver.hpp"
 #include "messages/errors.hpp"
 #include "messages/registry.hpp"
+#include "app/recovery.hpp"
 #include "store/memory_repository.hpp"
+#include "store/writer.hpp"
+#include "util/log.hpp"
 
 namespace vmforge {
 
@@ -36,10 +40,83 @@ pipeline::~pipeline() {
   stop();
 }
 
+namespace {
+
+// What the pipeline starts from: the rows, the API handler's catalog and
+// what recovery left to do once the actors run.
+struct initial_state {
+  std::shared_ptr<memory_repository> repo = std::make_shared<memory_repository>();
+  catalog_state catalog;
+  std::vector<host_record> hosts;
+  recovery_plan plan;
+  /// Rows recovery changed, to be written back.
+  std::vector<instance> corrected;
+};
+
+// Reads the database and reconciles it with the hypervisors. Blocking, so
+// it runs before any actor does.
+initial_state load(database& db,
+                   const std::map<std::string, driver_ptr>& drivers) {
+  initial_state init;
+  auto stored = db.load();
+  init.catalog = std::move(stored.catalog);
+  init.hosts = std::move(stored.hosts);
+  std::map<std::string, std::string> request_ids;
+  for (auto& kv : stored.actions)
+    request_ids[kv.first] = kv.second.request_id; // oldest first: last wins
+  std::map<std::string, host_domains> hypervisors;
+  for (auto& [name, drv] : drivers) {
+    auto& domains = hypervisors[name];
+    for (auto& id : drv->list_instances())
+      domains[id] = drv->get_power_state(id);
+  }
+  init.plan = plan_recovery(stored.instances, hypervisors, request_ids);
+  auto& plan = init.plan;
+  for (auto& [host, id] : plan.orphans)
+    drivers.at(host)->destroy(id);
+  for (auto& [host, id] : plan.power_offs)
+    drivers.at(host)->power_off(id);
+  std::set<std::string> changed(plan.changed.begin(), plan.changed.end());
+  for (auto& row : stored.instances)
+    if (changed.count(row.id) != 0)
+      init.corrected.push_back(row);
+  for (auto& note : plan.notes)
+    log::info("recovery", note);
+  log::info("recovery", stored.instances.size(), " instances loaded; ",
+            plan.rebuilds.size(), " builds to schedule again, ",
+            plan.deletes.size(), " deletes and ", plan.actions.size(),
+            " actions to finish, ", plan.orphans.size(),
+            " orphan domains destroyed, ", plan.changed.size(),
+            " rows corrected");
+  init.repo->load(std::move(stored.instances), std::move(stored.actions));
+  return init;
+}
+
+// Hands what recovery left to the running actors: operators' disabled
+// hosts, the events of interrupted builds, then the builds, deletes and
+// actions themselves.
+void resume(pipeline& p, initial_state& init) {
+  for (auto& h : init.hosts)
+    if (h.disabled)
+      caf::anon_send(p.scheduler,
+                     set_host_status{h.host, true, h.disabled_reason});
+  auto& plan = init.plan;
+  for (auto& ev : plan.events)
+    caf::anon_send(p.store, std::move(ev));
+  for (auto& b : plan.rebuilds)
+    caf::anon_send(p.conductor, std::move(b));
+  for (auto& [id, host] : plan.deletes)
+    caf::anon_send(p.conductor, delete_request{id, host});
+  for (auto& act : plan.actions)
+    caf::anon_send(p.conductor, std::move(act));
+}
+
+} // namespace
+
 caf::expected<std::unique_ptr<pipeline>>
 pipeline::start(caf::actor_system& sys, options opts,
                 const driver_factory& make_driver,
-                std::shared_ptr<instance_repository> repo) {
+                std::unique_ptr<database> db) {
   // Nova: a service_down_time not above report_interval is raised to 2.5x.
   if (opts.scheduler.service_down_time_s <= opts.report_interval_s)
     opts.scheduler.service_down_time_s = opts.report_interval_s * 5 / 2;
@@ -48,9 +125,24 @@ pipeline::start(caf::actor_system& sys, options opts,
     return selector.error();
   std::unique_ptr<pipeline> p{new pipeline(sys, std::move(opts))};
   auto& o = p->opts_;
-  if (!repo)
-    repo = std::make_shared<memory_repository>();
-  p->store = spawn_instance_store(sys, std::move(repo));
+  for (auto& host : o.hosts)
+    p->drivers.emplace(host.name, make_driver(host));
+  initial_state init;
+  init.catalog.flavors = o.flavors;
+  if (db) {
+    try {
+      db->migrate();
+      db->replace_images(o.images);
+      init = load(*db, p->drivers);
+      p->writer = std::make_shared<store_writer>(std::move(db));
+      for (auto& row : init.corrected)
+        p->writer->put_instance(row, false);
+    } catch (const std::exception& e) {
+      return caf::make_error(api_errc::internal,
+                             std::string{"database: "} + e.what());
+    }
+  }
+  p->store = spawn_instance_store(sys, init.repo, p->writer);
   p->scheduler = spawn_scheduler(sys, std::move(*selector));
   p->conductor = spawn_conductor(sys, conductor_config{
                                         o.scheduler.max_attempts,
@@ -63,8 +155,7 @@ pipeline::start(caf::actor_system& sys, options opts,
   for (auto& img : o.images)
     images->emplace(img.id, img);
   for (auto& host : o.hosts) {
-    auto drv = make_driver(host);
-    p->drivers.emplace(host.name, drv);
+    auto& drv = p->drivers.at(host.name);
     compute_config c;
     c.host = host;
     // Configured capacity wins; what is left unset comes from the driver.
@@ -87,7 +178,9 @@ pipeline::start(caf::actor_system& sys, options opts,
   }
   p->supervisor = spawn_supervisor(sys, std::move(sup));
   p->api = spawn_api_handler(sys, api_config{o, p->store, p->conductor,
-                                             p->scheduler});
+                                             p->scheduler,
+                                             std::move(init.catalog),
+                                             p->writer});
   // Ready once every compute manager has registered with the scheduler.
   caf::scoped_actor self{sys};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
@@ -103,6 +196,7 @@ pipeline::start(caf::actor_system& sys, options opts,
                              std::string{"compute hosts did not register"});
     std::this_thread::sleep_for(std::chrono::milliseconds{2});
   }
+  resume(*p, init);
   return p;
 }
 
@@ -125,6 +219,17 @@ void pipeline::stop() {
   self->send_exit(api, bye);
   self->send_exit(conductor, bye);
   self->send_exit(scheduler, bye);
+  // What the others sent the store before they stopped is applied and
+  // written before it goes.
+  self->request(store, std::chrono::seconds{30}, sync_store{})
+    .receive([](store_synced&) {},
+             [](caf::error& err) {
+               log::error("pipeline", "store did not sync: ", error_message(err));
+             });
+  if (writer) {
+    writer->flush();
+    writer->set_listener(nullptr); // the store holds the writer, not back
+  }
   self->send_exit(store, bye);
   // Workers stuck in a driver call can only exit once the call returns.
   for (auto& kv : drivers)

@@ -10,7 +10,7 @@
 #include "config/options.hpp"
 #include "drivers/driver.hpp"
 #include "messages/interfaces.hpp"
-#include "store/instance_repository.hpp"
+#include "store/database.hpp"
 
 namespace vmforge {
 
@@ -23,21 +23,27 @@ driver_factory fake_driver_factory(const fake_driver_options& opts);
 /// types and error categories registered.
 void configure(caf::actor_system_config& cfg);
 
+class store_writer;
+
 /// The whole build pipeline of an all-in-one process, wired together:
 /// store, scheduler, conductor, supervisor (with one compute manager per
 /// host) and the API handler.
 class pipeline {
 public:
   /// Spawns every actor and returns once the scheduler knows every host.
+  /// With a database: migrates it, loads it, reconciles it with the
+  /// hypervisors (app/recovery.hpp) and persists every change from then
+  /// on; without, everything lives in memory.
   static caf::expected<std::unique_ptr<pipeline>>
   start(caf::actor_system& sys, options opts, const driver_factory& make_driver,
-        std::shared_ptr<instance_repository> repo = nullptr);
+        std::unique_ptr<database> db = nullptr);
 
   pipeline(const pipeline&) = delete;
   pipeline& operator=(const pipeline&) = delete;
   ~pipeline();
 
-  /// Stops every actor and unblocks the drivers; idempotent.
+  /// Stops every actor, unblocks the drivers and waits until every write
+  /// is durable; idempotent.
   void stop();
 
   const options& opts() const {
@@ -50,6 +56,8 @@ public:
   store_actor store;
   supervisor_actor supervisor;
   std::map<std::string, driver_ptr> drivers;
+  /// Null without a database.
+  std::shared_ptr<store_writer> writer;
 
 private:
   pipeline(caf::actor_system& sys, options opts);

@@ -10,7 +10,7 @@ secs=${2:-10}
 out=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../scripts/daemon.sh"
-trap 'stop_vmforged; rm -f "$VMFORGED_LOG"' EXIT
+trap 'stop_vmforged; rm -rf "$VMFORGED_LOG" "$VMFORGED_DIR"' EXIT
 start_vmforged "$bin" --hosts 100
 port=$VMFORGED_PORT
 url=http://127.0.0.1:$port/v2.1

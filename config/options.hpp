@@ -11,7 +11,8 @@
 
 // Every option the pipeline reads, grouped as nova.conf groups them and
 // named as Nova names them where Nova has the option. Defaults are Nova's
-// unless a comment says why not. (INI loading arrives with the daemon issue.)
+// unless a comment says why not. config/config_file reads them from a
+// nova.conf-style file; docs/configuration.md lists them all.
 namespace vmforge {
 
 /// [filter_scheduler] and [scheduler].
@@ -58,12 +59,42 @@ struct fake_driver_options {
   /// Capacity each fake host reports (Nova's FakeDriver numbers).
   resources capacity{1000, 800000, 600000};
   uint64_t seed = 1;
+  /// Where the fake hypervisor keeps its domains, so that they outlive the
+  /// daemon as a real hypervisor's do (empty: in memory only).
+  std::string state_path;
+};
+
+/// [api]: the Compute API endpoint.
+struct api_endpoint_options {
+  std::string listen = "127.0.0.1";
+  /// 0 picks a free port.
+  uint16_t port = 8774;
+  int32_t io_threads = 2;
+  /// noauth2 or keystone (trusted keystonemiddleware headers).
+  std::string auth_strategy = "noauth2";
+};
+
+/// [DEFAULT] logging options, named as oslo.log names them.
+struct logging_options {
+  bool debug = false;
+  /// Also append log lines to this file (empty: stderr only).
+  std::string log_file;
 };
 
 /// Images by id: the catalog compute hosts resolve builds' images in.
 using image_catalog = std::map<std::string, image>;
 
 struct options {
+  /// [DEFAULT] compute_driver: fake.FakeDriver (libvirt arrives later).
+  std::string compute_driver = "fake.FakeDriver";
+  /// [DEFAULT] graceful_shutdown_timeout, seconds: how long SIGTERM waits
+  /// for in-flight builds.
+  int64_t graceful_shutdown_timeout_s = 60;
+  /// [database] connection: sqlite:///relative.db, sqlite:////abs.db, or
+  /// empty for no persistence (everything in memory; tests and baselines).
+  std::string database_connection = "sqlite:///var/vmforge.db";
+  api_endpoint_options api;
+  logging_options logging;
   /// [DEFAULT] max_concurrent_builds.
   int32_t max_concurrent_builds = 10;
   /// [DEFAULT] instance_build_timeout, seconds. Nova's default is 0 (off);

@@ -43,6 +43,13 @@ const action_rule* find_action(const std::string& key, bool hard) {
   return nullptr;
 }
 
+const action_rule* action_for_task(task_state task) {
+  for (auto& r : rules)
+    if (r.task == task)
+      return &r;
+  return nullptr;
+}
+
 task_set tasks_of(driver_call call) {
   task_set out;
   for (auto& r : rules)

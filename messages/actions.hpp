@@ -23,6 +23,10 @@ struct action_rule {
 /// hard reboot. nullptr if the key is no power action.
 const action_rule* find_action(const std::string& key, bool hard = false);
 
+/// The rule whose task state `task` is (an action in progress); nullptr
+/// for tasks that are no power action.
+const action_rule* action_for_task(task_state task);
+
 /// The task states a driver call's completion may follow.
 task_set tasks_of(driver_call call);
 

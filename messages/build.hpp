@@ -24,13 +24,30 @@ struct build_request {
   std::string availability_zone;
   /// The create request's id: build events are recorded under it.
   std::string request_id;
+  /// Hosts already tried (a build resumed after a restart): they count as
+  /// failed attempts and are not tried again.
+  std::vector<std::string> tried_hosts;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, build_request& x) {
   return f(caf::meta::type_name("build_request"), x.instance_id,
            x.instance_name, x.project_id, x.flavor_, x.image_id,
-           x.availability_zone, x.request_id);
+           x.availability_zone, x.request_id, x.tried_hosts);
+}
+
+/// The build of an instance row, under its create request's id.
+inline build_request build_of(const instance& row, std::string request_id) {
+  return build_request{row.id,      row.name,     row.project_id,
+                       row.flavor_, row.image_id, row.availability_zone,
+                       std::move(request_id), {}};
+}
+
+/// Why a build resumed after a restart failed on the host it was on.
+inline std::string interrupted_build(const std::string& id,
+                                     const std::string& host) {
+  return "Build of instance " + id + " was interrupted on " + host
+         + " by a restart of vmforged.";
 }
 
 /// What the scheduler needs to place one instance (Nova's RequestSpec).
@@ -123,12 +140,17 @@ struct host_report {
   resources capacity;
   allocation_ratios ratios;
   bool enabled = true;
+  /// Only in the first report after a start: the instances the host holds
+  /// (as the store has them), so a scheduler that starts with the process
+  /// counts them again.
+  std::vector<std::string> held_ids;
+  std::vector<resources> held;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_report& x) {
   return f(caf::meta::type_name("host_report"), x.host, x.availability_zone,
-           x.capacity, x.ratios, x.enabled);
+           x.capacity, x.ratios, x.enabled, x.held_ids, x.held);
 }
 
 /// Conductor -> compute manager. `attempt` numbers the dispatches of one

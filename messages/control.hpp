@@ -40,6 +40,14 @@ typename Inspector::result_type inspect(Inspector& f, actor_restarted& x) {
   return f(caf::meta::type_name("actor_restarted"), x.kind, x.host, x.reason);
 }
 
+/// Daemon -> API handler at shutdown: refuse new builds from now on (503).
+struct refuse_builds {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, refuse_builds&) {
+  return f(caf::meta::type_name("refuse_builds"));
+}
+
 struct get_restarts {};
 
 template <class Inspector>

@@ -44,7 +44,9 @@ using store_actor = caf::typed_actor<
   caf::reacts_to<record_action>,
   caf::replies_to<get_actions>::with<action_list>,
   caf::replies_to<get_usage>::with<project_usage>,
-  caf::reacts_to<subscribe_transitions>>;
+  caf::reacts_to<subscribe_transitions>,
+  caf::replies_to<sync_store>::with<store_synced>,
+  caf::reacts_to<writes_durable>, caf::reacts_to<host_report>>;
 
 /// Supervisor -> conductor: the compute manager now serving `host` (after a
 /// restart, the builds the old one held are handed back).
@@ -96,6 +98,7 @@ using api_actor = caf::typed_actor<
   caf::replies_to<list_hypervisors>::with<hypervisor_list>,
   caf::replies_to<create_keypair>::with<keypair>,
   caf::replies_to<get_keypairs>::with<keypair_list>,
-  caf::replies_to<delete_keypair>::with<accepted>>;
+  caf::replies_to<delete_keypair>::with<accepted>,
+  caf::replies_to<refuse_builds>::with<accepted>>;
 
 } // namespace vmforge

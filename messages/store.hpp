@@ -288,4 +288,30 @@ typename Inspector::result_type inspect(Inspector& f, instance_transition& x) {
            x.host, x.at_us);
 }
 
+/// Answered once every write the store (or the API handler) queued before
+/// it is durable: the last step before a 202 or 204 leaves.
+struct sync_store {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync_store&) {
+  return f(caf::meta::type_name("sync_store"));
+}
+
+struct store_synced {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_synced&) {
+  return f(caf::meta::type_name("store_synced"));
+}
+
+/// Store writer -> store: writes up to `seq` are committed.
+struct writes_durable {
+  uint64_t seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, writes_durable& x) {
+  return f(caf::meta::type_name("writes_durable"), x.seq);
+}
+
 } // namespace vmforge

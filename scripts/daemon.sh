@@ -2,17 +2,21 @@
 # loopback port and stop it (by its PID) again.
 #   start_vmforged BIN [ARGS...]  sets VMFORGED_PID, VMFORGED_PORT, VMFORGED_LOG
 #   stop_vmforged
+# It runs in VMFORGED_DIR (default: a new temporary directory), so that its
+# ./var (database, fake hypervisor) is its own.
 
 start_vmforged() {
-  local bin=$1
+  local bin
+  bin=$(readlink -f "$1")
   shift
   VMFORGED_LOG=${VMFORGED_LOG:-$(mktemp)}
-  "$bin" --port 0 "$@" 2>"$VMFORGED_LOG" &
+  VMFORGED_DIR=${VMFORGED_DIR:-$(mktemp -d)}
+  (cd "$VMFORGED_DIR" && exec "$bin" --port 0 "$@" 2>>"$VMFORGED_LOG") &
   VMFORGED_PID=$!
   VMFORGED_PORT=""
   local _
   for _ in $(seq 1 200); do
-    VMFORGED_PORT=$(sed -n 's/.*Compute API on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$VMFORGED_LOG")
+    VMFORGED_PORT=$(sed -n 's/.*Compute API on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$VMFORGED_LOG" | tail -1)
     [ -n "$VMFORGED_PORT" ] && return 0
     kill -0 "$VMFORGED_PID" 2>/dev/null || break
     sleep 0.05

@@ -10,9 +10,9 @@
 
 namespace vmforge {
 
-/// Where instance rows live. Only the instance store actor holds one, so
-/// implementations need no locking. The SQLite store implements the same
-/// interface; the in-memory one is the pipeline's default until then.
+/// Where instance rows live while the daemon runs (and what answers every
+/// read). Only the instance store actor holds one, so implementations need
+/// no locking; durability is the store writer's (store/writer.hpp).
 class instance_repository {
 public:
   virtual ~instance_repository() = default;

@@ -25,6 +25,22 @@ int64_t headroom(const quota_line& q) {
 
 } // namespace
 
+void memory_repository::load(
+  std::vector<instance> rows,
+  std::vector<std::pair<std::string, action_record>> actions) {
+  for (auto& row : rows) {
+    auto& use = usage_[row.project_id];
+    use.instances += 1;
+    use.cores += row.flavor_.vcpus;
+    use.ram_mb += row.flavor_.ram_mb;
+    auto id = row.id;
+    rows_.emplace(std::move(id), std::move(row));
+  }
+  for (auto& kv : actions)
+    if (rows_.count(kv.first) != 0)
+      actions_[kv.first].push_back(std::move(kv.second));
+}
+
 caf::expected<std::vector<instance>>
 memory_repository::create(std::vector<instance> rows, int64_t min_count,
                           const quota_limits& limits) {

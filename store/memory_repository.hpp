@@ -8,6 +8,10 @@ namespace vmforge {
 
 class memory_repository : public instance_repository {
 public:
+  /// Takes the rows and actions a database held (at start, before use).
+  void load(std::vector<instance> rows,
+            std::vector<std::pair<std::string, action_record>> actions);
+
   caf::expected<std::vector<instance>>
   create(std::vector<instance> rows, int64_t min_count,
          const quota_limits& limits) override;

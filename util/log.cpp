@@ -10,6 +10,8 @@ namespace vmforge::log {
 namespace {
 
 std::atomic<int> current_level{static_cast<int>(level::info)};
+// Set once at start, before other threads log.
+std::FILE* log_file = nullptr;
 
 const char* level_name(level lvl) {
   switch (lvl) {
@@ -31,6 +33,16 @@ void set_level(level lvl) {
   current_level = static_cast<int>(lvl);
 }
 
+bool set_file(const std::string& path) {
+  auto f = std::fopen(path.c_str(), "a");
+  if (f == nullptr)
+    return false;
+  // Line-buffered: a line is in the file as soon as it is written.
+  std::setvbuf(f, nullptr, _IOLBF, 0);
+  log_file = f;
+  return true;
+}
+
 bool enabled(level lvl) {
   return static_cast<int>(lvl) >= current_level.load(std::memory_order_relaxed);
 }
@@ -45,8 +57,10 @@ void write(level lvl, const std::string& component, const std::string& text) {
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
   // One fprintf per line keeps lines from different threads whole.
-  std::fprintf(stderr, "%s.%03d %s %s %s\n", stamp, static_cast<int>(millis),
-               level_name(lvl), component.c_str(), text.c_str());
+  for (auto out : {stderr, log_file})
+    if (out != nullptr)
+      std::fprintf(out, "%s.%03d %s %s %s\n", stamp, static_cast<int>(millis),
+                   level_name(lvl), component.c_str(), text.c_str());
 }
 
 } // namespace vmforge::log

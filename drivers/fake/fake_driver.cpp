@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "util/uuid.hpp"
@@ -18,7 +20,40 @@ bool listed(const std::vector<std::string>& hosts, const std::string& host) {
 
 fake_driver::fake_driver(std::string host, fake_driver_options opts)
   : host_(std::move(host)), opts_(std::move(opts)) {
-  // nop
+  if (opts_.state_path.empty())
+    return;
+  // The domains a previous process left, as a hypervisor keeps running
+  // guests while its compute service restarts.
+  dir_ = std::filesystem::path(opts_.state_path) / host_;
+  std::filesystem::create_directories(dir_);
+  for (auto& entry : std::filesystem::directory_iterator(dir_)) {
+    if (entry.path().extension() == ".tmp")
+      continue; // a write the previous process did not finish
+    std::ifstream in{entry.path()};
+    int state = 0;
+    if (in >> state)
+      domains_[entry.path().filename().string()] =
+        static_cast<power_state>(state);
+  }
+}
+
+void fake_driver::save(const std::string& instance_id, power_state state) {
+  domains_[instance_id] = state;
+  if (dir_.empty())
+    return;
+  // Written whole to a temporary name, then renamed: a kill mid-write
+  // leaves the old state or the new one, never a torn file.
+  auto file = dir_ / instance_id;
+  auto tmp = file;
+  tmp += ".tmp";
+  std::ofstream{tmp} << static_cast<int>(state) << '\n';
+  std::filesystem::rename(tmp, file);
+}
+
+void fake_driver::forget(const std::string& instance_id) {
+  domains_.erase(instance_id);
+  if (!dir_.empty())
+    std::filesystem::remove(dir_ / instance_id);
 }
 
 void fake_driver::count_call(const char* what) {
@@ -69,14 +104,14 @@ driver_status fake_driver::spawn(const spawn_spec& spec) {
                                     + host_,
                                   true);
   std::lock_guard<std::mutex> guard{mtx_};
-  domains_[spec.instance_id] = power_state::running;
+  save(spec.instance_id, power_state::running);
   return driver_status::success();
 }
 
 driver_status fake_driver::destroy(const std::string& instance_id) {
   count_call("destroy");
   std::lock_guard<std::mutex> guard{mtx_};
-  domains_.erase(instance_id);
+  forget(instance_id);
   return driver_status::success();
 }
 
@@ -88,7 +123,7 @@ driver_status fake_driver::set_power(const std::string& instance_id,
     return driver_status::failure("Instance " + instance_id
                                     + " could not be found.",
                                   false);
-  i->second = state;
+  save(instance_id, state);
   return driver_status::success();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -10,8 +11,9 @@
 
 namespace vmforge {
 
-/// A hypervisor that keeps domains in memory (as Nova's FakeDriver), with
-/// latency and faults injected. Every fault decision is a function of the
+/// A hypervisor that keeps domains in memory (as Nova's FakeDriver), and
+/// with a state_path also in one small file per domain, so that they
+/// outlive the daemon; latency and faults are injected. Every fault decision is a function of the
 /// seed, the host and the instance id (or the call count on this host), so
 /// a run is reproducible whatever order threads call in.
 class fake_driver : public driver {
@@ -44,6 +46,9 @@ private:
   /// Returns false if the driver was shut down meanwhile.
   bool wait_latency(const std::string& instance_id);
   driver_status set_power(const std::string& instance_id, power_state state);
+  /// Record or drop a domain (in memory and in state_path); mtx_ held.
+  void save(const std::string& instance_id, power_state state);
+  void forget(const std::string& instance_id);
 
   const std::string host_;
   const fake_driver_options opts_;
@@ -52,6 +57,7 @@ private:
   bool shut_down_ = false;
   int64_t calls_ = 0;
   std::unordered_map<std::string, power_state> domains_;
+  std::filesystem::path dir_;
 };
 
 } // namespace vmforge

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -15,7 +16,10 @@ class Daemon:
     def __init__(self, binary, *args):
         self.log = tempfile.NamedTemporaryFile(prefix="vmforged-", suffix=".log",
                                                delete=False)
-        self.proc = subprocess.Popen([binary, "--port", "0", *args],
+        # Its own working directory: ./var (database, fake hypervisor).
+        self.dir = tempfile.mkdtemp(prefix="vmforged-")
+        self.proc = subprocess.Popen([os.path.abspath(binary), "--port", "0",
+                                      *args], cwd=self.dir,
                                      stderr=self.log, stdout=subprocess.DEVNULL)
         deadline = time.time() + 20
         self.port = None
@@ -46,6 +50,7 @@ class Daemon:
                 self.proc.kill()
                 self.proc.wait()
         os.unlink(self.log.name)
+        shutil.rmtree(self.dir, ignore_errors=True)
         return self.proc.returncode
 
     def __enter__(self):

@@ -2,9 +2,11 @@
 # vmforged starts on its embedded defaults, says it is ready, and exits 0 on
 # SIGTERM (and on SIGINT) within a few seconds.
 set -euo pipefail
-bin=$1
+bin=$(readlink -f "$1")
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+dir=$(mktemp -d)
+trap 'rm -rf "$log" "$dir"' EXIT
+cd "$dir"
 
 for sig in TERM INT; do
   "$bin" --hosts 3 --port 0 2>"$log" &

@@ -4,7 +4,7 @@
 # start, delete. The daemon is stopped by its PID.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/daemon.sh"
-trap 'stop_vmforged; rm -f "$VMFORGED_LOG"' EXIT
+trap 'stop_vmforged; rm -rf "$VMFORGED_LOG" "$VMFORGED_DIR"' EXIT
 start_vmforged "$(readlink -f "$1")" --hosts 2
 port=$VMFORGED_PORT
 

@@ -56,7 +56,8 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
                           store});
   auto api = spawn_api_handler(
     sys, api_config{opts, store, conductor,
-                    caf::actor_cast<scheduler_actor>(gate)});
+                    caf::actor_cast<scheduler_actor>(gate),
+                    catalog_state{opts.flavors, {}, {}, {}}, nullptr});
   request_context ctx{"u", "p", false, {}};
   create_servers req;
   req.ctx = ctx;

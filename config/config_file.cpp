@@ -1,0 +1,504 @@
+#include "config/config_file.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace vmforge {
+
+namespace {
+
+using names = std::initializer_list<const char*>;
+/// A string option's own rule: the problem with a value, empty if none.
+using check_fn = std::string (*)(const std::string&);
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+/// The values a float option accepts: [lo, hi], or (lo, hi] if open_lo.
+struct interval {
+  double lo;
+  double hi;
+  bool open_lo = false;
+};
+
+constexpr interval any_number{-inf, inf};
+constexpr interval fraction{0.0, 1.0};
+constexpr interval positive{0.0, inf, true};
+
+std::string driver_problem(const std::string& v) {
+  if (v == "fake.FakeDriver")
+    return {};
+  if (v == "libvirt.LibvirtDriver")
+    return "the libvirt driver is not available yet (use fake.FakeDriver)";
+  return "unknown driver '" + v + "' (expected fake.FakeDriver)";
+}
+
+std::string connection_problem(const std::string& v) {
+  const std::string scheme = "sqlite:///";
+  if (v.empty() || (v.size() > scheme.size() && v.rfind(scheme, 0) == 0))
+    return {};
+  return "only SQLite is supported (sqlite:///PATH, or empty for no "
+         "persistence), got '" + v + "'";
+}
+
+std::string required(const std::string& v) {
+  return v.empty() ? "must not be empty" : "";
+}
+
+// Every option, once: the reader and the writer below walk these same
+// calls, so that names, kinds and limits cannot drift apart between
+// parse_config and print_config. `O` is const when printing.
+template <class O, class F>
+void fixed_sections(O& o, F& f) {
+  if (f.section("DEFAULT")) {
+    f.text("compute_driver", o.compute_driver, driver_problem);
+    f.integer("graceful_shutdown_timeout", o.graceful_shutdown_timeout_s, 0);
+    f.integer("max_concurrent_builds", o.max_concurrent_builds, 1);
+    f.integer("instance_build_timeout", o.instance_build_timeout_s, 0);
+    f.integer("report_interval", o.report_interval_s, 1);
+    f.integer("service_down_time", o.scheduler.service_down_time_s, 1);
+    f.text("multi_instance_display_name_template",
+           o.multi_instance_display_name_template);
+    f.flag("debug", o.logging.debug);
+    f.text("log_file", o.logging.log_file);
+  }
+  if (f.section("database"))
+    f.text("connection", o.database_connection, connection_problem);
+  if (f.section("api")) {
+    f.text("listen", o.api.listen);
+    f.integer("port", o.api.port, 0);
+    f.integer("io_threads", o.api.io_threads, 1);
+    f.choice("auth_strategy", o.api.auth_strategy, {"noauth2", "keystone"});
+  }
+  if (f.section("scheduler"))
+    f.integer("max_attempts", o.scheduler.max_attempts, 1);
+  if (f.section("filter_scheduler")) {
+    auto& s = o.scheduler;
+    f.list("enabled_filters", s.enabled_filters,
+           {"ComputeFilter", "AvailabilityZoneFilter", "RamFilter",
+            "CoreFilter", "DiskFilter"});
+    f.integer("host_subset_size", s.host_subset_size, 1);
+    f.number("ram_weight_multiplier", s.ram_weight_multiplier, any_number);
+    f.number("cpu_weight_multiplier", s.cpu_weight_multiplier, any_number);
+    f.number("disk_weight_multiplier", s.disk_weight_multiplier, any_number);
+  }
+  if (f.section("quota")) {
+    // -1 is unlimited, as in Nova.
+    f.integer("instances", o.quota.instances, -1);
+    f.integer("cores", o.quota.cores, -1);
+    f.integer("ram", o.quota.ram_mb, -1);
+    f.integer("metadata_items", o.quota_metadata_items, -1);
+  }
+  if (f.section("fake_driver")) {
+    auto& d = o.fake_driver;
+    f.integer("latency_min_ms", d.latency_min_ms, 0);
+    f.integer("latency_max_ms", d.latency_max_ms, 0);
+    f.number("failure_rate", d.failure_rate, fraction);
+    f.number("abort_rate", d.abort_rate, fraction);
+    f.list("fail_on_hosts", d.fail_on_hosts);
+    f.list("hang_on_hosts", d.hang_on_hosts);
+    f.integer("throw_on_nth_call", d.throw_on_nth_call, 0);
+    f.integer("seed", d.seed, 0);
+    f.text("state_path", d.state_path);
+    f.integer("vcpus", d.capacity.vcpus, 1);
+    f.integer("memory_mb", d.capacity.ram_mb, 1);
+    f.integer("disk_gb", d.capacity.disk_gb, 1);
+  }
+}
+
+/// One [host:NAME] section.
+template <class H, class F>
+void host_options(H& h, F& f) {
+  f.text("availability_zone", h.availability_zone);
+  // 0 takes the driver's reported number.
+  f.integer("vcpus", h.capacity.vcpus, 0);
+  f.integer("memory_mb", h.capacity.ram_mb, 0);
+  f.integer("disk_gb", h.capacity.disk_gb, 0);
+  f.number("cpu_allocation_ratio", h.ratios.cpu, positive);
+  f.number("ram_allocation_ratio", h.ratios.ram, positive);
+  f.number("disk_allocation_ratio", h.ratios.disk, positive);
+  f.flag("enabled", h.enabled);
+}
+
+/// One [image:ID] section.
+template <class I, class F>
+void image_options(I& i, F& f) {
+  f.text("name", i.name, required);
+  f.text("file", i.file);
+  f.choice("disk_format", i.disk_format,
+           {"qcow2", "raw", "vmdk", "vdi", "iso", "ami"});
+  f.integer("min_ram", i.min_ram_mb, 0);
+  f.integer("min_disk", i.min_disk_gb, 0);
+}
+
+std::string trim(const std::string& s) {
+  const char* space = " \t\r\f\v";
+  auto b = s.find_first_not_of(space);
+  if (b == std::string::npos)
+    return {};
+  return s.substr(b, s.find_last_not_of(space) - b + 1);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+template <class Strings>
+std::string join(const Strings& xs, const char* sep) {
+  std::string out;
+  for (const auto& x : xs)
+    out += (out.empty() ? "" : sep) + std::string{x};
+  return out;
+}
+
+/// Shortest text that reads back to the same double.
+std::string format_number(double x) {
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, x);
+  return {buf, res.ptr};
+}
+
+bool starts_with(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+/// Applies a file's lines to an `options`, one at a time.
+class reader {
+public:
+  reader(const std::string& file, options& o) : file_(file), o_(o) {
+  }
+
+  void read(int line, const std::string& raw) {
+    line_ = line;
+    auto t = trim(raw);
+    if (t.empty() || t[0] == '#' || t[0] == ';')
+      return;
+    if (t.front() == '[' && t.back() == ']')
+      return open(trim(t.substr(1, t.size() - 2)));
+    auto eq = t.find('=');
+    auto key = trim(t.substr(0, eq));
+    if (eq == std::string::npos || key.empty())
+      fail_at(line_, "cannot parse line: " + t);
+    if (section_.empty())
+      fail_at(line_, "option " + key + " comes before any [section]");
+    key_ = key;
+    value_ = trim(t.substr(eq + 1));
+    found_ = false;
+    if (kind_ == kind::host)
+      host_options(o_.hosts.back(), *this);
+    else if (kind_ == kind::image)
+      image_options(o_.images.back(), *this);
+    else
+      fixed_sections(o_, *this);
+    if (!found_)
+      fail("unknown option");
+    option_lines_[{section_, key_}] = line_;
+  }
+
+  /// The checks that need the whole file.
+  void finish() {
+    if (own_images_)
+      for (auto& i : o_.images) {
+        auto section = "image:" + i.id;
+        if (!option_lines_.count({section, "name"}))
+          fail_at(section_lines_[section],
+                  "[" + section + "] name: required option missing");
+      }
+    auto& d = o_.fake_driver;
+    auto min_line = line_of("fake_driver", "latency_min_ms");
+    auto max_line = line_of("fake_driver", "latency_max_ms");
+    if (d.latency_max_ms < d.latency_min_ms && (min_line || max_line)) {
+      // Blame whichever of the two the file set last.
+      if (max_line >= min_line)
+        fail_at(max_line, "[fake_driver] latency_max_ms: must be >= "
+                            "latency_min_ms ("
+                            + std::to_string(d.latency_min_ms) + "), got "
+                            + std::to_string(d.latency_max_ms));
+      fail_at(min_line, "[fake_driver] latency_min_ms: must be <= "
+                          "latency_max_ms ("
+                          + std::to_string(d.latency_max_ms) + "), got "
+                          + std::to_string(d.latency_min_ms));
+    }
+  }
+
+  // The option kinds fixed_sections, host_options and image_options use.
+
+  bool section(const char* name) {
+    if (section_ != name)
+      return false;
+    known_ = true;
+    return true;
+  }
+
+  void text(const char* name, std::string& field, check_fn check = nullptr) {
+    if (!take(name))
+      return;
+    if (check)
+      if (auto problem = check(value_); !problem.empty())
+        fail(problem);
+    field = value_;
+  }
+
+  void choice(const char* name, std::string& field, names allowed) {
+    if (!take(name))
+      return;
+    require_one_of(value_, allowed);
+    field = value_;
+  }
+
+  void list(const char* name, std::vector<std::string>& field,
+            names allowed = {}) {
+    if (!take(name))
+      return;
+    std::vector<std::string> items;
+    std::istringstream in{value_};
+    for (std::string item; std::getline(in, item, ',');)
+      if (auto t = trim(item); !t.empty()) {
+        require_one_of(t, allowed);
+        items.push_back(t);
+      }
+    field = std::move(items);
+  }
+
+  void flag(const char* name, bool& field) {
+    if (!take(name))
+      return;
+    auto v = lower(value_);
+    if (v == "true" || v == "yes" || v == "on" || v == "1")
+      field = true;
+    else if (v == "false" || v == "no" || v == "off" || v == "0")
+      field = false;
+    else
+      fail("expected a boolean (true/false, yes/no, on/off, 1/0), got '"
+           + value_ + "'");
+  }
+
+  // The limits are common_type_t so that literals need no cast: it keeps
+  // them out of T's deduction.
+  template <class T>
+  void integer(const char* name, T& field, std::common_type_t<T> min,
+               std::common_type_t<T> max = std::numeric_limits<T>::max()) {
+    if (!take(name))
+      return;
+    // Parsed wide, so that a value beyond T gets the range message.
+    using wide = std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>;
+    wide x = 0;
+    auto end = value_.data() + value_.size();
+    auto res = std::from_chars(value_.data(), end, x);
+    if (res.ec == std::errc::result_out_of_range)
+      fail("out of range, got " + value_);
+    if (res.ec != std::errc{} || res.ptr != end)
+      fail(std::string{"expected "}
+           + (std::is_signed_v<T> ? "an integer" : "a non-negative integer")
+           + ", got '" + value_ + "'");
+    if (x < static_cast<wide>(min))
+      fail("must be >= " + std::to_string(min) + ", got " + value_);
+    if (x > static_cast<wide>(max))
+      fail("must be <= " + std::to_string(max) + ", got " + value_);
+    field = static_cast<T>(x);
+  }
+
+  void number(const char* name, double& field, interval allowed) {
+    if (!take(name))
+      return;
+    double x = 0;
+    auto end = value_.data() + value_.size();
+    auto res = std::from_chars(value_.data(), end, x);
+    if (res.ec != std::errc{} || res.ptr != end || !std::isfinite(x))
+      fail("expected a number, got '" + value_ + "'");
+    if (allowed.open_lo ? x <= allowed.lo : x < allowed.lo)
+      fail(std::string{"must be "} + (allowed.open_lo ? "> " : ">= ")
+           + format_number(allowed.lo) + ", got " + value_);
+    if (x > allowed.hi)
+      fail("must be <= " + format_number(allowed.hi) + ", got " + value_);
+    field = x;
+  }
+
+private:
+  enum class kind { fixed, host, image };
+
+  void open(const std::string& name) {
+    section_ = name;
+    bool host = starts_with(name, "host:");
+    if (host || starts_with(name, "image:")) {
+      auto id = name.substr(name.find(':') + 1);
+      if (id.empty())
+        fail_at(line_, "[" + name + "] needs "
+                         + (host ? "a host name" : "an image id"));
+      if (auto first = section_lines_.find(name); first != section_lines_.end())
+        fail_at(line_, "duplicate section [" + name + "] (first at line "
+                         + std::to_string(first->second) + ")");
+      // The file's hosts and images replace the defaults, not extend them.
+      if (host) {
+        if (!std::exchange(own_hosts_, true))
+          o_.hosts.clear();
+        o_.hosts.emplace_back().name = id;
+      } else {
+        if (!std::exchange(own_images_, true))
+          o_.images.clear();
+        o_.images.emplace_back().id = id;
+      }
+      kind_ = host ? kind::host : kind::image;
+    } else {
+      // No option has an empty name: this only asks section() about it.
+      key_.clear();
+      known_ = false;
+      fixed_sections(o_, *this);
+      if (!known_)
+        fail_at(line_, "unknown section [" + name + "]");
+      kind_ = kind::fixed;
+    }
+    section_lines_.emplace(name, line_);
+  }
+
+  bool take(const char* name) {
+    if (key_ != name)
+      return false;
+    found_ = true;
+    return true;
+  }
+
+  void require_one_of(const std::string& v, names allowed) {
+    if (allowed.size() == 0)
+      return;
+    for (auto a : allowed)
+      if (v == a)
+        return;
+    fail("'" + v + "' is not one of " + join(allowed, ", "));
+  }
+
+  int line_of(const std::string& section, const std::string& key) const {
+    auto i = option_lines_.find({section, key});
+    return i == option_lines_.end() ? 0 : i->second;
+  }
+
+  [[noreturn]] void fail_at(int line, const std::string& what) const {
+    throw config_error(file_ + ":" + std::to_string(line) + ": " + what);
+  }
+
+  [[noreturn]] void fail(const std::string& problem) const {
+    fail_at(line_, "[" + section_ + "] " + key_ + ": " + problem);
+  }
+
+  const std::string& file_;
+  options& o_;
+  int line_ = 0;
+  std::string section_;
+  kind kind_ = kind::fixed;
+  std::string key_;
+  std::string value_;
+  bool found_ = false;
+  bool known_ = false;
+  bool own_hosts_ = false;
+  bool own_images_ = false;
+  std::map<std::string, int> section_lines_;
+  std::map<std::pair<std::string, std::string>, int> option_lines_;
+};
+
+/// Prints what reader reads: the same calls, the other way.
+class writer {
+public:
+  bool section(const std::string& name) {
+    out_ << "\n[" << name << "]\n";
+    return true;
+  }
+
+  void text(const char* name, const std::string& v, check_fn = nullptr) {
+    put(name, v);
+  }
+
+  void choice(const char* name, const std::string& v, names) {
+    put(name, v);
+  }
+
+  void list(const char* name, const std::vector<std::string>& v,
+            names = {}) {
+    put(name, join(v, ","));
+  }
+
+  void flag(const char* name, bool v) {
+    put(name, v ? "true" : "false");
+  }
+
+  template <class T>
+  void integer(const char* name, T v, std::common_type_t<T>,
+               std::common_type_t<T> = 0) {
+    put(name, std::to_string(v));
+  }
+
+  void number(const char* name, double v, interval) {
+    put(name, format_number(v));
+  }
+
+  std::string str() const {
+    return out_.str();
+  }
+
+private:
+  void put(const char* name, const std::string& v) {
+    out_ << name << (v.empty() ? " =" : " = ") << v << '\n';
+  }
+
+  std::ostringstream out_;
+};
+
+} // namespace
+
+options load_config_file(const std::string& path, options base) {
+  auto cannot_read = [&](int err) {
+    return config_error("cannot read " + path + ": " + std::strerror(err));
+  };
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    throw cannot_read(errno);
+  std::string text;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;)
+    text.append(buf, n);
+  // A directory opens but does not read (EISDIR).
+  int err = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (err)
+    throw cannot_read(err);
+  return parse_config(text, path, std::move(base));
+}
+
+options parse_config(const std::string& text, const std::string& name,
+                     options base) {
+  reader r{name, base};
+  std::istringstream in{text};
+  int line = 0;
+  for (std::string raw; std::getline(in, raw);)
+    r.read(++line, raw);
+  r.finish();
+  return base;
+}
+
+std::string print_config(const options& opts) {
+  writer w;
+  fixed_sections(opts, w);
+  for (auto& h : opts.hosts) {
+    w.section("host:" + h.name);
+    host_options(h, w);
+  }
+  for (auto& i : opts.images) {
+    w.section("image:" + i.id);
+    image_options(i, w);
+  }
+  return "# vmforge effective configuration (vmforged --print-config)\n"
+         + w.str();
+}
+
+} // namespace vmforge

@@ -1,0 +1,666 @@
+#include "store/database.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include <boost/json.hpp>
+#include <sqlite3.h>
+
+#include "config/options.hpp"
+
+namespace vmforge {
+
+namespace {
+
+// Numbered migrations; a database records how many it has applied in
+// PRAGMA user_version. Never edit one that has shipped: add the next.
+const char* const migrations[] = {
+  // 1: the initial schema, named after Nova's tables.
+  R"(
+CREATE TABLE instances (
+  uuid TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  display_description TEXT,
+  project_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  reservation_id TEXT NOT NULL,
+  instance_type_id TEXT NOT NULL,
+  flavor_name TEXT NOT NULL,
+  vcpus INTEGER NOT NULL,
+  memory_mb INTEGER NOT NULL,
+  root_gb INTEGER NOT NULL,
+  ephemeral_gb INTEGER NOT NULL,
+  swap INTEGER NOT NULL,
+  flavor_is_public INTEGER NOT NULL,
+  image_ref TEXT NOT NULL,
+  availability_zone TEXT NOT NULL,
+  access_ip_v4 TEXT NOT NULL,
+  access_ip_v6 TEXT NOT NULL,
+  disk_config TEXT NOT NULL,
+  key_name TEXT NOT NULL,
+  security_groups TEXT NOT NULL,
+  locked INTEGER NOT NULL,
+  vm_state TEXT NOT NULL,
+  task_state TEXT,
+  power_state INTEGER NOT NULL,
+  host TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  launched_at INTEGER
+);
+CREATE INDEX instances_project_id_idx ON instances (project_id);
+CREATE INDEX instances_host_idx ON instances (host);
+CREATE TABLE instance_metadata (
+  instance_uuid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (instance_uuid, key)
+) WITHOUT ROWID;
+CREATE TABLE instance_faults (
+  id INTEGER PRIMARY KEY,
+  instance_uuid TEXT NOT NULL,
+  code INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  details TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX instance_faults_instance_uuid_idx ON instance_faults (instance_uuid);
+CREATE TABLE instance_actions (
+  instance_uuid TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  PRIMARY KEY (instance_uuid, request_id)
+);
+CREATE TABLE instance_actions_events (
+  id INTEGER PRIMARY KEY,
+  instance_uuid TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  finish_time INTEGER NOT NULL,
+  result TEXT NOT NULL,
+  host TEXT NOT NULL,
+  traceback TEXT NOT NULL
+);
+CREATE INDEX instance_actions_events_uuid_idx
+  ON instance_actions_events (instance_uuid, request_id);
+CREATE TABLE flavors (
+  flavorid TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  vcpus INTEGER NOT NULL,
+  memory_mb INTEGER NOT NULL,
+  root_gb INTEGER NOT NULL,
+  ephemeral_gb INTEGER NOT NULL,
+  swap INTEGER NOT NULL,
+  is_public INTEGER NOT NULL
+);
+CREATE TABLE images (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  file TEXT NOT NULL,
+  disk_format TEXT NOT NULL,
+  min_ram INTEGER NOT NULL,
+  min_disk INTEGER NOT NULL
+);
+CREATE TABLE key_pairs (
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  id INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  type TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, name)
+);
+CREATE TABLE quotas (
+  scope TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  hard_limit INTEGER NOT NULL,
+  PRIMARY KEY (scope, project_id, user_id, resource)
+);
+-- Usage is counted from the instances, as Nova counts it since Pike, so it
+-- can never drift from what exists.
+CREATE VIEW quota_usages AS
+  SELECT project_id, COUNT(*) AS instances, SUM(vcpus) AS cores,
+         SUM(memory_mb) AS ram
+  FROM instances GROUP BY project_id;
+CREATE TABLE security_groups (
+  id INTEGER PRIMARY KEY,
+  project_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL
+);
+CREATE TABLE security_group_rules (
+  id INTEGER PRIMARY KEY,
+  parent_group_id INTEGER NOT NULL,
+  protocol TEXT NOT NULL,
+  from_port INTEGER NOT NULL,
+  to_port INTEGER NOT NULL,
+  cidr TEXT NOT NULL
+);
+CREATE TABLE compute_nodes (
+  host TEXT PRIMARY KEY,
+  availability_zone TEXT NOT NULL,
+  vcpus INTEGER NOT NULL,
+  memory_mb INTEGER NOT NULL,
+  local_gb INTEGER NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  disabled_reason TEXT NOT NULL DEFAULT '',
+  last_seen_up INTEGER NOT NULL
+);
+)",
+};
+
+template <class Enum>
+Enum parse_enum(const std::string& text, Enum first, Enum last) {
+  for (auto i = static_cast<int>(first); i <= static_cast<int>(last); ++i)
+    if (text == to_string(static_cast<Enum>(i)))
+      return static_cast<Enum>(i);
+  throw database_error("unknown state '" + text + "' in the database");
+}
+
+std::string to_json(const std::vector<std::string>& xs) {
+  boost::json::array out;
+  for (auto& x : xs)
+    out.emplace_back(x);
+  return boost::json::serialize(out);
+}
+
+std::vector<std::string> strings_from_json(const std::string& text) {
+  std::vector<std::string> out;
+  auto doc = boost::json::parse(text);
+  for (auto& x : doc.as_array())
+    out.emplace_back(x.as_string().c_str());
+  return out;
+}
+
+/// A text column that is NULL unless `present`.
+struct nullable {
+  bool present;
+  std::string text;
+};
+
+} // namespace
+
+/// A prepared statement, reset for reuse after every run.
+class database::statement {
+public:
+  statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw database_error(std::string{"cannot prepare: "} + sqlite3_errmsg(db));
+  }
+  ~statement() {
+    sqlite3_finalize(stmt_);
+  }
+
+  template <class... Ts>
+  statement& bind(const Ts&... xs) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    int i = 0;
+    (bind_one(++i, xs), ...);
+    return *this;
+  }
+
+  /// Steps once; true while there is a row to read.
+  bool step() {
+    auto rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW)
+      return true;
+    if (rc != SQLITE_DONE)
+      throw database_error(std::string{"cannot run: "} + sqlite3_errmsg(db_));
+    return false;
+  }
+
+  void run() {
+    step();
+    sqlite3_reset(stmt_);
+  }
+
+  int64_t integer(int col) const {
+    return sqlite3_column_int64(stmt_, col);
+  }
+  bool is_null(int col) const {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+  }
+  std::string text(int col) const {
+    auto p = sqlite3_column_text(stmt_, col);
+    return p ? std::string{reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col))}
+             : std::string{};
+  }
+
+private:
+  void bind_one(int i, int64_t x) {
+    sqlite3_bind_int64(stmt_, i, x);
+  }
+  void bind_one(int i, int x) {
+    sqlite3_bind_int64(stmt_, i, x);
+  }
+  void bind_one(int i, bool x) {
+    sqlite3_bind_int64(stmt_, i, x ? 1 : 0);
+  }
+  void bind_one(int i, const std::string& x) {
+    sqlite3_bind_text(stmt_, i, x.data(), static_cast<int>(x.size()),
+                      SQLITE_TRANSIENT);
+  }
+  void bind_one(int i, const char* x) {
+    sqlite3_bind_text(stmt_, i, x, -1, SQLITE_TRANSIENT);
+  }
+  void bind_one(int i, const nullable& x) {
+    if (x.present)
+      bind_one(i, x.text);
+    else
+      sqlite3_bind_null(stmt_, i);
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::string sqlite_path(const std::string& url) {
+  const std::string scheme = "sqlite:///";
+  if (url.compare(0, scheme.size(), scheme) != 0 || url.size() == scheme.size())
+    throw database_error("unsupported database connection '" + url
+                         + "': expected sqlite:///relative/path.db or "
+                           "sqlite:////absolute/path.db");
+  // SQLAlchemy's form: three slashes then the path, absolute if it starts
+  // with another slash.
+  return url.substr(scheme.size());
+}
+
+database::database(const std::string& path) {
+  auto dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty())
+    std::filesystem::create_directories(dir, ec);
+  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+    std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw database_error("cannot open " + path + ": " + why);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");
+  } catch (...) {
+    sqlite3_close(db_);
+    throw;
+  }
+}
+
+database::~database() {
+  cache_.clear();
+  sqlite3_close(db_);
+}
+
+void database::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string why = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw database_error(why);
+  }
+}
+
+database::statement& database::prepared(const char* sql) {
+  // Keyed by the literal's address: every caller passes a string literal.
+  for (auto& kv : cache_)
+    if (kv.first == sql)
+      return *kv.second;
+  cache_.emplace_back(sql, std::make_unique<statement>(db_, sql));
+  return *cache_.back().second;
+}
+
+int database::latest_version() {
+  return static_cast<int>(std::size(migrations));
+}
+
+int database::migrate() {
+  statement version{db_, "PRAGMA user_version"};
+  version.step();
+  auto before = static_cast<int>(version.integer(0));
+  if (before > latest_version())
+    throw database_error("the database has schema version "
+                         + std::to_string(before) + ", newer than this "
+                         "vmforged knows ("
+                         + std::to_string(latest_version()) + ")");
+  for (int v = before; v < latest_version(); ++v) {
+    begin();
+    try {
+      exec(migrations[v]);
+      exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
+      commit();
+    } catch (const database_error& e) {
+      rollback();
+      throw database_error("migration " + std::to_string(v + 1)
+                           + " failed: " + e.what());
+    }
+  }
+  if (before == 0) {
+    // A new database starts with Nova's classic flavors; after that the
+    // flavors are the operator's (os-flavor-manage).
+    begin();
+    for (auto& f : default_flavors())
+      put_flavor(f);
+    commit();
+  }
+  return before;
+}
+
+void database::begin() {
+  exec("BEGIN IMMEDIATE");
+}
+
+void database::commit() {
+  exec("COMMIT");
+}
+
+void database::rollback() {
+  exec("ROLLBACK");
+}
+
+stored_state database::load() {
+  stored_state out;
+  std::map<std::string, size_t> index;
+  {
+    statement q{db_, R"(SELECT uuid, display_name, display_description,
+      project_id, user_id, reservation_id, instance_type_id, flavor_name, vcpus,
+      memory_mb, root_gb, ephemeral_gb, swap, flavor_is_public, image_ref,
+      availability_zone, access_ip_v4, access_ip_v6, disk_config, key_name,
+      security_groups, locked, vm_state, task_state, power_state, host,
+      created_at, updated_at, launched_at FROM instances ORDER BY created_at)"};
+    while (q.step()) {
+      instance r;
+      r.id = q.text(0);
+      r.name = q.text(1);
+      r.has_description = !q.is_null(2);
+      r.description = q.text(2);
+      r.project_id = q.text(3);
+      r.user_id = q.text(4);
+      r.reservation_id = q.text(5);
+      r.flavor_ = flavor{q.text(6),     q.text(7),     q.integer(8),
+                         q.integer(9),  q.integer(10), q.integer(11),
+                         q.integer(12), q.integer(13) != 0};
+      r.image_id = q.text(14);
+      r.availability_zone = q.text(15);
+      r.access_ipv4 = q.text(16);
+      r.access_ipv6 = q.text(17);
+      r.disk_config = q.text(18);
+      r.key_name = q.text(19);
+      r.security_groups = strings_from_json(q.text(20));
+      r.locked = q.integer(21) != 0;
+      r.vm = parse_enum(q.text(22), vm_state::building, vm_state::soft_deleted);
+      r.task = q.is_null(23) ? task_state::none
+                             : parse_enum(q.text(23), task_state::none,
+                                          task_state::resuming);
+      r.power = static_cast<power_state>(q.integer(24));
+      r.host = q.text(25);
+      r.created_us = q.integer(26);
+      r.updated_us = q.integer(27);
+      r.launched_us = q.integer(28);
+      index.emplace(r.id, out.instances.size());
+      out.instances.push_back(std::move(r));
+    }
+  }
+  {
+    statement q{db_, "SELECT instance_uuid, key, value FROM instance_metadata"};
+    while (q.step())
+      if (auto i = index.find(q.text(0)); i != index.end())
+        out.instances[i->second].metadata[q.text(1)] = q.text(2);
+  }
+  {
+    // The latest fault of each instance is the one the API shows.
+    statement q{db_, "SELECT instance_uuid, code, message, details, created_at "
+                     "FROM instance_faults ORDER BY id"};
+    while (q.step())
+      if (auto i = index.find(q.text(0)); i != index.end()) {
+        auto& r = out.instances[i->second];
+        r.has_fault = true;
+        r.fault_ = fault{static_cast<int32_t>(q.integer(1)), q.text(2),
+                         q.text(3), q.integer(4)};
+      }
+  }
+  {
+    std::map<std::pair<std::string, std::string>, size_t> actions;
+    statement q{db_, "SELECT instance_uuid, request_id, action, user_id, "
+                     "project_id, start_time FROM instance_actions "
+                     "ORDER BY start_time"};
+    while (q.step()) {
+      actions.emplace(std::make_pair(q.text(0), q.text(1)), out.actions.size());
+      out.actions.emplace_back(q.text(0),
+                               action_record{q.text(2), q.text(1), q.text(3),
+                                             q.text(4), q.integer(5), {}});
+    }
+    statement e{db_, "SELECT instance_uuid, request_id, event, start_time, "
+                     "finish_time, result, host, traceback "
+                     "FROM instance_actions_events ORDER BY id"};
+    while (e.step()) {
+      auto a = actions.find({e.text(0), e.text(1)});
+      if (a != actions.end())
+        out.actions[a->second].second.events.push_back(
+          action_event{e.text(2), e.integer(3), e.integer(4), e.text(5),
+                       e.text(6), e.text(7)});
+    }
+  }
+  auto& cat = out.catalog;
+  {
+    statement q{db_, "SELECT flavorid, name, vcpus, memory_mb, root_gb, "
+                     "ephemeral_gb, swap, is_public FROM flavors"};
+    while (q.step())
+      cat.flavors.push_back(flavor{q.text(0), q.text(1), q.integer(2),
+                                   q.integer(3), q.integer(4), q.integer(5),
+                                   q.integer(6), q.integer(7) != 0});
+  }
+  {
+    statement q{db_, "SELECT id, name, user_id, public_key, fingerprint, type, "
+                     "created_at FROM key_pairs ORDER BY id"};
+    while (q.step())
+      cat.keypairs.push_back(keypair{q.integer(0), q.text(1), q.text(2),
+                                     q.text(3), q.text(4), q.text(5),
+                                     q.integer(6)});
+  }
+  {
+    statement q{db_, "SELECT scope, project_id, user_id, resource, hard_limit "
+                     "FROM quotas"};
+    while (q.step())
+      cat.quotas.push_back(quota_entry{q.text(0), q.text(1), q.text(2),
+                                       q.text(3), q.integer(4)});
+  }
+  {
+    std::map<int64_t, size_t> groups;
+    statement q{db_, "SELECT id, name, description, project_id "
+                     "FROM security_groups ORDER BY id"};
+    while (q.step()) {
+      groups.emplace(q.integer(0), cat.security_groups.size());
+      cat.security_groups.push_back(
+        security_group_info{q.integer(0), q.text(1), q.text(2), q.text(3), {}});
+    }
+    statement r{db_, "SELECT id, parent_group_id, protocol, from_port, to_port, "
+                     "cidr FROM security_group_rules ORDER BY id"};
+    while (r.step())
+      if (auto g = groups.find(r.integer(1)); g != groups.end())
+        cat.security_groups[g->second].rules.push_back(
+          security_group_rule_info{r.integer(0), r.integer(1), r.text(2),
+                                   r.integer(3), r.integer(4), r.text(5)});
+  }
+  {
+    statement q{db_, "SELECT host, availability_zone, vcpus, memory_mb, "
+                     "local_gb, disabled, disabled_reason, last_seen_up "
+                     "FROM compute_nodes ORDER BY host"};
+    while (q.step())
+      out.hosts.push_back(host_record{
+        q.text(0), q.text(1), resources{q.integer(2), q.integer(3), q.integer(4)},
+        q.integer(5) != 0, q.text(6), q.integer(7)});
+  }
+  return out;
+}
+
+void database::put_instance(const instance& r, bool with_metadata) {
+  auto& q = prepared(R"(INSERT OR REPLACE INTO instances (uuid, display_name,
+    display_description, project_id, user_id, reservation_id, instance_type_id,
+    flavor_name, vcpus, memory_mb, root_gb, ephemeral_gb, swap,
+    flavor_is_public, image_ref, availability_zone, access_ip_v4, access_ip_v6,
+    disk_config, key_name, security_groups, locked, vm_state, task_state,
+    power_state, host, created_at, updated_at, launched_at) VALUES (?, ?, ?, ?,
+    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))");
+  auto& f = r.flavor_;
+  // Unset optional fields are NULL, as Nova's are.
+  q.bind(r.id, r.name, nullable{r.has_description, r.description},
+         r.project_id, r.user_id, r.reservation_id, f.id, f.name, f.vcpus,
+         f.ram_mb, f.disk_gb, f.ephemeral_gb, f.swap_mb, f.is_public,
+         r.image_id, r.availability_zone, r.access_ipv4, r.access_ipv6,
+         r.disk_config, r.key_name, to_json(r.security_groups), r.locked,
+         to_string(r.vm),
+         nullable{r.task != task_state::none, to_string(r.task)},
+         static_cast<int64_t>(r.power), nullable{!r.host.empty(), r.host},
+         r.created_us, r.updated_us,
+         nullable{r.launched_us != 0, std::to_string(r.launched_us)});
+  q.run();
+  if (!with_metadata)
+    return;
+  prepared("DELETE FROM instance_metadata WHERE instance_uuid = ?")
+    .bind(r.id)
+    .run();
+  auto& m = prepared("INSERT INTO instance_metadata (instance_uuid, key, value) "
+                     "VALUES (?, ?, ?)");
+  for (auto& kv : r.metadata)
+    m.bind(r.id, kv.first, kv.second).run();
+}
+
+void database::drop_instance(const std::string& id) {
+  // Nova soft-deletes; nothing here shows deleted instances, so they go.
+  for (auto sql : {"DELETE FROM instances WHERE uuid = ?",
+                   "DELETE FROM instance_metadata WHERE instance_uuid = ?",
+                   "DELETE FROM instance_faults WHERE instance_uuid = ?",
+                   "DELETE FROM instance_actions WHERE instance_uuid = ?",
+                   "DELETE FROM instance_actions_events WHERE instance_uuid = ?"})
+    prepared(sql).bind(id).run();
+}
+
+void database::add_fault(const std::string& id, const fault& f) {
+  prepared("INSERT INTO instance_faults (instance_uuid, code, message, details, "
+           "created_at) VALUES (?, ?, ?, ?, ?)")
+    .bind(id, static_cast<int64_t>(f.code), f.message, f.details, f.created_us)
+    .run();
+}
+
+void database::put_action(const std::string& id, const action_record& a) {
+  prepared("INSERT OR REPLACE INTO instance_actions (instance_uuid, request_id, "
+           "action, user_id, project_id, start_time) VALUES (?, ?, ?, ?, ?, ?)")
+    .bind(id, a.request_id, a.action, a.user_id, a.project_id, a.start_us)
+    .run();
+}
+
+void database::add_event(const std::string& id, const std::string& request_id,
+                         const action_event& e) {
+  prepared("INSERT INTO instance_actions_events (instance_uuid, request_id, "
+           "event, start_time, finish_time, result, host, traceback) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    .bind(id, request_id, e.name, e.start_us, e.finish_us, e.result, e.host,
+          e.traceback)
+    .run();
+}
+
+void database::put_flavor(const flavor& f) {
+  prepared("INSERT OR REPLACE INTO flavors (flavorid, name, vcpus, memory_mb, "
+           "root_gb, ephemeral_gb, swap, is_public) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    .bind(f.id, f.name, f.vcpus, f.ram_mb, f.disk_gb, f.ephemeral_gb,
+          f.swap_mb, f.is_public)
+    .run();
+}
+
+void database::drop_flavor(const std::string& id) {
+  prepared("DELETE FROM flavors WHERE flavorid = ?").bind(id).run();
+}
+
+void database::put_keypair(const keypair& kp) {
+  prepared("INSERT OR REPLACE INTO key_pairs (user_id, name, id, fingerprint, "
+           "public_key, type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    .bind(kp.user_id, kp.name, kp.id, kp.fingerprint, kp.public_key, kp.type,
+          kp.created_us)
+    .run();
+}
+
+void database::drop_keypair(const std::string& user_id,
+                            const std::string& name) {
+  prepared("DELETE FROM key_pairs WHERE user_id = ? AND name = ?")
+    .bind(user_id, name)
+    .run();
+}
+
+void database::put_quota(const quota_entry& q) {
+  prepared("INSERT OR REPLACE INTO quotas (scope, project_id, user_id, "
+           "resource, hard_limit) VALUES (?, ?, ?, ?, ?)")
+    .bind(q.scope, q.project_id, q.user_id, q.resource, q.limit)
+    .run();
+}
+
+void database::drop_project_quotas(const std::string& project_id) {
+  prepared("DELETE FROM quotas WHERE scope IN ('project', 'user') "
+           "AND project_id = ?")
+    .bind(project_id)
+    .run();
+}
+
+void database::put_security_groups(
+  const std::string& project_id, const std::vector<security_group_info>& groups) {
+  prepared("DELETE FROM security_group_rules WHERE parent_group_id IN "
+           "(SELECT id FROM security_groups WHERE project_id = ?)")
+    .bind(project_id)
+    .run();
+  prepared("DELETE FROM security_groups WHERE project_id = ?")
+    .bind(project_id)
+    .run();
+  auto& g = prepared("INSERT INTO security_groups (id, project_id, name, "
+                     "description) VALUES (?, ?, ?, ?)");
+  auto& r = prepared("INSERT INTO security_group_rules (id, parent_group_id, "
+                     "protocol, from_port, to_port, cidr) "
+                     "VALUES (?, ?, ?, ?, ?, ?)");
+  for (auto& x : groups) {
+    g.bind(x.id, project_id, x.name, x.description).run();
+    for (auto& rule : x.rules)
+      r.bind(rule.id, x.id, rule.ip_protocol, rule.from_port, rule.to_port,
+             rule.cidr)
+        .run();
+  }
+}
+
+void database::put_host(const host_record& h) {
+  // The operator's disabled flag survives heartbeats (os-services sets it).
+  prepared("INSERT INTO compute_nodes (host, availability_zone, vcpus, "
+           "memory_mb, local_gb, last_seen_up) VALUES (?, ?, ?, ?, ?, ?) "
+           "ON CONFLICT (host) DO UPDATE SET availability_zone = "
+           "excluded.availability_zone, vcpus = excluded.vcpus, memory_mb = "
+           "excluded.memory_mb, local_gb = excluded.local_gb, last_seen_up = "
+           "excluded.last_seen_up")
+    .bind(h.host, h.availability_zone, h.capacity.vcpus, h.capacity.ram_mb,
+          h.capacity.disk_gb, h.last_seen_us)
+    .run();
+}
+
+void database::set_host_status(const std::string& host, bool disabled,
+                               const std::string& reason) {
+  prepared("UPDATE compute_nodes SET disabled = ?, disabled_reason = ? "
+           "WHERE host = ?")
+    .bind(disabled, reason, host)
+    .run();
+}
+
+void database::replace_images(const std::vector<image>& images) {
+  exec("DELETE FROM images");
+  auto& q = prepared("INSERT INTO images (id, name, file, disk_format, "
+                     "min_ram, min_disk) VALUES (?, ?, ?, ?, ?, ?)");
+  for (auto& i : images)
+    q.bind(i.id, i.name, i.file, i.disk_format, i.min_ram_mb, i.min_disk_gb)
+      .run();
+}
+
+} // namespace vmforge

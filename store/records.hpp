@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "messages/api.hpp"
+#include "messages/instance.hpp"
+#include "messages/store.hpp"
+
+// What the database holds besides instance rows, as plain records: loaded
+// once at start, then kept in memory by the actor that owns each of them.
+namespace vmforge {
+
+/// One quota limit. `scope` is "class" (project_id names the class),
+/// "project" or "user" (both ids set).
+struct quota_entry {
+  std::string scope;
+  std::string project_id;
+  std::string user_id;
+  std::string resource;
+  int64_t limit = 0;
+};
+
+/// A compute host as last seen (Nova's compute_nodes plus its service).
+struct host_record {
+  std::string host;
+  std::string availability_zone;
+  resources capacity;
+  bool disabled = false;
+  std::string disabled_reason;
+  int64_t last_seen_us = 0;
+};
+
+/// What the API handler owns: flavors, keypairs, quotas, security groups.
+struct catalog_state {
+  std::vector<flavor> flavors;
+  std::vector<keypair> keypairs;
+  std::vector<quota_entry> quotas;
+  std::vector<security_group_info> security_groups;
+};
+
+/// Everything a database holds, as loaded at start.
+struct stored_state {
+  std::vector<instance> instances;
+  /// (instance id, action with its events), oldest first.
+  std::vector<std::pair<std::string, action_record>> actions;
+  catalog_state catalog;
+  std::vector<host_record> hosts;
+};
+
+} // namespace vmforge
