@@ -14,9 +14,10 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# etc/vmforge.conf: SQLite in ./var, the fake hypervisor's domains in
+# ./var/fake-hypervisor, the API on 127.0.0.1:8774.
 run: build
-	mkdir -p var
-	$(BUILD)/bin/vmforged
+	$(BUILD)/bin/vmforged --config etc/vmforge.conf
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -27,8 +27,11 @@ fake_driver::fake_driver(std::string host, fake_driver_options opts)
   dir_ = std::filesystem::path(opts_.state_path) / host_;
   std::filesystem::create_directories(dir_);
   for (auto& entry : std::filesystem::directory_iterator(dir_)) {
-    if (entry.path().extension() == ".tmp")
-      continue; // a write the previous process did not finish
+    if (entry.path().extension() == ".tmp") {
+      // A write the previous process did not finish: the old state stands.
+      std::filesystem::remove(entry.path());
+      continue;
+    }
     std::ifstream in{entry.path()};
     int state = 0;
     if (in >> state)

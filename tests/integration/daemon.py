@@ -13,11 +13,15 @@ import urllib.request
 
 
 class Daemon:
-    def __init__(self, binary, *args):
+    """`workdir`: run there (and keep it) instead of in a new temporary
+    directory, so a test can restart on the same ./var."""
+
+    def __init__(self, binary, *args, workdir=None):
         self.log = tempfile.NamedTemporaryFile(prefix="vmforged-", suffix=".log",
                                                delete=False)
         # Its own working directory: ./var (database, fake hypervisor).
-        self.dir = tempfile.mkdtemp(prefix="vmforged-")
+        self.own_dir = workdir is None
+        self.dir = workdir or tempfile.mkdtemp(prefix="vmforged-")
         self.proc = subprocess.Popen([os.path.abspath(binary), "--port", "0",
                                       *args], cwd=self.dir,
                                      stderr=self.log, stdout=subprocess.DEVNULL)
@@ -49,9 +53,16 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        os.unlink(self.log.name)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if os.path.exists(self.log.name):
+            os.unlink(self.log.name)
+        if self.own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
         return self.proc.returncode
+
+    def kill(self):
+        """SIGKILL: no shutdown code runs."""
+        self.proc.kill()
+        self.proc.wait()
 
     def __enter__(self):
         return self

@@ -1,0 +1,266 @@
+#!/usr/bin/python3
+"""A daemon that loses nothing: kill -9 during a burst of creates (several
+times), SIGTERM under load, and a restart whose hypervisor changed while
+vmforged was down. Every server that got a 202 must exist afterwards, none
+may stay in BUILD, and the hypervisors' usage must equal what the ACTIVE
+servers hold."""
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+
+from daemon import Daemon, call
+
+BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/bin/vmforged"
+IMAGE = "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"
+ADMIN = "admin:project-a"
+TINY = {"vcpus": 1, "ram": 512, "disk": 1}
+
+CONFIG = """
+[DEFAULT]
+graceful_shutdown_timeout = {grace}
+[quota]
+instances = -1
+cores = -1
+ram = -1
+[fake_driver]
+latency_min_ms = {lat_min}
+latency_max_ms = {lat_max}
+state_path = var/fake-hypervisor
+"""
+
+
+def write_config(workdir, grace=30, lat_min=5, lat_max=60):
+    path = os.path.join(workdir, "vmforge.conf")
+    with open(path, "w") as f:
+        f.write(CONFIG.format(grace=grace, lat_min=lat_min, lat_max=lat_max))
+    return path
+
+
+def start(workdir, conf, hosts=4):
+    return Daemon(BINARY, "--config", conf, "--hosts", str(hosts),
+                  workdir=workdir)
+
+
+def create_one(v1, name):
+    return call(v1 + "/servers", "POST",
+                {"server": {"name": name, "imageRef": IMAGE, "flavorRef": "1"}})
+
+
+class Burst:
+    """Threads creating servers until told to stop or the daemon goes away;
+    `acked` holds every id a 202 named, `refused` every 503 body."""
+
+    def __init__(self, v1, threads=16):
+        self.v1 = v1
+        self.acked = []
+        self.refused = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.workers = [threading.Thread(target=self.run, args=(i,))
+                        for i in range(threads)]
+        for w in self.workers:
+            w.start()
+
+    def run(self, n):
+        i = 0
+        while not self.stop.is_set():
+            i += 1
+            try:
+                status, _, body = create_one(self.v1, "burst-%d-%d" % (n, i))
+            except OSError:
+                return  # the daemon is gone
+            with self.lock:
+                if status == 202:
+                    self.acked.append(body["server"]["id"])
+                elif status == 503:
+                    self.refused.append(body)
+                else:
+                    raise AssertionError("create answered %d: %s" % (status, body))
+
+    def count(self):
+        with self.lock:
+            return len(self.acked)
+
+    def join(self):
+        self.stop.set()
+        for w in self.workers:
+            w.join()
+
+
+def all_servers(v1):
+    out, marker = [], None
+    while True:
+        url = v1 + "/servers/detail?all_tenants=1&limit=1000"
+        if marker:
+            url += "&marker=" + marker
+        status, _, body = call(url, token=ADMIN)
+        assert status == 200, body
+        page = body["servers"]
+        out += page
+        if len(page) < 1000:
+            return out
+        marker = page[-1]["id"]
+
+
+def domain_files(workdir):
+    root = os.path.join(workdir, "var", "fake-hypervisor")
+    out = {}
+    for host in os.listdir(root):
+        for name in os.listdir(os.path.join(root, host)):
+            out[name] = os.path.join(root, host, name)
+    return out
+
+
+class RestartTest(unittest.TestCase):
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="vmforge-restart-")
+
+    def tearDown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def settle(self, v1, timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            servers = all_servers(v1)
+            busy = [s for s in servers
+                    if s["status"] == "BUILD" or s["OS-EXT-STS:task_state"]]
+            if not busy:
+                return servers
+            time.sleep(0.2)
+        self.fail("%d servers still busy, e.g. %s" % (len(busy), busy[0]))
+
+    def check_nothing_lost(self, d, acked):
+        """Every acknowledged server exists, none stays in BUILD, and the
+        hypervisors hold exactly the ACTIVE servers."""
+        v1 = d.url + "/v2.1"
+        with ThreadPoolExecutor(16) as pool:
+            codes = list(pool.map(
+                lambda sid: call(v1 + "/servers/" + sid)[0], acked))
+        missing = [sid for sid, code in zip(acked, codes) if code != 200]
+        self.assertEqual(missing, [], "servers that got a 202 are gone")
+        servers = self.settle(v1)
+        active = [s for s in servers if s["status"] == "ACTIVE"]
+        self.assertEqual(
+            len(active) + len([s for s in servers if s["status"] == "ERROR"]),
+            len(servers))
+        _, _, body = call(v1 + "/os-hypervisors/statistics", token=ADMIN)
+        stats = body["hypervisor_statistics"]
+        self.assertEqual(stats["vcpus_used"], TINY["vcpus"] * len(active))
+        self.assertEqual(stats["memory_mb_used"], TINY["ram"] * len(active))
+        self.assertEqual(stats["local_gb_used"], TINY["disk"] * len(active))
+        self.assertEqual(stats["running_vms"], len(active))
+        domains = set(domain_files(self.work))
+        ids = set(s["id"] for s in active)
+        by_id = {s["id"]: s for s in servers}
+        self.assertEqual(domains - ids, set(),
+                         "domains of no ACTIVE server: %s" % [
+                             by_id.get(i) for i in list(domains - ids)[:3]])
+        self.assertEqual(ids - domains, set(), "ACTIVE servers without domain")
+        return servers
+
+    def test_kill_9_during_a_burst_loses_nothing(self):
+        conf = write_config(self.work)
+        acked = []
+        total = 5000
+        for kill_at in (1200, 2400, 3600, total):
+            d = start(self.work, conf)
+            self.check_nothing_lost(d, acked)
+            burst = Burst(d.url + "/v2.1")
+            while len(acked) + burst.count() < kill_at:
+                time.sleep(0.01)
+            if kill_at < total:
+                d.kill()  # mid-burst: builds in flight, requests unanswered
+                burst.join()
+                acked += burst.acked
+                d.stop()
+                continue
+            burst.join()
+            acked += burst.acked
+            servers = self.check_nothing_lost(d, acked)
+            self.assertGreaterEqual(len(servers), total)
+            errors = [s for s in servers if s["status"] == "ERROR"]
+            print("%d servers acknowledged over 3 kills: %d ACTIVE, %d ERROR"
+                  % (len(acked), len(servers) - len(errors), len(errors)))
+            self.assertEqual(d.stop(), 0)
+
+    def test_sigterm_under_load_drains_and_exits_0(self):
+        # Slow builds, so the drain takes long enough to refuse creates.
+        conf = write_config(self.work, grace=20, lat_min=300, lat_max=600)
+        d = start(self.work, conf)
+        burst = Burst(d.url + "/v2.1", threads=8)
+        while burst.count() < 200:
+            time.sleep(0.01)
+        began = time.time()
+        d.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(d.proc.wait(timeout=30), 0)
+        took = time.time() - began
+        burst.join()
+        self.assertLess(took, 20 + 5)
+        self.assertTrue(burst.refused, "no create was refused while draining")
+        self.assertEqual(burst.refused[0]["serviceUnavailable"]["code"], 503)
+        log = d.log_text()
+        self.assertIn("stopping: no new builds", log)
+        d.stop()
+        # Drained: everything acknowledged is there and finished building.
+        d = start(self.work, conf)
+        servers = self.check_nothing_lost(d, burst.acked)
+        self.assertEqual(len(servers), len(burst.acked))
+        self.assertNotIn("scheduling it again", d.log_text())
+        self.assertEqual(d.stop(), 0)
+
+    def test_restart_corrects_states_from_the_hypervisor(self):
+        conf = write_config(self.work, lat_min=0, lat_max=0)
+        d = start(self.work, conf, hosts=2)
+        v1 = d.url + "/v2.1"
+        ids = [create_one(v1, "vm-%d" % i)[2]["server"]["id"] for i in range(4)]
+        self.settle(v1)
+        vanished, stopped, kept, shutoff = ids
+        self.assertEqual(call(v1 + "/servers/%s/action" % shutoff, "POST",
+                              {"os-stop": None})[0], 202)
+        self.settle(v1)
+        self.assertEqual(d.stop(), 0)
+        # While vmforged is down: one guest's domain disappears, one guest
+        # shuts down by itself, the stopped one is started behind our back,
+        # and a domain nobody knows appears.
+        files = domain_files(self.work)
+        os.unlink(files[vanished])
+        for sid, state in ((stopped, 4), (shutoff, 1)):
+            with open(files[sid], "w") as f:
+                f.write("%d\n" % state)
+        stray = os.path.join(os.path.dirname(files[kept]),
+                             "00000000-0000-4000-8000-000000000000")
+        with open(stray, "w") as f:
+            f.write("1\n")
+        d = start(self.work, conf, hosts=2)
+        v1 = d.url + "/v2.1"
+
+        def show(sid):
+            return call(v1 + "/servers/" + sid)[2]["server"]
+
+        # Nova's power-state sync: a vanished domain is NOSTATE (and logged),
+        # a guest that stopped stops its instance, a stopped instance found
+        # running is powered off again, a stray domain is reaped.
+        self.assertEqual((show(vanished)["status"],
+                          show(vanished)["OS-EXT-STS:power_state"]), ("ACTIVE", 0))
+        self.assertEqual((show(stopped)["status"],
+                          show(stopped)["OS-EXT-STS:power_state"]), ("SHUTOFF", 4))
+        self.assertEqual((show(kept)["status"],
+                          show(kept)["OS-EXT-STS:power_state"]), ("ACTIVE", 1))
+        self.assertEqual((show(shutoff)["status"],
+                          show(shutoff)["OS-EXT-STS:power_state"]), ("SHUTOFF", 4))
+        files = domain_files(self.work)
+        with open(files[shutoff]) as f:
+            self.assertEqual(f.read().strip(), "4")
+        self.assertNotIn(os.path.basename(stray), files)
+        self.assertIn("belongs to no instance", d.log_text())
+        self.assertEqual(d.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
