@@ -48,9 +48,12 @@ void notify_row(store_pointer self, const instance& row) {
   notify(self, {row.id, row.vm, row.task, row.host, row.updated_us});
 }
 
-void persist(store_pointer self, const instance& row, bool metadata = false) {
+// `urgent`: a client's answer waits for it (see when_durable); the
+// pipeline's own transitions are written behind.
+void persist(store_pointer self, const instance& row, bool urgent,
+             bool metadata = false) {
   if (auto& w = self->state.writer)
-    w->put_instance(row, metadata);
+    w->put_instance(row, metadata, urgent);
 }
 
 template <class Fn>
@@ -107,24 +110,29 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       if (!rows)
         return rows.error();
       for (auto& row : *rows) {
-        persist(self, row, true);
+        persist(self, row, true, true);
         notify_row(self, row);
       }
       return when_durable(self, instance_list{std::move(*rows)});
     },
     [self](instance_update& update) {
       if (auto row = self->state.repo->apply(update)) {
-        persist(self, *row);
+        persist(self, *row, false);
         if (update.set_fault)
-          persist_with(self, [id = row->id, f = row->fault_](database& db) {
+          persist_with(self, [id = row->db_id, f = row->fault_](database& db) {
             db.add_fault(id, f);
           });
         notify_row(self, *row);
       }
     },
     [self](instance_deleted& del) {
+      auto row = self->state.repo->find(del.id);
+      auto db_id = row ? row->db_id : 0;
       if (self->state.repo->remove(del.id)) {
-        persist_with(self, [id = del.id](database& db) { db.drop_instance(id); });
+        if (auto& w = self->state.writer)
+          w->drop_instance(del.id, [db_id](database& db) {
+            db.drop_instance(db_id);
+          });
         notify(self, {del.id, vm_state::deleted, task_state::none, {},
                       now_us()});
       }
@@ -140,7 +148,7 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
     },
     [self](edit_instance& change) -> caf::result<instance> {
       if (auto row = self->state.repo->edit(change)) {
-        persist(self, *row);
+        persist(self, *row, true);
         return when_durable(self, *row);
       }
       return caf::make_error(api_errc::not_found, "Instance " + change.id
@@ -150,13 +158,13 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       auto row = self->state.repo->begin(req);
       if (!row)
         return row.error();
-      persist(self, *row);
+      persist(self, *row, true);
       notify_row(self, *row);
       return when_durable(self, std::move(*row));
     },
     [self](set_locked& req) -> caf::result<instance> {
       if (auto row = self->state.repo->lock(req)) {
-        persist(self, *row);
+        persist(self, *row, true);
         return when_durable(self, *row);
       }
       return caf::make_error(api_errc::not_found,
@@ -166,19 +174,22 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       auto row = self->state.repo->metadata(req);
       if (!row)
         return row.error();
-      persist(self, *row, true);
+      persist(self, *row, true, true);
       return when_durable(self, std::move(*row));
     },
     [self](record_action& rec) {
       self->state.repo->record(rec);
-      if (self->state.repo->find(rec.instance_id) == nullptr)
+      auto& w = self->state.writer;
+      auto row = self->state.repo->find(rec.instance_id);
+      if (!w || row == nullptr)
         return; // the instance is gone, and its history with it
-      persist_with(self, [rec](database& db) {
-        if (rec.is_event)
-          db.add_event(rec.instance_id, rec.action.request_id, rec.event);
-        else
-          db.put_action(rec.instance_id, rec.action);
-      });
+      // The whole action as it now is, events included.
+      for (auto& a : self->state.repo->actions(rec.instance_id))
+        if (a.request_id == rec.action.request_id)
+          w->put(rec.instance_id, a.request_id,
+                 [id = row->db_id, a](database& db) {
+                   db.put_action(id, a);
+                 });
     },
     [self](get_actions& q) -> action_list {
       return action_list{self->state.repo->actions(q.instance_id)};

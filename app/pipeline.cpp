@@ -136,7 +136,7 @@ pipeline::start(caf::actor_system& sys, options opts,
       init = load(*db, p->drivers);
       p->writer = std::make_shared<store_writer>(std::move(db));
       for (auto& row : init.corrected)
-        p->writer->put_instance(row, false);
+        p->writer->put_instance(row, false, true);
     } catch (const std::exception& e) {
       return caf::make_error(api_errc::internal,
                              std::string{"database: "} + e.what());

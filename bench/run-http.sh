@@ -2,18 +2,34 @@
 # The Compute API under load (make bench): wrk against a vmforged started
 # here (fake driver, zero latency, loopback only), bounded in time.
 # Usage: run-http.sh path/to/vmforged [seconds per run, default 10] [out.md]
-# Baseline, same run: GET / (the version document) is the HTTP server's
-# floor: parsing, routing and writing, without an actor round trip.
+# Baselines, same run: GET / (the version document) is the HTTP server's
+# floor: parsing, routing and writing, without an actor round trip; and
+# every line runs twice, with the SQLite store ([database] connection as
+# make run has it) and with no database (rows in memory only), so the cost
+# of persistence is the ratio of the two. The fake hypervisor keeps its
+# domains in memory in both.
 set -euo pipefail
 bin=$(readlink -f "$1")
 secs=${2:-10}
 out=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../scripts/daemon.sh"
-trap 'stop_vmforged; rm -rf "$VMFORGED_LOG" "$VMFORGED_DIR"' EXIT
-start_vmforged "$bin" --hosts 100
-port=$VMFORGED_PORT
-url=http://127.0.0.1:$port/v2.1
+lines=$(mktemp)
+trap 'stop_vmforged; rm -rf "$VMFORGED_LOG" "$VMFORGED_DIR" "$lines"' EXIT
+
+start_mode() { # memory | sqlite
+  stop_vmforged
+  rm -rf "${VMFORGED_DIR:-}"
+  VMFORGED_DIR=$(mktemp -d)
+  local conn=""
+  [ "$1" = sqlite ] && conn="sqlite:///var/vmforge.db"
+  printf '[database]\nconnection = %s\n[fake_driver]\nstate_path =\n' "$conn" >"$VMFORGED_DIR/bench.conf"
+  start_vmforged "$bin" --config bench.conf --hosts 100
+  port=$VMFORGED_PORT
+  url=http://127.0.0.1:$port/v2.1
+  setup_project
+}
+setup_project() {
 # An unlimited quota for the bench project, set the way an operator would.
 curl -sf -X PUT -H "X-Auth-Token: admin:admin" -H "Content-Type: application/json" \
   -d '{"quota_set": {"instances": -1, "cores": -1, "ram": -1}}' \
@@ -21,15 +37,24 @@ curl -sf -X PUT -H "X-Auth-Token: admin:admin" -H "Content-Type: application/jso
 id=$(curl -sf -X POST -H "X-Auth-Token: bench:bench" -H "Content-Type: application/json" \
   -d '{"server": {"name": "probe", "flavorRef": "1", "imageRef": "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"}}' \
   "$url/servers" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+}
 run() { # name connections create(0|1) url
   echo "$1 connections=$2 $(WRK_CREATE=$3 wrk -t2 -c"$2" -d"${secs}"s --latency \
     -s "$here/wrk/compute.lua" "$4" | grep wrk_result)"
 }
-raw=$(
-  run versions 64 0 "http://127.0.0.1:$port/"
-  for c in 64 512; do run create "$c" 1 "$url/servers"; done
-  for c in 64 512; do run show "$c" 0 "$url/servers/$id"; done
-)
+# The daemons are started by this shell (not a subshell), so the trap
+# stops the last one.
+for mode in memory sqlite; do
+  start_mode $mode >&2
+  if [ $mode = memory ]; then run versions 64 0 "http://127.0.0.1:$port/" >>"$lines"; fi
+  for c in 64 512; do run "create[$mode]" "$c" 1 "$url/servers" >>"$lines"; done
+  run "show[$mode]" 64 0 "$url/servers/$id" >>"$lines"
+done
+echo "store: $(du -k "$VMFORGED_DIR/var" | tail -1 | cut -f1) KiB in var/ for" \
+  "$(curl -sf -H "X-Auth-Token: admin:admin" "$url/os-hypervisors/statistics" \
+     | sed -n 's/.*"running_vms": *\([0-9]*\).*/\1/p') instances," \
+  "vmforged RSS $(ps -o rss= -p "$VMFORGED_PID") KiB" >>"$lines"
+raw=$(cat "$lines")
 echo "$raw"
 if [ -n "$out" ]; then
   . "$here/results-header.sh"
@@ -37,6 +62,7 @@ if [ -n "$out" ]; then
     results_header "vmforge Compute API under wrk"
     echo "- wrk shares the cores with the daemon"
     echo "- vmforged --hosts 100, fake driver with zero latency; wrk -t2, ${secs} s per line"
+    echo "- [memory]: no [database] connection; [sqlite]: WAL, synchronous=FULL, group commit"
     echo "- create: POST /v2.1/servers (202 when accepted); show: GET /v2.1/servers/{id};"
     echo "  versions: GET / (baseline: the HTTP floor, no actor round trip)"
     echo

@@ -205,7 +205,7 @@ json::object server_detail(const instance& row, const link_base& base,
   if (extended && ctx.is_admin) {
     out["OS-EXT-SRV-ATTR:host"] = or_null(row.host);
     out["OS-EXT-SRV-ATTR:hypervisor_hostname"] = or_null(row.host);
-    out["OS-EXT-SRV-ATTR:instance_name"] = row.name;
+    out["OS-EXT-SRV-ATTR:instance_name"] = instance_name(row.db_id);
   }
   if (row.has_fault && (row.vm == vm_state::error
                         || row.vm == vm_state::deleted)) {

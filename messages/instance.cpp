@@ -1,5 +1,7 @@
 #include "messages/instance.hpp"
 
+#include <cstdio>
+
 #include <chrono>
 
 namespace vmforge {
@@ -84,6 +86,13 @@ std::string derive_status(vm_state vm, task_state task) {
       return "SOFT_DELETED";
   }
   return "UNKNOWN";
+}
+
+std::string instance_name(int64_t db_id) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "instance-%08llx",
+                static_cast<unsigned long long>(db_id));
+  return buf;
 }
 
 int64_t now_us() {

@@ -193,6 +193,9 @@ typename Inspector::result_type inspect(Inspector& f, fault& x) {
 /// One instance row. Times are microseconds since the Unix epoch.
 struct instance {
   std::string id;
+  /// Nova's integer instances.id: the database's key for the row, and what
+  /// instance_name ("instance-%08x") is made of. Assigned at create.
+  int64_t db_id = 0;
   std::string name;
   std::string project_id;
   std::string user_id;
@@ -225,13 +228,17 @@ struct instance {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, instance& x) {
-  return f(caf::meta::type_name("instance"), x.id, x.name, x.project_id,
+  return f(caf::meta::type_name("instance"), x.id, x.db_id, x.name, x.project_id,
            x.user_id, x.reservation_id, x.flavor_, x.image_id,
            x.availability_zone, x.metadata, x.access_ipv4, x.access_ipv6,
            x.disk_config, x.key_name, x.security_groups, x.has_description,
            x.description, x.locked, x.vm, x.task, x.power, x.host,
            x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us);
 }
+
+/// Nova's instance_name_template "instance-%08x" applied to instances.id:
+/// the hypervisor's name for the instance.
+std::string instance_name(int64_t db_id);
 
 /// Microseconds since the Unix epoch, for row timestamps.
 int64_t now_us();

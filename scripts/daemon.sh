@@ -11,12 +11,12 @@ start_vmforged() {
   shift
   VMFORGED_LOG=${VMFORGED_LOG:-$(mktemp)}
   VMFORGED_DIR=${VMFORGED_DIR:-$(mktemp -d)}
-  (cd "$VMFORGED_DIR" && exec "$bin" --port 0 "$@" 2>>"$VMFORGED_LOG") &
+  (cd "$VMFORGED_DIR" && exec "$bin" --port 0 "$@" 2>"$VMFORGED_LOG") &
   VMFORGED_PID=$!
   VMFORGED_PORT=""
   local _
   for _ in $(seq 1 200); do
-    VMFORGED_PORT=$(sed -n 's/.*Compute API on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$VMFORGED_LOG" | tail -1)
+    VMFORGED_PORT=$(sed -n 's/.*Compute API on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$VMFORGED_LOG")
     [ -n "$VMFORGED_PORT" ] && return 0
     kill -0 "$VMFORGED_PID" 2>/dev/null || break
     sleep 0.05

@@ -18,8 +18,15 @@ namespace {
 const char* const migrations[] = {
   // 1: the initial schema, named after Nova's tables.
   R"(
+-- Rows are keyed by Nova's integer instances.id, which grows with every
+-- create: new rows and a build's state changes land on the last pages of
+-- the table, so a commit rewrites a few pages instead of one random page
+-- per instance (as a uuid key would). Nothing reads rows by uuid, project
+-- or host from the database (the store answers reads from memory and
+-- generates unique uuids), so there are no secondary indexes to update.
 CREATE TABLE instances (
-  uuid TEXT PRIMARY KEY,
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL,
   display_name TEXT NOT NULL,
   display_description TEXT,
   project_id TEXT NOT NULL,
@@ -49,45 +56,34 @@ CREATE TABLE instances (
   updated_at INTEGER NOT NULL,
   launched_at INTEGER
 );
-CREATE INDEX instances_project_id_idx ON instances (project_id);
-CREATE INDEX instances_host_idx ON instances (host);
 CREATE TABLE instance_metadata (
-  instance_uuid TEXT NOT NULL,
+  instance_id INTEGER NOT NULL,
   key TEXT NOT NULL,
   value TEXT NOT NULL,
-  PRIMARY KEY (instance_uuid, key)
+  PRIMARY KEY (instance_id, key)
 ) WITHOUT ROWID;
 CREATE TABLE instance_faults (
   id INTEGER PRIMARY KEY,
-  instance_uuid TEXT NOT NULL,
+  instance_id INTEGER NOT NULL,
   code INTEGER NOT NULL,
   message TEXT NOT NULL,
   details TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
-CREATE INDEX instance_faults_instance_uuid_idx ON instance_faults (instance_uuid);
+CREATE INDEX instance_faults_instance_id_idx ON instance_faults (instance_id);
+-- An action's events are a JSON list in its row: actions are always read
+-- and written whole, and one row write per change (not one per event) is
+-- what lets the writer coalesce a build's events.
 CREATE TABLE instance_actions (
-  instance_uuid TEXT NOT NULL,
+  instance_id INTEGER NOT NULL,
   request_id TEXT NOT NULL,
   action TEXT NOT NULL,
   user_id TEXT NOT NULL,
   project_id TEXT NOT NULL,
   start_time INTEGER NOT NULL,
-  PRIMARY KEY (instance_uuid, request_id)
-);
-CREATE TABLE instance_actions_events (
-  id INTEGER PRIMARY KEY,
-  instance_uuid TEXT NOT NULL,
-  request_id TEXT NOT NULL,
-  event TEXT NOT NULL,
-  start_time INTEGER NOT NULL,
-  finish_time INTEGER NOT NULL,
-  result TEXT NOT NULL,
-  host TEXT NOT NULL,
-  traceback TEXT NOT NULL
-);
-CREATE INDEX instance_actions_events_uuid_idx
-  ON instance_actions_events (instance_uuid, request_id);
+  events TEXT NOT NULL,
+  PRIMARY KEY (instance_id, request_id)
+) WITHOUT ROWID;
 CREATE TABLE flavors (
   flavorid TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -170,6 +166,33 @@ std::string to_json(const std::vector<std::string>& xs) {
   for (auto& x : xs)
     out.emplace_back(x);
   return boost::json::serialize(out);
+}
+
+std::string to_json(const std::vector<action_event>& events) {
+  boost::json::array out;
+  for (auto& e : events)
+    out.push_back(boost::json::object{{"event", e.name},
+                                      {"start_time", e.start_us},
+                                      {"finish_time", e.finish_us},
+                                      {"result", e.result},
+                                      {"host", e.host},
+                                      {"traceback", e.traceback}});
+  return boost::json::serialize(out);
+}
+
+std::vector<action_event> events_from_json(const std::string& text) {
+  std::vector<action_event> out;
+  auto doc = boost::json::parse(text);
+  for (auto& x : doc.as_array()) {
+    auto& o = x.as_object();
+    out.push_back(action_event{o.at("event").as_string().c_str(),
+                               o.at("start_time").as_int64(),
+                               o.at("finish_time").as_int64(),
+                               o.at("result").as_string().c_str(),
+                               o.at("host").as_string().c_str(),
+                               o.at("traceback").as_string().c_str()});
+  }
+  return out;
 }
 
 std::vector<std::string> strings_from_json(const std::string& text) {
@@ -368,59 +391,60 @@ void database::rollback() {
 
 stored_state database::load() {
   stored_state out;
-  std::map<std::string, size_t> index;
+  std::map<int64_t, size_t> index; // instances.id -> position
   {
-    statement q{db_, R"(SELECT uuid, display_name, display_description,
+    statement q{db_, R"(SELECT id, uuid, display_name, display_description,
       project_id, user_id, reservation_id, instance_type_id, flavor_name, vcpus,
       memory_mb, root_gb, ephemeral_gb, swap, flavor_is_public, image_ref,
       availability_zone, access_ip_v4, access_ip_v6, disk_config, key_name,
       security_groups, locked, vm_state, task_state, power_state, host,
-      created_at, updated_at, launched_at FROM instances ORDER BY created_at)"};
+      created_at, updated_at, launched_at FROM instances ORDER BY id)"};
     while (q.step()) {
       instance r;
-      r.id = q.text(0);
-      r.name = q.text(1);
-      r.has_description = !q.is_null(2);
-      r.description = q.text(2);
-      r.project_id = q.text(3);
-      r.user_id = q.text(4);
-      r.reservation_id = q.text(5);
-      r.flavor_ = flavor{q.text(6),     q.text(7),     q.integer(8),
-                         q.integer(9),  q.integer(10), q.integer(11),
-                         q.integer(12), q.integer(13) != 0};
-      r.image_id = q.text(14);
-      r.availability_zone = q.text(15);
-      r.access_ipv4 = q.text(16);
-      r.access_ipv6 = q.text(17);
-      r.disk_config = q.text(18);
-      r.key_name = q.text(19);
-      r.security_groups = strings_from_json(q.text(20));
-      r.locked = q.integer(21) != 0;
-      r.vm = parse_enum(q.text(22), vm_state::building, vm_state::soft_deleted);
-      r.task = q.is_null(23) ? task_state::none
-                             : parse_enum(q.text(23), task_state::none,
+      r.db_id = q.integer(0);
+      r.id = q.text(1);
+      r.name = q.text(2);
+      r.has_description = !q.is_null(3);
+      r.description = q.text(3);
+      r.project_id = q.text(4);
+      r.user_id = q.text(5);
+      r.reservation_id = q.text(6);
+      r.flavor_ = flavor{q.text(7),     q.text(8),     q.integer(9),
+                         q.integer(10), q.integer(11), q.integer(12),
+                         q.integer(13), q.integer(14) != 0};
+      r.image_id = q.text(15);
+      r.availability_zone = q.text(16);
+      r.access_ipv4 = q.text(17);
+      r.access_ipv6 = q.text(18);
+      r.disk_config = q.text(19);
+      r.key_name = q.text(20);
+      r.security_groups = strings_from_json(q.text(21));
+      r.locked = q.integer(22) != 0;
+      r.vm = parse_enum(q.text(23), vm_state::building, vm_state::soft_deleted);
+      r.task = q.is_null(24) ? task_state::none
+                             : parse_enum(q.text(24), task_state::none,
                                           task_state::resuming);
-      r.power = static_cast<power_state>(q.integer(24));
-      r.host = q.text(25);
-      r.created_us = q.integer(26);
-      r.updated_us = q.integer(27);
-      r.launched_us = q.integer(28);
-      index.emplace(r.id, out.instances.size());
+      r.power = static_cast<power_state>(q.integer(25));
+      r.host = q.text(26);
+      r.created_us = q.integer(27);
+      r.updated_us = q.integer(28);
+      r.launched_us = q.integer(29);
+      index.emplace(r.db_id, out.instances.size());
       out.instances.push_back(std::move(r));
     }
   }
   {
-    statement q{db_, "SELECT instance_uuid, key, value FROM instance_metadata"};
+    statement q{db_, "SELECT instance_id, key, value FROM instance_metadata"};
     while (q.step())
-      if (auto i = index.find(q.text(0)); i != index.end())
+      if (auto i = index.find(q.integer(0)); i != index.end())
         out.instances[i->second].metadata[q.text(1)] = q.text(2);
   }
   {
     // The latest fault of each instance is the one the API shows.
-    statement q{db_, "SELECT instance_uuid, code, message, details, created_at "
+    statement q{db_, "SELECT instance_id, code, message, details, created_at "
                      "FROM instance_faults ORDER BY id"};
     while (q.step())
-      if (auto i = index.find(q.text(0)); i != index.end()) {
+      if (auto i = index.find(q.integer(0)); i != index.end()) {
         auto& r = out.instances[i->second];
         r.has_fault = true;
         r.fault_ = fault{static_cast<int32_t>(q.integer(1)), q.text(2),
@@ -428,26 +452,15 @@ stored_state database::load() {
       }
   }
   {
-    std::map<std::pair<std::string, std::string>, size_t> actions;
-    statement q{db_, "SELECT instance_uuid, request_id, action, user_id, "
-                     "project_id, start_time FROM instance_actions "
+    statement q{db_, "SELECT instance_id, request_id, action, user_id, "
+                     "project_id, start_time, events FROM instance_actions "
                      "ORDER BY start_time"};
-    while (q.step()) {
-      actions.emplace(std::make_pair(q.text(0), q.text(1)), out.actions.size());
-      out.actions.emplace_back(q.text(0),
-                               action_record{q.text(2), q.text(1), q.text(3),
-                                             q.text(4), q.integer(5), {}});
-    }
-    statement e{db_, "SELECT instance_uuid, request_id, event, start_time, "
-                     "finish_time, result, host, traceback "
-                     "FROM instance_actions_events ORDER BY id"};
-    while (e.step()) {
-      auto a = actions.find({e.text(0), e.text(1)});
-      if (a != actions.end())
-        out.actions[a->second].second.events.push_back(
-          action_event{e.text(2), e.integer(3), e.integer(4), e.text(5),
-                       e.text(6), e.text(7)});
-    }
+    while (q.step())
+      if (auto i = index.find(q.integer(0)); i != index.end())
+        out.actions.emplace_back(
+          out.instances[i->second].id,
+          action_record{q.text(2), q.text(1), q.text(3), q.text(4),
+                        q.integer(5), events_from_json(q.text(6))});
   }
   auto& cat = out.catalog;
   {
@@ -503,16 +516,17 @@ stored_state database::load() {
 }
 
 void database::put_instance(const instance& r, bool with_metadata) {
-  auto& q = prepared(R"(INSERT OR REPLACE INTO instances (uuid, display_name,
+  auto& q = prepared(R"(INSERT OR REPLACE INTO instances (id, uuid, display_name,
     display_description, project_id, user_id, reservation_id, instance_type_id,
     flavor_name, vcpus, memory_mb, root_gb, ephemeral_gb, swap,
     flavor_is_public, image_ref, availability_zone, access_ip_v4, access_ip_v6,
     disk_config, key_name, security_groups, locked, vm_state, task_state,
     power_state, host, created_at, updated_at, launched_at) VALUES (?, ?, ?, ?,
-    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))");
+    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+    ?))");
   auto& f = r.flavor_;
   // Unset optional fields are NULL, as Nova's are.
-  q.bind(r.id, r.name, nullable{r.has_description, r.description},
+  q.bind(r.db_id, r.id, r.name, nullable{r.has_description, r.description},
          r.project_id, r.user_id, r.reservation_id, f.id, f.name, f.vcpus,
          f.ram_mb, f.disk_gb, f.ephemeral_gb, f.swap_mb, f.is_public,
          r.image_id, r.availability_zone, r.access_ipv4, r.access_ipv6,
@@ -525,46 +539,37 @@ void database::put_instance(const instance& r, bool with_metadata) {
   q.run();
   if (!with_metadata)
     return;
-  prepared("DELETE FROM instance_metadata WHERE instance_uuid = ?")
-    .bind(r.id)
+  prepared("DELETE FROM instance_metadata WHERE instance_id = ?")
+    .bind(r.db_id)
     .run();
-  auto& m = prepared("INSERT INTO instance_metadata (instance_uuid, key, value) "
+  auto& m = prepared("INSERT INTO instance_metadata (instance_id, key, value) "
                      "VALUES (?, ?, ?)");
   for (auto& kv : r.metadata)
-    m.bind(r.id, kv.first, kv.second).run();
+    m.bind(r.db_id, kv.first, kv.second).run();
 }
 
-void database::drop_instance(const std::string& id) {
+void database::drop_instance(int64_t id) {
   // Nova soft-deletes; nothing here shows deleted instances, so they go.
-  for (auto sql : {"DELETE FROM instances WHERE uuid = ?",
-                   "DELETE FROM instance_metadata WHERE instance_uuid = ?",
-                   "DELETE FROM instance_faults WHERE instance_uuid = ?",
-                   "DELETE FROM instance_actions WHERE instance_uuid = ?",
-                   "DELETE FROM instance_actions_events WHERE instance_uuid = ?"})
+  for (auto sql : {"DELETE FROM instances WHERE id = ?",
+                   "DELETE FROM instance_metadata WHERE instance_id = ?",
+                   "DELETE FROM instance_faults WHERE instance_id = ?",
+                   "DELETE FROM instance_actions WHERE instance_id = ?"})
     prepared(sql).bind(id).run();
 }
 
-void database::add_fault(const std::string& id, const fault& f) {
-  prepared("INSERT INTO instance_faults (instance_uuid, code, message, details, "
+void database::add_fault(int64_t id, const fault& f) {
+  prepared("INSERT INTO instance_faults (instance_id, code, message, details, "
            "created_at) VALUES (?, ?, ?, ?, ?)")
     .bind(id, static_cast<int64_t>(f.code), f.message, f.details, f.created_us)
     .run();
 }
 
-void database::put_action(const std::string& id, const action_record& a) {
-  prepared("INSERT OR REPLACE INTO instance_actions (instance_uuid, request_id, "
-           "action, user_id, project_id, start_time) VALUES (?, ?, ?, ?, ?, ?)")
-    .bind(id, a.request_id, a.action, a.user_id, a.project_id, a.start_us)
-    .run();
-}
-
-void database::add_event(const std::string& id, const std::string& request_id,
-                         const action_event& e) {
-  prepared("INSERT INTO instance_actions_events (instance_uuid, request_id, "
-           "event, start_time, finish_time, result, host, traceback) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-    .bind(id, request_id, e.name, e.start_us, e.finish_us, e.result, e.host,
-          e.traceback)
+void database::put_action(int64_t id, const action_record& a) {
+  prepared("INSERT OR REPLACE INTO instance_actions (instance_id, request_id, "
+           "action, user_id, project_id, start_time, events) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?)")
+    .bind(id, a.request_id, a.action, a.user_id, a.project_id, a.start_us,
+          to_json(a.events))
     .run();
 }
 

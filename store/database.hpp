@@ -44,12 +44,13 @@ public:
   void commit();
   void rollback();
 
+  /// `with_metadata`: the metadata rows are rewritten too.
   void put_instance(const instance& row, bool with_metadata);
-  void drop_instance(const std::string& id);
-  void add_fault(const std::string& id, const fault& f);
-  void put_action(const std::string& id, const action_record& a);
-  void add_event(const std::string& id, const std::string& request_id,
-                 const action_event& e);
+  // Instances' records are keyed by instance.db_id.
+  void drop_instance(int64_t id);
+  void add_fault(int64_t id, const fault& f);
+  /// The action with all its events.
+  void put_action(int64_t id, const action_record& a);
   void put_flavor(const flavor& f);
   void drop_flavor(const std::string& id);
   void put_keypair(const keypair& kp);

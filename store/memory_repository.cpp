@@ -33,6 +33,7 @@ void memory_repository::load(
     use.instances += 1;
     use.cores += row.flavor_.vcpus;
     use.ram_mb += row.flavor_.ram_mb;
+    last_db_id_ = std::max(last_db_id_, row.db_id);
     auto id = row.id;
     rows_.emplace(std::move(id), std::move(row));
   }
@@ -77,6 +78,7 @@ memory_repository::create(std::vector<instance> rows, int64_t min_count,
   }
   rows.resize(static_cast<size_t>(allowed));
   for (auto& row : rows) {
+    row.db_id = ++last_db_id_;
     use.instances += 1;
     use.cores += row.flavor_.vcpus;
     use.ram_mb += row.flavor_.ram_mb;

@@ -29,6 +29,7 @@ public:
 
 private:
   std::unordered_map<std::string, instance> rows_;
+  int64_t last_db_id_ = 0;
   std::unordered_map<std::string, project_usage> usage_;
   std::unordered_map<std::string, std::vector<action_record>> actions_;
 };

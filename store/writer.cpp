@@ -1,15 +1,18 @@
 #include "store/writer.hpp"
 
-#include <chrono>
+#include <algorithm>
+#include <pthread.h>
 #include <string>
-#include <unordered_map>
 
 #include "util/log.hpp"
 
 namespace vmforge {
 
-store_writer::store_writer(std::unique_ptr<database> db)
-  : db_(std::move(db)), thread_([this] { run(); }) {
+using clock_type = std::chrono::steady_clock;
+
+store_writer::store_writer(std::unique_ptr<database> db,
+                           std::chrono::milliseconds delay)
+  : db_(std::move(db)), delay_(delay), thread_([this] { run(); }) {
   // nop
 }
 
@@ -27,21 +30,61 @@ void store_writer::set_listener(listener fn) {
   listener_ = std::move(fn);
 }
 
-uint64_t store_writer::enqueue(pending p) {
+store_writer::records& store_writer::pending_for(const std::string& id) {
+  auto [pos, fresh] = pending_.try_emplace(id);
+  if (fresh) {
+    pos->second.due = clock_type::now() + delay_;
+    order_.emplace_back(pos->second.due, id);
+    if (pending_.size() == 1)
+      wake_.notify_one(); // it may be waiting without a deadline
+  } else {
+    // Superseded puts keep their place in time, so an instance that
+    // changes all the time is still written every `delay`.
+    ++coalesced_;
+  }
+  return pos->second;
+}
+
+void store_writer::put_instance(const instance& row, bool with_metadata,
+                                bool urgent) {
   std::lock_guard<std::mutex> guard{mtx_};
-  p.seq = ++next_seq_;
-  queue_.push_back(std::move(p));
-  if (queue_.size() == 1)
+  auto& r = pending_for(row.id);
+  r.row = row;
+  r.with_metadata |= with_metadata;
+  if (urgent) {
+    ++next_seq_;
+    if (!r.urgent)
+      urgent_.push_back(row.id);
+    r.urgent = true;
     wake_.notify_one();
-  return next_seq_;
+  }
 }
 
-uint64_t store_writer::put_instance(const instance& row, bool with_metadata) {
-  return enqueue(pending{0, row, with_metadata, {}});
+void store_writer::put(const std::string& instance_id, const std::string& key,
+                       write_fn fn) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto& others = pending_for(instance_id).others;
+  for (auto& kv : others)
+    if (kv.first == key) {
+      kv.second = std::move(fn);
+      return;
+    }
+  others.emplace_back(key, std::move(fn));
 }
 
-uint64_t store_writer::submit(write_fn fn) {
-  return enqueue(pending{0, std::nullopt, false, std::move(fn)});
+void store_writer::drop_instance(const std::string& id, write_fn fn) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  pending_.erase(id);
+  ++next_seq_;
+  queue_.push_back(std::move(fn));
+  wake_.notify_one();
+}
+
+void store_writer::submit(write_fn fn) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  ++next_seq_;
+  queue_.push_back(std::move(fn));
+  wake_.notify_one();
 }
 
 uint64_t store_writer::last_queued() const {
@@ -59,33 +102,30 @@ uint64_t store_writer::batches() const {
   return batches_;
 }
 
+uint64_t store_writer::coalesced() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return coalesced_;
+}
+
 void store_writer::flush() {
   std::unique_lock<std::mutex> guard{mtx_};
-  auto target = next_seq_;
+  auto target = ++next_seq_;
+  drain_ = true;
+  wake_.notify_one();
   durable_cv_.wait(guard, [&] { return durable_ >= target; });
 }
 
-void store_writer::write(std::vector<pending>& batch) {
-  // The last put of each row wins; it also carries the metadata if any
-  // earlier put in the batch changed it.
-  std::unordered_map<std::string, size_t> last;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (!batch[i].row)
-      continue;
-    auto [pos, fresh] = last.emplace(batch[i].row->id, i);
-    if (!fresh) {
-      batch[i].with_metadata |= batch[pos->second].with_metadata;
-      pos->second = i;
-    }
-  }
+void store_writer::write(std::vector<write_fn>& plain,
+                         std::vector<records>& batch) {
   db_->begin();
   try {
-    for (size_t i = 0; i < batch.size(); ++i) {
-      auto& p = batch[i];
-      if (!p.row)
-        p.fn(*db_);
-      else if (last[p.row->id] == i)
-        db_->put_instance(*p.row, p.with_metadata);
+    for (auto& fn : plain)
+      fn(*db_);
+    for (auto& r : batch) {
+      if (r.row)
+        db_->put_instance(*r.row, r.with_metadata);
+      for (auto& kv : r.others)
+        kv.second(*db_);
     }
     db_->commit();
   } catch (...) {
@@ -94,41 +134,98 @@ void store_writer::write(std::vector<pending>& batch) {
   }
 }
 
+bool store_writer::ready(clock_type_point now, clock_type_point& next) {
+  if (!queue_.empty() || !urgent_.empty() || stopping_ || drain_)
+    return true;
+  while (!order_.empty()) {
+    auto i = pending_.find(order_.front().second);
+    if (i == pending_.end() || i->second.due != order_.front().first) {
+      order_.pop_front(); // stale
+      continue;
+    }
+    if (order_.front().first <= now)
+      return true;
+    next = order_.front().first;
+    return false;
+  }
+  next = clock_type_point::max();
+  return false;
+}
+
+void store_writer::take(clock_type_point now, std::vector<records>& out) {
+  auto move_out = [&](std::unordered_map<std::string, records>::iterator i) {
+    out.push_back(std::move(i->second));
+    pending_.erase(i);
+  };
+  if (stopping_ || drain_) {
+    for (auto i = pending_.begin(); i != pending_.end();)
+      move_out(i++);
+    order_.clear();
+    urgent_.clear();
+    return;
+  }
+  for (auto& key : urgent_)
+    if (auto i = pending_.find(key); i != pending_.end())
+      move_out(i);
+  urgent_.clear();
+  while (!order_.empty() && order_.front().first <= now) {
+    auto i = pending_.find(order_.front().second);
+    if (i != pending_.end() && i->second.due == order_.front().first)
+      move_out(i);
+    order_.pop_front();
+  }
+}
+
 void store_writer::run() {
-  std::vector<pending> batch;
+  pthread_setname_np(pthread_self(), "store-writer"); // for top -H, perf
+  std::vector<write_fn> plain;
+  std::vector<records> batch;
   for (;;) {
+    uint64_t done = 0;
+    bool last = false;
     {
       std::unique_lock<std::mutex> guard{mtx_};
-      wake_.wait(guard, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty())
-        return; // stopping, and everything is written
-      batch.swap(queue_);
+      clock_type_point next;
+      while (!ready(clock_type::now(), next)) {
+        if (next == clock_type_point::max())
+          wake_.wait(guard);
+        else
+          wake_.wait_until(guard, next);
+      }
+      plain.swap(queue_);
+      take(clock_type::now(), batch);
+      last = stopping_;
+      drain_ = false;
+      // Every urgent write numbered so far is in this batch.
+      done = next_seq_;
     }
     // A failed commit (disk full, I/O error) is retried: what waits for it
-    // stays unacknowledged meanwhile, and nothing is lost or reordered.
-    for (int failures = 0;; ++failures) {
+    // stays unanswered meanwhile, and nothing is lost or reordered.
+    for (int failures = 0; !plain.empty() || !batch.empty(); ++failures) {
       try {
-        write(batch);
+        write(plain, batch);
         break;
       } catch (const std::exception& e) {
-        log::error("store", "cannot commit ", batch.size(),
+        log::error("store", "cannot commit ", plain.size() + batch.size(),
                    " writes (attempt ", failures + 1, "): ", e.what());
         std::this_thread::sleep_for(std::chrono::milliseconds{
           std::min(5000, 100 << std::min(failures, 6))});
       }
     }
+    plain.clear();
+    batch.clear();
     listener fn;
-    uint64_t done = batch.back().seq;
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      durable_ = done;
+      durable_ = std::max(durable_, done);
       ++batches_;
       fn = listener_;
     }
     durable_cv_.notify_all();
     if (fn)
       fn(done);
-    batch.clear();
+    if (last)
+      return;
   }
 }
 

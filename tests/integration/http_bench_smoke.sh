@@ -4,7 +4,7 @@
 set -euo pipefail
 out=$("$(dirname "$0")/../../bench/run-http.sh" "$1" 1)
 echo "$out"
-for name in versions create show; do
+for name in 'versions' 'create\[memory\]' 'create\[sqlite\]' 'show\[sqlite\]'; do
   grep -Eq "^$name connections=64 wrk_result requests=[0-9]+ .*rps=[0-9]+ p50_ms=[0-9.]+ p99_ms=[0-9.]+ .*non2xx=0 errors=0" <<<"$out" \
     || { echo "bad or missing line: $name"; exit 1; }
 done
