@@ -70,17 +70,27 @@ caf::error not_found(const std::string& id) {
                          "Instance " + id + " could not be found.");
 }
 
-// Answers `value` once `write` (and everything queued before) is durable.
+// Delivers `value` once `write` (and everything queued before) is durable.
 template <class T>
-caf::result<T> durably(api_pointer self, T value, store_writer::write_fn write) {
+void deliver_durably(api_pointer self, caf::typed_response_promise<T> rp,
+                     T value, store_writer::write_fn write) {
   auto& st = self->state;
-  if (!st.cfg.writer)
-    return value;
+  if (!st.cfg.writer) {
+    rp.deliver(std::move(value));
+    return;
+  }
   st.cfg.writer->submit(std::move(write));
-  auto rp = self->make_response_promise<T>();
   self->request(st.cfg.store, caf::infinite, sync_store{})
     .then([rp, value](store_synced&) mutable { rp.deliver(std::move(value)); },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+template <class T>
+caf::result<T> durably(api_pointer self, T value, store_writer::write_fn write) {
+  if (!self->state.cfg.writer)
+    return value;
+  auto rp = self->make_response_promise<T>();
+  deliver_durably(self, rp, std::move(value), std::move(write));
   return rp;
 }
 
@@ -738,13 +748,19 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](update_service& req) -> caf::result<host_view_list> {
       if (!req.ctx.is_admin)
         return policy("os_compute_api:os-services:update");
-      if (auto& w = self->state.cfg.writer)
-        w->submit([req](database& db) {
-          db.set_host_status(req.host, req.disabled, req.reason);
-        });
-      return self->delegate(self->state.cfg.scheduler,
-                            set_host_status{req.host, req.disabled,
-                                            req.reason});
+      // The scheduler decides (404 for an unknown host); the answer waits
+      // until the new status is durable.
+      auto rp = self->make_response_promise<host_view_list>();
+      self->request(self->state.cfg.scheduler, caf::infinite,
+                    set_host_status{req.host, req.disabled, req.reason})
+        .then(
+          [self, rp, req](host_view_list& views) mutable {
+            deliver_durably(self, rp, std::move(views), [req](database& db) {
+              db.set_host_status(req.host, req.disabled, req.reason);
+            });
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
     },
     [self](list_instance_actions& req) {
       return with_visible_row<action_list>(

@@ -2,6 +2,7 @@
 # The Compute API under load (make bench): wrk against a vmforged started
 # here (fake driver, zero latency, loopback only), bounded in time.
 # Usage: run-http.sh path/to/vmforged [seconds per run, default 10] [out.md]
+#        [rounds, default 3]
 # Baselines, same run: GET / (the version document) is the HTTP server's
 # floor: parsing, routing and writing, without an actor round trip; and
 # every line runs twice, with the SQLite store ([database] connection as
@@ -12,6 +13,7 @@ set -euo pipefail
 bin=$(readlink -f "$1")
 secs=${2:-10}
 out=${3:-}
+rounds=${4:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../scripts/daemon.sh"
 lines=$(mktemp)
@@ -43,13 +45,30 @@ run() { # name connections create(0|1) url
     -s "$here/wrk/compute.lua" "$4" | grep wrk_result)"
 }
 # The daemons are started by this shell (not a subshell), so the trap
-# stops the last one.
-for mode in memory sqlite; do
-  start_mode $mode >&2
-  if [ $mode = memory ]; then run versions 64 0 "http://127.0.0.1:$port/" >>"$lines"; fi
-  for c in 64 512; do run "create[$mode]" "$c" 1 "$url/servers" >>"$lines"; done
-  run "show[$mode]" 64 0 "$url/servers/$id" >>"$lines"
+# stops the last one. The two modes alternate, `rounds` times, and the
+# summary takes medians: this VM's speed drifts by a third within minutes.
+for round in $(seq 1 "$rounds"); do
+  for mode in memory sqlite; do
+    start_mode $mode >&2
+    if [ $mode = memory ]; then run versions 64 0 "http://127.0.0.1:$port/" >>"$lines"; fi
+    for c in 64 512; do run "create[$mode]" "$c" 1 "$url/servers" >>"$lines"; done
+    run "show[$mode]" 64 0 "$url/servers/$id" >>"$lines"
+  done
 done
+median() { # line prefix, field
+  grep "^$1 " "$lines" | sed -n "s/.* $2=\([0-9.]*\).*/\1/p" | sort -n \
+    | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+{
+  for c in 64 512; do
+    m=$(median "create\[memory\] connections=$c" rps)
+    q=$(median "create\[sqlite\] connections=$c" rps)
+    echo "median create connections=$c memory_rps=$m sqlite_rps=$q" \
+      "memory_p99_ms=$(median "create\[memory\] connections=$c" p99_ms)" \
+      "sqlite_p99_ms=$(median "create\[sqlite\] connections=$c" p99_ms)" \
+      "sqlite/memory=$(awk -v a="$q" -v b="$m" 'BEGIN { printf "%.2f", a / b }')"
+  done
+} >>"$lines"
 echo "store: $(du -k "$VMFORGED_DIR/var" | tail -1 | cut -f1) KiB in var/ for" \
   "$(curl -sf -H "X-Auth-Token: admin:admin" "$url/os-hypervisors/statistics" \
      | sed -n 's/.*"running_vms": *\([0-9]*\).*/\1/p') instances," \

@@ -312,6 +312,11 @@ database::database(const std::string& path) {
   try {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");
+    // Checkpoints copy the latest version of each page the WAL holds; the
+    // writer rewrites the same last pages over and over, so checkpointing
+    // every 8,192 pages (32 MiB of WAL) instead of SQLite's 1,000 copies
+    // far fewer pages for the same writes.
+    exec("PRAGMA wal_autocheckpoint=8192");
   } catch (...) {
     sqlite3_close(db_);
     throw;

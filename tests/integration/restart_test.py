@@ -261,6 +261,72 @@ class RestartTest(unittest.TestCase):
         self.assertIn("belongs to no instance", d.log_text())
         self.assertEqual(d.stop(), 0)
 
+    def test_acknowledged_changes_survive_kill_9(self):
+        """Every change a client was answered for is on disk when the answer
+        leaves: keypairs, flavors, quotas, security groups, services,
+        server edits, metadata, locks and deletes."""
+        conf = write_config(self.work, lat_min=0, lat_max=0)
+        d = start(self.work, conf, hosts=2)
+        v1 = d.url + "/v2.1"
+
+        def ok(expected, *args, **kw):
+            status, _, body = call(*args, **kw)
+            self.assertEqual(status, expected, body)
+            return body
+
+        ok(200, v1 + "/os-keypairs", "POST", {"keypair": {"name": "k1"}})
+        ok(200, v1 + "/flavors", "POST", {"flavor": {
+            "name": "f.custom", "id": "custom", "ram": 256, "vcpus": 1,
+            "disk": 1}}, token=ADMIN)
+        ok(202, v1 + "/flavors/2", "DELETE", token=ADMIN)
+        ok(200, v1 + "/os-quota-sets/project-a", "PUT",
+           {"quota_set": {"instances": 33}}, token=ADMIN)
+        group = ok(200, v1 + "/os-security-groups", "POST", {
+            "security_group": {"name": "web", "description": "w"}})
+        ok(200, v1 + "/os-security-group-rules", "POST", {
+            "security_group_rule": {
+                "parent_group_id": group["security_group"]["id"],
+                "ip_protocol": "tcp", "from_port": 22, "to_port": 22,
+                "cidr": "0.0.0.0/0"}})
+        ok(200, v1 + "/os-services/disable-log-reason", "PUT", {
+            "host": "compute-2", "binary": "nova-compute",
+            "disabled_reason": "maintenance"}, token=ADMIN)
+        edited = create_one(v1, "before")[2]["server"]["id"]
+        deleted = create_one(v1, "doomed")[2]["server"]["id"]
+        self.settle(v1)
+        ok(200, v1 + "/servers/" + edited, "PUT", {"server": {"name": "after"}})
+        ok(200, v1 + "/servers/%s/metadata" % edited, "POST",
+           {"metadata": {"k": "v"}})
+        ok(202, v1 + "/servers/%s/action" % edited, "POST", {"lock": None})
+        ok(204, v1 + "/servers/" + deleted, "DELETE")
+        d.kill()
+        d.stop()
+
+        d = start(self.work, conf, hosts=2)
+        v1 = d.url + "/v2.1"
+        ok(200, v1 + "/os-keypairs/k1")
+        flavors = [f["id"] for f in ok(200, v1 + "/flavors")["flavors"]]
+        self.assertIn("custom", flavors)
+        self.assertNotIn("2", flavors)
+        quota = ok(200, v1 + "/os-quota-sets/project-a", token=ADMIN)
+        self.assertEqual(quota["quota_set"]["instances"], 33)
+        groups = ok(200, v1 + "/os-security-groups")["security_groups"]
+        web = [g for g in groups if g["name"] == "web"]
+        self.assertEqual(len(web), 1)
+        self.assertEqual(len(web[0]["rules"]), 1)
+        compute = ok(200, v1 + "/os-services?binary=nova-compute&host=compute-2",
+                     token=ADMIN)["services"][-1]
+        self.assertEqual((compute["status"], compute["disabled_reason"]),
+                         ("disabled", "maintenance"))
+        server = ok(200, v1 + "/servers/" + edited)["server"]
+        self.assertEqual(server["name"], "after")
+        self.assertEqual(server["metadata"], {"k": "v"})
+        status, _, _ = call(v1 + "/servers/" + deleted)
+        self.assertEqual(status, 404)
+        # The locked server refuses a member's delete after the restart.
+        self.assertEqual(call(v1 + "/servers/" + edited, "DELETE")[0], 409)
+        self.assertEqual(d.stop(), 0)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
