@@ -41,7 +41,11 @@ void send(const call_ptr& c, unsigned status, std::string body,
   auto ms = std::chrono::duration<double, std::milli>(
               std::chrono::steady_clock::now() - c->started)
               .count();
-  log::info("api", c->request_id, " ", c->req.method_string(), " ",
+  // Nova's context prefix: [request-id user project]. Bodies (adminPass,
+  // user_data) and headers (tokens) are never logged.
+  auto or_dash = [](const std::string& s) { return s.empty() ? "-" : s; };
+  log::info("api", "[", c->request_id, " ", or_dash(c->ctx.user_id), " ",
+            or_dash(c->ctx.project_id), "] ", c->req.method_string(), " ",
             c->req.target(), " status: ", status, " len: ",
             res.body().size(), " time: ", ms / 1000.0);
   c->done(std::move(res));

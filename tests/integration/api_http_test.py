@@ -19,7 +19,7 @@ IMAGE = "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"
 class ComputeApiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.d = Daemon(BINARY, "--hosts", "3")
+        cls.d = Daemon(BINARY, "--hosts", "3", "--debug")
         cls.v = cls.d.url + "/v2.1"
 
     @classmethod
@@ -53,6 +53,23 @@ class ComputeApiTest(unittest.TestCase):
         self.assertEqual(body[name]["code"], code)
         if message is not None:
             self.assertEqual(body[name]["message"], message)
+
+    def test_secrets_never_reach_the_log(self):
+        secret_pass = "Pa55-never-logged"
+        user_data = base64.b64encode(b"#cloud-config secret-user-data").decode()
+        sid, _, body = self.create("secretive", adminPass=secret_pass,
+                                   user_data=user_data)
+        self.assertEqual(body["server"]["adminPass"], secret_pass)
+        self.wait(sid, "ACTIVE")
+        call(self.v + "/servers/" + sid, token="user-a:project-a",
+             headers={"X-Auth-Token": "user-a:project-a",
+                      "X-Service-Token": "service-token-never-logged"})
+        log = self.d.log_text()
+        self.assertIn("[req-", log)  # the access log is there, with context
+        self.assertIn("user-a project-a] POST /v2.1/servers", log)
+        for secret in (secret_pass, user_data, "secret-user-data",
+                       "service-token-never-logged"):
+            self.assertNotIn(secret, log)
 
     def test_version_documents_need_no_token(self):
         status, _, body = call(self.d.url + "/", token=None)
