@@ -41,3 +41,5 @@ echo "$raw"
 echo "wrote $out"
 "$here/run-http.sh" "$(dirname "$bin")/vmforged" 10 \
   "$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-http.md"
+"$here/run-restart.sh" "$(dirname "$bin")/vmforged" 100000 \
+  "$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-restart.md"
