@@ -11,6 +11,7 @@
 #include "http/compute_api.hpp"
 #include "http/server.hpp"
 #include "messages/errors.hpp"
+#include "store/writer.hpp"
 #include "util/log.hpp"
 
 namespace {
@@ -205,6 +206,17 @@ int main(int argc, char** argv) {
     log::error("vmforged", "cannot start: ", error_message(p.error()));
     return 1;
   }
+  // A core actor that dies takes the process down (exit 70, EX_SOFTWARE):
+  // the service manager restarts vmforged, and recovery resumes from the
+  // database whatever was in flight.
+  auto writer = (*p)->writer;
+  (*p)->on_crash([writer](const std::string& who, const std::string& why) {
+    log::error("vmforged", who, " died (", why,
+               "); exiting so that a restart recovers from the database");
+    if (writer)
+      writer->flush();
+    std::_Exit(70);
+  });
   http::server_options http_opts;
   http_opts.listen = opts.api.listen;
   http_opts.port = opts.api.port;

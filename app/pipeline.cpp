@@ -200,6 +200,21 @@ pipeline::start(caf::actor_system& sys, options opts,
   return p;
 }
 
+void pipeline::on_crash(
+  std::function<void(const std::string&, const std::string&)> fn) {
+  std::pair<caf::abstract_actor*, const char*> core[] = {
+    {caf::actor_cast<caf::abstract_actor*>(api), "api_handler"},
+    {caf::actor_cast<caf::abstract_actor*>(conductor), "conductor"},
+    {caf::actor_cast<caf::abstract_actor*>(scheduler), "scheduler"},
+    {caf::actor_cast<caf::abstract_actor*>(store), "instance_store"}};
+  for (auto& [actor, name] : core)
+    actor->attach_functor([fn, name = std::string{name}](const caf::error& why) {
+      // An orderly stop is no crash.
+      if (why && why != caf::exit_reason::user_shutdown)
+        fn(name, error_message(why));
+    });
+}
+
 void pipeline::stop() {
   if (stopped_)
     return;

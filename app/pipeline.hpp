@@ -46,6 +46,13 @@ public:
   /// is durable; idempotent.
   void stop();
 
+  /// Calls `fn` (on an actor thread) with the actor's name and the reason
+  /// if the API handler, conductor, scheduler or store dies abnormally.
+  /// Their state is not rebuilt in place: vmforged exits, and its restart
+  /// recovers everything from the database (compute managers and driver
+  /// workers are restarted in place by the supervisor).
+  void on_crash(std::function<void(const std::string&, const std::string&)> fn);
+
   const options& opts() const {
     return opts_;
   }

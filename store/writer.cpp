@@ -73,11 +73,11 @@ void store_writer::put(const std::string& instance_id, const std::string& key,
 }
 
 void store_writer::drop_instance(const std::string& id, write_fn fn) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  pending_.erase(id);
-  ++next_seq_;
-  queue_.push_back(std::move(fn));
-  wake_.notify_one();
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    pending_.erase(id);
+  }
+  submit(std::move(fn));
 }
 
 void store_writer::submit(write_fn fn) {

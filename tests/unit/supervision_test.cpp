@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <mutex>
+#include <thread>
+
 #include "drivers/fake/fake_driver.hpp"
 #include "tests/unit/fixture.hpp"
 
@@ -135,4 +138,27 @@ TEST_CASE("a power action on an instance the driver lost fails cleanly",
   REQUIRE(actions[1].events.size() == 1);
   CHECK(actions[1].events[0].name == "compute_stop_instance");
   CHECK(actions[1].events[0].result == "Error");
+}
+
+TEST_CASE("a core actor that dies is reported for the daemon to exit",
+          "[supervision]") {
+  // Declared first: they outlive the pipeline and its callback.
+  std::mutex mtx;
+  std::vector<std::string> crashed;
+  harness h{test_options(1)};
+  h.p->on_crash([&](const std::string& who, const std::string&) {
+    std::lock_guard<std::mutex> guard{mtx};
+    crashed.push_back(who);
+  });
+  caf::anon_send_exit(h.p->conductor, caf::exit_reason::kill);
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      if (!crashed.empty())
+        break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  std::lock_guard<std::mutex> guard{mtx};
+  CHECK(crashed == std::vector<std::string>{"conductor"});
 }
