@@ -214,6 +214,29 @@ class RestartTest(unittest.TestCase):
         self.assertNotIn("scheduling it again", d.log_text())
         self.assertEqual(d.stop(), 0)
 
+    def test_second_signal_exits_at_once_and_loses_nothing(self):
+        # Builds far slower than the test: the drain would take minutes.
+        conf = write_config(self.work, grace=120, lat_min=60000,
+                            lat_max=60000)
+        d = start(self.work, conf)
+        burst = Burst(d.url + "/v2.1", threads=8)
+        while burst.count() < 300:
+            time.sleep(0.01)
+        d.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        began = time.time()
+        d.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(d.proc.wait(timeout=10), 1)
+        self.assertLess(time.time() - began, 5)
+        burst.join()
+        self.assertIn("again, exiting now", d.log_text())
+        d.stop()
+        # The next start resumes the builds; quick ones this time.
+        conf = write_config(self.work, lat_min=0, lat_max=5)
+        d = start(self.work, conf)
+        self.check_nothing_lost(d, burst.acked)
+        self.assertEqual(d.stop(), 0)
+
     def test_restart_corrects_states_from_the_hypervisor(self):
         conf = write_config(self.work, lat_min=0, lat_max=0)
         d = start(self.work, conf, hosts=2)
