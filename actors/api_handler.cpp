@@ -264,6 +264,7 @@ caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
       u.set_vm = false;
       u.task = task_state::deleting;
       u.expected = task_set::any();
+      u.acknowledged = true;
       auto& st = self->state;
       self->send(st.cfg.store, std::move(u));
       self->send(st.cfg.conductor, delete_request{row.id, row.host});

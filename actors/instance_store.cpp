@@ -117,7 +117,7 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
     },
     [self](instance_update& update) {
       if (auto row = self->state.repo->apply(update)) {
-        persist(self, *row, false);
+        persist(self, *row, update.acknowledged);
         if (update.set_fault)
           persist_with(self, [id = row->db_id, f = row->fault_](database& db) {
             db.add_fault(id, f);

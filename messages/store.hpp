@@ -54,13 +54,16 @@ struct instance_update {
   bool set_fault = false;
   fault fault_;
   bool set_launched = false;
+  /// A client's answer waits for this change (a delete's 204): it is
+  /// written at once, not behind (see store/writer.hpp).
+  bool acknowledged = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, instance_update& x) {
   return f(caf::meta::type_name("instance_update"), x.id, x.set_vm, x.vm, x.task,
            x.expected, x.set_host, x.host, x.set_power, x.power, x.set_fault,
-           x.fault_, x.set_launched);
+           x.fault_, x.set_launched, x.acknowledged);
 }
 
 /// The instance is gone for good (Nova soft-deletes; GET answers 404).

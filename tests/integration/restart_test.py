@@ -42,11 +42,6 @@ def write_config(workdir, grace=30, lat_min=5, lat_max=60):
     return path
 
 
-def start(workdir, conf, hosts=4):
-    return Daemon(BINARY, "--config", conf, "--hosts", str(hosts),
-                  workdir=workdir)
-
-
 def create_one(v1, name):
     return call(v1 + "/servers", "POST",
                 {"server": {"name": name, "imageRef": IMAGE, "flavorRef": "1"}})
@@ -120,9 +115,20 @@ def domain_files(workdir):
 class RestartTest(unittest.TestCase):
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="vmforge-restart-")
+        self.daemons = []
 
     def tearDown(self):
+        for d in self.daemons:  # a failed test leaves none running
+            if d.proc.poll() is None:
+                d.kill()
+            d.stop()
         shutil.rmtree(self.work, ignore_errors=True)
+
+    def start(self, conf, hosts=4):
+        d = Daemon(BINARY, "--config", conf, "--hosts", str(hosts),
+                   workdir=self.work)
+        self.daemons.append(d)
+        return d
 
     def settle(self, v1, timeout=120):
         deadline = time.time() + timeout
@@ -169,7 +175,7 @@ class RestartTest(unittest.TestCase):
         acked = []
         total = 5000
         for kill_at in (1200, 2400, 3600, total):
-            d = start(self.work, conf)
+            d = self.start(conf)
             self.check_nothing_lost(d, acked)
             burst = Burst(d.url + "/v2.1")
             while len(acked) + burst.count() < kill_at:
@@ -192,7 +198,7 @@ class RestartTest(unittest.TestCase):
     def test_sigterm_under_load_drains_and_exits_0(self):
         # Slow builds, so the drain takes long enough to refuse creates.
         conf = write_config(self.work, grace=20, lat_min=300, lat_max=600)
-        d = start(self.work, conf)
+        d = self.start(conf)
         burst = Burst(d.url + "/v2.1", threads=8)
         while burst.count() < 200:
             time.sleep(0.01)
@@ -208,7 +214,7 @@ class RestartTest(unittest.TestCase):
         self.assertIn("stopping: no new builds", log)
         d.stop()
         # Drained: everything acknowledged is there and finished building.
-        d = start(self.work, conf)
+        d = self.start(conf)
         servers = self.check_nothing_lost(d, burst.acked)
         self.assertEqual(len(servers), len(burst.acked))
         self.assertNotIn("scheduling it again", d.log_text())
@@ -218,7 +224,7 @@ class RestartTest(unittest.TestCase):
         # Builds far slower than the test: the drain would take minutes.
         conf = write_config(self.work, grace=120, lat_min=60000,
                             lat_max=60000)
-        d = start(self.work, conf)
+        d = self.start(conf)
         burst = Burst(d.url + "/v2.1", threads=8)
         while burst.count() < 300:
             time.sleep(0.01)
@@ -233,13 +239,13 @@ class RestartTest(unittest.TestCase):
         d.stop()
         # The next start resumes the builds; quick ones this time.
         conf = write_config(self.work, lat_min=0, lat_max=5)
-        d = start(self.work, conf)
+        d = self.start(conf)
         self.check_nothing_lost(d, burst.acked)
         self.assertEqual(d.stop(), 0)
 
     def test_restart_corrects_states_from_the_hypervisor(self):
         conf = write_config(self.work, lat_min=0, lat_max=0)
-        d = start(self.work, conf, hosts=2)
+        d = self.start(conf, hosts=2)
         v1 = d.url + "/v2.1"
         ids = [create_one(v1, "vm-%d" % i)[2]["server"]["id"] for i in range(4)]
         self.settle(v1)
@@ -260,7 +266,7 @@ class RestartTest(unittest.TestCase):
                              "00000000-0000-4000-8000-000000000000")
         with open(stray, "w") as f:
             f.write("1\n")
-        d = start(self.work, conf, hosts=2)
+        d = self.start(conf, hosts=2)
         v1 = d.url + "/v2.1"
 
         def show(sid):
@@ -289,7 +295,7 @@ class RestartTest(unittest.TestCase):
         leaves: keypairs, flavors, quotas, security groups, services,
         server edits, metadata, locks and deletes."""
         conf = write_config(self.work, lat_min=0, lat_max=0)
-        d = start(self.work, conf, hosts=2)
+        d = self.start(conf, hosts=2)
         v1 = d.url + "/v2.1"
 
         def ok(expected, *args, **kw):
@@ -325,7 +331,7 @@ class RestartTest(unittest.TestCase):
         d.kill()
         d.stop()
 
-        d = start(self.work, conf, hosts=2)
+        d = self.start(conf, hosts=2)
         v1 = d.url + "/v2.1"
         ok(200, v1 + "/os-keypairs/k1")
         flavors = [f["id"] for f in ok(200, v1 + "/flavors")["flavors"]]
@@ -344,7 +350,16 @@ class RestartTest(unittest.TestCase):
         server = ok(200, v1 + "/servers/" + edited)["server"]
         self.assertEqual(server["name"], "after")
         self.assertEqual(server["metadata"], {"k": "v"})
-        status, _, _ = call(v1 + "/servers/" + deleted)
+        # The delete was acknowledged: right after the start it is either
+        # done or being finished (task_state deleting), never undone.
+        status, _, body = call(v1 + "/servers/" + deleted)
+        if status == 200:
+            self.assertEqual(body["server"]["OS-EXT-STS:task_state"],
+                             "deleting")
+        deadline = time.time() + 20
+        while status != 404 and time.time() < deadline:
+            time.sleep(0.05)
+            status = call(v1 + "/servers/" + deleted)[0]
         self.assertEqual(status, 404)
         # The locked server refuses a member's delete after the restart.
         self.assertEqual(call(v1 + "/servers/" + edited, "DELETE")[0], 409)
