@@ -184,12 +184,12 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       if (!w || row == nullptr)
         return; // the instance is gone, and its history with it
       // The whole action as it now is, events included.
-      for (auto& a : self->state.repo->actions(rec.instance_id))
-        if (a.request_id == rec.action.request_id)
-          w->put(rec.instance_id, a.request_id,
-                 [id = row->db_id, a](database& db) {
-                   db.put_action(id, a);
-                 });
+      if (auto a = self->state.repo->action(rec.instance_id,
+                                            rec.action.request_id))
+        w->put(rec.instance_id, a->request_id,
+               [id = row->db_id, a = *a](database& db) {
+                 db.put_action(id, a);
+               });
     },
     [self](get_actions& q) -> action_list {
       return action_list{self->state.repo->actions(q.instance_id)};

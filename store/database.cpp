@@ -222,6 +222,8 @@ public:
     sqlite3_finalize(stmt_);
   }
 
+  /// Binds without copying: every caller runs the statement in the same
+  /// expression (`bind(...).run()`), while the values still live.
   template <class... Ts>
   statement& bind(const Ts&... xs) {
     sqlite3_reset(stmt_);
@@ -271,10 +273,10 @@ private:
   }
   void bind_one(int i, const std::string& x) {
     sqlite3_bind_text(stmt_, i, x.data(), static_cast<int>(x.size()),
-                      SQLITE_TRANSIENT);
+                      SQLITE_STATIC);
   }
   void bind_one(int i, const char* x) {
-    sqlite3_bind_text(stmt_, i, x, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt_, i, x, -1, SQLITE_STATIC);
   }
   void bind_one(int i, const nullable& x) {
     if (x.present)
@@ -540,8 +542,8 @@ void database::put_instance(const instance& r, bool with_metadata) {
          nullable{r.task != task_state::none, to_string(r.task)},
          static_cast<int64_t>(r.power), nullable{!r.host.empty(), r.host},
          r.created_us, r.updated_us,
-         nullable{r.launched_us != 0, std::to_string(r.launched_us)});
-  q.run();
+         nullable{r.launched_us != 0, std::to_string(r.launched_us)})
+    .run();
   if (!with_metadata)
     return;
   prepared("DELETE FROM instance_metadata WHERE instance_id = ?")

@@ -48,6 +48,11 @@ public:
 
   virtual std::vector<action_record> actions(const std::string& id) const = 0;
 
+  /// One action of the instance; nullptr if there is none.
+  virtual const action_record* action(const std::string& id,
+                                      const std::string& request_id) const
+    = 0;
+
   virtual project_usage usage(const std::string& project_id) const = 0;
 
   virtual const instance* find(const std::string& id) const = 0;

@@ -210,23 +210,32 @@ memory_repository::metadata(const change_metadata& req) {
 void memory_repository::record(const record_action& rec) {
   if (rows_.count(rec.instance_id) == 0)
     return;
-  auto& list = actions_[rec.instance_id];
   if (!rec.is_event) {
-    list.push_back(rec.action);
+    actions_[rec.instance_id].push_back(rec.action);
     return;
   }
-  for (auto i = list.rbegin(); i != list.rend(); ++i) {
-    if (i->request_id == rec.action.request_id) {
-      i->events.push_back(rec.event);
-      return;
-    }
-  }
+  // action() only finds; the record is ours to change.
+  if (auto a = action(rec.instance_id, rec.action.request_id))
+    const_cast<action_record*>(a)->events.push_back(rec.event);
 }
 
 std::vector<action_record>
 memory_repository::actions(const std::string& id) const {
   auto i = actions_.find(id);
   return i == actions_.end() ? std::vector<action_record>{} : i->second;
+}
+
+const action_record*
+memory_repository::action(const std::string& id,
+                          const std::string& request_id) const {
+  auto i = actions_.find(id);
+  if (i == actions_.end())
+    return nullptr;
+  // The latest first: events are recorded for recent actions.
+  for (auto a = i->second.rbegin(); a != i->second.rend(); ++a)
+    if (a->request_id == request_id)
+      return &*a;
+  return nullptr;
 }
 
 project_usage memory_repository::usage(const std::string& project_id) const {

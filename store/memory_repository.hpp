@@ -24,6 +24,8 @@ public:
   caf::expected<instance> metadata(const change_metadata& req) override;
   void record(const record_action& rec) override;
   std::vector<action_record> actions(const std::string& id) const override;
+  const action_record* action(const std::string& id,
+                              const std::string& request_id) const override;
   const instance* find(const std::string& id) const override;
   std::vector<instance> list(const list_instances& filter) const override;
 
