@@ -35,10 +35,11 @@ state_path = var/fake-hypervisor
 """
 
 
-def write_config(workdir, grace=30, lat_min=5, lat_max=60):
+def write_config(workdir, grace=30, lat_min=5, lat_max=60, extra=""):
     path = os.path.join(workdir, "vmforge.conf")
     with open(path, "w") as f:
         f.write(CONFIG.format(grace=grace, lat_min=lat_min, lat_max=lat_max))
+        f.write(extra)
     return path
 
 
@@ -218,6 +219,33 @@ class RestartTest(unittest.TestCase):
         servers = self.check_nothing_lost(d, burst.acked)
         self.assertEqual(len(servers), len(burst.acked))
         self.assertNotIn("scheduling it again", d.log_text())
+        self.assertEqual(d.stop(), 0)
+
+    def test_builds_still_running_at_the_timeout_resume_after_restart(self):
+        # A hypervisor that never answers on compute-1: the builds placed
+        # there cannot finish within graceful_shutdown_timeout.
+        conf = write_config(self.work, grace=1, lat_min=0, lat_max=0,
+                            extra="hang_on_hosts = compute-1\n")
+        d = self.start(conf, hosts=2)
+        v1 = d.url + "/v2.1"
+        ids = [create_one(v1, "stuck-%d" % i)[2]["server"]["id"]
+               for i in range(4)]
+        began = time.time()
+        d.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(d.proc.wait(timeout=15), 0)
+        self.assertLess(time.time() - began, 10)
+        self.assertIn("still in flight at the graceful_shutdown_timeout",
+                      d.log_text())
+        d.stop()
+        # Resumed: the attempt on compute-1 counts as failed (Nova's
+        # reschedule), the build goes to compute-2.
+        conf = write_config(self.work, lat_min=0, lat_max=0)
+        d = self.start(conf, hosts=2)
+        self.assertIn("scheduling it again", d.log_text())
+        servers = self.check_nothing_lost(d, ids)
+        self.assertEqual([s["status"] for s in servers], ["ACTIVE"] * 4)
+        self.assertEqual(set(s["OS-EXT-SRV-ATTR:host"] for s in servers),
+                         {"compute-2"})
         self.assertEqual(d.stop(), 0)
 
     def test_second_signal_exits_at_once_and_loses_nothing(self):
