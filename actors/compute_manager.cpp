@@ -169,8 +169,9 @@ void pump(compute_pointer self) {
                    started);
       continue;
     }
-    dispatch(self, driver_op{driver_call::spawn, id, req.instance_name,
-                             req.flavor_, img->second});
+    dispatch(self, driver_op{driver_call::spawn, id, instance_name(req.db_id),
+                             req.flavor_, img->second, req.instance_name,
+                             req.project_id});
   }
 }
 

@@ -29,9 +29,13 @@ struct driver_status {
 
 struct spawn_spec {
   std::string instance_id;
+  /// instance-%08x of instances.id, as Nova's instance_name_template.
   std::string instance_name;
   flavor flavor_;
   image image_;
+  /// For the domain's metadata.
+  std::string display_name;
+  std::string project_id;
 };
 
 class driver {

@@ -17,6 +17,8 @@ namespace vmforge {
 /// leaves in the conductor and compute manager small.
 struct build_request {
   std::string instance_id;
+  /// instances.id: the hypervisor names the instance after it.
+  int64_t db_id = 0;
   std::string instance_name;
   std::string project_id;
   flavor flavor_;
@@ -32,15 +34,15 @@ struct build_request {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, build_request& x) {
   return f(caf::meta::type_name("build_request"), x.instance_id,
-           x.instance_name, x.project_id, x.flavor_, x.image_id,
+           x.db_id, x.instance_name, x.project_id, x.flavor_, x.image_id,
            x.availability_zone, x.request_id, x.tried_hosts);
 }
 
 /// The build of an instance row, under its create request's id.
 inline build_request build_of(const instance& row, std::string request_id) {
-  return build_request{row.id,      row.name,     row.project_id,
-                       row.flavor_, row.image_id, row.availability_zone,
-                       std::move(request_id), {}};
+  return build_request{row.id,       row.db_id,    row.name,
+                       row.project_id, row.flavor_, row.image_id,
+                       row.availability_zone, std::move(request_id), {}};
 }
 
 /// Why a build resumed after a restart failed on the host it was on.

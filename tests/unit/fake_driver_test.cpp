@@ -13,7 +13,7 @@ namespace {
 
 spawn_spec spec(std::string id) {
   return {id, "instance-" + id, flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true},
-          image{}};
+          image{}, "vm", "p"};
 }
 
 std::vector<bool> outcomes(const std::string& host, fake_driver_options opts,

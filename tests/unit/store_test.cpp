@@ -255,7 +255,7 @@ TEST_CASE("the fake driver with a state_path keeps domains across restarts",
   temp_dir dir;
   fake_driver_options opts;
   opts.state_path = (dir.path / "hv").string();
-  spawn_spec spec{"a", "instance-1", default_flavors()[0], image{}};
+  spawn_spec spec{"a", "instance-1", default_flavors()[0], image{}, "vm", "p"};
   {
     fake_driver drv{"h1", opts};
     REQUIRE(drv.spawn(spec).ok);
