@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   configure(cfg);
   caf::actor_system sys{cfg};
-  auto p = pipeline::start(sys, opts, fake_driver_factory(opts.fake_driver),
+  auto p = pipeline::start(sys, opts, compute_driver_factory(opts),
                            std::move(db));
   if (!p) {
     log::error("vmforged", "cannot start: ", error_message(p.error()));
@@ -239,8 +239,11 @@ int main(int argc, char** argv) {
     (*p)->stop();
     return 1;
   }
-  log::info("vmforged", "ready: ", opts.hosts.size(),
-            " compute hosts (fake driver), database ",
+  log::info("vmforged", "ready: ", opts.hosts.size(), " compute hosts (",
+            opts.compute_driver == "libvirt.LibvirtDriver"
+              ? "libvirt " + opts.libvirt.connection_uri
+              : std::string{"fake driver"},
+            "), database ",
             opts.database_connection.empty() ? "none"
                                              : opts.database_connection,
             ", max_concurrent_builds=", opts.max_concurrent_builds,

@@ -12,6 +12,7 @@
 #include "actors/scheduler.hpp"
 #include "actors/supervisor.hpp"
 #include "drivers/fake/fake_driver.hpp"
+#include "drivers/libvirt/libvirt_driver.hpp"
 #include "messages/errors.hpp"
 #include "messages/registry.hpp"
 #include "app/recovery.hpp"
@@ -24,6 +25,16 @@ namespace vmforge {
 driver_factory fake_driver_factory(const fake_driver_options& opts) {
   return [opts](const host_config& host) -> driver_ptr {
     return std::make_shared<fake_driver>(host.name, opts);
+  };
+}
+
+driver_factory compute_driver_factory(const options& opts) {
+  if (opts.compute_driver != "libvirt.LibvirtDriver")
+    return fake_driver_factory(opts.fake_driver);
+  return [uri = opts.libvirt.connection_uri,
+          path = opts.instances_path](const host_config& host) -> driver_ptr {
+    return std::make_shared<libvirt_driver>(
+      host.name, host.connection_uri.empty() ? uri : host.connection_uri, path);
   };
 }
 

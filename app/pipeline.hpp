@@ -19,6 +19,10 @@ using driver_factory = std::function<driver_ptr(const host_config&)>;
 /// A fake driver per host, configured by opts.fake_driver.
 driver_factory fake_driver_factory(const fake_driver_options& opts);
 
+/// The driver [DEFAULT] compute_driver names, per host: the fake one, or
+/// libvirt through the host's connection_uri (else [libvirt]'s).
+driver_factory compute_driver_factory(const options& opts);
+
 /// The actor system configuration every vmforge process uses: our message
 /// types and error categories registered.
 void configure(caf::actor_system_config& cfg);

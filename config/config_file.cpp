@@ -36,11 +36,10 @@ constexpr interval fraction{0.0, 1.0};
 constexpr interval positive{0.0, inf, true};
 
 std::string driver_problem(const std::string& v) {
-  if (v == "fake.FakeDriver")
+  if (v == "fake.FakeDriver" || v == "libvirt.LibvirtDriver")
     return {};
-  if (v == "libvirt.LibvirtDriver")
-    return "the libvirt driver is not available yet (use fake.FakeDriver)";
-  return "unknown driver '" + v + "' (expected fake.FakeDriver)";
+  return "unknown driver '" + v
+         + "' (expected fake.FakeDriver or libvirt.LibvirtDriver)";
 }
 
 std::string connection_problem(const std::string& v) {
@@ -62,6 +61,7 @@ template <class O, class F>
 void fixed_sections(O& o, F& f) {
   if (f.section("DEFAULT")) {
     f.text("compute_driver", o.compute_driver, driver_problem);
+    f.text("instances_path", o.instances_path, required);
     f.integer("graceful_shutdown_timeout", o.graceful_shutdown_timeout_s, 0);
     f.integer("max_concurrent_builds", o.max_concurrent_builds, 1);
     f.integer("instance_build_timeout", o.instance_build_timeout_s, 0);
@@ -72,6 +72,8 @@ void fixed_sections(O& o, F& f) {
     f.flag("debug", o.logging.debug);
     f.text("log_file", o.logging.log_file);
   }
+  if (f.section("libvirt"))
+    f.text("connection_uri", o.libvirt.connection_uri, required);
   if (f.section("database"))
     f.text("connection", o.database_connection, connection_problem);
   if (f.section("api")) {
@@ -128,6 +130,7 @@ void host_options(H& h, F& f) {
   f.number("ram_allocation_ratio", h.ratios.ram, positive);
   f.number("disk_allocation_ratio", h.ratios.disk, positive);
   f.flag("enabled", h.enabled);
+  f.text("connection_uri", h.connection_uri);
 }
 
 /// One [image:ID] section.

@@ -39,6 +39,8 @@ struct host_config {
   resources capacity;
   allocation_ratios ratios;
   bool enabled = true;
+  /// The libvirt URI of this host; empty: [libvirt] connection_uri.
+  std::string connection_uri;
 };
 
 /// [fake_driver]: latency and fault injection, deterministic under `seed`.
@@ -64,6 +66,14 @@ struct fake_driver_options {
   std::string state_path;
 };
 
+/// [libvirt], for compute_driver = libvirt.LibvirtDriver.
+struct libvirt_options {
+  /// Any libvirt URI; test:///default is libvirt's in-process test
+  /// hypervisor (shared by every host of the process), so that the driver
+  /// runs on any machine.
+  std::string connection_uri = "test:///default";
+};
+
 /// [api]: the Compute API endpoint.
 struct api_endpoint_options {
   std::string listen = "127.0.0.1";
@@ -85,8 +95,12 @@ struct logging_options {
 using image_catalog = std::map<std::string, image>;
 
 struct options {
-  /// [DEFAULT] compute_driver: fake.FakeDriver (libvirt arrives later).
+  /// [DEFAULT] compute_driver: fake.FakeDriver or libvirt.LibvirtDriver.
   std::string compute_driver = "fake.FakeDriver";
+  /// [DEFAULT] instances_path: instance disks (a libvirt storage pool) and
+  /// console logs.
+  std::string instances_path = "var/instances";
+  libvirt_options libvirt;
   /// [DEFAULT] graceful_shutdown_timeout, seconds: how long SIGTERM waits
   /// for in-flight builds.
   int64_t graceful_shutdown_timeout_s = 60;

@@ -12,6 +12,8 @@ namespace {
 /// and build_timeout_check_ms are not in the file).
 void require_same(const options& a, const options& b) {
   CHECK(a.compute_driver == b.compute_driver);
+  CHECK(a.instances_path == b.instances_path);
+  CHECK(a.libvirt.connection_uri == b.libvirt.connection_uri);
   CHECK(a.graceful_shutdown_timeout_s == b.graceful_shutdown_timeout_s);
   CHECK(a.max_concurrent_builds == b.max_concurrent_builds);
   CHECK(a.instance_build_timeout_s == b.instance_build_timeout_s);
@@ -58,6 +60,7 @@ void require_same(const options& a, const options& b) {
     CHECK(h.ratios.ram == k.ratios.ram);
     CHECK(h.ratios.disk == k.ratios.disk);
     CHECK(h.enabled == k.enabled);
+    CHECK(h.connection_uri == k.connection_uri);
   }
   REQUIRE(a.images.size() == b.images.size());
   for (size_t i = 0; i < a.images.size(); ++i) {
@@ -110,7 +113,10 @@ options customised() {
   d.capacity = {8, 4096, 40};
   o.hosts.resize(1);
   o.hosts[0] = host_config{"big", "az1", {64, 262144, 2048}, {2.0, 1.0, 0.5},
-                           false};
+                           false, "qemu+ssh://big/system"};
+  o.compute_driver = "libvirt.LibvirtDriver";
+  o.instances_path = "/srv/instances";
+  o.libvirt.connection_uri = "qemu:///system";
   o.images = {{"img-1", "Ubuntu 24.04", "/srv/ubuntu.raw", "raw", 1024, 10}};
   return o;
 }
@@ -118,7 +124,8 @@ options customised() {
 const char* const kText = R"(# A comment, then a blank line.
 
 [DEFAULT]
-compute_driver = fake.FakeDriver
+compute_driver = libvirt.LibvirtDriver
+instances_path = /srv/instances
 graceful_shutdown_timeout = 5
 max_concurrent_builds = 99
 max_concurrent_builds = 3
@@ -128,6 +135,9 @@ service_down_time = 7
   multi_instance_display_name_template  =  %(name)s-%(uuid)s = x
 debug = True
 log_file = var/log/vmforged.log
+
+[libvirt]
+connection_uri = qemu:///system
 
 [database]
 ; The other comment style. An empty value: no persistence.
@@ -178,6 +188,7 @@ cpu_allocation_ratio = 2
 ram_allocation_ratio = 1.0
 disk_allocation_ratio = 0.5
 enabled = no
+connection_uri = qemu+ssh://big/system
 
 [image:img-1]
 name = Ubuntu 24.04
@@ -320,9 +331,9 @@ TEST_CASE("config: errors name file, line, option and the problem") {
                                  "not one of qcow2, raw,"));
   }
   SECTION("driver and database") {
-    CHECK(in("DEFAULT", "compute_driver = libvirt.LibvirtDriver")
-          == "t.conf:3: [DEFAULT] compute_driver: the libvirt driver is not "
-             "available yet (use fake.FakeDriver)");
+    CHECK(in("DEFAULT", "compute_driver = libvirt.LibvirtDriver").empty());
+    CHECK(in("libvirt", "connection_uri =")
+          == "t.conf:3: [libvirt] connection_uri: must not be empty");
     CHECK_THAT(in("DEFAULT", "compute_driver = vmwareapi.VMwareVCDriver"),
                Catch::Contains("unknown driver 'vmwareapi.VMwareVCDriver'"));
     CHECK_THAT(in("database", "connection = mysql+pymysql://nova:pw@db/nova"),
@@ -335,8 +346,8 @@ TEST_CASE("config: errors name file, line, option and the problem") {
   }
   SECTION("structure") {
     CHECK(in("foo", "") == "t.conf:2: unknown section [foo]");
-    CHECK(in("libvirt", "connection_uri = qemu:///system")
-          == "t.conf:2: unknown section [libvirt]");
+    CHECK(in("nova", "connection_uri = qemu:///system")
+          == "t.conf:2: unknown section [nova]");
     CHECK(in("api", "prot = 1") == "t.conf:3: [api] prot: unknown option");
     CHECK(in("DEFAULT", "availability_zone = x")
           == "t.conf:3: [DEFAULT] availability_zone: unknown option");

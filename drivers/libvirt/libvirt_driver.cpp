@@ -1,0 +1,389 @@
+#include "drivers/libvirt/libvirt_driver.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+namespace vmforge {
+
+namespace {
+
+// Our <metadata> element: which compute host the domain belongs to, and
+// what it is, as Nova's <nova:instance> says it.
+constexpr const char* metadata_ns = "https://vmforge.invalid/xmlns/instance/1.0";
+constexpr const char* pool_name = "vmforge-instances";
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '\'': out += "&apos;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string last_error() {
+  auto msg = virGetLastErrorMessage();
+  return msg ? msg : "unknown libvirt error";
+}
+
+// libvirt prints every error to stderr by default; ours go into faults and
+// the log with the call that failed.
+void quiet(void*, virErrorPtr) {}
+
+struct domain_ref {
+  virDomainPtr dom;
+  ~domain_ref() {
+    if (dom)
+      virDomainFree(dom);
+  }
+};
+
+power_state to_power_state(int state) {
+  switch (state) {
+    case VIR_DOMAIN_RUNNING:
+    case VIR_DOMAIN_BLOCKED:
+      return power_state::running;
+    case VIR_DOMAIN_PAUSED:
+      return power_state::paused;
+    case VIR_DOMAIN_SHUTDOWN:
+    case VIR_DOMAIN_SHUTOFF:
+      return power_state::shutdown;
+    case VIR_DOMAIN_CRASHED:
+      return power_state::crashed;
+    case VIR_DOMAIN_PMSUSPENDED:
+      return power_state::suspended;
+    default:
+      return power_state::nostate;
+  }
+}
+
+virStoragePoolPtr ensure_pool(virConnectPtr conn, const std::string& path,
+                              std::string& why) {
+  auto pool = virStoragePoolLookupByName(conn, pool_name);
+  if (!pool) {
+    auto xml = "<pool type='dir'><name>" + std::string{pool_name}
+               + "</name><target><path>" + escape(path)
+               + "</path></target></pool>";
+    pool = virStoragePoolDefineXML(conn, xml.c_str(), 0);
+    if (pool)
+      virStoragePoolBuild(pool, 0);
+    else // another host's driver on the same hypervisor was first
+      pool = virStoragePoolLookupByName(conn, pool_name);
+  }
+  if (!pool) {
+    why = "cannot define storage pool " + std::string{pool_name} + ": "
+          + last_error();
+    return nullptr;
+  }
+  if (virStoragePoolIsActive(pool) != 1 && virStoragePoolCreate(pool, 0) < 0
+      && virStoragePoolIsActive(pool) != 1) {
+    why = "cannot start storage pool " + std::string{pool_name} + ": "
+          + last_error();
+    virStoragePoolFree(pool);
+    return nullptr;
+  }
+  return pool;
+}
+
+// Removes the instance's disk volume, if there is one.
+void delete_volume(virConnectPtr conn, const std::string& instance_id) {
+  auto pool = virStoragePoolLookupByName(conn, pool_name);
+  if (!pool)
+    return;
+  auto vol = virStorageVolLookupByName(pool, (instance_id + ".qcow2").c_str());
+  if (vol) {
+    virStorageVolDelete(vol, 0);
+    virStorageVolFree(vol);
+  }
+  virStoragePoolFree(pool);
+}
+
+// Stops and undefines a domain with the flags Nova uses, falling back to a
+// plain undefine where the hypervisor does not know them.
+bool remove_domain(virDomainPtr dom) {
+  if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0)
+    return false;
+  if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                                    | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                                    | VIR_DOMAIN_UNDEFINE_NVRAM)
+      == 0)
+    return true;
+  return virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) == 0
+         || virDomainUndefine(dom) == 0;
+}
+
+} // namespace
+
+libvirt_driver::libvirt_driver(std::string host, std::string uri,
+                               std::string instances_path)
+  : host_(std::move(host)),
+    uri_(std::move(uri)),
+    instances_path_(std::filesystem::absolute(instances_path).string()) {
+  virSetErrorFunc(nullptr, quiet);
+}
+
+libvirt_driver::~libvirt_driver() {
+  if (conn_)
+    virConnectClose(conn_);
+}
+
+virConnectPtr libvirt_driver::connection(std::string& why) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (shut_down_) {
+    why = "hypervisor connection closed";
+    return nullptr;
+  }
+  if (conn_ && virConnectIsAlive(conn_) == 1)
+    return conn_;
+  if (conn_)
+    virConnectClose(conn_);
+  conn_ = virConnectOpen(uri_.c_str());
+  if (!conn_)
+    why = "cannot connect to " + uri_ + ": " + last_error();
+  return conn_;
+}
+
+bool libvirt_driver::ours(virDomainPtr dom) const {
+  auto md = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, metadata_ns, 0);
+  if (!md)
+    return false;
+  std::string xml = md;
+  free(md);
+  return xml.find("<host>" + escape(host_) + "</host>") != std::string::npos;
+}
+
+std::string libvirt_driver::domain_xml(const spawn_spec& spec,
+                                       const std::string& disk) const {
+  auto& f = spec.flavor_;
+  auto dir = instances_path_ + "/" + spec.instance_id;
+  return "<domain type='" + std::string{uri_.rfind("test:", 0) == 0 ? "test" : "kvm"}
+         + "'><name>" + escape(spec.instance_name) + "</name><uuid>"
+         + escape(spec.instance_id) + "</uuid>"
+         + "<metadata><vmforge:instance xmlns:vmforge='" + metadata_ns + "'>"
+         + "<vmforge:host>" + escape(host_) + "</vmforge:host>"
+         + "<vmforge:name>" + escape(spec.display_name) + "</vmforge:name>"
+         + "<vmforge:flavor>" + escape(f.name) + "</vmforge:flavor>"
+         + "<vmforge:project>" + escape(spec.project_id) + "</vmforge:project>"
+         + "<vmforge:image>" + escape(spec.image_.id) + "</vmforge:image>"
+         + "</vmforge:instance></metadata>"
+         + "<memory unit='MiB'>" + std::to_string(f.ram_mb) + "</memory>"
+         + "<vcpu>" + std::to_string(f.vcpus) + "</vcpu>"
+         + "<os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>"
+         + "<features><acpi/></features>"
+         + "<devices><disk type='file' device='disk'>"
+         + "<driver name='qemu' type='qcow2'/><source file='" + escape(disk)
+         + "'/><target dev='vda' bus='virtio'/></disk>"
+         // Nova's console log: instances_path/<uuid>/console.log.
+         + "<serial type='file'><source path='" + escape(dir)
+         + "/console.log'/></serial></devices></domain>";
+}
+
+driver_status libvirt_driver::spawn(const spawn_spec& spec) {
+  std::string why;
+  auto& img = spec.image_;
+  // A missing image fails every host alike: not worth a reschedule.
+  if (!std::filesystem::exists(img.file))
+    return driver_status::failure("Build of instance " + spec.instance_id
+                                    + " aborted: Image " + img.id + " file "
+                                    + img.file + " not found.",
+                                  false);
+  auto conn = connection(why);
+  if (!conn)
+    return driver_status::failure(why, true);
+  std::error_code ec;
+  std::filesystem::create_directories(instances_path_ + "/" + spec.instance_id,
+                                      ec);
+  auto pool = ensure_pool(conn, instances_path_, why);
+  if (!pool)
+    return driver_status::failure(why, true);
+  // A qcow2 overlay on the image, as Nova's Qcow2 image backend makes:
+  // the flavor's size, allocated as the guest writes.
+  auto vol_xml = "<volume><name>" + escape(spec.instance_id)
+                 + ".qcow2</name><capacity unit='G'>"
+                 + std::to_string(std::max<int64_t>(1, spec.flavor_.disk_gb))
+                 + "</capacity><allocation>0</allocation>"
+                 + "<target><format type='qcow2'/></target>"
+                 + "<backingStore><path>"
+                 + escape(std::filesystem::absolute(img.file).string())
+                 + "</path><format type='" + escape(img.disk_format)
+                 + "'/></backingStore></volume>";
+  auto vol = virStorageVolCreateXML(pool, vol_xml.c_str(), 0);
+  virStoragePoolFree(pool);
+  if (!vol)
+    return driver_status::failure("cannot create the disk of "
+                                    + spec.instance_id + ": " + last_error(),
+                                  true);
+  auto path_c = virStorageVolGetPath(vol);
+  std::string disk = path_c ? path_c : "";
+  free(path_c);
+  virStorageVolFree(vol);
+  auto fail = [&](const std::string& step) {
+    auto msg = step + " of " + spec.instance_name + " failed: " + last_error();
+    destroy(spec.instance_id); // leaves nothing behind
+    return driver_status::failure(msg, true);
+  };
+  domain_ref d{virDomainDefineXML(conn, domain_xml(spec, disk).c_str())};
+  if (!d.dom)
+    return fail("defining");
+  if (virDomainCreate(d.dom) < 0)
+    return fail("starting");
+  // Nova waits for the domain to run before it reports the build done.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  for (;;) {
+    int state = 0, reason = 0;
+    if (virDomainGetState(d.dom, &state, &reason, 0) < 0)
+      return fail("reading the state");
+    if (state == VIR_DOMAIN_RUNNING)
+      return driver_status::success();
+    if (std::chrono::steady_clock::now() > deadline)
+      return fail("waiting for RUNNING");
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+}
+
+driver_status libvirt_driver::destroy(const std::string& instance_id) {
+  std::string why;
+  auto conn = connection(why);
+  if (!conn)
+    return driver_status::failure(why, true);
+  domain_ref d{virDomainLookupByUUIDString(conn, instance_id.c_str())};
+  if (d.dom && !remove_domain(d.dom))
+    return driver_status::failure("destroying " + instance_id
+                                    + " failed: " + last_error(),
+                                  true);
+  delete_volume(conn, instance_id);
+  return driver_status::success();
+}
+
+template <class F>
+driver_status libvirt_driver::with_domain(const std::string& instance_id,
+                                          const char* what, F call) {
+  std::string why;
+  auto conn = connection(why);
+  if (!conn)
+    return driver_status::failure(why, true);
+  domain_ref d{virDomainLookupByUUIDString(conn, instance_id.c_str())};
+  if (!d.dom)
+    return driver_status::failure("Instance " + instance_id
+                                    + " could not be found.",
+                                  false);
+  if (call(d.dom) < 0)
+    return driver_status::failure(std::string{what} + " of " + instance_id
+                                    + " failed: " + last_error(),
+                                  false);
+  return driver_status::success();
+}
+
+driver_status libvirt_driver::power_on(const std::string& instance_id) {
+  return with_domain(instance_id, "power on", [](virDomainPtr d) {
+    return virDomainIsActive(d) == 1 ? 0 : virDomainCreate(d);
+  });
+}
+
+driver_status libvirt_driver::power_off(const std::string& instance_id) {
+  // Nova's power_off with no clean-shutdown timeout: destroy the guest.
+  return with_domain(instance_id, "power off", [](virDomainPtr d) {
+    return virDomainIsActive(d) == 1 ? virDomainDestroy(d) : 0;
+  });
+}
+
+driver_status libvirt_driver::reboot(const std::string& instance_id) {
+  // Soft first; a guest that does not cooperate is reset the hard way.
+  return with_domain(instance_id, "reboot", [](virDomainPtr d) {
+    if (virDomainIsActive(d) == 1 && virDomainReboot(d, 0) == 0)
+      return 0;
+    if (virDomainIsActive(d) == 1 && virDomainDestroy(d) < 0)
+      return -1;
+    return virDomainCreate(d);
+  });
+}
+
+driver_status libvirt_driver::pause(const std::string& instance_id) {
+  return with_domain(instance_id, "pause", virDomainSuspend);
+}
+
+driver_status libvirt_driver::unpause(const std::string& instance_id) {
+  return with_domain(instance_id, "unpause", virDomainResume);
+}
+
+driver_status libvirt_driver::suspend(const std::string& instance_id) {
+  // Nova's suspend: the guest's memory saved to disk, the domain stopped.
+  return with_domain(instance_id, "suspend",
+                     [](virDomainPtr d) { return virDomainManagedSave(d, 0); });
+}
+
+driver_status libvirt_driver::resume(const std::string& instance_id) {
+  return with_domain(instance_id, "resume", virDomainCreate);
+}
+
+power_state libvirt_driver::get_power_state(const std::string& instance_id) {
+  std::string why;
+  auto conn = connection(why);
+  if (!conn)
+    return power_state::nostate;
+  domain_ref d{virDomainLookupByUUIDString(conn, instance_id.c_str())};
+  int state = VIR_DOMAIN_NOSTATE, reason = 0;
+  if (!d.dom || virDomainGetState(d.dom, &state, &reason, 0) < 0)
+    return power_state::nostate;
+  // A managed save is Nova's SUSPENDED.
+  if (state == VIR_DOMAIN_SHUTOFF && virDomainHasManagedSaveImage(d.dom, 0) == 1)
+    return power_state::suspended;
+  return to_power_state(state);
+}
+
+std::vector<std::string> libvirt_driver::list_instances() {
+  std::vector<std::string> out;
+  std::string why;
+  auto conn = connection(why);
+  if (!conn)
+    return out;
+  virDomainPtr* doms = nullptr;
+  auto n = virConnectListAllDomains(conn, &doms, 0);
+  for (int i = 0; i < n; ++i) {
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (ours(doms[i]) && virDomainGetUUIDString(doms[i], uuid) == 0)
+      out.emplace_back(uuid);
+    virDomainFree(doms[i]);
+  }
+  free(doms);
+  return out;
+}
+
+resources libvirt_driver::host_capacity() {
+  resources out;
+  std::string why;
+  auto conn = connection(why);
+  if (!conn)
+    return out;
+  virNodeInfo info;
+  if (virNodeGetInfo(conn, &info) == 0) {
+    out.vcpus = info.cpus;
+    out.ram_mb = static_cast<int64_t>(info.memory / 1024);
+  }
+  if (auto pool = ensure_pool(conn, instances_path_, why)) {
+    virStoragePoolInfo pi;
+    if (virStoragePoolGetInfo(pool, &pi) == 0)
+      out.disk_gb = static_cast<int64_t>(pi.capacity >> 30);
+    virStoragePoolFree(pool);
+  }
+  return out;
+}
+
+void libvirt_driver::shutdown() {
+  // Calls in progress finish (libvirt calls cannot be interrupted); new
+  // ones are refused. The connection closes with the driver.
+  std::lock_guard<std::mutex> guard{mtx_};
+  shut_down_ = true;
+}
+
+} // namespace vmforge

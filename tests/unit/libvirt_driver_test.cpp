@@ -1,0 +1,165 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <libvirt/libvirt.h>
+
+#include "drivers/libvirt/libvirt_driver.hpp"
+#include "tests/unit/fixture.hpp"
+#include "util/uuid.hpp"
+
+using namespace vmforge;
+using namespace vmforge::test;
+
+// libvirt's test:///default: a hypervisor inside this process, shared by
+// every connection to it (so each test uses hosts of its own names).
+namespace {
+
+struct workspace {
+  std::filesystem::path dir = std::filesystem::temp_directory_path()
+                              / ("vmforge-libvirt-" + make_uuid());
+  image img;
+  workspace() {
+    std::filesystem::create_directories(dir);
+    img = image{make_uuid(), "tiny", (dir / "tiny.qcow2").string(), "qcow2",
+                0, 0};
+    // The test hypervisor reads nothing from it; it only has to exist.
+    std::ofstream{img.file} << "QFI\xfb";
+  }
+  ~workspace() {
+    std::filesystem::remove_all(dir);
+  }
+  spawn_spec spec(int64_t db_id) const {
+    return {make_uuid(), instance_name(db_id), default_flavors()[0], img,
+            "vm", "project"};
+  }
+};
+
+// The disk volumes the instance pool holds (every host's).
+int volumes() {
+  auto conn = virConnectOpen("test:///default");
+  auto pool = virStoragePoolLookupByName(conn, "vmforge-instances");
+  auto n = pool ? virStoragePoolNumOfVolumes(pool) : 0;
+  if (pool)
+    virStoragePoolFree(pool);
+  virConnectClose(conn);
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("libvirt: spawn, power actions and destroy on test:///default",
+          "[libvirt]") {
+  workspace ws;
+  auto host = "lv-" + make_uuid();
+  libvirt_driver drv{host, "test:///default", (ws.dir / "instances").string()};
+  auto before = volumes();
+  auto spec = ws.spec(900001);
+  REQUIRE(drv.spawn(spec).ok);
+  auto id = spec.instance_id;
+  CHECK(drv.get_power_state(id) == power_state::running);
+  CHECK(drv.list_instances() == std::vector<std::string>{id});
+  CHECK(volumes() == before + 1);
+  // Another host on the same hypervisor does not see it.
+  libvirt_driver other{"other-" + make_uuid(), "test:///default",
+                       (ws.dir / "instances").string()};
+  CHECK(other.list_instances().empty());
+  CHECK(drv.power_off(id).ok);
+  CHECK(drv.get_power_state(id) == power_state::shutdown);
+  CHECK(drv.power_on(id).ok);
+  CHECK(drv.get_power_state(id) == power_state::running);
+  CHECK(drv.reboot(id).ok);
+  CHECK(drv.get_power_state(id) == power_state::running);
+  CHECK(drv.pause(id).ok);
+  CHECK(drv.get_power_state(id) == power_state::paused);
+  CHECK(drv.unpause(id).ok);
+  CHECK(drv.suspend(id).ok);
+  CHECK(drv.get_power_state(id) == power_state::suspended);
+  CHECK(drv.resume(id).ok);
+  CHECK(drv.get_power_state(id) == power_state::running);
+  CHECK(drv.destroy(id).ok);
+  CHECK(drv.list_instances().empty());
+  CHECK(drv.get_power_state(id) == power_state::nostate);
+  CHECK(volumes() == before);
+  CHECK(drv.destroy(id).ok); // destroying what is gone succeeds
+  auto pwr = drv.power_on(id);
+  CHECK_FALSE(pwr.ok);
+  CHECK(pwr.reason == "Instance " + id + " could not be found.");
+}
+
+TEST_CASE("libvirt: the domain is named and described as Nova's",
+          "[libvirt]") {
+  workspace ws;
+  libvirt_driver drv{"h<&>", "test:///default", (ws.dir / "i").string()};
+  auto spec = ws.spec(42);
+  auto xml = drv.domain_xml(spec, "/pool/disk.qcow2");
+  CHECK_THAT(xml, Catch::Contains("<name>instance-0000002a</name>"));
+  CHECK_THAT(xml, Catch::Contains("<uuid>" + spec.instance_id + "</uuid>"));
+  CHECK_THAT(xml, Catch::Contains("<memory unit='MiB'>512</memory>"));
+  CHECK_THAT(xml, Catch::Contains("<vmforge:host>h&lt;&amp;&gt;</vmforge:host>"));
+  CHECK_THAT(xml, Catch::Contains("<vmforge:flavor>m1.tiny</vmforge:flavor>"));
+  CHECK_THAT(xml, Catch::Contains("/" + spec.instance_id + "/console.log"));
+}
+
+TEST_CASE("libvirt: a missing image fails for good and leaves nothing",
+          "[libvirt]") {
+  workspace ws;
+  libvirt_driver drv{"lv-" + make_uuid(), "test:///default",
+                     (ws.dir / "instances").string()};
+  auto spec = ws.spec(900002);
+  spec.image_.file = (ws.dir / "missing.qcow2").string();
+  auto before = volumes();
+  auto st = drv.spawn(spec);
+  CHECK_FALSE(st.ok);
+  CHECK_FALSE(st.retryable);
+  CHECK_THAT(st.reason, Catch::Contains("missing.qcow2 not found"));
+  CHECK(drv.list_instances().empty());
+  CHECK(volumes() == before);
+}
+
+TEST_CASE("libvirt: host capacity comes from the node and the pool",
+          "[libvirt]") {
+  workspace ws;
+  libvirt_driver drv{"lv-" + make_uuid(), "test:///default",
+                     (ws.dir / "instances").string()};
+  auto cap = drv.host_capacity();
+  CHECK(cap.vcpus == 16);      // test:///default's node
+  CHECK(cap.ram_mb == 3072);
+  CHECK(cap.disk_gb > 0);
+}
+
+TEST_CASE("libvirt: 1,000 builds through the pipeline on 10 test-driver hosts",
+          "[libvirt][pipeline]") {
+  workspace ws;
+  auto opts = test_options(10);
+  auto prefix = "lvp-" + make_uuid().substr(0, 8) + "-";
+  for (auto& h : opts.hosts) {
+    h.name = prefix + h.name;
+    // The test node is small (16 vCPUs, 3 GiB): the operator's numbers win.
+    h.capacity = {1000, 1000000, 10000};
+  }
+  opts.images = {ws.img};
+  auto path = (ws.dir / "instances").string();
+  harness h{opts, [path](const host_config& host) -> driver_ptr {
+              return std::make_shared<libvirt_driver>(host.name,
+                                                      "test:///default", path);
+            }};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1000; ++i)
+    ids.push_back(h.create("lv-" + std::to_string(i)));
+  for (auto& id : ids)
+    REQUIRE(h.wait_final(id, std::chrono::seconds{60}).vm == vm_state::active);
+  size_t domains = 0;
+  for (auto& kv : h.p->drivers)
+    domains += kv.second->list_instances().size();
+  CHECK(domains == 1000);
+  for (auto& id : ids)
+    REQUIRE(h.remove(id));
+  for (auto& id : ids)
+    REQUIRE(h.wait_deleted(id, std::chrono::seconds{60}));
+  domains = 0;
+  for (auto& kv : h.p->drivers)
+    domains += kv.second->list_instances().size();
+  CHECK(domains == 0);
+}
