@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -31,6 +32,9 @@ struct args {
   int inflight_builds = 20000;
   std::vector<int> sched_hosts{10, 100, 1000, 10000};
   int sched_decisions = 20000;
+  /// Builds on 10 hosts with libvirt's test:///default hypervisor, and
+  /// (the baseline, same run) with the fake driver.
+  int driver_builds = 20000;
 };
 
 std::vector<int> parse_list(const char* text) {
@@ -181,9 +185,10 @@ double echo_round_trips_per_s(caf::actor_system& sys, int n, int window) {
   return n / secs;
 }
 
-void bench_pipeline(caf::actor_system& sys, int hosts, int builds) {
-  auto opts = bench_options(hosts);
-  auto p = pipeline::start(sys, opts, fake_driver_factory(opts.fake_driver));
+void bench_pipeline(caf::actor_system& sys, int hosts, int builds,
+                    options opts, const driver_factory& make_driver,
+                    const char* driver_name) {
+  auto p = pipeline::start(sys, opts, make_driver);
   if (!p) {
     std::fprintf(stderr, "cannot start: %s\n", sys.render(p.error()).c_str());
     std::exit(1);
@@ -193,13 +198,35 @@ void bench_pipeline(caf::actor_system& sys, int hosts, int builds) {
   auto base = echo_round_trips_per_s(sys, builds, 2000);
   auto r = run_burst(sys, **p, builds, 2000);
   auto rate = builds / r.seconds;
-  std::printf("pipeline hosts=%d builds=%d active=%d error=%d seconds=%.3f "
-              "builds_per_s=%.0f p50_ms=%.2f p99_ms=%.2f echo_rtt_per_s=%.0f "
-              "builds_per_echo_rtt=%.3f peak_rss_kib=%ld\n",
-              hosts, builds, r.active, r.error, r.seconds, rate,
+  std::printf("pipeline driver=%s hosts=%d builds=%d active=%d error=%d "
+              "seconds=%.3f builds_per_s=%.0f p50_ms=%.2f p99_ms=%.2f "
+              "echo_rtt_per_s=%.0f builds_per_echo_rtt=%.3f "
+              "peak_rss_kib=%ld\n",
+              driver_name, hosts, builds, r.active, r.error, r.seconds, rate,
               percentile(r.latency_ms, 0.50), percentile(r.latency_ms, 0.99),
               base, rate / base, peak_rss_kib());
   (*p)->stop();
+}
+
+// The same builds through libvirt (test:///default) and the fake driver:
+// what the real driver interface costs over the in-memory one.
+void bench_drivers(caf::actor_system& sys, int builds) {
+  auto dir = std::filesystem::temp_directory_path()
+             / ("vmforge-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto opts = bench_options(10);
+  for (auto& h : opts.hosts)
+    h.capacity = {100000, 100000000, 1000000}; // the test node is small
+  auto& img = opts.images.front();
+  img.file = (dir / "image.qcow2").string();
+  std::ofstream{img.file} << "QFI\xfb"; // the test hypervisor reads nothing
+  bench_pipeline(sys, 10, builds, opts, fake_driver_factory(opts.fake_driver),
+                 "fake");
+  opts.compute_driver = "libvirt.LibvirtDriver";
+  opts.instances_path = (dir / "instances").string();
+  bench_pipeline(sys, 10, builds, opts, compute_driver_factory(opts),
+                 "libvirt-test");
+  std::filesystem::remove_all(dir);
 }
 
 // Memory per build that is in flight: builds held by a slow driver (and the
@@ -306,13 +333,16 @@ int main(int argc, char** argv) {
       a.sched_hosts = parse_list(argv[++i]);
     else if (arg("--decisions"))
       a.sched_decisions = std::atoi(argv[++i]);
+    else if (arg("--driver-builds"))
+      a.driver_builds = std::atoi(argv[++i]);
     else if (arg("--max-concurrent-builds"))
       max_builds_per_host = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr,
                    "usage: %s [--hosts 100,1000] [--builds N] "
                    "[--inflight-builds N] [--scheduler-hosts 10,100,...] "
-                   "[--decisions N] [--max-concurrent-builds N]\n",
+                   "[--decisions N] [--driver-builds N] "
+                   "[--max-concurrent-builds N]\n",
                    argv[0]);
       return 2;
     }
@@ -324,8 +354,13 @@ int main(int argc, char** argv) {
   configure(cfg);
   caf::actor_system sys{cfg};
   if (a.builds > 0)
-    for (auto hosts : a.hosts)
-      bench_pipeline(sys, hosts, a.builds);
+    for (auto hosts : a.hosts) {
+      auto opts = bench_options(hosts);
+      bench_pipeline(sys, hosts, a.builds, opts,
+                     fake_driver_factory(opts.fake_driver), "fake");
+    }
+  if (a.driver_builds > 0)
+    bench_drivers(sys, a.driver_builds);
   if (a.inflight_builds > 0)
     bench_inflight(sys, a.hosts.front(), a.inflight_builds);
   return 0;

@@ -11,9 +11,11 @@ mkdir -p "$here/results"
 out="$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-pipeline.md"
 
 args=(--hosts 100,1000 --builds 50000 --inflight-builds 0
-      --scheduler-hosts 10,100,1000,10000 --decisions 20000 "$@")
+      --scheduler-hosts 10,100,1000,10000 --decisions 20000
+      --driver-builds 20000 "$@")
 # Memory per in-flight build in a process of its own, for each host count.
-mem_args=(--builds 0 --scheduler-hosts "" --inflight-builds 20000)
+mem_args=(--builds 0 --scheduler-hosts "" --inflight-builds 20000
+          --driver-builds 0)
 raw=$("$bin" "${args[@]}")
 for hosts in 100 1000; do
   raw+=$'\n'$("$bin" --hosts "$hosts" "${mem_args[@]}")
@@ -28,6 +30,9 @@ echo "$raw"
   echo "- fake driver with zero latency; builds go through the whole pipeline"
   echo "  (API handler, store, conductor, scheduler, compute manager, driver worker),"
   echo "  at most 2,000 builds between submission and ACTIVE (closed loop)."
+  echo "- driver=libvirt-test: 20,000 builds on 10 hosts of libvirt's in-process"
+  echo "  test:///default hypervisor (volume, domain define, start, wait RUNNING);"
+  echo "  baseline in the same run: the same builds with the fake driver."
   echo "- inflight: 20,000 builds held by a 600 s driver latency (running or queued"
   echo "  on their hosts), resident memory against the idle pipeline."
   echo "- baseline: echo_rtt_per_s is request/response round trips through one"
