@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "util/log.hpp"
+#include "util/uuid.hpp"
 
 namespace vmforge::test {
 
@@ -12,6 +13,16 @@ options test_options(int hosts) {
   opts.build_timeout_check_ms = 50;
   opts.scheduler.seed = 42;
   return opts;
+}
+
+temp_dir::temp_dir()
+  : path(std::filesystem::temp_directory_path() / ("vmforge-" + make_uuid())) {
+  std::filesystem::create_directories(path);
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
 }
 
 harness::harness(options opts, driver_factory make_driver) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,6 +17,15 @@
 namespace vmforge::test {
 
 using namespace std::chrono_literals;
+
+/// A fresh directory under the system's temporary one, removed afterwards.
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+};
 
 /// Options for tests: `hosts` fake hosts, unlimited quota, quick timers.
 options test_options(int hosts);

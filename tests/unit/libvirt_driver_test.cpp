@@ -17,18 +17,12 @@ using namespace vmforge::test;
 namespace {
 
 struct workspace {
-  std::filesystem::path dir = std::filesystem::temp_directory_path()
-                              / ("vmforge-libvirt-" + make_uuid());
-  image img;
+  temp_dir tmp;
+  std::filesystem::path dir = tmp.path;
+  image img{make_uuid(), "tiny", (dir / "tiny.qcow2").string(), "qcow2", 0, 0};
   workspace() {
-    std::filesystem::create_directories(dir);
-    img = image{make_uuid(), "tiny", (dir / "tiny.qcow2").string(), "qcow2",
-                0, 0};
     // The test hypervisor reads nothing from it; it only has to exist.
     std::ofstream{img.file} << "QFI\xfb";
-  }
-  ~workspace() {
-    std::filesystem::remove_all(dir);
   }
   spawn_spec spec(int64_t db_id) const {
     return {make_uuid(), instance_name(db_id), default_flavors()[0], img,

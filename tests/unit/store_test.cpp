@@ -9,27 +9,19 @@
 #include "drivers/fake/fake_driver.hpp"
 #include "store/database.hpp"
 #include "store/writer.hpp"
+#include "tests/unit/fixture.hpp"
 #include "util/uuid.hpp"
 
 using namespace vmforge;
+using namespace vmforge::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-// A database file in a fresh directory, removed afterwards.
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path()
-                               / ("vmforge-store-" + make_uuid());
-  temp_dir() {
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::filesystem::remove_all(path);
-  }
-  std::string db() const {
-    return (path / "var" / "test.db").string();
-  }
-};
+// The database file of a test, in a directory of its own.
+std::string db_path(const temp_dir& dir) {
+  return (dir.path / "var" / "test.db").string();
+}
 
 instance sample_row(int64_t db_id) {
   instance r;
@@ -58,7 +50,7 @@ instance sample_row(int64_t db_id) {
 
 // Reads the file through a connection of its own, as a restart would.
 stored_state reload(const temp_dir& dir) {
-  database db{dir.db()};
+  database db{db_path(dir)};
   return db.load();
 }
 
@@ -84,7 +76,7 @@ TEST_CASE("store: [database] connection URLs are SQLAlchemy's", "[store]") {
 TEST_CASE("store: migrations run once and seed the classic flavors",
           "[store]") {
   temp_dir dir;
-  database db{dir.db()};
+  database db{db_path(dir)};
   CHECK(db.migrate() == 0);
   CHECK(db.migrate() == database::latest_version());
   auto flavors = db.load().catalog.flavors;
@@ -102,7 +94,7 @@ TEST_CASE("store: every table reads back what was written", "[store]") {
   keypair kp{3, "key", "u", "ssh-ed25519 AAAA", "aa:bb", "ssh", 9};
   security_group_info group{4, "web", "w", "p", {{5, 4, "tcp", 22, 22, "0.0.0.0/0"}}};
   {
-    database db{dir.db()};
+    database db{db_path(dir)};
     db.migrate();
     db.begin();
     db.put_instance(row, true);
@@ -155,7 +147,7 @@ TEST_CASE("store: every table reads back what was written", "[store]") {
   CHECK(st.hosts[0].disabled);
   CHECK(st.hosts[0].disabled_reason == "maintenance");
   {
-    database db{dir.db()};
+    database db{db_path(dir)};
     db.begin();
     db.drop_instance(7);
     db.drop_project_quotas("p");
@@ -171,7 +163,7 @@ TEST_CASE("store: the writer coalesces deferred puts and commits urgent ones "
           "at once",
           "[store]") {
   temp_dir dir;
-  auto db = std::make_unique<database>(dir.db());
+  auto db = std::make_unique<database>(db_path(dir));
   db->migrate();
   store_writer w{std::move(db), 1h}; // deferred puts wait "forever"
   auto row = sample_row(1);
@@ -197,7 +189,7 @@ TEST_CASE("store: deferred puts are written after the delay, and a drop "
           "cancels them",
           "[store]") {
   temp_dir dir;
-  auto db = std::make_unique<database>(dir.db());
+  auto db = std::make_unique<database>(db_path(dir));
   db->migrate();
   store_writer w{std::move(db), 20ms};
   auto kept = sample_row(1);
@@ -218,7 +210,7 @@ TEST_CASE("store: deferred puts are written after the delay, and a drop "
 TEST_CASE("store: writes from many threads share commits (group commit)",
           "[store]") {
   temp_dir dir;
-  auto db = std::make_unique<database>(dir.db());
+  auto db = std::make_unique<database>(db_path(dir));
   db->migrate();
   store_writer w{std::move(db)};
   std::vector<std::thread> threads;
@@ -242,7 +234,7 @@ TEST_CASE("store: writes from many threads share commits (group commit)",
 
 TEST_CASE("store: flush writes deferred puts too", "[store]") {
   temp_dir dir;
-  auto db = std::make_unique<database>(dir.db());
+  auto db = std::make_unique<database>(db_path(dir));
   db->migrate();
   store_writer w{std::move(db), 1h};
   w.put_instance(sample_row(1), false, false);
