@@ -43,8 +43,7 @@ std::string driver_problem(const std::string& v) {
 }
 
 std::string connection_problem(const std::string& v) {
-  const std::string scheme = "sqlite:///";
-  if (v.empty() || (v.size() > scheme.size() && v.rfind(scheme, 0) == 0))
+  if (v.empty() || sqlite_file(v))
     return {};
   return "only SQLite is supported (sqlite:///PATH, or empty for no "
          "persistence), got '" + v + "'";

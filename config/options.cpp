@@ -33,6 +33,14 @@ options default_options(int host_count) {
   return opts;
 }
 
+std::optional<std::string> sqlite_file(const std::string& url) {
+  const std::string scheme = "sqlite:///";
+  if (url.size() <= scheme.size() || url.compare(0, scheme.size(), scheme) != 0)
+    return std::nullopt;
+  // Three slashes, then the path: absolute if it starts with another one.
+  return url.substr(scheme.size());
+}
+
 std::string multi_instance_name(const std::string& tmpl, const std::string& name,
                                 int64_t count, const std::string& uuid) {
   // The same three keys Nova substitutes.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,11 @@ std::vector<image> default_images();
 /// The embedded defaults: the classic flavors, one image, `count` fake
 /// hosts named compute-1 .. compute-N in availability zone "nova".
 options default_options(int host_count = 2);
+
+/// The file a `[database] connection` URL names, as SQLAlchemy reads it:
+/// sqlite:///relative/path.db or sqlite:////absolute/path.db; nothing for
+/// any other URL.
+std::optional<std::string> sqlite_file(const std::string& url);
 
 /// Nova's multi_instance_display_name_template applied to one instance.
 std::string multi_instance_name(const std::string& tmpl, const std::string& name,

@@ -290,14 +290,11 @@ private:
 };
 
 std::string sqlite_path(const std::string& url) {
-  const std::string scheme = "sqlite:///";
-  if (url.compare(0, scheme.size(), scheme) != 0 || url.size() == scheme.size())
-    throw database_error("unsupported database connection '" + url
-                         + "': expected sqlite:///relative/path.db or "
-                           "sqlite:////absolute/path.db");
-  // SQLAlchemy's form: three slashes then the path, absolute if it starts
-  // with another slash.
-  return url.substr(scheme.size());
+  if (auto file = sqlite_file(url))
+    return *file;
+  throw database_error("unsupported database connection '" + url
+                       + "': expected sqlite:///relative/path.db or "
+                         "sqlite:////absolute/path.db");
 }
 
 database::database(const std::string& path) {

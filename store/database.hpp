@@ -18,9 +18,8 @@ struct database_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The file a `[database] connection` URL names: sqlite:///rel/path.db is
-/// relative to the working directory, sqlite:////abs/path.db absolute.
-/// Throws database_error for anything else.
+/// The file a `[database] connection` URL names (see sqlite_file in
+/// config/options.hpp); throws database_error for anything else.
 std::string sqlite_path(const std::string& url);
 
 class database {

@@ -32,15 +32,13 @@ void store_writer::set_listener(listener fn) {
 
 store_writer::records& store_writer::pending_for(const std::string& id) {
   auto [pos, fresh] = pending_.try_emplace(id);
+  // A pending instance keeps its place in time, so one that changes all
+  // the time is still written every `delay`.
   if (fresh) {
     pos->second.due = clock_type::now() + delay_;
     order_.emplace_back(pos->second.due, id);
     if (pending_.size() == 1)
       wake_.notify_one(); // it may be waiting without a deadline
-  } else {
-    // Superseded puts keep their place in time, so an instance that
-    // changes all the time is still written every `delay`.
-    ++coalesced_;
   }
   return pos->second;
 }
@@ -49,6 +47,8 @@ void store_writer::put_instance(const instance& row, bool with_metadata,
                                 bool urgent) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto& r = pending_for(row.id);
+  if (r.row)
+    ++coalesced_; // the pending row is superseded: one write saved
   r.row = row;
   r.with_metadata |= with_metadata;
   if (urgent) {
@@ -67,6 +67,7 @@ void store_writer::put(const std::string& instance_id, const std::string& key,
   for (auto& kv : others)
     if (kv.first == key) {
       kv.second = std::move(fn);
+      ++coalesced_;
       return;
     }
   others.emplace_back(key, std::move(fn));
