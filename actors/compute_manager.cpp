@@ -44,6 +44,9 @@ struct compute_state {
   std::vector<caf::actor_addr> abandoned;
   // Power actions in progress: their request id and start, for the event.
   std::unordered_map<std::string, std::pair<std::string, int64_t>> actions;
+  // Why the driver cannot reach the hypervisor (empty: it can). The host
+  // takes no builds meanwhile and the scheduler skips it.
+  std::string hypervisor_down;
 };
 
 using compute_pointer = compute_actor::stateful_pointer<compute_state>;
@@ -57,6 +60,7 @@ void report_host(compute_pointer self, host_report r = {}) {
   r.capacity = h.capacity;
   r.ratios = h.ratios;
   r.enabled = h.enabled;
+  r.hypervisor_down = self->state.hypervisor_down;
   // The store keeps the heartbeat (compute_nodes.last_seen_up).
   self->send(self->state.cfg.store, r);
   self->send(self->state.cfg.scheduler, std::move(r));
@@ -260,6 +264,97 @@ void on_action_done(compute_pointer self, driver_reply& rep) {
   self->send(st.cfg.store, std::move(u));
 }
 
+// Nova's _sync_instance_power_state after a lifecycle event, on the power
+// state the driver reads now (an event may arrive late, e.g. the stop
+// half of a reboot): nothing while a task runs; a guest that stopped or
+// crashed on its own makes the instance SHUTOFF; otherwise the recorded
+// power state follows the guest's.
+void on_power_sync(compute_pointer self, const driver_reply& rep) {
+  auto power = rep.power;
+  self->request(self->state.cfg.store, caf::infinite, get_instance{rep.instance_id})
+    .then(
+      [self, power](instance& row) {
+        auto& st = self->state;
+        if (row.task != task_state::none || row.host != st.cfg.host.name
+            || power == power_state::nostate)
+          return;
+        instance_update u;
+        u.id = row.id;
+        u.set_vm = false;
+        u.task = task_state::none;
+        u.expected = {task_state::none};
+        u.set_power = true;
+        u.power = power;
+        auto off = power == power_state::shutdown || power == power_state::crashed;
+        if (row.vm == vm_state::active && off) {
+          log::warning(log_name, st.cfg.host.name, ": instance ", row.id,
+                       " shut down by itself (power state ",
+                       static_cast<int>(power), "); it is now SHUTOFF");
+          u.set_vm = true;
+          u.vm = vm_state::stopped;
+        } else if (row.power == power) {
+          return;
+        }
+        self->send(st.cfg.store, std::move(u));
+      },
+      [](caf::error&) {
+        // Deleted meanwhile: nothing to sync.
+      });
+}
+
+// Queued builds cannot start on a host without its hypervisor: they go
+// back to the conductor (a retryable failure), which picks another host.
+// Started ones fail by themselves as their driver calls do.
+void requeue_elsewhere(compute_pointer self, const std::string& why) {
+  auto& st = self->state;
+  auto queued = std::move(st.queue);
+  st.queue.clear();
+  for (auto& id : queued) {
+    auto i = st.builds.find(id);
+    if (i == st.builds.end())
+      continue;
+    auto job = std::move(i->second.job);
+    auto started = i->second.accepted_us;
+    finish_build(self, id);
+    st.tracker.release(id);
+    report_build(self, job, false, true, why, started);
+  }
+}
+
+void on_hypervisor_event(compute_pointer self, hypervisor_event& e) {
+  auto& st = self->state;
+  switch (e.kind) {
+    case hypervisor_event_kind::disconnected:
+      st.hypervisor_down = e.reason.empty() ? "unknown reason" : e.reason;
+      log::error(log_name, st.cfg.host.name,
+                 ": hypervisor unreachable (", st.hypervisor_down,
+                 "); the host takes no builds until it is back");
+      requeue_elsewhere(self, "Connection to the hypervisor lost: "
+                                + st.hypervisor_down);
+      report_host(self);
+      break;
+    case hypervisor_event_kind::connected:
+      if (st.hypervisor_down.empty())
+        return;
+      st.hypervisor_down.clear();
+      log::info(log_name, st.cfg.host.name, ": hypervisor reachable again");
+      report_host(self);
+      break;
+    case hypervisor_event_kind::lifecycle: {
+      auto& id = e.instance_id;
+      // Our own calls change power states too; their replies say so.
+      if (!st.tracker.holds(id) || st.builds.count(id) != 0
+          || st.terminating.count(id) != 0 || st.actions.count(id) != 0)
+        return;
+      driver_op op;
+      op.call = driver_call::get_power_state;
+      op.instance_id = id;
+      dispatch(self, std::move(op));
+      break;
+    }
+  }
+}
+
 void on_terminate(compute_pointer self, const std::string& id) {
   auto& st = self->state;
   auto i = st.builds.find(id);
@@ -347,6 +442,9 @@ void on_driver_reply(compute_pointer self, driver_reply& rep) {
     case driver_call::destroy:
       on_destroyed(self, rep);
       break;
+    case driver_call::get_power_state:
+      on_power_sync(self, rep);
+      break;
     default:
       on_action_done(self, rep);
       break;
@@ -358,6 +456,12 @@ void on_build(compute_pointer self, build_and_run& job) {
   auto id = job.req.instance_id; // a copy: job is moved into the map below
   if (st.builds.count(id) != 0)
     return; // a duplicate dispatch: the first one answers
+  if (!st.hypervisor_down.empty()) {
+    // Sent before the scheduler heard the host is down: another host may.
+    report_build(self, job, false, true,
+                 "Connection to the hypervisor lost: " + st.hypervisor_down);
+    return;
+  }
   auto why = st.tracker.claim(id, job.req.flavor_.claim());
   if (!why.empty()) {
     report_build(self, job, false, true, std::move(why));
@@ -397,6 +501,12 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
   });
   self->delayed_send(self, std::chrono::seconds{st.cfg.report_interval_s},
                      heartbeat_tick{});
+  // The driver's events come from its own thread. A weak address: the
+  // driver, which the compute manager holds, must not keep it alive.
+  st.cfg.drv->watch([addr = self->address()](hypervisor_event e) {
+    if (auto me = caf::actor_cast<caf::actor>(addr))
+      caf::anon_send(me, std::move(e));
+  });
   // As Nova's init_host: account for the instances already on this host
   // (after a restart) before taking new builds.
   self->request(st.cfg.store, caf::infinite,
@@ -430,6 +540,7 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
       dispatch(self, std::move(op));
     },
     [self](driver_reply& rep) { on_driver_reply(self, rep); },
+    [self](hypervisor_event& e) { on_hypervisor_event(self, e); },
     [self](heartbeat_tick) {
       report_host(self);
       self->delayed_send(self,

@@ -40,6 +40,7 @@ void host_selector::report(const host_report& r, steady_time now) {
   h.capacity = r.capacity;
   h.ratios = r.ratios;
   h.enabled = r.enabled;
+  h.hypervisor_down = r.hypervisor_down;
   h.last_seen = now;
   for (size_t k = 0; k < r.held_ids.size() && k < r.held.size(); ++k)
     if (claims_.count(r.held_ids[k]) == 0)
@@ -153,8 +154,12 @@ std::vector<host_view> host_selector::views(steady_time now) const {
     v.capacity = h.capacity;
     v.used = h.used;
     v.ratios = h.ratios;
-    v.enabled = h.enabled && !h.admin_disabled;
-    v.disabled_reason = h.disabled_reason;
+    // As Nova's libvirt driver disables its service while the connection
+    // is lost, with an "AUTO:" reason; an operator's own reason wins.
+    v.enabled = h.enabled && !h.admin_disabled && h.hypervisor_down.empty();
+    v.disabled_reason = h.admin_disabled || h.hypervisor_down.empty()
+                          ? h.disabled_reason
+                          : "AUTO: Connection to libvirt lost: " + h.hypervisor_down;
     v.up = now - h.last_seen <= ctx.service_down_time;
     v.claims = h.claims;
     out.push_back(std::move(v));

@@ -22,6 +22,8 @@ struct host_state {
   /// Disabled by an operator (os-services); reports do not undo it.
   bool admin_disabled = false;
   std::string disabled_reason;
+  /// Why the host's driver cannot reach its hypervisor (empty: it can).
+  std::string hypervisor_down;
   steady_time last_seen{};
   int64_t claims = 0;
 

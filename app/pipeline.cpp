@@ -31,10 +31,17 @@ driver_factory fake_driver_factory(const fake_driver_options& opts) {
 driver_factory compute_driver_factory(const options& opts) {
   if (opts.compute_driver != "libvirt.LibvirtDriver")
     return fake_driver_factory(opts.fake_driver);
-  return [uri = opts.libvirt.connection_uri,
-          path = opts.instances_path](const host_config& host) -> driver_ptr {
-    return std::make_shared<libvirt_driver>(
-      host.name, host.connection_uri.empty() ? uri : host.connection_uri, path);
+  libvirt_settings base;
+  base.uri = opts.libvirt.connection_uri;
+  base.instances_path = opts.instances_path;
+  base.virt_type = opts.libvirt.virt_type;
+  base.shutdown_timeout_s = opts.shutdown_timeout_s;
+  return [base](const host_config& host) -> driver_ptr {
+    auto cfg = base;
+    cfg.host = host.name;
+    if (!host.connection_uri.empty())
+      cfg.uri = host.connection_uri;
+    return std::make_shared<libvirt_driver>(std::move(cfg));
   };
 }
 

@@ -62,6 +62,7 @@ void fixed_sections(O& o, F& f) {
     f.text("compute_driver", o.compute_driver, driver_problem);
     f.text("instances_path", o.instances_path, required);
     f.integer("graceful_shutdown_timeout", o.graceful_shutdown_timeout_s, 0);
+    f.integer("shutdown_timeout", o.shutdown_timeout_s, 0);
     f.integer("max_concurrent_builds", o.max_concurrent_builds, 1);
     f.integer("instance_build_timeout", o.instance_build_timeout_s, 0);
     f.integer("report_interval", o.report_interval_s, 1);
@@ -71,8 +72,10 @@ void fixed_sections(O& o, F& f) {
     f.flag("debug", o.logging.debug);
     f.text("log_file", o.logging.log_file);
   }
-  if (f.section("libvirt"))
+  if (f.section("libvirt")) {
     f.text("connection_uri", o.libvirt.connection_uri, required);
+    f.choice("virt_type", o.libvirt.virt_type, {"kvm", "qemu"});
+  }
   if (f.section("database"))
     f.text("connection", o.database_connection, connection_problem);
   if (f.section("api")) {

@@ -73,6 +73,8 @@ struct libvirt_options {
   /// hypervisor (shared by every host of the process), so that the driver
   /// runs on any machine.
   std::string connection_uri = "test:///default";
+  /// kvm, or qemu: software emulation (TCG) where /dev/kvm is unusable.
+  std::string virt_type = "kvm";
 };
 
 /// [api]: the Compute API endpoint.
@@ -105,6 +107,9 @@ struct options {
   /// [DEFAULT] graceful_shutdown_timeout, seconds: how long SIGTERM waits
   /// for in-flight builds.
   int64_t graceful_shutdown_timeout_s = 60;
+  /// [DEFAULT] shutdown_timeout, seconds: how long a stop waits for the
+  /// guest's clean shutdown before destroying it.
+  int64_t shutdown_timeout_s = 60;
   /// [database] connection: sqlite:///relative.db, sqlite:////abs.db, or
   /// empty for no persistence (everything in memory; tests and baselines).
   std::string database_connection = "sqlite:///var/vmforge.db";

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "messages/driver.hpp"
 #include "messages/instance.hpp"
 
 // The hypervisor interface (Nova's nova/virt/driver.py ComputeDriver).
@@ -60,6 +62,10 @@ public:
   virtual resources host_capacity() = 0;
   /// Unblocks calls still in progress and refuses new ones (daemon stop).
   virtual void shutdown() = 0;
+  /// Events from now on go to `sink` (replacing the previous one), called
+  /// on a thread of the driver's; a driver that is disconnected says so at
+  /// once. Drivers without events (the fake one) never call it.
+  virtual void watch(std::function<void(hypervisor_event)>) {}
 };
 
 using driver_ptr = std::shared_ptr<driver>;

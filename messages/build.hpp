@@ -147,12 +147,16 @@ struct host_report {
   /// counts them again.
   std::vector<std::string> held_ids;
   std::vector<resources> held;
+  /// Why the host cannot reach its hypervisor (empty: it can). Such a host
+  /// takes no builds until the driver reconnects.
+  std::string hypervisor_down;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_report& x) {
   return f(caf::meta::type_name("host_report"), x.host, x.availability_zone,
-           x.capacity, x.ratios, x.enabled, x.held_ids, x.held);
+           x.capacity, x.ratios, x.enabled, x.held_ids, x.held,
+           x.hypervisor_down);
 }
 
 /// Conductor -> compute manager. `attempt` numbers the dispatches of one

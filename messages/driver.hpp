@@ -79,4 +79,28 @@ typename Inspector::result_type inspect(Inspector& f, driver_reply& x) {
            x.retryable, x.reason, x.power);
 }
 
+/// What a hypervisor tells on its own, outside any call (Nova's virt
+/// events and libvirt's connection callbacks): a guest's power state
+/// changed, or the connection to the hypervisor was lost or is back.
+enum class hypervisor_event_kind : uint8_t {
+  lifecycle,
+  disconnected,
+  connected,
+};
+
+struct hypervisor_event {
+  hypervisor_event_kind kind = hypervisor_event_kind::lifecycle;
+  /// lifecycle only.
+  std::string instance_id;
+  power_state power = power_state::nostate;
+  /// disconnected only: why, in the hypervisor's words.
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hypervisor_event& x) {
+  return f(caf::meta::type_name("hypervisor_event"), x.kind, x.instance_id,
+           x.power, x.reason);
+}
+
 } // namespace vmforge

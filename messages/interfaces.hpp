@@ -23,6 +23,7 @@ using compute_actor = caf::typed_actor<
   caf::reacts_to<build_and_run>, caf::reacts_to<terminate_instance>,
   caf::reacts_to<instance_action>,
   caf::reacts_to<driver_reply>, caf::reacts_to<heartbeat_tick>,
+  caf::reacts_to<hypervisor_event>,
   caf::replies_to<get_host_usage>::with<host_usage>>;
 
 using scheduler_actor = caf::typed_actor<

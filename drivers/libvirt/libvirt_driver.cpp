@@ -1,11 +1,15 @@
 #include "drivers/libvirt/libvirt_driver.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#include "util/log.hpp"
 
 namespace vmforge {
 
@@ -39,6 +43,69 @@ std::string last_error() {
 // libvirt prints every error to stderr by default; ours go into faults and
 // the log with the call that failed.
 void quiet(void*, virErrorPtr) {}
+
+const char* log_name = "libvirt";
+
+// libvirt delivers domain events and connection-close callbacks only
+// through an event loop, which must be registered before the first
+// connection opens. It is libvirt's own implementation, run on one thread
+// for the whole process: libvirt offers no way to unregister it.
+void ensure_event_loop() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    virSetErrorFunc(nullptr, quiet);
+    virEventRegisterDefaultImpl();
+    std::thread{[] {
+      for (;;)
+        virEventRunDefaultImpl();
+    }}.detach();
+  });
+}
+
+std::string close_reason(int reason) {
+  switch (reason) {
+    case VIR_CONNECT_CLOSE_REASON_EOF:
+      return "end of file from the hypervisor";
+    case VIR_CONNECT_CLOSE_REASON_KEEPALIVE:
+      return "keepalive timeout";
+    case VIR_CONNECT_CLOSE_REASON_CLIENT:
+      return "closed by the client";
+    default:
+      return "I/O error";
+  }
+}
+
+// What a domain event says about the guest's power; nostate for events
+// that do not change it (defined, undefined, shutdown in progress).
+power_state event_power(int event) {
+  switch (event) {
+    case VIR_DOMAIN_EVENT_STARTED:
+    case VIR_DOMAIN_EVENT_RESUMED:
+      return power_state::running;
+    case VIR_DOMAIN_EVENT_SUSPENDED:
+      return power_state::paused;
+    case VIR_DOMAIN_EVENT_STOPPED:
+      return power_state::shutdown;
+    case VIR_DOMAIN_EVENT_CRASHED:
+      return power_state::crashed;
+    case VIR_DOMAIN_EVENT_PMSUSPENDED:
+      return power_state::suspended;
+    default:
+      return power_state::nostate;
+  }
+}
+
+// One reference to a connection, released when the call is done, so that
+// a reconnect never closes a connection under a call still using it.
+struct conn_ref {
+  virConnectPtr conn;
+  conn_ref(const conn_ref&) = delete;
+  conn_ref& operator=(const conn_ref&) = delete;
+  ~conn_ref() {
+    if (conn)
+      virConnectClose(conn);
+  }
+};
 
 struct domain_ref {
   virDomainPtr dom;
@@ -124,33 +191,203 @@ bool remove_domain(virDomainPtr dom) {
 
 } // namespace
 
-libvirt_driver::libvirt_driver(std::string host, std::string uri,
-                               std::string instances_path)
-  : host_(std::move(host)),
-    uri_(std::move(uri)),
-    instances_path_(std::filesystem::absolute(instances_path).string()) {
-  virSetErrorFunc(nullptr, quiet);
+struct libvirt_driver::watcher {
+  std::mutex mtx;
+  std::condition_variable wake;
+  bool stop = false;
+  /// Set by libvirt's close callback; the monitor reconnects.
+  bool lost = false;
+  std::string lost_reason;
+  std::mutex sink_mtx;
+  std::function<void(hypervisor_event)> sink;
+
+  void emit(hypervisor_event e) {
+    std::lock_guard<std::mutex> guard{sink_mtx};
+    if (sink)
+      sink(std::move(e));
+  }
+};
+
+namespace {
+
+using watcher_ref = std::shared_ptr<libvirt_driver::watcher>;
+
+// libvirt frees the opaque pointer once a callback can no longer run, so
+// each registration holds its own reference to the watcher.
+void* share(const watcher_ref& w) {
+  return new watcher_ref{w};
+}
+
+void unshare(void* opaque) {
+  delete static_cast<watcher_ref*>(opaque);
+}
+
+libvirt_driver::watcher& watcher_of(void* opaque) {
+  return **static_cast<watcher_ref*>(opaque);
+}
+
+void on_close(virConnectPtr, int reason, void* opaque) {
+  auto& w = watcher_of(opaque);
+  {
+    std::lock_guard<std::mutex> guard{w.mtx};
+    w.lost = true;
+    w.lost_reason = close_reason(reason);
+  }
+  w.wake.notify_all();
+}
+
+int on_lifecycle(virConnectPtr, virDomainPtr dom, int event, int, void* opaque) {
+  auto power = event_power(event);
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  if (power != power_state::nostate && virDomainGetUUIDString(dom, uuid) == 0)
+    watcher_of(opaque).emit(
+      {hypervisor_event_kind::lifecycle, uuid, power, std::string{}});
+  return 0;
+}
+
+} // namespace
+
+namespace {
+
+libvirt_settings absolute_paths(libvirt_settings cfg) {
+  cfg.instances_path = std::filesystem::absolute(cfg.instances_path).string();
+  return cfg;
+}
+
+} // namespace
+
+libvirt_driver::libvirt_driver(libvirt_settings cfg)
+  : cfg_(absolute_paths(std::move(cfg))), watcher_(std::make_shared<watcher>()) {
+  ensure_event_loop();
+  connect();
+  monitor_ = std::thread{[this] { monitor(); }};
 }
 
 libvirt_driver::~libvirt_driver() {
-  if (conn_)
-    virConnectClose(conn_);
+  shutdown();
+  monitor_.join();
+  disconnect("driver stopped");
+}
+
+bool libvirt_driver::connect() {
+  auto conn = virConnectOpen(cfg_.uri.c_str());
+  if (!conn) {
+    auto why = "cannot connect to " + cfg_.uri + ": " + last_error();
+    std::lock_guard<std::mutex> guard{watcher_->mtx};
+    down_reason_ = why;
+    return false;
+  }
+  // Detects a remote peer that vanished without closing the socket; local
+  // drivers have no keepalive and say so, which is fine.
+  virConnectSetKeepAlive(conn, 5, 3);
+  virConnectRegisterCloseCallback(conn, on_close, share(watcher_), unshare);
+  auto id = virConnectDomainEventRegisterAny(
+    conn, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+    VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), share(watcher_), unshare);
+  if (id < 0)
+    log::warning(log_name, cfg_.host, ": no lifecycle events from ",
+                 cfg_.uri, ": ", last_error());
+  std::lock_guard<std::mutex> guard{watcher_->mtx};
+  conn_ = conn;
+  lifecycle_callback_ = id;
+  down_reason_.clear();
+  watcher_->lost = false;
+  return true;
+}
+
+void libvirt_driver::disconnect(const std::string& why) {
+  virConnectPtr conn;
+  int id;
+  {
+    std::lock_guard<std::mutex> guard{watcher_->mtx};
+    conn = conn_;
+    id = lifecycle_callback_;
+    conn_ = nullptr;
+    lifecycle_callback_ = -1;
+    down_reason_ = why;
+  }
+  if (!conn)
+    return;
+  // libvirt calls are made without our lock: its own threads may be
+  // waiting for it in a callback. Calls in progress keep their reference.
+  if (id >= 0)
+    virConnectDomainEventDeregisterAny(conn, id);
+  virConnectUnregisterCloseCallback(conn, on_close);
+  virConnectClose(conn);
+}
+
+void libvirt_driver::monitor() {
+  using namespace std::chrono;
+  auto& w = *watcher_;
+  auto backoff = seconds{1};
+  for (;;) {
+    virConnectPtr conn = nullptr;
+    {
+      std::lock_guard<std::mutex> guard{w.mtx};
+      if (w.stop)
+        return;
+      if (conn_)
+        conn = conn_, virConnectRef(conn);
+    }
+    if (conn) {
+      auto alive = virConnectIsAlive(conn) == 1;
+      virConnectClose(conn);
+      std::unique_lock<std::mutex> lock{w.mtx};
+      if (alive && !w.lost) {
+        // Liveness is polled too: not every driver calls on_close.
+        w.wake.wait_for(lock, seconds{1}, [&] { return w.stop || w.lost; });
+        continue;
+      }
+      auto why = w.lost ? w.lost_reason : "the connection is not alive";
+      lock.unlock();
+      disconnect(why);
+      log::error(log_name, cfg_.host, ": connection to ", cfg_.uri,
+                 " lost (", why, "); reconnecting");
+      w.emit({hypervisor_event_kind::disconnected, {}, power_state::nostate,
+              why});
+      backoff = seconds{1};
+      continue;
+    }
+    if (connect()) {
+      log::info(log_name, cfg_.host, ": connected to ", cfg_.uri);
+      w.emit({hypervisor_event_kind::connected, {}, power_state::nostate, {}});
+      backoff = seconds{1};
+      continue;
+    }
+    std::unique_lock<std::mutex> lock{w.mtx};
+    w.wake.wait_for(lock, backoff, [&] { return w.stop; });
+    backoff = std::min(backoff * 2, duration_cast<seconds>(seconds{30}));
+  }
 }
 
 virConnectPtr libvirt_driver::connection(std::string& why) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (shut_down_) {
+  std::lock_guard<std::mutex> guard{watcher_->mtx};
+  if (watcher_->stop) {
     why = "hypervisor connection closed";
     return nullptr;
   }
-  if (conn_ && virConnectIsAlive(conn_) == 1)
-    return conn_;
-  if (conn_)
-    virConnectClose(conn_);
-  conn_ = virConnectOpen(uri_.c_str());
-  if (!conn_)
-    why = "cannot connect to " + uri_ + ": " + last_error();
+  if (!conn_) {
+    why = "not connected to the hypervisor: " + down_reason_;
+    return nullptr;
+  }
+  virConnectRef(conn_);
   return conn_;
+}
+
+void libvirt_driver::watch(std::function<void(hypervisor_event)> sink) {
+  {
+    std::lock_guard<std::mutex> guard{watcher_->sink_mtx};
+    watcher_->sink = std::move(sink);
+  }
+  std::string why;
+  {
+    std::lock_guard<std::mutex> guard{watcher_->mtx};
+    if (conn_)
+      return;
+    why = down_reason_;
+  }
+  watcher_->emit({hypervisor_event_kind::disconnected, {}, power_state::nostate,
+                  why});
 }
 
 bool libvirt_driver::ours(virDomainPtr dom) const {
@@ -159,18 +396,18 @@ bool libvirt_driver::ours(virDomainPtr dom) const {
     return false;
   std::string xml = md;
   free(md);
-  return xml.find("<host>" + escape(host_) + "</host>") != std::string::npos;
+  return xml.find("<host>" + escape(cfg_.host) + "</host>") != std::string::npos;
 }
 
 std::string libvirt_driver::domain_xml(const spawn_spec& spec,
                                        const std::string& disk) const {
   auto& f = spec.flavor_;
-  auto dir = instances_path_ + "/" + spec.instance_id;
-  return "<domain type='" + std::string{uri_.rfind("test:", 0) == 0 ? "test" : "kvm"}
+  auto dir = cfg_.instances_path + "/" + spec.instance_id;
+  return "<domain type='" + (cfg_.uri.rfind("test:", 0) == 0 ? std::string{"test"} : cfg_.virt_type)
          + "'><name>" + escape(spec.instance_name) + "</name><uuid>"
          + escape(spec.instance_id) + "</uuid>"
          + "<metadata><vmforge:instance xmlns:vmforge='" + metadata_ns + "'>"
-         + "<vmforge:host>" + escape(host_) + "</vmforge:host>"
+         + "<vmforge:host>" + escape(cfg_.host) + "</vmforge:host>"
          + "<vmforge:name>" + escape(spec.display_name) + "</vmforge:name>"
          + "<vmforge:flavor>" + escape(f.name) + "</vmforge:flavor>"
          + "<vmforge:project>" + escape(spec.project_id) + "</vmforge:project>"
@@ -197,13 +434,14 @@ driver_status libvirt_driver::spawn(const spawn_spec& spec) {
                                     + " aborted: Image " + img.id + " file "
                                     + img.file + " not found.",
                                   false);
-  auto conn = connection(why);
+  conn_ref ref{connection(why)};
+  auto conn = ref.conn;
   if (!conn)
     return driver_status::failure(why, true);
   std::error_code ec;
-  std::filesystem::create_directories(instances_path_ + "/" + spec.instance_id,
+  std::filesystem::create_directories(cfg_.instances_path + "/" + spec.instance_id,
                                       ec);
-  auto pool = ensure_pool(conn, instances_path_, why);
+  auto pool = ensure_pool(conn, cfg_.instances_path, why);
   if (!pool)
     return driver_status::failure(why, true);
   // A qcow2 overlay on the image, as Nova's Qcow2 image backend makes:
@@ -253,7 +491,8 @@ driver_status libvirt_driver::spawn(const spawn_spec& spec) {
 
 driver_status libvirt_driver::destroy(const std::string& instance_id) {
   std::string why;
-  auto conn = connection(why);
+  conn_ref ref{connection(why)};
+  auto conn = ref.conn;
   if (!conn)
     return driver_status::failure(why, true);
   domain_ref d{virDomainLookupByUUIDString(conn, instance_id.c_str())};
@@ -269,7 +508,8 @@ template <class F>
 driver_status libvirt_driver::with_domain(const std::string& instance_id,
                                           const char* what, F call) {
   std::string why;
-  auto conn = connection(why);
+  conn_ref ref{connection(why)};
+  auto conn = ref.conn;
   if (!conn)
     return driver_status::failure(why, true);
   domain_ref d{virDomainLookupByUUIDString(conn, instance_id.c_str())};
@@ -291,8 +531,22 @@ driver_status libvirt_driver::power_on(const std::string& instance_id) {
 }
 
 driver_status libvirt_driver::power_off(const std::string& instance_id) {
-  // Nova's power_off with no clean-shutdown timeout: destroy the guest.
-  return with_domain(instance_id, "power off", [](virDomainPtr d) {
+  // Nova's clean shutdown: ask the guest (ACPI), give it shutdown_timeout,
+  // then destroy it. A guest without an OS never answers the request.
+  return with_domain(instance_id, "power off", [this](virDomainPtr d) {
+    if (virDomainIsActive(d) != 1)
+      return 0;
+    if (cfg_.shutdown_timeout_s > 0 && virDomainShutdown(d) == 0) {
+      auto deadline = std::chrono::steady_clock::now()
+                      + std::chrono::seconds{cfg_.shutdown_timeout_s};
+      auto stopping = [this] {
+        std::lock_guard<std::mutex> guard{watcher_->mtx};
+        return watcher_->stop;
+      };
+      while (virDomainIsActive(d) == 1 && !stopping()
+             && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    }
     return virDomainIsActive(d) == 1 ? virDomainDestroy(d) : 0;
   });
 }
@@ -328,7 +582,8 @@ driver_status libvirt_driver::resume(const std::string& instance_id) {
 
 power_state libvirt_driver::get_power_state(const std::string& instance_id) {
   std::string why;
-  auto conn = connection(why);
+  conn_ref ref{connection(why)};
+  auto conn = ref.conn;
   if (!conn)
     return power_state::nostate;
   domain_ref d{virDomainLookupByUUIDString(conn, instance_id.c_str())};
@@ -344,7 +599,8 @@ power_state libvirt_driver::get_power_state(const std::string& instance_id) {
 std::vector<std::string> libvirt_driver::list_instances() {
   std::vector<std::string> out;
   std::string why;
-  auto conn = connection(why);
+  conn_ref ref{connection(why)};
+  auto conn = ref.conn;
   if (!conn)
     return out;
   virDomainPtr* doms = nullptr;
@@ -362,7 +618,8 @@ std::vector<std::string> libvirt_driver::list_instances() {
 resources libvirt_driver::host_capacity() {
   resources out;
   std::string why;
-  auto conn = connection(why);
+  conn_ref ref{connection(why)};
+  auto conn = ref.conn;
   if (!conn)
     return out;
   virNodeInfo info;
@@ -370,7 +627,7 @@ resources libvirt_driver::host_capacity() {
     out.vcpus = info.cpus;
     out.ram_mb = static_cast<int64_t>(info.memory / 1024);
   }
-  if (auto pool = ensure_pool(conn, instances_path_, why)) {
+  if (auto pool = ensure_pool(conn, cfg_.instances_path, why)) {
     virStoragePoolInfo pi;
     if (virStoragePoolGetInfo(pool, &pi) == 0)
       out.disk_gb = static_cast<int64_t>(pi.capacity >> 30);
@@ -380,10 +637,13 @@ resources libvirt_driver::host_capacity() {
 }
 
 void libvirt_driver::shutdown() {
-  // Calls in progress finish (libvirt calls cannot be interrupted); new
-  // ones are refused. The connection closes with the driver.
-  std::lock_guard<std::mutex> guard{mtx_};
-  shut_down_ = true;
+  // Calls in progress finish (libvirt calls cannot be interrupted; a stop
+  // waiting for a clean shutdown gives up); new ones are refused.
+  {
+    std::lock_guard<std::mutex> guard{watcher_->mtx};
+    watcher_->stop = true;
+  }
+  watcher_->wake.notify_all();
 }
 
 } // namespace vmforge

@@ -1,7 +1,8 @@
 #pragma once
 
-#include <mutex>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include "drivers/driver.hpp"
 
@@ -13,14 +14,27 @@ typedef struct _virDomain* virDomainPtr;
 // (in-process, no daemon), qemu:///system, qemu:///session or a remote one.
 namespace vmforge {
 
+struct libvirt_settings {
+  /// The compute host this driver serves. Several hosts of an all-in-one
+  /// process may share one hypervisor (test:///default is one per
+  /// process): each sees only the domains whose metadata names it.
+  std::string host;
+  std::string uri = "test:///default";
+  /// Nova's [DEFAULT] instances_path: the disk pool and the console logs.
+  std::string instances_path = "var/instances";
+  /// Nova's [libvirt] virt_type: kvm, or qemu (software emulation, for
+  /// machines without usable /dev/kvm). Ignored by test:/// URIs.
+  std::string virt_type = "kvm";
+  /// Nova's [DEFAULT] shutdown_timeout: how long a stop waits for the
+  /// guest to shut down cleanly before destroying it (0: at once).
+  int64_t shutdown_timeout_s = 60;
+};
+
 class libvirt_driver : public driver {
 public:
-  /// `host`: the compute host this driver serves. Several hosts of an
-  /// all-in-one process may share one hypervisor (test:///default is one
-  /// per process): each sees only the domains whose metadata names it.
-  /// `instances_path`: Nova's [DEFAULT] instances_path, for the disk pool
-  /// and the console logs.
-  libvirt_driver(std::string host, std::string uri, std::string instances_path);
+  /// Connects at once; if that fails, the driver keeps trying in the
+  /// background (with back-off) and reports the host down meanwhile.
+  explicit libvirt_driver(libvirt_settings cfg);
   ~libvirt_driver() override;
 
   driver_status spawn(const spawn_spec& spec) override;
@@ -36,25 +50,37 @@ public:
   std::vector<std::string> list_instances() override;
   resources host_capacity() override;
   void shutdown() override;
+  void watch(std::function<void(hypervisor_event)> sink) override;
 
   /// The domain XML a spawn defines (exposed for tests).
   std::string domain_xml(const spawn_spec& spec, const std::string& disk) const;
 
+  /// Shared with libvirt's callbacks, which may outlive a call into us.
+  struct watcher;
+
 private:
-  /// The connection, opened (again) if needed; nullptr with `why` set.
+  /// A reference to the live connection (closed by its owner), or
+  /// nullptr with `why` set: calls fail fast while disconnected.
   virConnectPtr connection(std::string& why);
-  /// Runs `call` on the instance's domain; a missing domain is an error.
+  /// Opens the connection and registers the callbacks; false if it failed.
+  bool connect();
+  /// Deregisters the callbacks and drops the connection, saying why.
+  void disconnect(const std::string& why);
+  /// Reconnects whenever the connection is lost (a thread of its own).
+  void monitor();
   template <class F>
   driver_status with_domain(const std::string& instance_id, const char* what,
                             F call);
   bool ours(virDomainPtr dom) const;
 
-  const std::string host_;
-  const std::string uri_;
-  const std::string instances_path_;
-  std::mutex mtx_;
+  const libvirt_settings cfg_;
+  /// Its mutex also guards the three fields below it.
+  std::shared_ptr<watcher> watcher_;
   virConnectPtr conn_ = nullptr;
-  bool shut_down_ = false;
+  int lifecycle_callback_ = -1;
+  /// Why the connection is down (empty while connected).
+  std::string down_reason_;
+  std::thread monitor_;
 };
 
 } // namespace vmforge

@@ -14,7 +14,7 @@ auto now() {
 }
 
 host_report host(std::string name, resources capacity, std::string az = "nova") {
-  return {std::move(name), std::move(az), capacity, {1.0, 1.0, 1.0}, true, {}, {}};
+  return {std::move(name), std::move(az), capacity, {1.0, 1.0, 1.0}, true, {}, {}, {}};
 }
 
 select_destinations request(std::string id, resources need, int alts = 2,

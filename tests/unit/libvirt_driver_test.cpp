@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <thread>
 
 #include <libvirt/libvirt.h>
 
@@ -23,6 +25,14 @@ struct workspace {
   workspace() {
     // The test hypervisor reads nothing from it; it only has to exist.
     std::ofstream{img.file} << "QFI\xfb";
+  }
+  libvirt_settings settings(std::string host,
+                           std::string uri = "test:///default") const {
+    libvirt_settings cfg;
+    cfg.host = std::move(host);
+    cfg.uri = std::move(uri);
+    cfg.instances_path = (dir / "instances").string();
+    return cfg;
   }
   spawn_spec spec(int64_t db_id) const {
     return {make_uuid(), instance_name(db_id), default_flavors()[0], img,
@@ -47,7 +57,7 @@ TEST_CASE("libvirt: spawn, power actions and destroy on test:///default",
           "[libvirt]") {
   workspace ws;
   auto host = "lv-" + make_uuid();
-  libvirt_driver drv{host, "test:///default", (ws.dir / "instances").string()};
+  libvirt_driver drv{ws.settings(host)};
   auto before = volumes();
   auto spec = ws.spec(900001);
   REQUIRE(drv.spawn(spec).ok);
@@ -56,8 +66,7 @@ TEST_CASE("libvirt: spawn, power actions and destroy on test:///default",
   CHECK(drv.list_instances() == std::vector<std::string>{id});
   CHECK(volumes() == before + 1);
   // Another host on the same hypervisor does not see it.
-  libvirt_driver other{"other-" + make_uuid(), "test:///default",
-                       (ws.dir / "instances").string()};
+  libvirt_driver other{ws.settings("other-" + make_uuid())};
   CHECK(other.list_instances().empty());
   CHECK(drv.power_off(id).ok);
   CHECK(drv.get_power_state(id) == power_state::shutdown);
@@ -85,7 +94,7 @@ TEST_CASE("libvirt: spawn, power actions and destroy on test:///default",
 TEST_CASE("libvirt: the domain is named and described as Nova's",
           "[libvirt]") {
   workspace ws;
-  libvirt_driver drv{"h<&>", "test:///default", (ws.dir / "i").string()};
+  libvirt_driver drv{ws.settings("h<&>")};
   auto spec = ws.spec(42);
   auto xml = drv.domain_xml(spec, "/pool/disk.qcow2");
   CHECK_THAT(xml, Catch::Contains("<name>instance-0000002a</name>"));
@@ -99,8 +108,7 @@ TEST_CASE("libvirt: the domain is named and described as Nova's",
 TEST_CASE("libvirt: a missing image fails for good and leaves nothing",
           "[libvirt]") {
   workspace ws;
-  libvirt_driver drv{"lv-" + make_uuid(), "test:///default",
-                     (ws.dir / "instances").string()};
+  libvirt_driver drv{ws.settings("lv-" + make_uuid())};
   auto spec = ws.spec(900002);
   spec.image_.file = (ws.dir / "missing.qcow2").string();
   auto before = volumes();
@@ -115,8 +123,7 @@ TEST_CASE("libvirt: a missing image fails for good and leaves nothing",
 TEST_CASE("libvirt: host capacity comes from the node and the pool",
           "[libvirt]") {
   workspace ws;
-  libvirt_driver drv{"lv-" + make_uuid(), "test:///default",
-                     (ws.dir / "instances").string()};
+  libvirt_driver drv{ws.settings("lv-" + make_uuid())};
   auto cap = drv.host_capacity();
   CHECK(cap.vcpus == 16);      // test:///default's node
   CHECK(cap.ram_mb == 3072);
@@ -134,10 +141,8 @@ TEST_CASE("libvirt: 1,000 builds through the pipeline on 10 test-driver hosts",
     h.capacity = {1000, 1000000, 10000};
   }
   opts.images = {ws.img};
-  auto path = (ws.dir / "instances").string();
-  harness h{opts, [path](const host_config& host) -> driver_ptr {
-              return std::make_shared<libvirt_driver>(host.name,
-                                                      "test:///default", path);
+  harness h{opts, [&ws](const host_config& host) -> driver_ptr {
+              return std::make_shared<libvirt_driver>(ws.settings(host.name));
             }};
   std::vector<std::string> ids;
   for (int i = 0; i < 1000; ++i)
@@ -156,4 +161,91 @@ TEST_CASE("libvirt: 1,000 builds through the pipeline on 10 test-driver hosts",
   for (auto& kv : h.p->drivers)
     domains += kv.second->list_instances().size();
   CHECK(domains == 0);
+}
+
+namespace {
+
+// A pipeline of libvirt hosts on test:///default (unless `uri` names
+// another hypervisor for a host), with the operator's capacity.
+harness libvirt_pipeline(const workspace& ws, int hosts,
+                         std::map<std::string, std::string> uri = {}) {
+  auto opts = test_options(hosts);
+  auto prefix = "lve-" + make_uuid().substr(0, 8) + "-";
+  for (auto& h : opts.hosts) {
+    h.name = prefix + h.name;
+    h.capacity = {100, 100000, 1000};
+  }
+  opts.images = {ws.img};
+  return harness{opts, [&ws, uri](const host_config& host) -> driver_ptr {
+                   auto i = uri.find(host.name.substr(host.name.rfind('-') + 1));
+                   return std::make_shared<libvirt_driver>(ws.settings(
+                     host.name, i == uri.end() ? "test:///default" : i->second));
+                 }};
+}
+
+// Another client of the process's test hypervisor, acting behind
+// vmforge's back as `virsh` would.
+void destroy_behind_our_back(const std::string& id) {
+  auto conn = virConnectOpen("test:///default");
+  auto dom = virDomainLookupByUUIDString(conn, id.c_str());
+  REQUIRE(dom);
+  REQUIRE(virDomainDestroy(dom) == 0);
+  virDomainFree(dom);
+  virConnectClose(conn);
+}
+
+} // namespace
+
+TEST_CASE("libvirt: a guest stopped outside vmforge becomes SHUTOFF",
+          "[libvirt][events]") {
+  workspace ws;
+  auto h = libvirt_pipeline(ws, 1);
+  auto id = h.create("watched");
+  REQUIRE(h.wait_final(id).vm == vm_state::active);
+  auto other = h.create("untouched");
+  REQUIRE(h.wait_final(other).vm == vm_state::active);
+  destroy_behind_our_back(id);
+  REQUIRE(h.wait_state(id, vm_state::stopped, task_state::none, 10s));
+  CHECK(h.show(id)->power == power_state::shutdown);
+  CHECK(h.show(other)->vm == vm_state::active);
+  // Our own stop and start are not mistaken for the guest's doing.
+  REQUIRE(h.act(other, "os-stop"));
+  REQUIRE(h.wait_state(other, vm_state::stopped, task_state::none));
+  REQUIRE(h.act(other, "os-start"));
+  REQUIRE(h.wait_state(other, vm_state::active, task_state::none));
+  REQUIRE(h.act(id, "os-start"));
+  REQUIRE(h.wait_state(id, vm_state::active, task_state::none));
+  std::this_thread::sleep_for(500ms); // late events would land by now
+  CHECK(h.show(other)->vm == vm_state::active);
+  CHECK(h.show(other)->power == power_state::running);
+  CHECK(h.show(id)->vm == vm_state::active);
+}
+
+TEST_CASE("libvirt: an unreachable hypervisor takes no builds until it "
+          "answers", "[libvirt][reconnect]") {
+  workspace ws;
+  // test:///FILE is a test hypervisor described by FILE: while the file is
+  // missing the connection fails, as it does to a stopped libvirtd.
+  auto node = ws.dir / "node.xml";
+  auto h = libvirt_pipeline(ws, 2, {{"1", "test://" + node.string()}});
+  auto down = h.p->drivers.begin()->first;
+  REQUIRE(down.substr(down.rfind('-') + 1) == "1");
+  auto views = [&] {
+    for (auto& v : h.host_views())
+      if (v.host == down)
+        return v;
+    FAIL("no view of " << down);
+    return host_view{};
+  };
+  REQUIRE(h.wait_for([&] { return !views().enabled; }, 5s));
+  CHECK(views().disabled_reason.rfind("AUTO: Connection to libvirt lost: ", 0) == 0);
+  for (int i = 0; i < 20; ++i) {
+    auto id = h.create("elsewhere-" + std::to_string(i));
+    REQUIRE(h.wait_final(id).vm == vm_state::active);
+    CHECK(h.show(id)->host != down);
+  }
+  std::ofstream{node} << "<node><cpu><mhz>2000</mhz></cpu></node>";
+  // The driver retries with back-off (1 s, 2 s, ...).
+  REQUIRE(h.wait_for([&] { return views().enabled; }, 10s));
+  CHECK(views().disabled_reason.empty());
 }
