@@ -134,6 +134,10 @@ power_state to_power_state(int state) {
   }
 }
 
+// The pool of instance disks at `path`. vmforge makes it transient, so
+// the hypervisor keeps no definition of it that could outlive a change of
+// instances_path; one defined by an operator is used as it is, if its
+// directory is instances_path.
 virStoragePoolPtr ensure_pool(virConnectPtr conn, const std::string& path,
                               std::string& why) {
   auto pool = virStoragePoolLookupByName(conn, pool_name);
@@ -141,15 +145,25 @@ virStoragePoolPtr ensure_pool(virConnectPtr conn, const std::string& path,
     auto xml = "<pool type='dir'><name>" + std::string{pool_name}
                + "</name><target><path>" + escape(path)
                + "</path></target></pool>";
-    pool = virStoragePoolDefineXML(conn, xml.c_str(), 0);
-    if (pool)
-      virStoragePoolBuild(pool, 0);
-    else // another host's driver on the same hypervisor was first
+    // The directory is made here: libvirt's test driver cannot build it.
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    pool = virStoragePoolCreateXML(conn, xml.c_str(), 0);
+    if (!pool) // another host's driver on the same hypervisor was first
       pool = virStoragePoolLookupByName(conn, pool_name);
   }
   if (!pool) {
-    why = "cannot define storage pool " + std::string{pool_name} + ": "
+    why = "cannot create storage pool " + std::string{pool_name} + ": "
           + last_error();
+    return nullptr;
+  }
+  auto xml_c = virStoragePoolGetXMLDesc(pool, 0);
+  std::string xml = xml_c ? xml_c : "";
+  free(xml_c);
+  if (xml.find("<path>" + escape(path) + "</path>") == std::string::npos) {
+    why = "storage pool " + std::string{pool_name}
+          + " exists but is not in instances_path " + path;
+    virStoragePoolFree(pool);
     return nullptr;
   }
   if (virStoragePoolIsActive(pool) != 1 && virStoragePoolCreate(pool, 0) < 0
@@ -163,13 +177,19 @@ virStoragePoolPtr ensure_pool(virConnectPtr conn, const std::string& path,
 }
 
 // Removes the instance's disk volume, if there is one.
-void delete_volume(virConnectPtr conn, const std::string& instance_id) {
-  auto pool = virStoragePoolLookupByName(conn, pool_name);
-  if (!pool)
+void delete_volume(virConnectPtr conn, const std::string& path,
+                   const std::string& instance_id) {
+  std::string why;
+  auto pool = ensure_pool(conn, path, why);
+  if (!pool) {
+    log::warning(log_name, "the disk of ", instance_id, " stays: ", why);
     return;
+  }
   auto vol = virStorageVolLookupByName(pool, (instance_id + ".qcow2").c_str());
   if (vol) {
-    virStorageVolDelete(vol, 0);
+    if (virStorageVolDelete(vol, 0) < 0)
+      log::warning(log_name, "the disk of ", instance_id, " stays: ",
+                   last_error());
     virStorageVolFree(vol);
   }
   virStoragePoolFree(pool);
@@ -500,7 +520,7 @@ driver_status libvirt_driver::destroy(const std::string& instance_id) {
     return driver_status::failure("destroying " + instance_id
                                     + " failed: " + last_error(),
                                   true);
-  delete_volume(conn, instance_id);
+  delete_volume(conn, cfg_.instances_path, instance_id);
   return driver_status::success();
 }
 

@@ -26,6 +26,16 @@ struct workspace {
     // The test hypervisor reads nothing from it; it only has to exist.
     std::ofstream{img.file} << "QFI\xfb";
   }
+  // The disk pool is the process's (test:///default is); the next test's
+  // instances_path is another directory.
+  ~workspace() {
+    auto conn = virConnectOpen("test:///default");
+    if (auto pool = virStoragePoolLookupByName(conn, "vmforge-instances")) {
+      virStoragePoolDestroy(pool);
+      virStoragePoolFree(pool);
+    }
+    virConnectClose(conn);
+  }
   libvirt_settings settings(std::string host,
                            std::string uri = "test:///default") const {
     libvirt_settings cfg;
@@ -248,4 +258,19 @@ TEST_CASE("libvirt: an unreachable hypervisor takes no builds until it "
   // The driver retries with back-off (1 s, 2 s, ...).
   REQUIRE(h.wait_for([&] { return views().enabled; }, 10s));
   CHECK(views().disabled_reason.empty());
+}
+
+TEST_CASE("libvirt: the disk pool must be in instances_path",
+          "[libvirt]") {
+  workspace ws;
+  libvirt_driver drv{ws.settings("lv-" + make_uuid())};
+  auto spec = ws.spec(900003);
+  REQUIRE(drv.spawn(spec).ok);
+  auto elsewhere = ws.settings("lv-" + make_uuid());
+  elsewhere.instances_path = (ws.dir / "elsewhere").string();
+  libvirt_driver moved{elsewhere};
+  auto st = moved.spawn(ws.spec(900004));
+  CHECK_FALSE(st.ok);
+  CHECK(st.reason.find("is not in instances_path") != std::string::npos);
+  REQUIRE(drv.destroy(spec.instance_id).ok);
 }
