@@ -48,3 +48,4 @@ echo "wrote $out"
   "$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-http.md"
 "$here/run-restart.sh" "$(dirname "$bin")/vmforged" 100000 \
   "$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-restart.md"
+"$here/run-libvirt.sh" "$(dirname "$bin")/vmforged"

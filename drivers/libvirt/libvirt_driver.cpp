@@ -135,9 +135,8 @@ power_state to_power_state(int state) {
 }
 
 // The pool of instance disks at `path`. vmforge makes it transient, so
-// the hypervisor keeps no definition of it that could outlive a change of
-// instances_path; one defined by an operator is used as it is, if its
-// directory is instances_path.
+// the hypervisor keeps no configuration of it; one defined by an operator
+// is used as it is, if its directory is instances_path.
 virStoragePoolPtr ensure_pool(virConnectPtr conn, const std::string& path,
                               std::string& why) {
   auto pool = virStoragePoolLookupByName(conn, pool_name);
@@ -161,6 +160,14 @@ virStoragePoolPtr ensure_pool(virConnectPtr conn, const std::string& path,
   std::string xml = xml_c ? xml_c : "";
   free(xml_c);
   if (xml.find("<path>" + escape(path) + "</path>") == std::string::npos) {
+    // A transient one is ours from an earlier instances_path (libvirtd
+    // keeps transient pools across its restarts): it moves. An operator's
+    // own pool is not ours to move.
+    if (virStoragePoolIsPersistent(pool) == 0 && virStoragePoolDestroy(pool) == 0) {
+      virStoragePoolFree(pool);
+      log::warning(log_name, "storage pool ", pool_name, " moved to ", path);
+      return ensure_pool(conn, path, why);
+    }
     why = "storage pool " + std::string{pool_name}
           + " exists but is not in instances_path " + path;
     virStoragePoolFree(pool);
@@ -521,6 +528,9 @@ driver_status libvirt_driver::destroy(const std::string& instance_id) {
                                     + " failed: " + last_error(),
                                   true);
   delete_volume(conn, cfg_.instances_path, instance_id);
+  // As Nova's _delete_instance_files: the console log goes too.
+  std::error_code ec;
+  std::filesystem::remove_all(cfg_.instances_path + "/" + instance_id, ec);
   return driver_status::success();
 }
 

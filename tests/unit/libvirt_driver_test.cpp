@@ -260,17 +260,43 @@ TEST_CASE("libvirt: an unreachable hypervisor takes no builds until it "
   CHECK(views().disabled_reason.empty());
 }
 
-TEST_CASE("libvirt: the disk pool must be in instances_path",
-          "[libvirt]") {
+TEST_CASE("libvirt: the disk pool follows instances_path unless an operator "
+          "defined it", "[libvirt]") {
   workspace ws;
-  libvirt_driver drv{ws.settings("lv-" + make_uuid())};
-  auto spec = ws.spec(900003);
-  REQUIRE(drv.spawn(spec).ok);
   auto elsewhere = ws.settings("lv-" + make_uuid());
   elsewhere.instances_path = (ws.dir / "elsewhere").string();
-  libvirt_driver moved{elsewhere};
-  auto st = moved.spawn(ws.spec(900004));
+  // The test hypervisor lives while a connection to it is open.
+  auto conn = virConnectOpen("test:///default");
+  {
+    libvirt_driver drv{ws.settings("lv-" + make_uuid())};
+    REQUIRE(drv.host_capacity().disk_gb > 0); // makes the pool
+    libvirt_driver moved{elsewhere};
+    auto spec = ws.spec(900003);
+    REQUIRE(moved.spawn(spec).ok);
+    auto pool = virStoragePoolLookupByName(conn, "vmforge-instances");
+    REQUIRE(pool);
+    auto desc = virStoragePoolGetXMLDesc(pool, 0);
+    CHECK(std::string{desc}.find(elsewhere.instances_path) != std::string::npos);
+    free(desc);
+    virStoragePoolFree(pool);
+    REQUIRE(moved.destroy(spec.instance_id).ok);
+  }
+  // The same pool, defined for good by an operator elsewhere.
+  auto pool = virStoragePoolLookupByName(conn, "vmforge-instances");
+  REQUIRE(pool);
+  virStoragePoolDestroy(pool);
+  virStoragePoolFree(pool);
+  auto xml = "<pool type='dir'><name>vmforge-instances</name><target><path>"
+             + (ws.dir / "operator").string() + "</path></target></pool>";
+  pool = virStoragePoolDefineXML(conn, xml.c_str(), 0);
+  REQUIRE(pool);
+  REQUIRE(virStoragePoolCreate(pool, 0) == 0);
+  libvirt_driver drv{ws.settings("lv-" + make_uuid())};
+  auto st = drv.spawn(ws.spec(900004));
   CHECK_FALSE(st.ok);
   CHECK(st.reason.find("is not in instances_path") != std::string::npos);
-  REQUIRE(drv.destroy(spec.instance_id).ok);
+  virStoragePoolDestroy(pool);
+  virStoragePoolUndefine(pool);
+  virStoragePoolFree(pool);
+  virConnectClose(conn);
 }
