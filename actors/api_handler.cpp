@@ -607,7 +607,7 @@ caf::result<hypervisor_list> on_hypervisors(api_pointer self,
       [self, rp, store](host_view_list& views) mutable {
         self->request(store, caf::infinite, list_instances{})
           .then(
-            [rp, views](instance_list& rows) mutable {
+            [self, rp, views](instance_list& rows) mutable {
               hypervisor_list out;
               auto& hosts = views.items;
               std::sort(hosts.begin(), hosts.end(),
@@ -620,6 +620,8 @@ caf::result<hypervisor_list> on_hypervisors(api_pointer self,
                 h.host = hosts[i].host;
                 h.up = hosts[i].up;
                 h.enabled = hosts[i].enabled;
+                h.disabled_reason = hosts[i].disabled_reason;
+                h.type = hypervisor_type(self->state.cfg.opts, h.host);
                 h.capacity = hosts[i].capacity;
                 h.used = hosts[i].used;
                 for (auto& row : rows.items)

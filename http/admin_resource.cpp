@@ -132,11 +132,15 @@ json::object hypervisor_brief(const hypervisor_info& h) {
 
 json::object hypervisor_detail(const call_ptr& c, const hypervisor_info& h) {
   auto out = hypervisor_brief(h);
-  out["hypervisor_type"] = "fake";
+  out["hypervisor_type"] = h.type;
   out["hypervisor_version"] = 1000;
   out["host_ip"] = "127.0.0.1";
   out["service"] = json::object{
-    {"host", h.host}, {"id", h.id}, {"disabled_reason", nullptr}};
+    {"host", h.host},
+    {"id", h.id},
+    {"disabled_reason", h.disabled_reason.empty()
+                          ? json::value(nullptr)
+                          : json::value(h.disabled_reason)}};
   out["vcpus"] = h.capacity.vcpus;
   out["memory_mb"] = h.capacity.ram_mb;
   out["local_gb"] = h.capacity.disk_gb;

@@ -384,6 +384,9 @@ struct hypervisor_info {
   std::string host;
   bool up = true;
   bool enabled = true;
+  std::string disabled_reason;
+  /// hypervisor_type: "fake", "QEMU", "TEST".
+  std::string type;
   resources capacity;
   resources used;
   /// (uuid, name) of the instances on the host.
@@ -393,7 +396,8 @@ struct hypervisor_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hypervisor_info& x) {
   return f(caf::meta::type_name("hypervisor_info"), x.id, x.host, x.up,
-           x.enabled, x.capacity, x.used, x.servers);
+           x.enabled, x.disabled_reason, x.type, x.capacity, x.used,
+           x.servers);
 }
 
 struct hypervisor_list {

@@ -82,6 +82,10 @@ class LibvirtQemuTest(unittest.TestCase):
         svc = self.api.wait_service("disabled")
         self.assertTrue(svc["disabled_reason"].startswith(
             "AUTO: Connection to libvirt lost: "), svc)
+        hyp = self.api.hypervisor()
+        self.assertEqual((hyp["hypervisor_type"], hyp["status"],
+                          hyp["service"]["disabled_reason"]),
+                         ("QEMU", "disabled", svc["disabled_reason"]))
         lost = self.api.create("while-down")
         fault = self.api.wait(lost, "ERROR", 30)["fault"]["message"]
         self.assertIn("No valid host was found", fault)

@@ -90,6 +90,9 @@ file = images/missing.qcow2
                              power, action)
         _, _, body = call(self.v + "/os-hypervisors/statistics", token=ADMIN)
         self.assertEqual(body["hypervisor_statistics"]["running_vms"], 4)
+        _, _, body = call(self.v + "/os-hypervisors/detail", token=ADMIN)
+        self.assertEqual({h["hypervisor_type"] for h in body["hypervisors"]},
+                         {"TEST"})
         for sid in ids:
             self.assertEqual(call(self.v + "/servers/" + sid, "DELETE")[0], 204)
         for sid in ids:

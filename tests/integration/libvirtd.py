@@ -218,6 +218,10 @@ class Api:
                              {action: None})
         assert code == 202, body
 
+    def hypervisor(self):
+        _, _, body = call(self.v + "/os-hypervisors/detail", token=ADMIN)
+        return body["hypervisors"][-1]
+
     def service(self):
         _, _, body = call(self.v + "/os-services", token=ADMIN)
         return body["services"][-1]
