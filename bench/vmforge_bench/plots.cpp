@@ -40,7 +40,9 @@ void write_latency(std::ofstream& out, const stats& st) {
 }
 
 void write_timeline(std::ofstream& out, const stats& st) {
-  // t, requests/s and builds/s over the interval before t, in flight at t.
+  // t, requests/s and builds/s over the interval before t, in flight at t;
+  // the start too, so that a run shorter than a tick still has a point.
+  out << "0 0 0 0 0\n";
   for (size_t i = 1; i < st.timeline.size(); ++i) {
     auto& a = st.timeline[i - 1];
     auto& b = st.timeline[i];
