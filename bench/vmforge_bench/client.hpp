@@ -24,8 +24,6 @@ public:
   void call(std::string name, http::verb verb, const std::string& path,
             std::string body, connection::handler done, bool from_root = false);
 
-  const std::string& base_path() const { return base_; }
-
 private:
   struct pending {
     std::string name;

@@ -23,5 +23,11 @@ if [ "$1" = versions ]; then
   "$bench" versions --duration 1.5 --progress --endpoint "http://127.0.0.1:$VMFORGED_PORT/v2.1" \
     2>"$out.err" >/dev/null
   grep -Eq $'^\r +1\\.[0-9] s +[0-9]+ req/s' "$out.err" || { echo "no progress line:"; cat -v "$out.err"; exit 1; }
+  # A wrong command line is refused before any request, with status 2.
+  for bad in "bogus" "burst" "steady 0" "versions --connections 0" "versions --nope"; do
+    rc=0
+    "$bench" $bad --endpoint "http://127.0.0.1:$VMFORGED_PORT/v2.1" >/dev/null 2>&1 || rc=$?
+    [ $rc = 2 ] || { echo "vmforge-bench $bad: exit $rc, expected 2"; exit 1; }
+  done
 fi
 echo "1 passed, 0 failed"
