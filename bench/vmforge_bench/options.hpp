@@ -11,7 +11,7 @@ struct options {
   // The target: vmforge's defaults, so a bare run hits `make run`.
   std::string endpoint = "http://127.0.0.1:8774/v2.1";
   std::string token = "bench:bench"; // noauth2 user:project, or a Keystone token
-  std::string project = "bench";     // informational for noauth2; Nova's project id
+  std::string project = "bench";     // the default token is bench:PROJECT; kept in the results
   std::string flavor = "1";
   std::string image = "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f";
   // "none" needs microversion 2.37, which is also the oldest version at

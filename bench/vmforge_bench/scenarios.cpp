@@ -152,9 +152,12 @@ private:
   }
 
   void read_mix_measure(std::shared_ptr<std::vector<std::string>> ids) {
+    // The set-up's calls are not part of the figures; its failures are.
     auto alive = stats_.inflight_servers;
+    auto errors = std::move(stats_.errors);
     stats_ = stats{};
     stats_.inflight_servers = alive;
+    stats_.errors = std::move(errors);
     cleanup_ = [this, ids] { delete_all(*ids); };
     begin();
     closed_loop(opts_.concurrency, [this](auto done) { api_.boot_and_delete(std::move(done)); });
