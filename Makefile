@@ -35,8 +35,13 @@ sanitize: deps $(SAN_BUILD)/CMakeCache.txt
 tempest: build
 	scripts/tempest $(BUILD)/bin/vmforged
 
+# The pipeline in process, the API under wrk, a restart with 100,000
+# instances (run-pipeline.sh runs all three), then vmforge-bench's suite
+# per driver: bench/results/<date>-<host>*.md, about 9 minutes in all.
 bench: build
 	bench/run-pipeline.sh $(BUILD)/bin/vmforge-bench-pipeline
+	bench/run-bench.sh $(BUILD)/bin 10 10000 \
+	  bench/results/$$(date -u +%Y-%m-%d)-$$(hostname -s).md
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

@@ -11,6 +11,9 @@ start_vmforged() {
   shift
   VMFORGED_LOG=${VMFORGED_LOG:-$(mktemp)}
   VMFORGED_DIR=${VMFORGED_DIR:-$(mktemp -d)}
+  # Emptied now, not by the daemon's redirection: the port is read from
+  # it below, and a restart must not find the last daemon's port there.
+  : >"$VMFORGED_LOG"
   (cd "$VMFORGED_DIR" && exec "$bin" --port 0 "$@" 2>"$VMFORGED_LOG") &
   VMFORGED_PID=$!
   VMFORGED_PORT=""
