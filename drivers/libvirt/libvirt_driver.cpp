@@ -307,13 +307,20 @@ bool libvirt_driver::connect() {
   // Detects a remote peer that vanished without closing the socket; local
   // drivers have no keepalive and say so, which is fine.
   virConnectSetKeepAlive(conn, 5, 3);
-  virConnectRegisterCloseCallback(conn, on_close, share(watcher_), unshare);
+  // libvirt frees what it was given only if a registration succeeds;
+  // in-process drivers (test:///) have no close callback.
+  auto opaque = share(watcher_);
+  if (virConnectRegisterCloseCallback(conn, on_close, opaque, unshare) < 0)
+    unshare(opaque);
+  opaque = share(watcher_);
   auto id = virConnectDomainEventRegisterAny(
     conn, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-    VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), share(watcher_), unshare);
-  if (id < 0)
+    VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), opaque, unshare);
+  if (id < 0) {
+    unshare(opaque);
     log::warning(log_name, cfg_.host, ": no lifecycle events from ",
                  cfg_.uri, ": ", last_error());
+  }
   std::lock_guard<std::mutex> guard{watcher_->mtx};
   conn_ = conn;
   lifecycle_callback_ = id;
