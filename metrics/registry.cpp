@@ -1,6 +1,7 @@
 #include "metrics/registry.hpp"
 
-#include <prometheus/text_serializer.h>
+#include <charconv>
+#include <cmath>
 
 namespace vmforge::metrics {
 
@@ -240,8 +241,110 @@ std::vector<prometheus::MetricFamily> registry::collect() const {
   return reg_->Collect();
 }
 
+namespace {
+
+// The text format written straight into one string: prometheus-cpp's
+// TextSerializer goes through an ostream and printf, which made a scrape
+// of 1,000 hosts (10,000 series) cost several milliseconds more.
+void put_number(std::string& out, double x) {
+  if (std::isnan(x)) {
+    out += "NaN";
+  } else if (std::isinf(x)) {
+    out += x > 0 ? "+Inf" : "-Inf";
+  } else {
+    char buf[32];
+    auto res = std::to_chars(buf, buf + sizeof buf, x);
+    out.append(buf, res.ptr);
+  }
+}
+
+// Escapes `\`, newlines and, in label values, `"`.
+void put_escaped(std::string& out, const std::string& s, bool quotes) {
+  for (auto c : s) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '"' && quotes)
+      out += "\\\"";
+    else
+      out += c;
+  }
+}
+
+// name{labels[,le="bound"]} value
+void put_sample(std::string& out, const std::string& name, const char* suffix,
+                const prometheus::ClientMetric& m, const double* le,
+                double value) {
+  out += name;
+  out += suffix;
+  if (!m.label.empty() || le) {
+    out += '{';
+    for (auto& l : m.label) {
+      out += l.name;
+      out += "=\"";
+      put_escaped(out, l.value, true);
+      out += "\",";
+    }
+    if (le) {
+      out += "le=\"";
+      put_number(out, *le);
+      out += "\",";
+    }
+    out.back() = '}';
+  }
+  out += ' ';
+  put_number(out, value);
+  out += '\n';
+}
+
+const char* type_name(prometheus::MetricType t) {
+  switch (t) {
+    case prometheus::MetricType::Counter:
+      return "counter";
+    case prometheus::MetricType::Gauge:
+      return "gauge";
+    case prometheus::MetricType::Histogram:
+      return "histogram";
+    default:
+      return "untyped"; // vmforge registers no other kind
+  }
+}
+
+} // namespace
+
 std::string registry::text() const {
-  return prometheus::TextSerializer{}.Serialize(collect());
+  std::string out;
+  for (auto& fam : collect()) {
+    if (fam.metric.empty())
+      continue;
+    out += "# HELP " + fam.name + " ";
+    put_escaped(out, fam.help, false);
+    out += "\n# TYPE " + fam.name + " " + type_name(fam.type) + "\n";
+    for (auto& m : fam.metric) {
+      switch (fam.type) {
+        case prometheus::MetricType::Counter:
+          put_sample(out, fam.name, "", m, nullptr, m.counter.value);
+          break;
+        case prometheus::MetricType::Gauge:
+          put_sample(out, fam.name, "", m, nullptr, m.gauge.value);
+          break;
+        case prometheus::MetricType::Histogram:
+          for (auto& b : m.histogram.bucket)
+            put_sample(out, fam.name, "_bucket", m, &b.upper_bound,
+                       static_cast<double>(b.cumulative_count));
+          put_sample(out, fam.name, "_sum", m, nullptr,
+                     m.histogram.sample_sum);
+          put_sample(out, fam.name, "_count", m, nullptr,
+                     static_cast<double>(m.histogram.sample_count));
+          break;
+        default:
+          put_sample(out, fam.name, "", m, nullptr, m.untyped.value);
+          break;
+      }
+    }
+  }
+  return out;
 }
 
 call_error_hook libvirt_call_error_hook(registry_ptr reg) {
