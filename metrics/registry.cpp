@@ -75,14 +75,34 @@ const std::string& method_label(const std::string& method) {
 
 } // namespace
 
+api_metrics::api_metrics(family<Counter>& requests,
+                         family<Histogram>& duration)
+  : requests_(requests), duration_(duration) {
+  // nop
+}
+
 void api_metrics::observe(const std::string& method, const std::string& route,
                           unsigned status, double seconds) {
   auto& m = method_label(method);
-  requests.Add({{"method", m}, {"route", route},
-                {"status", std::to_string(status)}})
-    .Increment();
-  duration.Add({{"method", m}, {"route", route}}, api_buckets)
-    .Observe(seconds);
+  auto code = std::to_string(status);
+  auto key = m + ' ' + code + ' ' + route;
+  series s;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = cache_.find(key);
+    if (i == cache_.end())
+      i = cache_
+            .emplace(std::move(key),
+                     series{&requests_.Add({{"method", m},
+                                            {"route", route},
+                                            {"status", code}}),
+                            &duration_.Add({{"method", m}, {"route", route}},
+                                           api_buckets)})
+            .first;
+    s = i->second;
+  }
+  s.requests->Increment();
+  s.duration->Observe(seconds);
 }
 
 void host_metrics::set_usage(const resources& capacity, const resources& used,
