@@ -27,7 +27,6 @@ struct build_entry {
   steady_clock::time_point spawn_started;
 };
 
-
 struct worker_entry {
   driver_worker_actor handle;
   bool busy = false;
@@ -161,7 +160,8 @@ void pump(compute_pointer self) {
       continue;
     i->second.started = true;
     i->second.spawn_started = steady_clock::now();
-    st.cfg.metrics->builds.queued.Observe(metrics::seconds_since(i->second.queued_at));
+    st.cfg.metrics->builds.queued.Observe(
+      metrics::seconds_since(i->second.queued_at));
     ++st.running;
     // Nova's _build_resources: networking, then block devices, then spawn.
     // There is no network or volume service behind them yet; the states

@@ -134,7 +134,8 @@ void record_scheduling(conductor_pointer self, const build_ctx& ctx, bool ok,
 void dispatch(conductor_pointer self, build_ctx& ctx, const std::string& host) {
   if (ctx.tried.empty())
     record_scheduling(self, ctx, true);
-  counters(self).scheduling.Observe(metrics::seconds_since(ctx.scheduling_since));
+  counters(self).scheduling.Observe(
+    metrics::seconds_since(ctx.scheduling_since));
   ctx.tried.push_back(host);
   ctx.host = host;
   ctx.ph = phase::on_host;
