@@ -166,7 +166,9 @@ void compute_api::handle(request&& req, responder done) {
     c->base.project_id = c->path[0];
     c->path.erase(c->path.begin());
   }
-  c->route = route_template(c->path);
+  // Until the caller is known, no route: clients without a token must not
+  // be able to mint label values.
+  c->route = "unrouted";
   auto negotiated = negotiate(c->req);
   if (!negotiated.version) {
     c->versioned = false;
@@ -198,6 +200,7 @@ void compute_api::handle(request&& req, responder done) {
                   + c->ctx.project_id + "'");
     return;
   }
+  c->route = route_template(c->path);
   route(c);
 }
 

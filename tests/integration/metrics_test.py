@@ -92,6 +92,12 @@ class MetricsTest(unittest.TestCase):
                     pending.discard(sid)
             time.sleep(0.05)
         assert not pending, "not ACTIVE: %s" % pending
+        # Route templates: ids and the URL's project id never show.
+        call(v + "/servers/%s/os-instance-actions" % ids[0])
+        call(v + "/project-a/servers/detail")
+        call(v + "/no-such-collection/x")
+        call(v + "/servers", token=None)
+        call(cls.d.url + "/", token=None)
         # The conductor counts a build after the store shows it ACTIVE.
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -136,6 +142,13 @@ class MetricsTest(unittest.TestCase):
         shows = value(t, 'vmforge_api_requests_total{method="GET",'
                          'route="/v2.1/servers/{id}",status="200"}')
         self.assertGreaterEqual(shows, 7)
+        for route, status in (("/v2.1/servers/{id}/os-instance-actions", 200),
+                              ("/v2.1/servers/detail", 200),
+                              ("unmatched", 404), ("unrouted", 401),
+                              ("/", 200)):
+            self.assertEqual(value(t, 'vmforge_api_requests_total{method='
+                                      '"GET",route="%s",status="%d"}'
+                                      % (route, status)), 1, route)
         # The store committed (SQLite) and timed each commit.
         batches = value(t, "vmforge_store_write_batch_size_count")
         self.assertGreater(batches, 0)
