@@ -52,10 +52,6 @@ void endpoint::start() {
   server_.start();
 }
 
-void endpoint::stop() {
-  server_.stop();
-}
-
 uint16_t endpoint::port() const {
   return server_.port();
 }

@@ -15,10 +15,9 @@ class endpoint {
 public:
   endpoint(registry_ptr reg, std::string listen, uint16_t port);
 
-  /// Binds and starts serving; throws boost::system's system_error if the
-  /// address cannot be bound.
+  /// Binds and starts serving (until destroyed); throws boost::system's
+  /// system_error if the address cannot be bound.
   void start();
-  void stop();
   /// The bound port (after start; port 0 picks a free one).
   uint16_t port() const;
 
