@@ -165,20 +165,20 @@ TEST_CASE("deleted, timed-out and unplaceable builds are counted once each",
 }
 
 TEST_CASE("restarts are counted by actor kind", "[metrics]") {
-  harness h{test_options(1)};
+  auto opts = test_options(1);
+  opts.fake_driver.throw_on_nth_call = 1; // the first spawn crashes a worker
+  harness h{opts};
   auto& reg = *h.p->metrics;
-  CHECK(sample(reg, "vmforge_actor_restarts_total",
-               {{"kind", "compute_manager"}})
-        == 0);
+  auto restarts = [&](const char* kind) {
+    return sample(reg, "vmforge_actor_restarts_total", {{"kind", kind}});
+  };
+  CHECK(restarts("compute_manager") == 0);
+  CHECK(restarts("driver_worker") == 0);
+  REQUIRE(h.wait_final(h.create("crash")).vm == vm_state::error);
+  CHECK(h.wait_for([&] { return restarts("driver_worker") == 1; }));
   caf::anon_send_exit(h.compute("compute-1"), caf::exit_reason::kill);
-  CHECK(h.wait_for([&] {
-    return sample(reg, "vmforge_actor_restarts_total",
-                  {{"kind", "compute_manager"}})
-           == 1;
-  }));
-  CHECK(sample(reg, "vmforge_actor_restarts_total",
-               {{"kind", "driver_worker"}})
-        == 0);
+  CHECK(h.wait_for([&] { return restarts("compute_manager") == 1; }));
+  CHECK(restarts("driver_worker") == 1);
 }
 
 TEST_CASE("a host is up while ComputeFilter takes it: disabled, or silent "
