@@ -10,6 +10,7 @@
 #include "actors/resource_tracker.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
+#include "metrics/mailbox.hpp"
 #include "util/log.hpp"
 
 namespace vmforge {
@@ -464,8 +465,7 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
       publish(self);
     },
     [self](heartbeat_tick) {
-      self->state.gauges->mailbox.Set(
-        static_cast<double>(self->mailbox().size()));
+      self->state.gauges->mailbox.Set(metrics::mailbox_depth(self));
       report_host(self);
       self->delayed_send(self,
                          std::chrono::seconds{

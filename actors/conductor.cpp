@@ -6,6 +6,7 @@
 
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
+#include "metrics/mailbox.hpp"
 #include "util/log.hpp"
 
 namespace vmforge {
@@ -438,7 +439,7 @@ conductor_actor::behavior_type conductor(conductor_pointer self,
     [self](timeout_tick) {
       // The conductor's own backlog, sampled on its one timer.
       self->state.cfg.metrics->runtime.conductor_mailbox.Set(
-        static_cast<double>(self->mailbox().size()));
+        metrics::mailbox_depth(self));
       on_timeout_tick(self);
     },
     [self](instance_action& act) { on_action(self, act); },

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "messages/errors.hpp"
+#include "metrics/mailbox.hpp"
 
 namespace vmforge {
 
@@ -96,7 +97,7 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self,
       // The scheduler's backlog, sampled as reports come (every
       // report_interval from each host).
       self->state.metrics->runtime.scheduler_mailbox.Set(
-        static_cast<double>(self->mailbox().size()));
+        metrics::mailbox_depth(self));
     },
     [self, now](set_host_status& req) -> caf::result<host_view_list> {
       if (!self->state.selector->set_status(req))
