@@ -10,16 +10,22 @@
 #include "actors/resource_tracker.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
+#include "metrics/mailbox.hpp"
 #include "util/log.hpp"
 
 namespace vmforge {
 
 namespace {
 
+using steady_clock = std::chrono::steady_clock;
+
 struct build_entry {
   build_and_run job;
   bool started = false;
   int64_t accepted_us = 0;
+  /// Queued for a slot, then the driver's spawn started (stage metrics).
+  steady_clock::time_point queued_at;
+  steady_clock::time_point spawn_started;
 };
 
 struct worker_entry {
@@ -47,11 +53,20 @@ struct compute_state {
   // Why the driver cannot reach the hypervisor (empty: it can). The host
   // takes no builds meanwhile and the scheduler skips it.
   std::string hypervisor_down;
+  metrics::host_metrics* gauges = nullptr;
 };
 
 using compute_pointer = compute_actor::stateful_pointer<compute_state>;
 
 const char* log_name = "compute";
+
+// The host's gauges follow its account and slots; called after every
+// message that may change them.
+void publish(compute_pointer self) {
+  auto& st = self->state;
+  st.gauges->set_usage(st.tracker.capacity(), st.tracker.used(), st.running,
+                       static_cast<int64_t>(st.queue.size()));
+}
 
 void report_host(compute_pointer self, host_report r = {}) {
   auto& h = self->state.cfg.host;
@@ -149,6 +164,9 @@ void pump(compute_pointer self) {
     if (i == st.builds.end())
       continue;
     i->second.started = true;
+    i->second.spawn_started = steady_clock::now();
+    st.cfg.metrics->builds.queued.Observe(
+      metrics::seconds_since(i->second.queued_at));
     ++st.running;
     // Nova's _build_resources: networking, then block devices, then spawn.
     // There is no network or volume service behind them yet; the states
@@ -193,6 +211,8 @@ void on_spawned(compute_pointer self, driver_reply& rep) {
     }
     return;
   }
+  st.cfg.metrics->builds.spawning.Observe(
+    metrics::seconds_since(i->second.spawn_started));
   auto job = std::move(i->second.job);
   auto started = i->second.accepted_us;
   finish_build(self, rep.instance_id);
@@ -477,7 +497,8 @@ void on_build(compute_pointer self, build_and_run& job) {
   u.host = st.cfg.host.name;
   self->send(st.cfg.store, std::move(u));
   st.queue.push_back(id);
-  st.builds.emplace(id, build_entry{std::move(job), false, now_us()});
+  st.builds.emplace(id, build_entry{std::move(job), false, now_us(),
+                                    steady_clock::now(), {}});
   pump(self);
 }
 
@@ -486,9 +507,11 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.tracker = resource_tracker{st.cfg.host.capacity, st.cfg.host.ratios};
+  st.gauges = &st.cfg.metrics->host(st.cfg.host.name);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     if (find_worker(self, msg.source) != nullptr) {
       on_worker_down(self, msg.source, msg.reason);
+      publish(self);
       return;
     }
     auto& gone = self->state.abandoned;
@@ -523,15 +546,23 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
           first.held.push_back(row.flavor_.claim());
         }
         report_host(self, std::move(first));
+        publish(self);
       },
       [self](caf::error& err) {
         log::error(log_name, self->state.cfg.host.name,
                    ": cannot read its instances: ", error_message(err));
         report_host(self);
+        publish(self);
       });
   return {
-    [self](build_and_run& job) { on_build(self, job); },
-    [self](terminate_instance& t) { on_terminate(self, t.instance_id); },
+    [self](build_and_run& job) {
+      on_build(self, job);
+      publish(self);
+    },
+    [self](terminate_instance& t) {
+      on_terminate(self, t.instance_id);
+      publish(self);
+    },
     [self](instance_action& act) {
       self->state.actions[act.instance_id] = {act.request_id, now_us()};
       driver_op op;
@@ -539,9 +570,16 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
       op.instance_id = act.instance_id;
       dispatch(self, std::move(op));
     },
-    [self](driver_reply& rep) { on_driver_reply(self, rep); },
-    [self](hypervisor_event& e) { on_hypervisor_event(self, e); },
+    [self](driver_reply& rep) {
+      on_driver_reply(self, rep);
+      publish(self);
+    },
+    [self](hypervisor_event& e) {
+      on_hypervisor_event(self, e);
+      publish(self);
+    },
     [self](heartbeat_tick) {
+      self->state.gauges->mailbox.Set(metrics::mailbox_depth(self));
       report_host(self);
       self->delayed_send(self,
                          std::chrono::seconds{

@@ -5,6 +5,7 @@
 #include "config/options.hpp"
 #include "drivers/driver.hpp"
 #include "messages/interfaces.hpp"
+#include "metrics/registry.hpp"
 
 namespace vmforge {
 
@@ -19,6 +20,7 @@ struct compute_config {
   scheduler_actor scheduler;
   store_actor store;
   supervisor_actor supervisor;
+  metrics::registry_ptr metrics;
 };
 
 /// Spawns the compute manager of one host, monitored by `parent` (its

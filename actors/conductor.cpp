@@ -6,6 +6,7 @@
 
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
+#include "metrics/mailbox.hpp"
 #include "util/log.hpp"
 
 namespace vmforge {
@@ -13,6 +14,8 @@ namespace vmforge {
 namespace {
 
 enum class phase : uint8_t { scheduling, claiming, on_host };
+
+using steady_clock = std::chrono::steady_clock;
 
 struct build_ctx {
   build_request req;
@@ -26,6 +29,9 @@ struct build_ctx {
   std::string last_reason;
   std::chrono::steady_clock::time_point deadline;
   int64_t accepted_us = 0;
+  steady_clock::time_point accepted;
+  /// When the current attempt started waiting for a host.
+  steady_clock::time_point scheduling_since;
 };
 
 struct conductor_state {
@@ -42,6 +48,17 @@ using conductor_pointer = conductor_actor::stateful_pointer<conductor_state>;
 
 const char* log_name = "conductor";
 
+metrics::build_metrics& counters(conductor_pointer self) {
+  return self->state.cfg.metrics->builds;
+}
+
+// The one way a build leaves the conductor.
+void forget(conductor_pointer self, const std::string& id) {
+  auto& builds = self->state.builds;
+  builds.erase(id);
+  counters(self).in_flight.Set(static_cast<double>(builds.size()));
+}
+
 request_spec spec_of(const build_ctx& ctx) {
   return {ctx.req.instance_id, ctx.req.project_id, ctx.req.flavor_.claim(),
           ctx.req.availability_zone};
@@ -55,7 +72,7 @@ void release(conductor_pointer self, const std::string& id) {
 void finish_delete(conductor_pointer self, const std::string& id) {
   release(self, id);
   self->send(self->state.cfg.store, instance_deleted{id});
-  self->state.builds.erase(id);
+  forget(self, id);
   ++self->state.stats.builds_deleted;
 }
 
@@ -75,24 +92,28 @@ void set_error(conductor_pointer self, build_ctx& ctx, std::string message,
   u.fault_ = fault{500, std::move(message), std::move(details), now_us()};
   self->send(self->state.cfg.store, std::move(u));
   ++self->state.stats.builds_error;
+  counters(self).error.Increment();
 }
 
 void fail(conductor_pointer self, build_ctx& ctx, std::string message,
           std::string details = {}) {
   set_error(self, ctx, std::move(message), std::move(details));
-  self->state.builds.erase(ctx.req.instance_id);
+  forget(self, ctx.req.instance_id);
 }
 
 // A build whose outcome no longer matters (deleted or timed out) reached a
 // point where nothing of it is left on any host.
 bool settle_if_abandoned(conductor_pointer self, build_ctx& ctx) {
   if (ctx.deleting) {
+    // A build that timed out already ended (in ERROR).
+    if (!ctx.timed_out)
+      counters(self).deleted.Increment();
     finish_delete(self, ctx.req.instance_id);
     return true;
   }
   if (ctx.timed_out) {
     release(self, ctx.req.instance_id);
-    self->state.builds.erase(ctx.req.instance_id);
+    forget(self, ctx.req.instance_id);
     return true;
   }
   return false;
@@ -114,6 +135,8 @@ void record_scheduling(conductor_pointer self, const build_ctx& ctx, bool ok,
 void dispatch(conductor_pointer self, build_ctx& ctx, const std::string& host) {
   if (ctx.tried.empty())
     record_scheduling(self, ctx, true);
+  counters(self).scheduling.Observe(
+    metrics::seconds_since(ctx.scheduling_since));
   ctx.tried.push_back(host);
   ctx.host = host;
   ctx.ph = phase::on_host;
@@ -175,6 +198,8 @@ void on_failure(conductor_pointer self, build_ctx& ctx, bool retryable,
     return;
   }
   ++self->state.stats.reschedules;
+  counters(self).reschedules.Increment();
+  ctx.scheduling_since = steady_clock::now();
   log::info(log_name, ctx.req.request_id, " rescheduling ", id,
             " after attempt ",
             ctx.tried.size(), " on ", ctx.tried.back(), ": ", reason);
@@ -213,6 +238,7 @@ void on_no_host(conductor_pointer self, const std::string& id,
     return;
   }
   ++self->state.stats.no_valid_host;
+  counters(self).no_valid_host.Increment();
   if (ctx.tried.empty()) {
     std::string why =
       "No valid host was found. There are not enough hosts available.";
@@ -244,12 +270,15 @@ void on_build_request(conductor_pointer self, build_request& req) {
   build_ctx ctx;
   ctx.req = std::move(req);
   ctx.accepted_us = now_us();
-  ctx.deadline = std::chrono::steady_clock::now()
+  ctx.accepted = steady_clock::now();
+  ctx.scheduling_since = ctx.accepted;
+  ctx.deadline = ctx.accepted
                  + std::chrono::seconds{self->state.cfg.instance_build_timeout_s};
   ctx.tried = ctx.req.tried_hosts;
   auto [pos, fresh] = self->state.builds.emplace(id, std::move(ctx));
   if (!fresh)
     return; // already building
+  counters(self).in_flight.Set(static_cast<double>(self->state.builds.size()));
   if (pos->second.tried.empty()) {
     schedule(self, id);
     return;
@@ -272,7 +301,9 @@ void on_build_result(conductor_pointer self, build_result& res) {
     return;
   if (res.ok) {
     ++self->state.stats.builds_active;
-    self->state.builds.erase(i);
+    counters(self).active.Increment();
+    counters(self).duration.Observe(metrics::seconds_since(ctx.accepted));
+    forget(self, res.instance_id);
     return;
   }
   on_failure(self, ctx, res.retryable, std::move(res.reason));
@@ -378,6 +409,7 @@ void on_timeout_tick(conductor_pointer self) {
     auto& ctx = st.builds.at(id);
     ctx.timed_out = true;
     ++st.stats.build_timeouts;
+    counters(self).timeouts.Increment();
     set_error(self, ctx,
               "Build of instance " + id + " timed out after "
                 + std::to_string(st.cfg.instance_build_timeout_s)
@@ -404,7 +436,12 @@ conductor_actor::behavior_type conductor(conductor_pointer self,
     [self](delete_request& del) { on_delete(self, del); },
     [self](instance_terminated& t) { on_terminated(self, t); },
     [self](compute_online& c) { on_compute_online(self, c); },
-    [self](timeout_tick) { on_timeout_tick(self); },
+    [self](timeout_tick) {
+      // The conductor's own backlog, sampled on its one timer.
+      self->state.cfg.metrics->runtime.conductor_mailbox.Set(
+        metrics::mailbox_depth(self));
+      on_timeout_tick(self);
+    },
     [self](instance_action& act) { on_action(self, act); },
     [self](get_conductor_stats&) -> conductor_stats {
       auto stats = self->state.stats;

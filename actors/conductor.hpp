@@ -4,6 +4,7 @@
 
 #include "config/options.hpp"
 #include "messages/interfaces.hpp"
+#include "metrics/registry.hpp"
 
 namespace vmforge {
 
@@ -13,6 +14,7 @@ struct conductor_config {
   int64_t build_timeout_check_ms = 1000;
   scheduler_actor scheduler;
   store_actor store;
+  metrics::registry_ptr metrics;
 };
 
 /// The conductor: owns every build from acceptance to its end. It asks the

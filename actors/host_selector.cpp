@@ -6,17 +6,26 @@
 
 namespace vmforge {
 
-caf::expected<host_selector> host_selector::make(const scheduler_options& opts) {
+caf::expected<host_selector>
+host_selector::make(const scheduler_options& opts,
+                    metrics::scheduler_metrics* metrics) {
   auto filters = make_filters(opts.enabled_filters);
   if (!filters)
     return filters.error();
-  return host_selector{opts, std::move(*filters)};
+  filter_counters counters;
+  if (metrics)
+    for (auto& f : *filters)
+      counters.emplace_back(&metrics->considered.Add({{"filter", f.name}}),
+                            &metrics->passed.Add({{"filter", f.name}}));
+  return host_selector{opts, std::move(*filters), std::move(counters)};
 }
 
 host_selector::host_selector(const scheduler_options& opts,
-                             std::vector<host_filter> filters)
+                             std::vector<host_filter> filters,
+                             filter_counters counters)
   : opts_(opts),
     filters_(std::move(filters)),
+    counters_(std::move(counters)),
     weighers_{{ram_weigher, opts.ram_weight_multiplier},
               {cpu_weigher, opts.cpu_weight_multiplier},
               {disk_weigher, opts.disk_weight_multiplier}},
@@ -47,12 +56,37 @@ void host_selector::report(const host_report& r, steady_time now) {
       add_claim(r.held_ids[k], i->second, r.held[k]);
 }
 
+size_t host_selector::first_failing(const host_state& host,
+                                    const request_spec& spec,
+                                    const filter_context& ctx) const {
+  size_t f = 0;
+  while (f < filters_.size() && filters_[f].passes(host, spec, ctx))
+    ++f;
+  return f;
+}
+
 bool host_selector::passes(const host_state& host, const request_spec& spec,
                            const filter_context& ctx) const {
-  for (auto& f : filters_)
-    if (!f.passes(host, spec, ctx))
-      return false;
-  return true;
+  return first_failing(host, spec, ctx) == filters_.size();
+}
+
+// Once per selection, not per host: a few atomic adds however many hosts.
+void host_selector::count_filters() {
+  if (counters_.empty())
+    return;
+  // A filter passed the hosts that reached the next one.
+  auto passed = stops_.back();
+  for (size_t f = filters_.size(); f-- > 0;) {
+    auto considered = passed + stops_[f];
+    counters_[f].first->Increment(static_cast<double>(considered));
+    counters_[f].second->Increment(static_cast<double>(passed));
+    passed = considered;
+  }
+}
+
+const host_state* host_selector::find(const std::string& name) const {
+  auto i = index_.find(name);
+  return i == index_.end() ? nullptr : &hosts_[i->second];
 }
 
 void host_selector::add_claim(const std::string& instance_id, size_t host,
@@ -86,14 +120,18 @@ host_selector::select(const select_destinations& req, steady_time now) {
   auto ctx = context(now);
   auto& ignore = req.ignore_hosts;
   candidates_.clear();
+  stops_.assign(filters_.size() + 1, 0);
   for (size_t i = 0; i < hosts_.size(); ++i) {
     auto& h = hosts_[i];
     if (!ignore.empty()
         && std::find(ignore.begin(), ignore.end(), h.name) != ignore.end())
       continue;
-    if (passes(h, req.spec, ctx))
+    auto stop = first_failing(h, req.spec, ctx);
+    ++stops_[stop];
+    if (stop == filters_.size())
       candidates_.push_back(i);
   }
+  count_filters();
   if (candidates_.empty())
     return caf::make_error(sched_errc::no_valid_host,
                            std::string{"There are not enough hosts available."});

@@ -13,6 +13,7 @@
 #include "config/options.hpp"
 #include "messages/build.hpp"
 #include "messages/control.hpp"
+#include "metrics/registry.hpp"
 
 namespace vmforge {
 
@@ -21,8 +22,11 @@ namespace vmforge {
 /// scheduler actor owns one.
 class host_selector {
 public:
-  /// Fails on an unknown filter name.
-  static caf::expected<host_selector> make(const scheduler_options& opts);
+  /// Fails on an unknown filter name. With `metrics`, selections count the
+  /// hosts each filter considered and passed.
+  static caf::expected<host_selector>
+  make(const scheduler_options& opts,
+       metrics::scheduler_metrics* metrics = nullptr);
 
   /// Registers a host or refreshes its capacity and heartbeat; claims what
   /// the report says the host holds, unless claimed already.
@@ -47,18 +51,36 @@ public:
     return hosts_.size();
   }
 
-private:
-  explicit host_selector(const scheduler_options& opts,
-                         std::vector<host_filter> filters);
+  /// The host's state; nullptr if it never reported.
+  const host_state* find(const std::string& name) const;
 
+  std::chrono::seconds service_down_time() const {
+    return std::chrono::seconds{opts_.service_down_time_s};
+  }
+
+private:
+  /// Per filter: hosts considered, hosts passed.
+  using filter_counters
+    = std::vector<std::pair<metrics::Counter*, metrics::Counter*>>;
+
+  explicit host_selector(const scheduler_options& opts,
+                         std::vector<host_filter> filters,
+                         filter_counters counters);
+
+  /// The index of the first filter the host fails; filters_.size() if it
+  /// passes them all.
+  size_t first_failing(const host_state& host, const request_spec& spec,
+                       const filter_context& ctx) const;
   bool passes(const host_state& host, const request_spec& spec,
               const filter_context& ctx) const;
+  void count_filters();
   void add_claim(const std::string& instance_id, size_t host,
                  const resources& need);
   filter_context context(steady_time now) const;
 
   scheduler_options opts_;
   std::vector<host_filter> filters_;
+  filter_counters counters_;
   std::vector<weigher> weighers_;
   std::vector<host_state> hosts_;
   std::unordered_map<std::string, size_t> index_;
@@ -72,6 +94,9 @@ private:
   std::vector<size_t> candidates_;
   std::vector<double> weights_;
   std::vector<size_t> order_;
+  /// Hosts of this selection by the first filter they failed (the last
+  /// slot: those that passed all).
+  std::vector<uint64_t> stops_;
 };
 
 } // namespace vmforge

@@ -21,6 +21,7 @@ struct instance_store_state {
   static inline const char* name = "instance_store";
   std::shared_ptr<instance_repository> repo;
   std::shared_ptr<store_writer> writer;
+  metrics::registry_ptr metrics;
   std::vector<subscriber> subscribers;
   /// Answers held until the writes before them are durable, in order.
   std::deque<std::pair<uint64_t, std::function<void()>>> waiting;
@@ -42,6 +43,14 @@ void notify(store_pointer self, instance_transition t) {
   for (auto& s : subs)
     if (!s.final_only || final_state)
       caf::anon_send(s.observer, t);
+}
+
+// After every change of a row's vm_state (a few atomic stores).
+void count_states(store_pointer self) {
+  auto& st = self->state;
+  for (auto vm : all_vm_states)
+    st.metrics->builds.instances[static_cast<size_t>(vm)]->Set(
+      static_cast<double>(st.repo->count(vm)));
 }
 
 void notify_row(store_pointer self, const instance& row) {
@@ -87,9 +96,12 @@ void on_durable(store_pointer self, uint64_t seq) {
 
 store_actor::behavior_type
 instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
+               metrics::registry_ptr metrics,
                std::shared_ptr<store_writer> writer) {
   self->state.repo = std::move(repo);
   self->state.writer = writer;
+  self->state.metrics = std::move(metrics);
+  count_states(self);
   if (writer) {
     auto me = caf::actor_cast<store_actor>(self);
     writer->set_listener(
@@ -113,6 +125,7 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
         persist(self, row, true, true);
         notify_row(self, row);
       }
+      count_states(self);
       return when_durable(self, instance_list{std::move(*rows)});
     },
     [self](instance_update& update) {
@@ -123,6 +136,8 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
             db.add_fault(id, f);
           });
         notify_row(self, *row);
+        if (update.set_vm)
+          count_states(self);
       }
     },
     [self](instance_deleted& del) {
@@ -135,6 +150,7 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
           });
         notify(self, {del.id, vm_state::deleted, task_state::none, {},
                       now_us()});
+        count_states(self);
       }
     },
     [self](get_instance& q) -> caf::result<instance> {
@@ -216,8 +232,10 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
 
 store_actor spawn_instance_store(caf::actor_system& sys,
                                  std::shared_ptr<instance_repository> repo,
+                                 metrics::registry_ptr metrics,
                                  std::shared_ptr<store_writer> writer) {
-  return sys.spawn(instance_store, std::move(repo), std::move(writer));
+  return sys.spawn(instance_store, std::move(repo), std::move(metrics),
+                   std::move(writer));
 }
 
 } // namespace vmforge

@@ -4,11 +4,14 @@
 
 #include "actors/host_selector.hpp"
 #include "messages/interfaces.hpp"
+#include "metrics/registry.hpp"
 
 namespace vmforge {
 
 /// The scheduler actor: host state fed by compute managers' reports,
-/// selection (filters, weighers, claim) on request.
-scheduler_actor spawn_scheduler(caf::actor_system& sys, host_selector selector);
+/// selection (filters, weighers, claim) on request. It times selections and
+/// sets vmforge_compute_host_up whenever `metrics` is collected.
+scheduler_actor spawn_scheduler(caf::actor_system& sys, host_selector selector,
+                                metrics::registry_ptr metrics);
 
 } // namespace vmforge

@@ -19,11 +19,17 @@ struct supervisor_state {
   conductor_actor conductor;
   std::map<std::string, child> children; // by host name
   restart_counts restarts;
+  metrics::registry_ptr metrics;
 };
 
 using supervisor_pointer = supervisor_actor::stateful_pointer<supervisor_state>;
 
 const char* log_name = "supervisor";
+
+void count_restart(supervisor_pointer self, const std::string& kind) {
+  ++self->state.restarts.by_kind[kind];
+  self->state.metrics->runtime.restarts.Add({{"kind", kind}}).Increment();
+}
 
 void start_child(supervisor_pointer self, child& c, bool restarted,
                  const std::string& reason) {
@@ -37,6 +43,7 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self,
                                            supervisor_config cfg) {
   auto& st = self->state;
   st.conductor = cfg.conductor;
+  st.metrics = cfg.metrics;
   for (auto& c : cfg.computes) {
     auto& entry = st.children[c.host.name];
     entry.cfg = std::move(c);
@@ -53,13 +60,13 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self,
       auto why = error_message(dm.reason);
       log::error(log_name, "compute manager of ", kv.first, " died (", why,
                  "), restarting it");
-      ++self->state.restarts.by_kind["compute_manager"];
+      count_restart(self, "compute_manager");
       start_child(self, c, true, why);
       return;
     }
   });
   return {
-    [self](actor_restarted& r) { ++self->state.restarts.by_kind[r.kind]; },
+    [self](actor_restarted& r) { count_restart(self, r.kind); },
     [self](get_restarts&) { return self->state.restarts; },
     [self](get_compute& q) -> caf::result<compute_actor> {
       auto i = self->state.children.find(q.host);

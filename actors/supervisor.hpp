@@ -15,6 +15,7 @@ struct supervisor_config {
   /// by the supervisor itself).
   std::vector<compute_config> computes;
   conductor_actor conductor;
+  metrics::registry_ptr metrics;
 };
 
 /// Spawns and monitors the compute managers. One that dies abnormally is

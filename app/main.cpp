@@ -11,6 +11,7 @@
 #include "http/compute_api.hpp"
 #include "http/server.hpp"
 #include "messages/errors.hpp"
+#include "metrics/endpoint.hpp"
 #include "store/writer.hpp"
 #include "util/log.hpp"
 
@@ -23,12 +24,14 @@ void usage(const char* argv0) {
     << "usage: " << argv0
     << " [--config FILE] [--print-config] [--db-sync] [--hosts N]"
        " [--listen ADDR] [--port N] [--auth-strategy noauth2|keystone]"
-       " [--io-threads N] [--debug]\n"
+       " [--io-threads N] [--metrics-listen ADDR] [--metrics-port N]"
+       " [--debug]\n"
     << "Starts the vmforge build pipeline and the Compute API, and runs "
        "until SIGINT or SIGTERM. Without --config it runs on its embedded "
        "defaults (those of etc/vmforge.conf: SQLite in ./var, fake driver, "
-       "2 hosts, API on 127.0.0.1:8774). Options given here override the "
-       "file; --port 0 picks a free port. --print-config prints the "
+       "2 hosts, API on 127.0.0.1:8774, metrics on 127.0.0.1:9464). Options "
+       "given here override the file; --port 0 and --metrics-port 0 pick a "
+       "free port. --print-config prints the "
        "effective configuration, --db-sync applies the database migrations "
        "(as nova-manage db sync); both then exit. docs/configuration.md "
        "lists every option.\n";
@@ -84,25 +87,30 @@ bool parse_args(int argc, char** argv, command_line& cl, options& opts,
       if (!n)
         return false;
       opts.hosts = default_options(static_cast<int>(*n)).hosts;
-    } else if (arg == "--port") {
+    } else if (arg == "--port" || arg == "--metrics-port") {
       auto n = number(0);
       if (!n || *n > 65535) {
-        error = "--port needs a number in 0..65535";
+        error = arg + " needs a number in 0..65535";
         return false;
       }
-      opts.api.port = static_cast<uint16_t>(*n);
+      (arg == "--port" ? opts.api.port : opts.metrics.port)
+        = static_cast<uint16_t>(*n);
     } else if (arg == "--io-threads") {
       auto n = number(1);
       if (!n)
         return false;
       opts.api.io_threads = static_cast<int32_t>(*n);
-    } else if (arg == "--listen" || arg == "--auth-strategy") {
+    } else if (arg == "--listen" || arg == "--auth-strategy"
+               || arg == "--metrics-listen") {
       auto v = value();
       if (!v) {
         error = arg + " needs a value";
         return false;
       }
-      (arg == "--listen" ? opts.api.listen : opts.api.auth_strategy) = v;
+      (arg == "--listen"          ? opts.api.listen
+       : arg == "--auth-strategy" ? opts.api.auth_strategy
+                                  : opts.metrics.listen)
+        = v;
     } else {
       error = "unknown argument '" + arg + "'";
       return false;
@@ -197,11 +205,29 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // Metrics are bound first: a port conflict stops vmforged before it
+  // touches the hypervisors, as a configuration error does.
+  auto registry = std::make_shared<metrics::registry>();
+  metrics::endpoint metrics_endpoint{registry, opts.metrics.listen,
+                                     opts.metrics.port};
+  try {
+    metrics_endpoint.start();
+  } catch (const std::exception& e) {
+    std::cerr << argv[0] << ": cannot listen on " << opts.metrics.listen
+              << ":" << opts.metrics.port << " for [metrics]: " << e.what()
+              << "\n";
+    return 2;
+  }
+  log::info("vmforged", "metrics on http://", opts.metrics.listen, ":",
+            metrics_endpoint.port(), "/metrics");
+
   caf::actor_system_config cfg;
   configure(cfg);
   caf::actor_system sys{cfg};
-  auto p = pipeline::start(sys, opts, compute_driver_factory(opts),
-                           std::move(db));
+  auto p = pipeline::start(
+    sys, opts,
+    compute_driver_factory(opts, metrics::libvirt_call_error_hook(registry)),
+    std::move(db), registry);
   if (!p) {
     log::error("vmforged", "cannot start: ", error_message(p.error()));
     return 1;
@@ -222,6 +248,7 @@ int main(int argc, char** argv) {
   http_opts.port = opts.api.port;
   http_opts.io_threads = opts.api.io_threads;
   http::api_options api_opts;
+  api_opts.metrics = &registry->api;
   api_opts.auth = opts.api.auth_strategy == "keystone"
                     ? http::auth_strategy::keystone
                     : http::auth_strategy::noauth2;

@@ -28,7 +28,9 @@ driver_factory fake_driver_factory(const fake_driver_options& opts) {
   };
 }
 
-driver_factory compute_driver_factory(const options& opts) {
+driver_factory compute_driver_factory(
+  const options& opts,
+  std::function<void(const std::string& call)> on_libvirt_error) {
   if (opts.compute_driver != "libvirt.LibvirtDriver")
     return fake_driver_factory(opts.fake_driver);
   libvirt_settings base;
@@ -36,6 +38,7 @@ driver_factory compute_driver_factory(const options& opts) {
   base.instances_path = opts.instances_path;
   base.virt_type = opts.libvirt.virt_type;
   base.shutdown_timeout_s = opts.shutdown_timeout_s;
+  base.on_call_error = std::move(on_libvirt_error);
   return [base](const host_config& host) -> driver_ptr {
     auto cfg = base;
     cfg.host = host.name;
@@ -134,15 +137,19 @@ void resume(pipeline& p, initial_state& init) {
 caf::expected<std::unique_ptr<pipeline>>
 pipeline::start(caf::actor_system& sys, options opts,
                 const driver_factory& make_driver,
-                std::unique_ptr<database> db) {
+                std::unique_ptr<database> db,
+                metrics::registry_ptr reg) {
   // Nova: a service_down_time not above report_interval is raised to 2.5x.
   if (opts.scheduler.service_down_time_s <= opts.report_interval_s)
     opts.scheduler.service_down_time_s = opts.report_interval_s * 5 / 2;
-  auto selector = host_selector::make(opts.scheduler);
+  if (!reg)
+    reg = std::make_shared<metrics::registry>();
+  auto selector = host_selector::make(opts.scheduler, &reg->scheduler);
   if (!selector)
     return selector.error();
   std::unique_ptr<pipeline> p{new pipeline(sys, std::move(opts))};
   auto& o = p->opts_;
+  p->metrics = std::move(reg);
   for (auto& host : o.hosts)
     p->drivers.emplace(host.name, make_driver(host));
   initial_state init;
@@ -153,6 +160,11 @@ pipeline::start(caf::actor_system& sys, options opts,
       db->replace_images(o.images);
       init = load(*db, p->drivers);
       p->writer = std::make_shared<store_writer>(std::move(db));
+      p->writer->set_commit_observer(
+        [m = p->metrics](size_t writes, std::chrono::duration<double> took) {
+          m->runtime.store_batch.Observe(static_cast<double>(writes));
+          m->runtime.store_commit.Observe(took.count());
+        });
       for (auto& row : init.corrected)
         p->writer->put_instance(row, false, true);
     } catch (const std::exception& e) {
@@ -160,15 +172,16 @@ pipeline::start(caf::actor_system& sys, options opts,
                              std::string{"database: "} + e.what());
     }
   }
-  p->store = spawn_instance_store(sys, init.repo, p->writer);
-  p->scheduler = spawn_scheduler(sys, std::move(*selector));
+  p->store = spawn_instance_store(sys, init.repo, p->metrics, p->writer);
+  p->scheduler = spawn_scheduler(sys, std::move(*selector), p->metrics);
   p->conductor = spawn_conductor(sys, conductor_config{
                                         o.scheduler.max_attempts,
                                         o.instance_build_timeout_s,
                                         o.build_timeout_check_ms,
-                                        p->scheduler, p->store});
+                                        p->scheduler, p->store, p->metrics});
   supervisor_config sup;
   sup.conductor = p->conductor;
+  sup.metrics = p->metrics;
   auto images = std::make_shared<image_catalog>();
   for (auto& img : o.images)
     images->emplace(img.id, img);
@@ -192,6 +205,7 @@ pipeline::start(caf::actor_system& sys, options opts,
     c.conductor = p->conductor;
     c.scheduler = p->scheduler;
     c.store = p->store;
+    c.metrics = p->metrics;
     sup.computes.push_back(std::move(c));
   }
   p->supervisor = spawn_supervisor(sys, std::move(sup));

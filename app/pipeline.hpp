@@ -10,6 +10,7 @@
 #include "config/options.hpp"
 #include "drivers/driver.hpp"
 #include "messages/interfaces.hpp"
+#include "metrics/registry.hpp"
 #include "store/database.hpp"
 
 namespace vmforge {
@@ -20,8 +21,11 @@ using driver_factory = std::function<driver_ptr(const host_config&)>;
 driver_factory fake_driver_factory(const fake_driver_options& opts);
 
 /// The driver [DEFAULT] compute_driver names, per host: the fake one, or
-/// libvirt through the host's connection_uri (else [libvirt]'s).
-driver_factory compute_driver_factory(const options& opts);
+/// libvirt through the host's connection_uri (else [libvirt]'s), telling
+/// `on_libvirt_error` of each failed libvirt call.
+driver_factory compute_driver_factory(
+  const options& opts,
+  std::function<void(const std::string& call)> on_libvirt_error = {});
 
 /// The actor system configuration every vmforge process uses: our message
 /// types and error categories registered.
@@ -37,10 +41,12 @@ public:
   /// Spawns every actor and returns once the scheduler knows every host.
   /// With a database: migrates it, loads it, reconciles it with the
   /// hypervisors (app/recovery.hpp) and persists every change from then
-  /// on; without, everything lives in memory.
+  /// on; without, everything lives in memory. Every stage counts into
+  /// `reg` (a registry of its own if null).
   static caf::expected<std::unique_ptr<pipeline>>
   start(caf::actor_system& sys, options opts, const driver_factory& make_driver,
-        std::unique_ptr<database> db = nullptr);
+        std::unique_ptr<database> db = nullptr,
+        metrics::registry_ptr reg = nullptr);
 
   pipeline(const pipeline&) = delete;
   pipeline& operator=(const pipeline&) = delete;
@@ -69,6 +75,7 @@ public:
   std::map<std::string, driver_ptr> drivers;
   /// Null without a database.
   std::shared_ptr<store_writer> writer;
+  metrics::registry_ptr metrics;
 
 private:
   pipeline(caf::actor_system& sys, options opts);

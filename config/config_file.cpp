@@ -84,6 +84,10 @@ void fixed_sections(O& o, F& f) {
     f.integer("io_threads", o.api.io_threads, 1);
     f.choice("auth_strategy", o.api.auth_strategy, {"noauth2", "keystone"});
   }
+  if (f.section("metrics")) {
+    f.text("listen", o.metrics.listen);
+    f.integer("port", o.metrics.port, 0);
+  }
   if (f.section("scheduler"))
     f.integer("max_attempts", o.scheduler.max_attempts, 1);
   if (f.section("filter_scheduler")) {

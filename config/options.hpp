@@ -87,6 +87,13 @@ struct api_endpoint_options {
   std::string auth_strategy = "noauth2";
 };
 
+/// [metrics]: where Prometheus scrapes /metrics. Not a Nova section.
+struct metrics_options {
+  std::string listen = "127.0.0.1";
+  /// Prometheus's default exporter port range; 0 picks a free port.
+  uint16_t port = 9464;
+};
+
 /// [DEFAULT] logging options, named as oslo.log names them.
 struct logging_options {
   bool debug = false;
@@ -114,6 +121,7 @@ struct options {
   /// empty for no persistence (everything in memory; tests and baselines).
   std::string database_connection = "sqlite:///var/vmforge.db";
   api_endpoint_options api;
+  metrics_options metrics;
   logging_options logging;
   /// [DEFAULT] max_concurrent_builds.
   int32_t max_concurrent_builds = 10;

@@ -48,10 +48,18 @@ void send(const call_ptr& c, unsigned status, std::string body,
             or_dash(c->ctx.project_id), "] ", c->req.method_string(), " ",
             c->req.target(), " status: ", status, " len: ",
             res.body().size(), " time: ", ms / 1000.0);
-  c->done(std::move(res));
+  respond(c, std::move(res));
 }
 
 } // namespace
+
+void respond(const call_ptr& c, response res) {
+  if (c->metrics)
+    c->metrics->observe(std::string{c->req.method_string()},
+                        c->route, res.result_int(),
+                        metrics::seconds_since(c->started));
+  c->done(std::move(res));
+}
 
 void reply_json(const call_ptr& c, unsigned status, json::value body) {
   send(c, status, json::serialize(body), true);
@@ -106,6 +114,7 @@ void reply_bad_method(const call_ptr& c) {
 }
 
 void reply_no_route(const call_ptr& c) {
+  c->route = "unmatched";
   reply_error(c, 404, "The resource could not be found.");
 }
 

@@ -13,6 +13,7 @@
 #include "http/server.hpp"
 #include "http/views.hpp"
 #include "messages/api.hpp"
+#include "metrics/registry.hpp"
 
 // One Compute API request on its way through vmforge: what the router
 // learnt about it, and how to answer it.
@@ -33,6 +34,12 @@ struct call {
   bool versioned = true;
   /// Sent with the answer (e.g. Location).
   std::vector<std::pair<std::string, std::string>> headers;
+  /// The route template the metrics count the answer under
+  /// (`/v2.1/servers/{id}`): never the raw path, so that label values stay
+  /// few.
+  std::string route = "unmatched";
+  /// Null: not counted.
+  metrics::api_metrics* metrics = nullptr;
 
   /// The first value of a query parameter, or "".
   std::string param(const std::string& name) const;
@@ -40,6 +47,9 @@ struct call {
 };
 
 using call_ptr = std::shared_ptr<call>;
+
+/// Sends the answer and counts it in the metrics.
+void respond(const call_ptr& c, response res);
 
 void reply_json(const call_ptr& c, unsigned status, boost::json::value body);
 void reply_empty(const call_ptr& c, unsigned status);

@@ -82,6 +82,32 @@ const std::map<std::string, route_fn>& collections() {
   return routes;
 }
 
+bool is_literal(const std::string& segment) {
+  // Every fixed segment a resource routes on below its collection.
+  static const char* const literals[] = {
+    "detail",   "action",     "metadata", "os-instance-actions",
+    "defaults", "statistics", "search",   "servers",
+    "uptime",   "disable",    "disable-log-reason", "enable"};
+  for (auto l : literals)
+    if (segment == l)
+      return true;
+  return false;
+}
+
+// The path as a route template: the collection, its literal segments and
+// {id}, {key} for the rest. Routes are at most four segments deep; the
+// router answers 404 (route "unmatched") to anything else.
+std::string route_template(const std::vector<std::string>& path) {
+  if (path.empty() || path.size() > 4 || collections().count(path[0]) == 0)
+    return "unmatched";
+  std::string out = "/v2.1/" + path[0];
+  for (size_t i = 1; i < path.size(); ++i)
+    out += "/" + (is_literal(path[i]) ? path[i]
+                  : i == 1            ? std::string{"{id}"}
+                                      : std::string{"{key}"});
+  return out;
+}
+
 } // namespace
 
 compute_api::compute_api(caf::actor_system& sys, api_actor api,
@@ -103,6 +129,7 @@ void compute_api::handle(request&& req, responder done) {
   c->started = std::chrono::steady_clock::now();
   c->request_id = "req-" + make_uuid();
   c->done = std::move(done);
+  c->metrics = opts_.metrics;
   c->req = std::move(req);
   std::string target{c->req.target()};
   auto qm = target.find('?');
@@ -116,6 +143,7 @@ void compute_api::handle(request&& req, responder done) {
   // Version documents: no authentication, no microversion.
   if (segments.empty() || (segments.size() == 1 && segments[0] == "v2.1")) {
     c->versioned = false;
+    c->route = segments.empty() ? "/" : "/v2.1";
     if (c->req.method() != beast_http::verb::get) {
       reply_bad_method(c);
       return;
@@ -131,6 +159,16 @@ void compute_api::handle(request&& req, responder done) {
     reply_no_route(c);
     return;
   }
+  c->path.assign(segments.begin() + 1, segments.end());
+  // /v2.1/{project_id}/... : the project is checked once the caller is known.
+  if (!c->path.empty() && collections().count(c->path[0]) == 0
+      && c->path.size() > 1 && collections().count(c->path[1]) != 0) {
+    c->base.project_id = c->path[0];
+    c->path.erase(c->path.begin());
+  }
+  // Until the caller is known, no route: clients without a token must not
+  // be able to mint label values.
+  c->route = "unrouted";
   auto negotiated = negotiate(c->req);
   if (!negotiated.version) {
     c->versioned = false;
@@ -149,25 +187,20 @@ void compute_api::handle(request&& req, responder done) {
                              {"title", "Unauthorized"},
                              {"message", "The request you have made requires "
                                          "authentication."}}}});
-    c->done(std::move(res));
+    respond(c, std::move(res));
     return;
   }
   c->ctx = *ctx;
   c->ctx.request_id = c->request_id;
-  c->path.assign(segments.begin() + 1, segments.end());
-  // /v2.1/{project_id}/... : the project must be the caller's.
-  if (!c->path.empty() && collections().count(c->path[0]) == 0
-      && c->path.size() > 1 && collections().count(c->path[1]) != 0) {
-    if (c->path[0] != c->ctx.project_id) {
-      reply_error(c, 400,
-                  "Malformed request URL: URL's project_id '" + c->path[0]
-                    + "' doesn't match Context's project_id '"
-                    + c->ctx.project_id + "'");
-      return;
-    }
-    c->base.project_id = c->path[0];
-    c->path.erase(c->path.begin());
+  if (!c->base.project_id.empty() && c->base.project_id != c->ctx.project_id) {
+    reply_error(c, 400,
+                "Malformed request URL: URL's project_id '"
+                  + c->base.project_id
+                  + "' doesn't match Context's project_id '"
+                  + c->ctx.project_id + "'");
+    return;
   }
+  c->route = route_template(c->path);
   route(c);
 }
 

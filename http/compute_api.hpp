@@ -11,6 +11,8 @@ namespace vmforge::http {
 
 struct api_options {
   auth_strategy auth = auth_strategy::noauth2;
+  /// Null: answers are not counted.
+  metrics::api_metrics* metrics = nullptr;
 };
 
 /// The Compute API v2.1 over HTTP: version documents, authentication,

@@ -93,6 +93,12 @@ enum class vm_state : uint8_t {
   soft_deleted,
 };
 
+/// Every vm_state, in the enum's order (the metrics count instances by it).
+inline constexpr vm_state all_vm_states[] = {
+  vm_state::building, vm_state::active,    vm_state::stopped,
+  vm_state::paused,   vm_state::suspended, vm_state::error,
+  vm_state::deleted,  vm_state::soft_deleted};
+
 enum class task_state : uint8_t {
   none,
   scheduling,

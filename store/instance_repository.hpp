@@ -57,6 +57,9 @@ public:
 
   virtual const instance* find(const std::string& id) const = 0;
 
+  /// Instances in `vm` now (the metrics' vmforge_instances).
+  virtual int64_t count(vm_state vm) const = 0;
+
   virtual std::vector<instance> list(const list_instances& filter) const = 0;
 };
 

@@ -34,6 +34,7 @@ void memory_repository::load(
     use.cores += row.flavor_.vcpus;
     use.ram_mb += row.flavor_.ram_mb;
     last_db_id_ = std::max(last_db_id_, row.db_id);
+    ++by_vm_[static_cast<size_t>(row.vm)];
     auto id = row.id;
     rows_.emplace(std::move(id), std::move(row));
   }
@@ -82,6 +83,7 @@ memory_repository::create(std::vector<instance> rows, int64_t min_count,
     use.instances += 1;
     use.cores += row.flavor_.vcpus;
     use.ram_mb += row.flavor_.ram_mb;
+    ++by_vm_[static_cast<size_t>(row.vm)];
     rows_.emplace(row.id, row);
   }
   return rows;
@@ -94,8 +96,11 @@ const instance* memory_repository::apply(const instance_update& update) {
   auto& row = i->second;
   if (!update.expected.contains(row.task))
     return nullptr;
-  if (update.set_vm)
+  if (update.set_vm) {
+    --by_vm_[static_cast<size_t>(row.vm)];
+    ++by_vm_[static_cast<size_t>(update.vm)];
     row.vm = update.vm;
+  }
   row.task = update.task;
   if (update.set_host)
     row.host = update.host;
@@ -119,6 +124,7 @@ bool memory_repository::remove(const std::string& id) {
   use.instances -= 1;
   use.cores -= i->second.flavor_.vcpus;
   use.ram_mb -= i->second.flavor_.ram_mb;
+  --by_vm_[static_cast<size_t>(i->second.vm)];
   actions_.erase(id);
   rows_.erase(i);
   return true;
@@ -246,6 +252,10 @@ project_usage memory_repository::usage(const std::string& project_id) const {
 const instance* memory_repository::find(const std::string& id) const {
   auto i = rows_.find(id);
   return i == rows_.end() ? nullptr : &i->second;
+}
+
+int64_t memory_repository::count(vm_state vm) const {
+  return by_vm_[static_cast<size_t>(vm)];
 }
 
 std::vector<instance>

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <iterator>
 #include <unordered_map>
+#include <vector>
 
 #include "store/instance_repository.hpp"
 
@@ -27,10 +29,13 @@ public:
   const action_record* action(const std::string& id,
                               const std::string& request_id) const override;
   const instance* find(const std::string& id) const override;
+  int64_t count(vm_state vm) const override;
   std::vector<instance> list(const list_instances& filter) const override;
 
 private:
   std::unordered_map<std::string, instance> rows_;
+  /// Rows by vm_state, indexed by the enum's value.
+  std::vector<int64_t> by_vm_ = std::vector<int64_t>(std::size(all_vm_states));
   int64_t last_db_id_ = 0;
   std::unordered_map<std::string, project_usage> usage_;
   std::unordered_map<std::string, std::vector<action_record>> actions_;

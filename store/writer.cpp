@@ -30,6 +30,11 @@ void store_writer::set_listener(listener fn) {
   listener_ = std::move(fn);
 }
 
+void store_writer::set_commit_observer(commit_observer fn) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  observer_ = std::move(fn);
+}
+
 store_writer::records& store_writer::pending_for(const std::string& id) {
   auto [pos, fresh] = pending_.try_emplace(id);
   // A pending instance keeps its place in time, so one that changes all
@@ -200,6 +205,8 @@ void store_writer::run() {
       // Every urgent write numbered so far is in this batch.
       done = next_seq_;
     }
+    auto writes = plain.size() + batch.size();
+    auto began = clock_type::now();
     // A failed commit (disk full, I/O error) is retried: what waits for it
     // stays unanswered meanwhile, and nothing is lost or reordered.
     for (int failures = 0; !plain.empty() || !batch.empty(); ++failures) {
@@ -213,16 +220,21 @@ void store_writer::run() {
           std::min(5000, 100 << std::min(failures, 6))});
       }
     }
+    std::chrono::duration<double> took = clock_type::now() - began;
     plain.clear();
     batch.clear();
     listener fn;
+    commit_observer observe;
     {
       std::lock_guard<std::mutex> guard{mtx_};
       durable_ = std::max(durable_, done);
       ++batches_;
       fn = listener_;
+      observe = observer_;
     }
     durable_cv_.notify_all();
+    if (observe && writes > 0)
+      observe(writes, took);
     if (fn)
       fn(done);
     if (last)

@@ -33,6 +33,10 @@ public:
   /// Called on the writer thread after each commit with the number of the
   /// last urgent write now durable.
   using listener = std::function<void(uint64_t)>;
+  /// Called on the writer thread after each transaction with the writes
+  /// it held and how long it took to commit (metrics).
+  using commit_observer
+    = std::function<void(size_t, std::chrono::duration<double>)>;
 
   explicit store_writer(std::unique_ptr<database> db,
                         std::chrono::milliseconds delay
@@ -43,6 +47,7 @@ public:
   store_writer& operator=(const store_writer&) = delete;
 
   void set_listener(listener fn);
+  void set_commit_observer(commit_observer fn);
 
   /// The instance row, latest put wins (the metadata is rewritten if any
   /// put since the last write changed it).
@@ -105,6 +110,7 @@ private:
   uint64_t batches_ = 0;
   uint64_t coalesced_ = 0;
   listener listener_;
+  commit_observer observer_;
   std::thread thread_;
 };
 

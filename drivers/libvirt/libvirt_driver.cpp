@@ -183,23 +183,14 @@ virStoragePoolPtr ensure_pool(virConnectPtr conn, const std::string& path,
   return pool;
 }
 
-// Removes the instance's disk volume, if there is one.
-void delete_volume(virConnectPtr conn, const std::string& path,
-                   const std::string& instance_id) {
-  std::string why;
-  auto pool = ensure_pool(conn, path, why);
-  if (!pool) {
-    log::warning(log_name, "the disk of ", instance_id, " stays: ", why);
-    return;
-  }
+// Removes the instance's disk volume, if there is one; false if it stays.
+bool delete_volume(virStoragePoolPtr pool, const std::string& instance_id) {
   auto vol = virStorageVolLookupByName(pool, (instance_id + ".qcow2").c_str());
-  if (vol) {
-    if (virStorageVolDelete(vol, 0) < 0)
-      log::warning(log_name, "the disk of ", instance_id, " stays: ",
-                   last_error());
-    virStorageVolFree(vol);
-  }
-  virStoragePoolFree(pool);
+  if (!vol)
+    return true;
+  auto ok = virStorageVolDelete(vol, 0) == 0;
+  virStorageVolFree(vol);
+  return ok;
 }
 
 // Stops and undefines a domain with the flags Nova uses, falling back to a
@@ -299,7 +290,7 @@ libvirt_driver::~libvirt_driver() {
 bool libvirt_driver::connect() {
   auto conn = virConnectOpen(cfg_.uri.c_str());
   if (!conn) {
-    auto why = "cannot connect to " + cfg_.uri + ": " + last_error();
+    auto why = "cannot connect to " + cfg_.uri + ": " + failed("connect");
     std::lock_guard<std::mutex> guard{watcher_->mtx};
     down_reason_ = why;
     return false;
@@ -319,7 +310,7 @@ bool libvirt_driver::connect() {
   if (id < 0) {
     unshare(opaque);
     log::warning(log_name, cfg_.host, ": no lifecycle events from ",
-                 cfg_.uri, ": ", last_error());
+                 cfg_.uri, ": ", failed("events"));
   }
   std::lock_guard<std::mutex> guard{watcher_->mtx};
   conn_ = conn;
@@ -424,6 +415,20 @@ void libvirt_driver::watch(std::function<void(hypervisor_event)> sink) {
                   why});
 }
 
+std::string libvirt_driver::failed(const char* call) const {
+  auto why = last_error();
+  if (cfg_.on_call_error)
+    cfg_.on_call_error(call);
+  return why;
+}
+
+virStoragePoolPtr libvirt_driver::pool(virConnectPtr conn, std::string& why) const {
+  auto p = ensure_pool(conn, cfg_.instances_path, why);
+  if (!p && cfg_.on_call_error)
+    cfg_.on_call_error("pool");
+  return p;
+}
+
 bool libvirt_driver::ours(virDomainPtr dom) const {
   auto md = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, metadata_ns, 0);
   if (!md)
@@ -475,8 +480,8 @@ driver_status libvirt_driver::spawn(const spawn_spec& spec) {
   std::error_code ec;
   std::filesystem::create_directories(cfg_.instances_path + "/" + spec.instance_id,
                                       ec);
-  auto pool = ensure_pool(conn, cfg_.instances_path, why);
-  if (!pool)
+  auto disks = pool(conn, why);
+  if (!disks)
     return driver_status::failure(why, true);
   // A qcow2 overlay on the image, as Nova's Qcow2 image backend makes:
   // the flavor's size, allocated as the guest writes.
@@ -489,36 +494,37 @@ driver_status libvirt_driver::spawn(const spawn_spec& spec) {
                  + escape(std::filesystem::absolute(img.file).string())
                  + "</path><format type='" + escape(img.disk_format)
                  + "'/></backingStore></volume>";
-  auto vol = virStorageVolCreateXML(pool, vol_xml.c_str(), 0);
-  virStoragePoolFree(pool);
+  auto vol = virStorageVolCreateXML(disks, vol_xml.c_str(), 0);
+  virStoragePoolFree(disks);
   if (!vol)
     return driver_status::failure("cannot create the disk of "
-                                    + spec.instance_id + ": " + last_error(),
+                                    + spec.instance_id + ": "
+                                    + failed("disk_create"),
                                   true);
   auto path_c = virStorageVolGetPath(vol);
   std::string disk = path_c ? path_c : "";
   free(path_c);
   virStorageVolFree(vol);
-  auto fail = [&](const std::string& step) {
-    auto msg = step + " of " + spec.instance_name + " failed: " + last_error();
+  auto fail = [&](const std::string& step, const char* call) {
+    auto msg = step + " of " + spec.instance_name + " failed: " + failed(call);
     destroy(spec.instance_id); // leaves nothing behind
     return driver_status::failure(msg, true);
   };
   domain_ref d{virDomainDefineXML(conn, domain_xml(spec, disk).c_str())};
   if (!d.dom)
-    return fail("defining");
+    return fail("defining", "define");
   if (virDomainCreate(d.dom) < 0)
-    return fail("starting");
+    return fail("starting", "start");
   // Nova waits for the domain to run before it reports the build done.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
   for (;;) {
     int state = 0, reason = 0;
     if (virDomainGetState(d.dom, &state, &reason, 0) < 0)
-      return fail("reading the state");
+      return fail("reading the state", "state");
     if (state == VIR_DOMAIN_RUNNING)
       return driver_status::success();
     if (std::chrono::steady_clock::now() > deadline)
-      return fail("waiting for RUNNING");
+      return fail("waiting for RUNNING", "start");
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   }
 }
@@ -532,9 +538,16 @@ driver_status libvirt_driver::destroy(const std::string& instance_id) {
   domain_ref d{virDomainLookupByUUIDString(conn, instance_id.c_str())};
   if (d.dom && !remove_domain(d.dom))
     return driver_status::failure("destroying " + instance_id
-                                    + " failed: " + last_error(),
+                                    + " failed: " + failed("destroy"),
                                   true);
-  delete_volume(conn, cfg_.instances_path, instance_id);
+  if (auto disks = pool(conn, why)) {
+    if (!delete_volume(disks, instance_id))
+      log::warning(log_name, "the disk of ", instance_id,
+                   " stays: ", failed("disk_delete"));
+    virStoragePoolFree(disks);
+  } else {
+    log::warning(log_name, "the disk of ", instance_id, " stays: ", why);
+  }
   // As Nova's _delete_instance_files: the console log goes too.
   std::error_code ec;
   std::filesystem::remove_all(cfg_.instances_path + "/" + instance_id, ec);
@@ -556,13 +569,13 @@ driver_status libvirt_driver::with_domain(const std::string& instance_id,
                                   false);
   if (call(d.dom) < 0)
     return driver_status::failure(std::string{what} + " of " + instance_id
-                                    + " failed: " + last_error(),
+                                    + " failed: " + failed(what),
                                   false);
   return driver_status::success();
 }
 
 driver_status libvirt_driver::power_on(const std::string& instance_id) {
-  return with_domain(instance_id, "power on", [](virDomainPtr d) {
+  return with_domain(instance_id, "power_on", [](virDomainPtr d) {
     return virDomainIsActive(d) == 1 ? 0 : virDomainCreate(d);
   });
 }
@@ -570,7 +583,7 @@ driver_status libvirt_driver::power_on(const std::string& instance_id) {
 driver_status libvirt_driver::power_off(const std::string& instance_id) {
   // Nova's clean shutdown: ask the guest (ACPI), give it shutdown_timeout,
   // then destroy it. A guest without an OS never answers the request.
-  return with_domain(instance_id, "power off", [this](virDomainPtr d) {
+  return with_domain(instance_id, "power_off", [this](virDomainPtr d) {
     if (virDomainIsActive(d) != 1)
       return 0;
     if (cfg_.shutdown_timeout_s > 0 && virDomainShutdown(d) == 0) {
@@ -664,11 +677,13 @@ resources libvirt_driver::host_capacity() {
     out.vcpus = info.cpus;
     out.ram_mb = static_cast<int64_t>(info.memory / 1024);
   }
-  if (auto pool = ensure_pool(conn, cfg_.instances_path, why)) {
+  if (auto disks = pool(conn, why)) {
     virStoragePoolInfo pi;
-    if (virStoragePoolGetInfo(pool, &pi) == 0)
+    if (virStoragePoolGetInfo(disks, &pi) == 0)
       out.disk_gb = static_cast<int64_t>(pi.capacity >> 30);
-    virStoragePoolFree(pool);
+    virStoragePoolFree(disks);
+  } else {
+    log::warning(log_name, cfg_.host, ": no disk capacity: ", why);
   }
   return out;
 }

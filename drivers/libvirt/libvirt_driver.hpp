@@ -8,6 +8,7 @@
 
 typedef struct _virConnect* virConnectPtr;
 typedef struct _virDomain* virDomainPtr;
+typedef struct _virStoragePool* virStoragePoolPtr;
 
 // The libvirt driver (Nova's nova/virt/libvirt/driver.py, the parts a build
 // and the power actions need), through any libvirt URI: test:///default
@@ -28,6 +29,9 @@ struct libvirt_settings {
   /// Nova's [DEFAULT] shutdown_timeout: how long a stop waits for the
   /// guest to shut down cleanly before destroying it (0: at once).
   int64_t shutdown_timeout_s = 60;
+  /// Told which operation failed on every libvirt error (the metric
+  /// vmforge_libvirt_call_errors_total{call}); a fixed set of names.
+  std::function<void(const std::string& call)> on_call_error;
 };
 
 class libvirt_driver : public driver {
@@ -72,6 +76,12 @@ private:
   driver_status with_domain(const std::string& instance_id, const char* what,
                             F call);
   bool ours(virDomainPtr dom) const;
+  /// Counts a failed libvirt call of operation `call` and returns libvirt's
+  /// message for it.
+  std::string failed(const char* call) const;
+  /// The disk pool at instances_path (created or moved as needed), or
+  /// nullptr with `why` set.
+  virStoragePoolPtr pool(virConnectPtr conn, std::string& why) const;
 
   const libvirt_settings cfg_;
   /// Its mutex also guards the three fields below it.

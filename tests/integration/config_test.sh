@@ -35,6 +35,8 @@ expect_error "not a database vmforged has" $'[database]\nconnection = mysql+pymy
   "bad.conf:2: [database] connection:"
 expect_error "garbage line" $'[DEFAULT]\nthis is not ini' \
   "bad.conf:2: cannot parse line"
+expect_error "metrics port" $'[metrics]\nport = 70000' \
+  "bad.conf:2: [metrics] port: must be <= 65535, got 70000"
 
 rc=0
 out=$("$bin" --config missing.conf 2>&1) || rc=$?
@@ -42,11 +44,29 @@ out=$("$bin" --config missing.conf 2>&1) || rc=$?
 passed=$((passed + 1))
 
 # The effective configuration reads back to itself, command line included.
-"$bin" --hosts 3 --port 9999 --print-config >first.conf
+"$bin" --hosts 3 --port 9999 --metrics-port 9465 --print-config >first.conf
 "$bin" --config first.conf --print-config >second.conf
 diff -u first.conf second.conf
 grep -q '^\[host:compute-3\]' second.conf
 grep -q '^port = 9999' second.conf
+grep -A2 '^\[metrics\]' second.conf | grep -q '^port = 9465'
+passed=$((passed + 1))
+
+# A metrics port vmforged cannot bind stops it at start, before anything
+# else runs, with exit code 2. (This shell starts the port's holder and
+# stops it by its PID.)
+/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(60)' >holder.port &
+holder=$!
+for _ in $(seq 1 100); do [ -s holder.port ] && break; sleep 0.05; done
+taken=$(cat holder.port)
+rc=0
+out=$(timeout 20 "$bin" --port 0 --metrics-port "$taken" 2>&1) || rc=$?
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+[ "$rc" -eq 2 ] && [[ "$out" == *"cannot listen on 127.0.0.1:$taken for [metrics]"* ]] \
+  || { echo "FAIL metrics port taken: exit $rc, output: $out"; exit 1; }
 passed=$((passed + 1))
 
 # The commented default file is what vmforged runs on without one.

@@ -1,5 +1,5 @@
-"""Starts a real vmforged on a free loopback port for a test and stops it
-(by its PID) afterwards."""
+"""Starts a real vmforged on free loopback ports (the API's and the
+metrics') for a test and stops it (by its PID) afterwards."""
 import json
 import os
 import re
@@ -23,15 +23,19 @@ class Daemon:
         self.own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="vmforged-")
         self.proc = subprocess.Popen([os.path.abspath(binary), "--port", "0",
-                                      *args], cwd=self.dir,
+                                      "--metrics-port", "0", *args],
+                                     cwd=self.dir,
                                      stderr=self.log, stdout=subprocess.DEVNULL)
         deadline = time.time() + 20
         self.port = None
         while time.time() < deadline and self.port is None:
             with open(self.log.name) as f:
-                m = re.search(r"Compute API on http://[^:]+:(\d+)", f.read())
+                text = f.read()
+            m = re.search(r"Compute API on http://[^:]+:(\d+)", text)
             if m:
                 self.port = int(m.group(1))
+                self.metrics_url = re.search(
+                    r"metrics on (http://\S+/metrics)", text).group(1)
             elif self.proc.poll() is not None:
                 break
             else:

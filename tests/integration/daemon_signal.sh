@@ -9,7 +9,7 @@ trap 'rm -rf "$log" "$dir"' EXIT
 cd "$dir"
 
 for sig in TERM INT; do
-  "$bin" --hosts 3 --port 0 2>"$log" &
+  "$bin" --hosts 3 --port 0 --metrics-port 0 2>"$log" &
   pid=$!
   for _ in $(seq 1 100); do
     grep -q "ready: 3 compute hosts" "$log" && break

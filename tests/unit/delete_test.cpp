@@ -48,12 +48,14 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
   caf::scoped_actor self{sys};
   caf::scoped_actor recorder{sys};
   auto opts = test_options(1);
-  auto store = spawn_instance_store(sys, std::make_shared<memory_repository>());
+  auto reg = std::make_shared<metrics::registry>();
+  auto store = spawn_instance_store(sys, std::make_shared<memory_repository>(),
+                                    reg);
   self->send(store, subscribe_transitions{caf::actor{recorder}, false});
   auto gate = sys.spawn(gated_scheduler, caf::actor{self});
   auto conductor = spawn_conductor(
     sys, conductor_config{3, 600, 1000, caf::actor_cast<scheduler_actor>(gate),
-                          store});
+                          store, reg});
   auto api = spawn_api_handler(
     sys, api_config{opts, store, conductor,
                     caf::actor_cast<scheduler_actor>(gate),

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <libvirt/libvirt.h>
@@ -299,4 +300,39 @@ TEST_CASE("libvirt: the disk pool follows instances_path unless an operator "
   virStoragePoolUndefine(pool);
   virStoragePoolFree(pool);
   virConnectClose(conn);
+}
+
+TEST_CASE("libvirt: every failed call is counted by operation",
+          "[libvirt][metrics]") {
+  workspace ws;
+  std::map<std::string, int> errors;
+  std::mutex mtx;
+  auto counting = [&](libvirt_settings cfg) {
+    cfg.on_call_error = [&](const std::string& call) {
+      std::lock_guard<std::mutex> guard{mtx};
+      ++errors[call];
+    };
+    return cfg;
+  };
+  // The unreachable driver's monitor thread counts its retries meanwhile.
+  auto count = [&](const std::string& call) {
+    std::lock_guard<std::mutex> guard{mtx};
+    return errors[call];
+  };
+  libvirt_driver unreachable{
+    counting(ws.settings("lv-" + make_uuid(), "test://" + (ws.dir / "none.xml").string()))};
+  CHECK(count("connect") >= 1); // and again at each retry
+  libvirt_driver drv{counting(ws.settings("lv-" + make_uuid()))};
+  auto spec = ws.spec(900005);
+  REQUIRE(drv.spawn(spec).ok);
+  // The same name again: libvirt refuses the definition.
+  auto twin = ws.spec(900005);
+  CHECK_FALSE(drv.spawn(twin).ok);
+  CHECK(count("define") == 1);
+  REQUIRE(drv.pause(spec.instance_id).ok);
+  CHECK_FALSE(drv.pause(spec.instance_id).ok); // already paused
+  CHECK(count("pause") == 1);
+  REQUIRE(drv.destroy(spec.instance_id).ok);
+  std::lock_guard<std::mutex> guard{mtx};
+  CHECK(errors.size() == 3);
 }

@@ -1,0 +1,160 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
+
+#include "messages/instance.hpp"
+
+// vmforge's Prometheus metrics: every family, created once, and the handles
+// the stages update. prometheus-cpp's counters, gauges and histograms are
+// thread-safe, so actors, HTTP and writer threads update them directly.
+// docs/metrics.md lists them all.
+namespace vmforge::metrics {
+
+using prometheus::Counter;
+using prometheus::Gauge;
+using prometheus::Histogram;
+template <class T>
+using family = prometheus::Family<T>;
+
+/// What histograms observe: seconds, as a double.
+inline double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+    .count();
+}
+
+/// The Compute API's answers.
+class api_metrics {
+public:
+  api_metrics(family<Counter>& requests, family<Histogram>& duration);
+
+  /// One answered request. `route` is its template (`/v2.1/servers/{id}`),
+  /// never the raw path, so that label values stay few. Thread-safe.
+  void observe(const std::string& method, const std::string& route,
+               unsigned status, double seconds);
+
+private:
+  struct series {
+    Counter* requests;
+    Histogram* duration;
+  };
+
+  family<Counter>& requests_;
+  family<Histogram>& duration_;
+  // Every request looks its series up here rather than in the families,
+  // which build label maps for it: a tenth of the cost.
+  std::mutex mtx_;
+  std::unordered_map<std::string, series> cache_;
+};
+
+/// The build pipeline (conductor, compute managers, store).
+struct build_metrics {
+  Counter& active;
+  Counter& error;
+  Counter& deleted;
+  /// Accepted by the conductor -> ACTIVE.
+  Histogram& duration;
+  /// Waiting for a host (scheduler, or the claim of an alternate).
+  Histogram& scheduling;
+  /// On the compute host, waiting for a build slot.
+  Histogram& queued;
+  /// The driver's spawn call.
+  Histogram& spawning;
+  Counter& reschedules;
+  Counter& no_valid_host;
+  Counter& timeouts;
+  Gauge& in_flight;
+  /// Instances by vm_state, indexed by the enum's value.
+  std::vector<Gauge*> instances;
+};
+
+struct scheduler_metrics {
+  Histogram& decision;
+  family<Counter>& considered;
+  family<Counter>& passed;
+};
+
+/// One compute host, as its compute manager accounts for it (up: as the
+/// scheduler's ComputeFilter sees it). Memory and disk in bytes.
+struct host_metrics {
+  Gauge& up;
+  Gauge& vcpus;
+  Gauge& vcpus_used;
+  Gauge& memory;
+  Gauge& memory_used;
+  Gauge& disk;
+  Gauge& disk_used;
+  Gauge& running_builds;
+  Gauge& queued_builds;
+  Gauge& mailbox;
+
+  void set_usage(const resources& capacity, const resources& used,
+                 int64_t running, int64_t queued);
+};
+
+struct runtime_metrics {
+  family<Counter>& restarts;
+  Gauge& conductor_mailbox;
+  Gauge& scheduler_mailbox;
+  Histogram& store_batch;
+  Histogram& store_commit;
+  family<Counter>& libvirt_errors;
+};
+
+/// Counts a failed libvirt call by the call's name (virDomainCreateXML...);
+/// safe from any thread.
+using call_error_hook = std::function<void(const std::string& call)>;
+
+class registry {
+public:
+  registry();
+  registry(const registry&) = delete;
+  registry& operator=(const registry&) = delete;
+
+private:
+  // First: the handles below are references into it.
+  std::shared_ptr<prometheus::Registry> reg_;
+
+public:
+  api_metrics api;
+  build_metrics builds;
+  scheduler_metrics scheduler;
+  runtime_metrics runtime;
+
+  /// The host's gauges, created on first use; the reference stays valid
+  /// (a restarted compute manager gets the same ones). Thread-safe.
+  host_metrics& host(const std::string& name);
+
+  /// `fn` runs before every collection, on the collecting thread: for
+  /// values that change with time alone (a host whose heartbeat stops).
+  void on_collect(std::function<void()> fn);
+
+  std::vector<prometheus::MetricFamily> collect() const;
+  /// The text exposition format (version 0.0.4), what /metrics answers.
+  std::string text() const;
+
+private:
+  mutable std::mutex mtx_;
+  std::unordered_map<std::string, std::unique_ptr<host_metrics>> hosts_;
+  std::vector<std::function<void()>> hooks_;
+};
+
+using registry_ptr = std::shared_ptr<registry>;
+
+/// What the libvirt driver calls on a failed call: counts it in
+/// vmforge_libvirt_call_errors_total{call}. It keeps `reg` alive.
+call_error_hook libvirt_call_error_hook(registry_ptr reg);
+
+} // namespace vmforge::metrics
