@@ -9,6 +9,7 @@ import os
 import sys
 import time
 import unittest
+import urllib.request
 
 from daemon import Daemon
 import libvirtd
@@ -41,6 +42,13 @@ class LibvirtQemuTest(unittest.TestCase):
         # libvirtd keeps transient pools across its restarts.
         if "vmforge-instances" in self.lv.virsh("pool-list", "--name"):
             self.lv.virsh("pool-destroy", "vmforge-instances")
+
+    def metric(self, series):
+        with urllib.request.urlopen(self.d.metrics_url, timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith(series + " "):
+                    return float(line.split()[-1])
+        self.fail("no %s in /metrics" % series)
 
     def boot(self, count):
         start = time.time()
@@ -86,11 +94,16 @@ class LibvirtQemuTest(unittest.TestCase):
         self.assertEqual((hyp["hypervisor_type"], hyp["status"],
                           hyp["service"]["disabled_reason"]),
                          ("QEMU", "disabled", svc["disabled_reason"]))
+        self.assertEqual(self.metric('vmforge_compute_host_up{host="compute-1"}'), 0)
         lost = self.api.create("while-down")
         fault = self.api.wait(lost, "ERROR", 30)["fault"]["message"]
         self.assertIn("No valid host was found", fault)
         self.lv.start()
         self.assertIsNone(self.api.wait_service("enabled")["disabled_reason"])
+        self.assertEqual(self.metric('vmforge_compute_host_up{host="compute-1"}'), 1)
+        # The monitor's failed reconnects while libvirtd was away.
+        self.assertGreaterEqual(
+            self.metric('vmforge_libvirt_call_errors_total{call="connect"}'), 1)
         ids.append(lost)
         back = self.api.create("after")
         self.names.add(self.api.wait(back, "ACTIVE")
