@@ -154,6 +154,21 @@ void finish_build(compute_pointer self, const std::string& id) {
   st.builds.erase(i);
 }
 
+// A build that ends on this host without a domain: it leaves its slot,
+// its claim is released and the conductor hears why.
+void fail_build(compute_pointer self, const std::string& id, bool retryable,
+                const std::string& why) {
+  auto& st = self->state;
+  auto i = st.builds.find(id);
+  if (i == st.builds.end())
+    return;
+  auto job = std::move(i->second.job);
+  auto started = i->second.accepted_us;
+  finish_build(self, id);
+  st.tracker.release(id);
+  report_build(self, job, false, retryable, why, started);
+}
+
 // Starts queued builds while slots are free (max_concurrent_builds).
 void pump(compute_pointer self) {
   auto& st = self->state;
@@ -181,14 +196,9 @@ void pump(compute_pointer self) {
     auto img = st.cfg.images->find(req.image_id);
     if (img == st.cfg.images->end()) {
       // Nova's ImageNotFound during a build: BuildAbortException.
-      auto job = std::move(i->second.job);
-      auto started = i->second.accepted_us;
-      finish_build(self, id);
-      st.tracker.release(id);
-      report_build(self, job, false, false,
-                   "Build of instance " + id + " aborted: Image "
-                     + job.req.image_id + " could not be found.",
-                   started);
+      fail_build(self, id, false,
+                 "Build of instance " + id + " aborted: Image " + req.image_id
+                   + " could not be found.");
       continue;
     }
     dispatch(self, driver_op{driver_call::spawn, id, instance_name(req.db_id),
@@ -329,16 +339,8 @@ void requeue_elsewhere(compute_pointer self, const std::string& why) {
   auto& st = self->state;
   auto queued = std::move(st.queue);
   st.queue.clear();
-  for (auto& id : queued) {
-    auto i = st.builds.find(id);
-    if (i == st.builds.end())
-      continue;
-    auto job = std::move(i->second.job);
-    auto started = i->second.accepted_us;
-    finish_build(self, id);
-    st.tracker.release(id);
-    report_build(self, job, false, true, why, started);
-  }
+  for (auto& id : queued)
+    fail_build(self, id, true, why);
 }
 
 void on_hypervisor_event(compute_pointer self, hypervisor_event& e) {
@@ -423,15 +425,7 @@ void on_worker_down(compute_pointer self, const caf::actor_addr& who,
   self->send(st.cfg.supervisor,
              actor_restarted{"driver_worker", st.cfg.host.name, why});
   if (busy && op.call == driver_call::spawn) {
-    auto i = st.builds.find(op.instance_id);
-    if (i != st.builds.end()) {
-      auto job = std::move(i->second.job);
-      auto started = i->second.accepted_us;
-      finish_build(self, op.instance_id);
-      st.tracker.release(op.instance_id);
-      report_build(self, job, false, true, "Driver worker crashed: " + why,
-                   started);
-    }
+    fail_build(self, op.instance_id, true, "Driver worker crashed: " + why);
   } else if (busy) {
     dispatch(self, std::move(op)); // destroys and power calls are retried
   }
