@@ -81,7 +81,8 @@ typename Inspector::result_type inspect(Inspector& f, driver_reply& x) {
 
 /// What a hypervisor tells on its own, outside any call (Nova's virt
 /// events and libvirt's connection callbacks): a guest's power state
-/// changed, or the connection to the hypervisor was lost or is back.
+/// changed (the compute manager reads the new one from the driver), or
+/// the connection to the hypervisor was lost or is back.
 enum class hypervisor_event_kind : uint8_t {
   lifecycle,
   disconnected,
@@ -92,7 +93,6 @@ struct hypervisor_event {
   hypervisor_event_kind kind = hypervisor_event_kind::lifecycle;
   /// lifecycle only.
   std::string instance_id;
-  power_state power = power_state::nostate;
   /// disconnected only: why, in the hypervisor's words.
   std::string reason;
 };
@@ -100,7 +100,7 @@ struct hypervisor_event {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hypervisor_event& x) {
   return f(caf::meta::type_name("hypervisor_event"), x.kind, x.instance_id,
-           x.power, x.reason);
+           x.reason);
 }
 
 } // namespace vmforge

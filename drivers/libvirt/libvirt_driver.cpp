@@ -75,23 +75,20 @@ std::string close_reason(int reason) {
   }
 }
 
-// What a domain event says about the guest's power; nostate for events
-// that do not change it (defined, undefined, shutdown in progress).
-power_state event_power(int event) {
+// Whether a domain event changes the guest's power state (defined,
+// undefined and shutdown-in-progress do not). What the state became is
+// read again when the event is handled: events may arrive late.
+bool changes_power(int event) {
   switch (event) {
     case VIR_DOMAIN_EVENT_STARTED:
     case VIR_DOMAIN_EVENT_RESUMED:
-      return power_state::running;
     case VIR_DOMAIN_EVENT_SUSPENDED:
-      return power_state::paused;
     case VIR_DOMAIN_EVENT_STOPPED:
-      return power_state::shutdown;
     case VIR_DOMAIN_EVENT_CRASHED:
-      return power_state::crashed;
     case VIR_DOMAIN_EVENT_PMSUSPENDED:
-      return power_state::suspended;
+      return true;
     default:
-      return power_state::nostate;
+      return false;
   }
 }
 
@@ -255,11 +252,9 @@ void on_close(virConnectPtr, int reason, void* opaque) {
 }
 
 int on_lifecycle(virConnectPtr, virDomainPtr dom, int event, int, void* opaque) {
-  auto power = event_power(event);
   char uuid[VIR_UUID_STRING_BUFLEN];
-  if (power != power_state::nostate && virDomainGetUUIDString(dom, uuid) == 0)
-    watcher_of(opaque).emit(
-      {hypervisor_event_kind::lifecycle, uuid, power, std::string{}});
+  if (changes_power(event) && virDomainGetUUIDString(dom, uuid) == 0)
+    watcher_of(opaque).emit({hypervisor_event_kind::lifecycle, uuid, {}});
   return 0;
 }
 
@@ -372,14 +367,13 @@ void libvirt_driver::monitor() {
       disconnect(why);
       log::error(log_name, cfg_.host, ": connection to ", cfg_.uri,
                  " lost (", why, "); reconnecting");
-      w.emit({hypervisor_event_kind::disconnected, {}, power_state::nostate,
-              why});
+      w.emit({hypervisor_event_kind::disconnected, {}, why});
       backoff = seconds{1};
       continue;
     }
     if (connect()) {
       log::info(log_name, cfg_.host, ": connected to ", cfg_.uri);
-      w.emit({hypervisor_event_kind::connected, {}, power_state::nostate, {}});
+      w.emit({hypervisor_event_kind::connected, {}, {}});
       backoff = seconds{1};
       continue;
     }
@@ -415,8 +409,7 @@ void libvirt_driver::watch(std::function<void(hypervisor_event)> sink) {
       return;
     why = down_reason_;
   }
-  watcher_->emit({hypervisor_event_kind::disconnected, {}, power_state::nostate,
-                  why});
+  watcher_->emit({hypervisor_event_kind::disconnected, {}, why});
 }
 
 std::string libvirt_driver::failed(const char* call) const {
