@@ -8,7 +8,7 @@
 
 #include "app/pipeline.hpp"
 #include "config/config_file.hpp"
-#include "http/compute_api.hpp"
+#include "http/compute/compute_api.hpp"
 #include "http/server.hpp"
 #include "messages/errors.hpp"
 #include "metrics/endpoint.hpp"

@@ -7,9 +7,13 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/api/api_actor.hpp"
+#include "actors/compute/compute_actor.hpp"
+#include "actors/conductor/conductor_actor.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/store/store_actor.hpp"
 #include "config/options.hpp"
 #include "drivers/driver.hpp"
-#include "messages/interfaces.hpp"
 #include "metrics/registry.hpp"
 #include "store/database.hpp"
 

@@ -5,9 +5,9 @@
 #include <utility>
 #include <vector>
 
-#include "messages/build.hpp"
+#include "actors/store/store_actor.hpp"
+#include "messages/build_request.hpp"
 #include "messages/instance.hpp"
-#include "messages/store.hpp"
 
 // What a start after a crash or a stop must do, decided from the rows the
 // database held and what each hypervisor reports (Nova's init_host and

@@ -17,7 +17,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/host_selector.hpp"
+#include "actors/scheduler/host_selector.hpp"
 #include "app/pipeline.hpp"
 #include "util/log.hpp"
 

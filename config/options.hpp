@@ -6,9 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "messages/build.hpp"
 #include "messages/instance.hpp"
-#include "messages/store.hpp"
+#include "messages/quota.hpp"
 
 // Every option the pipeline reads, grouped as nova.conf groups them and
 // named as Nova names them where Nova has the option. Defaults are Nova's

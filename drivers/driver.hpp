@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "messages/driver.hpp"
+#include <caf/meta/type_name.hpp>
+
 #include "messages/instance.hpp"
 
 // The hypervisor interface (Nova's nova/virt/driver.py ComputeDriver).
@@ -39,6 +40,30 @@ struct spawn_spec {
   std::string display_name;
   std::string project_id;
 };
+
+/// What a hypervisor tells on its own, outside any call (Nova's virt
+/// events and libvirt's connection callbacks): a guest's power state
+/// changed (the compute manager reads the new one from the driver), or
+/// the connection to the hypervisor was lost or is back.
+enum class hypervisor_event_kind : uint8_t {
+  lifecycle,
+  disconnected,
+  connected,
+};
+
+struct hypervisor_event {
+  hypervisor_event_kind kind = hypervisor_event_kind::lifecycle;
+  /// lifecycle only.
+  std::string instance_id;
+  /// disconnected only: why, in the hypervisor's words.
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hypervisor_event& x) {
+  return f(caf::meta::type_name("hypervisor_event"), x.kind, x.instance_id,
+           x.reason);
+}
 
 class driver {
 public:

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "messages/driver.hpp"
+#include "messages/driver_call.hpp"
 #include "messages/instance.hpp"
 
 // The power actions of POST /servers/{id}/action with Nova's state rules

@@ -42,6 +42,18 @@ typename Inspector::result_type inspect(Inspector& f, resources& x) {
   return f(caf::meta::type_name("resources"), x.vcpus, x.ram_mb, x.disk_gb);
 }
 
+/// Overcommit factors (Nova's *_allocation_ratio).
+struct allocation_ratios {
+  double cpu = 16.0;
+  double ram = 1.5;
+  double disk = 1.0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, allocation_ratios& x) {
+  return f(caf::meta::type_name("allocation_ratios"), x.cpu, x.ram, x.disk);
+}
+
 struct flavor {
   std::string id;
   std::string name;
@@ -240,6 +252,15 @@ typename Inspector::result_type inspect(Inspector& f, instance& x) {
            x.disk_config, x.key_name, x.security_groups, x.has_description,
            x.description, x.locked, x.vm, x.task, x.power, x.host,
            x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us);
+}
+
+struct instance_list {
+  std::vector<instance> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_list& x) {
+  return f(caf::meta::type_name("instance_list"), x.items);
 }
 
 /// Nova's instance_name_template "instance-%08x" applied to instances.id:

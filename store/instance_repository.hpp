@@ -5,8 +5,8 @@
 
 #include <caf/expected.hpp>
 
+#include "actors/store/store_actor.hpp"
 #include "messages/instance.hpp"
-#include "messages/store.hpp"
 
 namespace vmforge {
 

@@ -5,9 +5,11 @@
 #include <utility>
 #include <vector>
 
-#include "messages/api.hpp"
+#include "messages/action.hpp"
 #include "messages/instance.hpp"
-#include "messages/store.hpp"
+#include "messages/keypair.hpp"
+#include "messages/quota.hpp"
+#include "messages/security_group.hpp"
 
 // What the database holds besides instance rows, as plain records: loaded
 // once at start, then kept in memory by the actor that owns each of them.

@@ -1,0 +1,467 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/store/store_actor.hpp"
+#include "messages/action.hpp"
+#include "messages/context.hpp"
+#include "messages/instance.hpp"
+#include "messages/keypair.hpp"
+#include "messages/security_group.hpp"
+
+// The API actor's protocol: what an HTTP request of the Compute API turns
+// into once parsed, and the answers the resources render.
+namespace vmforge {
+
+/// POST /servers, after schema validation.
+struct create_servers {
+  request_context ctx;
+  std::string name;
+  std::string flavor_ref;
+  std::string image_ref;
+  std::string availability_zone;
+  std::map<std::string, std::string> metadata;
+  int64_t min_count = 1;
+  int64_t max_count = 1;
+  std::string access_ipv4;
+  std::string access_ipv6;
+  std::string disk_config = "MANUAL";
+  std::string key_name;
+  std::vector<std::string> security_groups{"default"};
+  bool has_description = false;
+  std::string description;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_servers& x) {
+  return f(caf::meta::type_name("create_servers"), x.ctx, x.name, x.flavor_ref,
+           x.image_ref, x.availability_zone, x.metadata, x.min_count,
+           x.max_count, x.access_ipv4, x.access_ipv6, x.disk_config,
+           x.key_name, x.security_groups, x.has_description, x.description);
+}
+
+struct servers_created {
+  std::string reservation_id;
+  std::vector<std::string> ids;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, servers_created& x) {
+  return f(caf::meta::type_name("servers_created"), x.reservation_id, x.ids);
+}
+
+/// DELETE /servers/{id}.
+struct delete_server {
+  request_context ctx;
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_server& x) {
+  return f(caf::meta::type_name("delete_server"), x.ctx, x.id);
+}
+
+/// The answer to a request that was accepted and goes on asynchronously.
+struct accepted {
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, accepted& x) {
+  return f(caf::meta::type_name("accepted"), x.id);
+}
+
+/// GET /servers/{id}.
+struct show_server {
+  request_context ctx;
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, show_server& x) {
+  return f(caf::meta::type_name("show_server"), x.ctx, x.id);
+}
+
+/// GET /servers[/detail].
+struct list_servers {
+  request_context ctx;
+  bool all_tenants = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_servers& x) {
+  return f(caf::meta::type_name("list_servers"), x.ctx, x.all_tenants);
+}
+
+/// PUT /servers/{id}: the change (only its flagged fields) of a server the
+/// caller may see.
+struct update_server {
+  request_context ctx;
+  edit_instance change;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, update_server& x) {
+  return f(caf::meta::type_name("update_server"), x.ctx, x.change);
+}
+
+/// POST /servers/{id}/action: os-start, os-stop, reboot, pause, unpause,
+/// suspend, resume, lock, unlock.
+struct server_action {
+  request_context ctx;
+  std::string id;
+  std::string action;
+  bool hard = false; // reboot type HARD
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_action& x) {
+  return f(caf::meta::type_name("server_action"), x.ctx, x.id, x.action,
+           x.hard);
+}
+
+struct list_flavors {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_flavors& x) {
+  return f(caf::meta::type_name("list_flavors"), x.ctx);
+}
+
+struct flavor_list {
+  std::vector<flavor> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, flavor_list& x) {
+  return f(caf::meta::type_name("flavor_list"), x.items);
+}
+
+/// POST /flavors (admin); an empty id gets a UUID.
+struct create_flavor {
+  request_context ctx;
+  flavor flavor_;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_flavor& x) {
+  return f(caf::meta::type_name("create_flavor"), x.ctx, x.flavor_);
+}
+
+/// DELETE /flavors/{id} (admin).
+struct delete_flavor {
+  request_context ctx;
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_flavor& x) {
+  return f(caf::meta::type_name("delete_flavor"), x.ctx, x.id);
+}
+
+struct list_images {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_images& x) {
+  return f(caf::meta::type_name("list_images"), x.ctx);
+}
+
+struct image_list {
+  std::vector<image> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, image_list& x) {
+  return f(caf::meta::type_name("image_list"), x.items);
+}
+
+/// GET /limits: the project's quota and what it uses.
+struct get_limits {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_limits& x) {
+  return f(caf::meta::type_name("get_limits"), x.ctx);
+}
+
+struct project_limits {
+  int64_t max_instances = 0;
+  int64_t max_cores = 0;
+  int64_t max_ram_mb = 0;
+  int64_t max_metadata_items = 0;
+  int64_t instances_used = 0;
+  int64_t cores_used = 0;
+  int64_t ram_mb_used = 0;
+  int64_t security_groups_used = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, project_limits& x) {
+  return f(caf::meta::type_name("project_limits"), x.max_instances,
+           x.max_cores, x.max_ram_mb, x.max_metadata_items, x.instances_used,
+           x.cores_used, x.ram_mb_used, x.security_groups_used);
+}
+
+enum class metadata_op : uint8_t {
+  list,       // GET .../metadata
+  replace,    // PUT .../metadata
+  merge,      // POST .../metadata
+  show_key,   // GET .../metadata/{key}
+  set_key,    // PUT .../metadata/{key}
+  delete_key, // DELETE .../metadata/{key}
+};
+
+/// /servers/{id}/metadata[/{key}].
+struct server_metadata {
+  request_context ctx;
+  std::string id;
+  metadata_op op = metadata_op::list;
+  std::string key;
+  std::map<std::string, std::string> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_metadata& x) {
+  return f(caf::meta::type_name("server_metadata"), x.ctx, x.id, x.op, x.key,
+           x.items);
+}
+
+struct metadata_items {
+  std::map<std::string, std::string> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metadata_items& x) {
+  return f(caf::meta::type_name("metadata_items"), x.items);
+}
+
+enum class security_group_op : uint8_t {
+  list,
+  show,
+  create,
+  remove,
+  create_rule,
+  remove_rule,
+};
+
+struct security_group_request {
+  request_context ctx;
+  security_group_op op = security_group_op::list;
+  int64_t id = 0; // group (show, remove) or rule (remove_rule)
+  security_group_info group;
+  security_group_rule_info rule;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        security_group_request& x) {
+  return f(caf::meta::type_name("security_group_request"), x.ctx, x.op, x.id,
+           x.group, x.rule);
+}
+
+/// os-quota-sets and os-quota-class-sets. An empty user_id means the
+/// project's own set; `defaults` asks for the class defaults instead.
+struct get_quota_set {
+  request_context ctx;
+  std::string project_id;
+  std::string user_id;
+  bool defaults = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_quota_set& x) {
+  return f(caf::meta::type_name("get_quota_set"), x.ctx, x.project_id,
+           x.user_id, x.defaults);
+}
+
+struct update_quota_set {
+  request_context ctx;
+  std::string project_id;
+  std::string user_id;
+  /// An empty project_id with a class name updates the class (defaults).
+  std::string quota_class;
+  std::map<std::string, int64_t> values;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, update_quota_set& x) {
+  return f(caf::meta::type_name("update_quota_set"), x.ctx, x.project_id,
+           x.user_id, x.quota_class, x.values);
+}
+
+/// Back to the defaults for a project (and its users).
+struct delete_quota_set {
+  request_context ctx;
+  std::string project_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_quota_set& x) {
+  return f(caf::meta::type_name("delete_quota_set"), x.ctx, x.project_id);
+}
+
+struct quota_set_info {
+  std::map<std::string, int64_t> limits;
+  std::map<std::string, int64_t> in_use;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_set_info& x) {
+  return f(caf::meta::type_name("quota_set_info"), x.limits, x.in_use);
+}
+
+/// os-hypervisors (admin only).
+struct list_hypervisors {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_hypervisors& x) {
+  return f(caf::meta::type_name("list_hypervisors"), x.ctx);
+}
+
+struct hypervisor_info {
+  int64_t id = 0;
+  std::string host;
+  bool up = true;
+  bool enabled = true;
+  std::string disabled_reason;
+  /// hypervisor_type: "fake", "QEMU", "TEST".
+  std::string type;
+  resources capacity;
+  resources used;
+  /// (uuid, name) of the instances on the host.
+  std::vector<std::pair<std::string, std::string>> servers;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hypervisor_info& x) {
+  return f(caf::meta::type_name("hypervisor_info"), x.id, x.host, x.up,
+           x.enabled, x.disabled_reason, x.type, x.capacity, x.used,
+           x.servers);
+}
+
+struct hypervisor_list {
+  std::vector<hypervisor_info> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hypervisor_list& x) {
+  return f(caf::meta::type_name("hypervisor_list"), x.items);
+}
+
+/// Import (public_key given, already validated and fingerprinted) or
+/// record a generated one.
+struct create_keypair {
+  request_context ctx;
+  keypair kp;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_keypair& x) {
+  return f(caf::meta::type_name("create_keypair"), x.ctx, x.kp);
+}
+
+/// An empty name lists the user's keypairs.
+struct get_keypairs {
+  request_context ctx;
+  std::string name;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_keypairs& x) {
+  return f(caf::meta::type_name("get_keypairs"), x.ctx, x.name);
+}
+
+struct delete_keypair {
+  request_context ctx;
+  std::string name;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_keypair& x) {
+  return f(caf::meta::type_name("delete_keypair"), x.ctx, x.name);
+}
+
+/// GET /servers/{id}/os-instance-actions[/{request_id}].
+struct list_instance_actions {
+  request_context ctx;
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        list_instance_actions& x) {
+  return f(caf::meta::type_name("list_instance_actions"), x.ctx, x.id);
+}
+
+/// os-services (admin): the services, and disabling/enabling a compute.
+struct list_services {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_services& x) {
+  return f(caf::meta::type_name("list_services"), x.ctx);
+}
+
+struct update_service {
+  request_context ctx;
+  std::string host;
+  bool disabled = false;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, update_service& x) {
+  return f(caf::meta::type_name("update_service"), x.ctx, x.host, x.disabled,
+           x.reason);
+}
+
+/// Daemon -> API handler at shutdown: refuse new builds from now on (503).
+struct refuse_builds {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, refuse_builds&) {
+  return f(caf::meta::type_name("refuse_builds"));
+}
+
+using api_actor = caf::typed_actor<
+  caf::replies_to<create_servers>::with<servers_created>,
+  caf::replies_to<delete_server>::with<accepted>,
+  caf::replies_to<show_server>::with<instance>,
+  caf::replies_to<list_servers>::with<instance_list>,
+  caf::replies_to<update_server>::with<instance>,
+  caf::replies_to<server_action>::with<accepted>,
+  caf::replies_to<server_metadata>::with<metadata_items>,
+  caf::replies_to<security_group_request>::with<security_group_list>,
+  caf::replies_to<list_flavors>::with<flavor_list>,
+  caf::replies_to<create_flavor>::with<flavor>,
+  caf::replies_to<list_instance_actions>::with<action_list>,
+  caf::replies_to<list_services>::with<host_view_list>,
+  caf::replies_to<update_service>::with<host_view_list>,
+  caf::replies_to<delete_flavor>::with<accepted>,
+  caf::replies_to<list_images>::with<image_list>,
+  caf::replies_to<get_limits>::with<project_limits>,
+  caf::replies_to<get_quota_set>::with<quota_set_info>,
+  caf::replies_to<update_quota_set>::with<quota_set_info>,
+  caf::replies_to<delete_quota_set>::with<accepted>,
+  caf::replies_to<list_hypervisors>::with<hypervisor_list>,
+  caf::replies_to<create_keypair>::with<keypair>,
+  caf::replies_to<get_keypairs>::with<keypair_list>,
+  caf::replies_to<delete_keypair>::with<accepted>,
+  caf::replies_to<refuse_builds>::with<accepted>>;
+
+} // namespace vmforge

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include "actors/api/api_actor.hpp"
+#include "actors/conductor/conductor_actor.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/store/store_actor.hpp"
+#include "config/options.hpp"
+#include "store/records.hpp"
+
+namespace vmforge {
+
+class store_writer;
+
+struct api_config {
+  /// Flavors come from `catalog`, not opts.flavors.
+  options opts;
+  store_actor store;
+  conductor_actor conductor;
+  scheduler_actor scheduler;
+  /// What the database held (or the defaults of a new one).
+  catalog_state catalog;
+  /// Null without a database.
+  std::shared_ptr<store_writer> writer;
+};
+
+/// The API handler: validates a request, checks quota and records the
+/// instances in BUILD/scheduling (in one step, in the store), answers, and
+/// hands one build_request per instance to the conductor. Reads are
+/// answered from the store with Nova's project isolation. It also owns the
+/// quota limits (class defaults, per project, per user), flavors, keypairs
+/// and security groups, and answers a change of them once it is durable.
+api_actor spawn_api_handler(caf::actor_system& sys, api_config cfg);
+
+} // namespace vmforge

@@ -1,0 +1,160 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "drivers/driver.hpp"
+#include "messages/build_request.hpp"
+#include "messages/instance.hpp"
+
+// The compute side's protocol (Nova's compute rpcapi): builds, terminations
+// and power actions sent to a host's compute manager; the calls it hands its
+// driver workers; its supervisor's queries.
+namespace vmforge {
+
+/// Conductor -> compute manager. `attempt` numbers the dispatches of one
+/// build so that a late answer from an earlier attempt is recognised.
+struct build_and_run {
+  build_request req;
+  std::string host;
+  uint32_t attempt = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, build_and_run& x) {
+  return f(caf::meta::type_name("build_and_run"), x.req, x.host, x.attempt);
+}
+
+/// Conductor -> compute manager: cancel a build or destroy an instance.
+struct terminate_instance {
+  std::string instance_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, terminate_instance& x) {
+  return f(caf::meta::type_name("terminate_instance"), x.instance_id);
+}
+
+struct driver_op {
+  driver_call call = driver_call::spawn;
+  std::string instance_id;
+  /// The hypervisor's name for it (instance-%08x); spawn only, as below.
+  std::string instance_name;
+  flavor flavor_;
+  image image_;
+  std::string display_name;
+  std::string project_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, driver_op& x) {
+  return f(caf::meta::type_name("driver_op"), x.call, x.instance_id,
+           x.instance_name, x.flavor_, x.image_, x.display_name, x.project_id);
+}
+
+struct driver_reply {
+  driver_call call = driver_call::spawn;
+  std::string instance_id;
+  bool ok = false;
+  bool retryable = false;
+  std::string reason;
+  power_state power = power_state::nostate;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, driver_reply& x) {
+  return f(caf::meta::type_name("driver_reply"), x.call, x.instance_id, x.ok,
+           x.retryable, x.reason, x.power);
+}
+
+/// Periodic self-message of the compute manager (Nova's report_interval).
+struct heartbeat_tick {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, heartbeat_tick&) {
+  return f(caf::meta::type_name("heartbeat_tick"));
+}
+
+/// A compute manager's own resource tracker and build slots.
+struct get_host_usage {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_host_usage&) {
+  return f(caf::meta::type_name("get_host_usage"));
+}
+
+struct host_usage {
+  std::string host;
+  resources capacity;
+  resources used;
+  int64_t instances = 0;
+  int64_t running_builds = 0;
+  int64_t queued_builds = 0;
+  int64_t workers = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_usage& x) {
+  return f(caf::meta::type_name("host_usage"), x.host, x.capacity, x.used,
+           x.instances, x.running_builds, x.queued_builds, x.workers);
+}
+
+/// A supervisor restarted an actor (kind: "compute_manager", "driver_worker").
+struct actor_restarted {
+  std::string kind;
+  std::string host;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, actor_restarted& x) {
+  return f(caf::meta::type_name("actor_restarted"), x.kind, x.host, x.reason);
+}
+
+struct get_restarts {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_restarts&) {
+  return f(caf::meta::type_name("get_restarts"));
+}
+
+struct restart_counts {
+  std::map<std::string, int64_t> by_kind;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, restart_counts& x) {
+  return f(caf::meta::type_name("restart_counts"), x.by_kind);
+}
+
+/// Supervisor query: the current compute manager of a host.
+struct get_compute {
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_compute& x) {
+  return f(caf::meta::type_name("get_compute"), x.host);
+}
+
+/// Runs blocking hypervisor calls on its own thread (spawned detached).
+using driver_worker_actor = caf::typed_actor<caf::reacts_to<driver_op>>;
+
+/// One per compute host: claims, build slots, driver workers.
+using compute_actor = caf::typed_actor<
+  caf::reacts_to<build_and_run>, caf::reacts_to<terminate_instance>,
+  caf::reacts_to<instance_action>,
+  caf::reacts_to<driver_reply>, caf::reacts_to<heartbeat_tick>,
+  caf::reacts_to<hypervisor_event>,
+  caf::replies_to<get_host_usage>::with<host_usage>>;
+
+using supervisor_actor = caf::typed_actor<
+  caf::reacts_to<actor_restarted>,
+  caf::replies_to<get_restarts>::with<restart_counts>,
+  caf::replies_to<get_compute>::with<compute_actor>>;
+
+} // namespace vmforge

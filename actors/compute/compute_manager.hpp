@@ -1,0 +1,36 @@
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include "actors/compute/compute_actor.hpp"
+#include "actors/conductor/conductor_actor.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/store/store_actor.hpp"
+#include "config/options.hpp"
+#include "drivers/driver.hpp"
+#include "metrics/registry.hpp"
+
+namespace vmforge {
+
+struct compute_config {
+  /// Capacity already resolved (zero fields filled from the driver).
+  host_config host;
+  int32_t max_concurrent_builds = 10;
+  int64_t report_interval_s = 10;
+  driver_ptr drv;
+  std::shared_ptr<const image_catalog> images;
+  conductor_actor conductor;
+  scheduler_actor scheduler;
+  store_actor store;
+  supervisor_actor supervisor;
+  metrics::registry_ptr metrics;
+};
+
+/// Spawns the compute manager of one host, monitored by `parent` (its
+/// supervisor). It claims resources, runs at most max_concurrent_builds
+/// builds at once (queueing the rest), drives the hypervisor through its
+/// driver workers and restarts any worker that dies.
+compute_actor spawn_compute_manager(caf::local_actor* parent,
+                                    compute_config cfg);
+
+} // namespace vmforge

@@ -1,0 +1,80 @@
+#include "actors/compute/driver_worker.hpp"
+
+#include <caf/all.hpp>
+
+namespace vmforge {
+
+namespace {
+
+driver_reply run(driver& drv, const driver_op& op) {
+  driver_reply rep;
+  rep.call = op.call;
+  rep.instance_id = op.instance_id;
+  driver_status st;
+  switch (op.call) {
+    case driver_call::spawn:
+      st = drv.spawn({op.instance_id, op.instance_name, op.flavor_, op.image_,
+                      op.display_name, op.project_id});
+      break;
+    case driver_call::destroy:
+      st = drv.destroy(op.instance_id);
+      break;
+    case driver_call::power_on:
+      st = drv.power_on(op.instance_id);
+      break;
+    case driver_call::power_off:
+      st = drv.power_off(op.instance_id);
+      break;
+    case driver_call::reboot:
+      st = drv.reboot(op.instance_id);
+      break;
+    case driver_call::pause:
+      st = drv.pause(op.instance_id);
+      break;
+    case driver_call::unpause:
+      st = drv.unpause(op.instance_id);
+      break;
+    case driver_call::suspend:
+      st = drv.suspend(op.instance_id);
+      break;
+    case driver_call::resume:
+      st = drv.resume(op.instance_id);
+      break;
+    case driver_call::get_power_state:
+      break;
+  }
+  rep.ok = st.ok;
+  rep.retryable = st.retryable;
+  rep.reason = std::move(st.reason);
+  rep.power = rep.ok ? drv.get_power_state(op.instance_id) : power_state::nostate;
+  return rep;
+}
+
+driver_worker_actor::behavior_type driver_worker(driver_worker_actor::pointer self,
+                                                 driver_ptr drv,
+                                                 compute_actor owner) {
+  self->set_exception_handler([](std::exception_ptr& eptr) -> caf::error {
+    try {
+      std::rethrow_exception(eptr);
+    } catch (const std::exception& e) {
+      return caf::make_error(caf::sec::runtime_error, std::string{e.what()});
+    } catch (...) {
+      return caf::make_error(caf::sec::runtime_error,
+                             std::string{"unknown exception"});
+    }
+  });
+  return {
+    [self, drv, owner](driver_op& op) { self->send(owner, run(*drv, op)); },
+  };
+}
+
+} // namespace
+
+driver_worker_actor spawn_driver_worker(caf::local_actor* parent,
+                                        driver_ptr drv, compute_actor owner) {
+  return parent->spawn<caf::detached + caf::linked>(driver_worker,
+                                                    std::move(drv),
+                                                    std::move(owner));
+}
+
+} // namespace vmforge

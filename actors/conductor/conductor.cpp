@@ -1,0 +1,460 @@
+#include "actors/conductor/conductor.hpp"
+
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "messages/actions.hpp"
+#include "messages/errors.hpp"
+#include "metrics/mailbox.hpp"
+#include "util/log.hpp"
+
+namespace vmforge {
+
+namespace {
+
+enum class phase : uint8_t { scheduling, claiming, on_host };
+
+using steady_clock = std::chrono::steady_clock;
+
+struct build_ctx {
+  build_request req;
+  std::vector<std::string> tried;
+  std::vector<std::string> alternates; // unclaimed, best first
+  std::string host;
+  phase ph = phase::scheduling;
+  uint32_t attempt = 0;
+  bool deleting = false;  // the user deleted it: finish as a delete
+  bool timed_out = false; // already ERROR: only clean-up is left
+  std::string last_reason;
+  std::chrono::steady_clock::time_point deadline;
+  int64_t accepted_us = 0;
+  steady_clock::time_point accepted;
+  /// When the current attempt started waiting for a host.
+  steady_clock::time_point scheduling_since;
+};
+
+struct conductor_state {
+  static inline const char* name = "conductor";
+  conductor_config cfg;
+  std::unordered_map<std::string, build_ctx> builds;
+  // Instances that finished building and are now being deleted -> host.
+  std::unordered_map<std::string, std::string> terminating;
+  std::unordered_map<std::string, compute_actor> computes;
+  conductor_stats stats;
+};
+
+using conductor_pointer = conductor_actor::stateful_pointer<conductor_state>;
+
+const char* log_name = "conductor";
+
+metrics::build_metrics& counters(conductor_pointer self) {
+  return self->state.cfg.metrics->builds;
+}
+
+// The one way a build leaves the conductor.
+void forget(conductor_pointer self, const std::string& id) {
+  auto& builds = self->state.builds;
+  builds.erase(id);
+  counters(self).in_flight.Set(static_cast<double>(builds.size()));
+}
+
+request_spec spec_of(const build_ctx& ctx) {
+  return {ctx.req.instance_id, ctx.req.project_id, ctx.req.flavor_.claim(),
+          ctx.req.availability_zone};
+}
+
+void release(conductor_pointer self, const std::string& id) {
+  self->send(self->state.cfg.scheduler, release_claim{id});
+}
+
+// The instance is gone: give back its claim and drop the row.
+void finish_delete(conductor_pointer self, const std::string& id) {
+  release(self, id);
+  self->send(self->state.cfg.store, instance_deleted{id});
+  forget(self, id);
+  ++self->state.stats.builds_deleted;
+}
+
+void set_error(conductor_pointer self, build_ctx& ctx, std::string message,
+               std::string details) {
+  auto id = ctx.req.instance_id;
+  log::warning(log_name, ctx.req.request_id, " instance ", id,
+               " -> ERROR: ", message,
+               details.empty() ? "" : " (", details,
+               details.empty() ? "" : ")");
+  instance_update u;
+  u.id = id;
+  u.vm = vm_state::error;
+  u.task = task_state::none;
+  u.set_host = true; // its resources are released, nothing runs anywhere
+  u.set_fault = true;
+  u.fault_ = fault{500, std::move(message), std::move(details), now_us()};
+  self->send(self->state.cfg.store, std::move(u));
+  ++self->state.stats.builds_error;
+  counters(self).error.Increment();
+}
+
+void fail(conductor_pointer self, build_ctx& ctx, std::string message,
+          std::string details = {}) {
+  set_error(self, ctx, std::move(message), std::move(details));
+  forget(self, ctx.req.instance_id);
+}
+
+// A build whose outcome no longer matters (deleted or timed out) reached a
+// point where nothing of it is left on any host.
+bool settle_if_abandoned(conductor_pointer self, build_ctx& ctx) {
+  if (ctx.deleting) {
+    // A build that timed out already ended (in ERROR).
+    if (!ctx.timed_out)
+      counters(self).deleted.Increment();
+    finish_delete(self, ctx.req.instance_id);
+    return true;
+  }
+  if (ctx.timed_out) {
+    release(self, ctx.req.instance_id);
+    forget(self, ctx.req.instance_id);
+    return true;
+  }
+  return false;
+}
+
+void schedule(conductor_pointer self, const std::string& id);
+void on_failure(conductor_pointer self, build_ctx& ctx, bool retryable,
+                std::string reason);
+
+// Nova's conductor_schedule_and_build_instances event, once per build.
+void record_scheduling(conductor_pointer self, const build_ctx& ctx, bool ok,
+                       std::string error = {}) {
+  self->send(self->state.cfg.store,
+             event_record(ctx.req.instance_id, ctx.req.request_id,
+                          "conductor_schedule_and_build_instances",
+                          ctx.accepted_us, ok, {}, std::move(error)));
+}
+
+void dispatch(conductor_pointer self, build_ctx& ctx, const std::string& host) {
+  if (ctx.tried.empty())
+    record_scheduling(self, ctx, true);
+  counters(self).scheduling.Observe(
+    metrics::seconds_since(ctx.scheduling_since));
+  ctx.tried.push_back(host);
+  ctx.host = host;
+  ctx.ph = phase::on_host;
+  ++ctx.attempt;
+  auto i = self->state.computes.find(host);
+  if (i == self->state.computes.end()) {
+    on_failure(self, ctx, true, "Compute host " + host + " is not available.");
+    return;
+  }
+  self->send(i->second, build_and_run{ctx.req, host, ctx.attempt});
+}
+
+void next_alternate(conductor_pointer self, build_ctx& ctx) {
+  if (ctx.alternates.empty()) {
+    schedule(self, ctx.req.instance_id);
+    return;
+  }
+  auto host = ctx.alternates.front();
+  ctx.alternates.erase(ctx.alternates.begin());
+  ctx.ph = phase::claiming;
+  auto id = ctx.req.instance_id;
+  self->request(self->state.cfg.scheduler, caf::infinite,
+                claim_host{spec_of(ctx), host})
+    .then(
+      [self, id, host](host_claimed&) {
+        auto i = self->state.builds.find(id);
+        if (i == self->state.builds.end())
+          return;
+        if (!settle_if_abandoned(self, i->second))
+          dispatch(self, i->second, host);
+      },
+      [self, id](caf::error&) {
+        auto i = self->state.builds.find(id);
+        if (i == self->state.builds.end())
+          return;
+        if (!settle_if_abandoned(self, i->second))
+          next_alternate(self, i->second);
+      });
+}
+
+void on_failure(conductor_pointer self, build_ctx& ctx, bool retryable,
+                std::string reason) {
+  auto& cfg = self->state.cfg;
+  auto id = ctx.req.instance_id;
+  release(self, id);
+  ctx.host.clear();
+  ctx.last_reason = reason;
+  // Nova disables retries when max_attempts is 1: the error is the reason.
+  if (!retryable || cfg.max_attempts <= 1) {
+    fail(self, ctx, std::move(reason));
+    return;
+  }
+  if (static_cast<int32_t>(ctx.tried.size()) >= cfg.max_attempts) {
+    fail(self, ctx,
+         "Exceeded maximum number of retries. Exceeded max scheduling "
+         "attempts "
+           + std::to_string(cfg.max_attempts) + " for instance " + id
+           + ". Last exception: " + reason);
+    return;
+  }
+  ++self->state.stats.reschedules;
+  counters(self).reschedules.Increment();
+  ctx.scheduling_since = steady_clock::now();
+  log::info(log_name, ctx.req.request_id, " rescheduling ", id,
+            " after attempt ",
+            ctx.tried.size(), " on ", ctx.tried.back(), ": ", reason);
+  instance_update u;
+  u.id = id;
+  u.vm = vm_state::building;
+  u.task = task_state::scheduling;
+  u.set_host = true;
+  self->send(cfg.store, std::move(u));
+  next_alternate(self, ctx);
+}
+
+void on_selected(conductor_pointer self, host_selection& sel) {
+  auto i = self->state.builds.find(sel.instance_id);
+  if (i == self->state.builds.end()) {
+    release(self, sel.instance_id);
+    return;
+  }
+  auto& ctx = i->second;
+  if (settle_if_abandoned(self, ctx))
+    return;
+  ctx.alternates = std::move(sel.alternates);
+  dispatch(self, ctx, sel.host);
+}
+
+void on_no_host(conductor_pointer self, const std::string& id,
+                const caf::error& err) {
+  auto i = self->state.builds.find(id);
+  if (i == self->state.builds.end())
+    return;
+  auto& ctx = i->second;
+  if (settle_if_abandoned(self, ctx))
+    return;
+  if (err != sched_errc::no_valid_host) {
+    fail(self, ctx, "No valid host was found. " + error_message(err));
+    return;
+  }
+  ++self->state.stats.no_valid_host;
+  counters(self).no_valid_host.Increment();
+  if (ctx.tried.empty()) {
+    std::string why =
+      "No valid host was found. There are not enough hosts available.";
+    record_scheduling(self, ctx, false, why);
+    fail(self, ctx, why);
+    return;
+  }
+  fail(self, ctx,
+       "Exceeded maximum number of retries. Exhausted all hosts available "
+       "for retrying build failures for instance "
+         + id + ".",
+       ctx.last_reason);
+}
+
+void schedule(conductor_pointer self, const std::string& id) {
+  auto& ctx = self->state.builds.at(id);
+  ctx.ph = phase::scheduling;
+  auto alts = self->state.cfg.max_attempts - 1
+              - static_cast<int32_t>(ctx.tried.size());
+  self->request(self->state.cfg.scheduler, caf::infinite,
+                select_destinations{spec_of(ctx), ctx.tried,
+                                    std::max<int32_t>(0, alts)})
+    .then([self](host_selection& sel) { on_selected(self, sel); },
+          [self, id](caf::error& err) { on_no_host(self, id, err); });
+}
+
+void on_build_request(conductor_pointer self, build_request& req) {
+  auto id = req.instance_id;
+  build_ctx ctx;
+  ctx.req = std::move(req);
+  ctx.accepted_us = now_us();
+  ctx.accepted = steady_clock::now();
+  ctx.scheduling_since = ctx.accepted;
+  ctx.deadline = ctx.accepted
+                 + std::chrono::seconds{self->state.cfg.instance_build_timeout_s};
+  ctx.tried = ctx.req.tried_hosts;
+  auto [pos, fresh] = self->state.builds.emplace(id, std::move(ctx));
+  if (!fresh)
+    return; // already building
+  counters(self).in_flight.Set(static_cast<double>(self->state.builds.size()));
+  if (pos->second.tried.empty()) {
+    schedule(self, id);
+    return;
+  }
+  // Resumed after a restart: the host it was on counts as a failed attempt.
+  auto& resumed = pos->second;
+  on_failure(self, resumed, true,
+             interrupted_build(id, resumed.tried.back()));
+}
+
+void on_build_result(conductor_pointer self, build_result& res) {
+  auto i = self->state.builds.find(res.instance_id);
+  if (i == self->state.builds.end())
+    return;
+  auto& ctx = i->second;
+  // A late answer from an earlier attempt, or a build that is being torn
+  // down (its compute manager answers the terminate instead).
+  if (ctx.ph != phase::on_host || res.attempt != ctx.attempt || ctx.deleting
+      || ctx.timed_out)
+    return;
+  if (res.ok) {
+    ++self->state.stats.builds_active;
+    counters(self).active.Increment();
+    counters(self).duration.Observe(metrics::seconds_since(ctx.accepted));
+    forget(self, res.instance_id);
+    return;
+  }
+  on_failure(self, ctx, res.retryable, std::move(res.reason));
+}
+
+void send_terminate(conductor_pointer self, const std::string& host,
+                    const std::string& id) {
+  auto i = self->state.computes.find(host);
+  if (i != self->state.computes.end())
+    self->send(i->second, terminate_instance{id});
+}
+
+void on_delete(conductor_pointer self, delete_request& del) {
+  auto& st = self->state;
+  auto i = st.builds.find(del.instance_id);
+  if (i != st.builds.end()) {
+    auto& ctx = i->second;
+    if (ctx.deleting)
+      return;
+    ctx.deleting = true;
+    // Scheduling or claiming: settled when the scheduler answers. Timed
+    // out on a host: the terminate is already on its way.
+    if (ctx.ph == phase::on_host && !ctx.timed_out)
+      send_terminate(self, ctx.host, del.instance_id);
+    return;
+  }
+  if (st.terminating.count(del.instance_id) != 0)
+    return;
+  if (!del.host.empty() && st.computes.count(del.host) != 0) {
+    st.terminating.emplace(del.instance_id, del.host);
+    send_terminate(self, del.host, del.instance_id);
+    return;
+  }
+  finish_delete(self, del.instance_id);
+}
+
+void on_terminated(conductor_pointer self, instance_terminated& t) {
+  auto& st = self->state;
+  auto i = st.builds.find(t.instance_id);
+  if (i != st.builds.end()) {
+    settle_if_abandoned(self, i->second);
+    return;
+  }
+  if (st.terminating.erase(t.instance_id) != 0)
+    finish_delete(self, t.instance_id);
+}
+
+// A compute manager was restarted: every build it held is lost with it and
+// goes back through the reschedule path; deletes in progress are resent.
+void on_compute_online(conductor_pointer self, compute_online& c) {
+  auto& st = self->state;
+  st.computes[c.host] = c.handle;
+  if (!c.restarted)
+    return;
+  std::vector<std::string> lost;
+  for (auto& kv : st.builds)
+    if (kv.second.ph == phase::on_host && kv.second.host == c.host)
+      lost.push_back(kv.first);
+  for (auto& id : lost) {
+    auto& ctx = st.builds.at(id);
+    if (settle_if_abandoned(self, ctx))
+      continue;
+    auto why = "Compute manager of host " + c.host + " failed: " + c.reason;
+    // The dead compute manager could not record its build event.
+    self->send(st.cfg.store,
+               event_record(id, ctx.req.request_id,
+                            "compute__do_build_and_run_instance",
+                            ctx.accepted_us, false, c.host, why));
+    on_failure(self, ctx, true, why);
+  }
+  for (auto& kv : st.terminating)
+    if (kv.second == c.host)
+      send_terminate(self, c.host, kv.first);
+}
+
+// Power actions go straight to the instance's host. Without one (an
+// instance that never got a host) there is nothing to act on: the task the
+// API set is cleared again.
+void on_action(conductor_pointer self, instance_action& act) {
+  auto i = self->state.computes.find(act.host);
+  if (i != self->state.computes.end()) {
+    self->send(i->second, std::move(act));
+    return;
+  }
+  log::warning(log_name, act.request_id, " instance ", act.instance_id,
+               ": no host for ", to_string(act.call));
+  instance_update u;
+  u.id = act.instance_id;
+  u.set_vm = false;
+  u.task = task_state::none;
+  u.expected = tasks_of(act.call);
+  self->send(self->state.cfg.store, std::move(u));
+}
+
+void on_timeout_tick(conductor_pointer self) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> expired;
+  for (auto& kv : st.builds)
+    if (!kv.second.deleting && !kv.second.timed_out && kv.second.deadline <= now)
+      expired.push_back(kv.first);
+  for (auto& id : expired) {
+    auto& ctx = st.builds.at(id);
+    ctx.timed_out = true;
+    ++st.stats.build_timeouts;
+    counters(self).timeouts.Increment();
+    set_error(self, ctx,
+              "Build of instance " + id + " timed out after "
+                + std::to_string(st.cfg.instance_build_timeout_s)
+                + " seconds.",
+              ctx.last_reason);
+    if (ctx.ph == phase::on_host)
+      send_terminate(self, ctx.host, id);
+  }
+  self->delayed_send(self,
+                     std::chrono::milliseconds{st.cfg.build_timeout_check_ms},
+                     timeout_tick{});
+}
+
+conductor_actor::behavior_type conductor(conductor_pointer self,
+                                         conductor_config cfg) {
+  self->state.cfg = std::move(cfg);
+  self->delayed_send(self,
+                     std::chrono::milliseconds{
+                       self->state.cfg.build_timeout_check_ms},
+                     timeout_tick{});
+  return {
+    [self](build_request& req) { on_build_request(self, req); },
+    [self](build_result& res) { on_build_result(self, res); },
+    [self](delete_request& del) { on_delete(self, del); },
+    [self](instance_terminated& t) { on_terminated(self, t); },
+    [self](compute_online& c) { on_compute_online(self, c); },
+    [self](timeout_tick) {
+      // The conductor's own backlog, sampled on its one timer.
+      self->state.cfg.metrics->runtime.conductor_mailbox.Set(
+        metrics::mailbox_depth(self));
+      on_timeout_tick(self);
+    },
+    [self](instance_action& act) { on_action(self, act); },
+    [self](get_conductor_stats&) -> conductor_stats {
+      auto stats = self->state.stats;
+      stats.in_flight = static_cast<int64_t>(self->state.builds.size());
+      return stats;
+    },
+  };
+}
+
+} // namespace
+
+conductor_actor spawn_conductor(caf::actor_system& sys, conductor_config cfg) {
+  return sys.spawn(conductor, std::move(cfg));
+}
+
+} // namespace vmforge

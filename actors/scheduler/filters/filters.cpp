@@ -1,0 +1,60 @@
+#include "actors/scheduler/filters/filters.hpp"
+
+#include "messages/errors.hpp"
+
+namespace vmforge {
+
+bool compute_filter(const host_state& host, const request_spec&,
+                    const filter_context& ctx) {
+  return host.enabled && !host.admin_disabled && host.hypervisor_down.empty()
+         && ctx.now - host.last_seen <= ctx.service_down_time;
+}
+
+bool availability_zone_filter(const host_state& host, const request_spec& spec,
+                              const filter_context&) {
+  return spec.availability_zone.empty()
+         || spec.availability_zone == host.availability_zone;
+}
+
+bool ram_filter(const host_state& host, const request_spec& spec,
+                const filter_context&) {
+  return host.usable_ram_mb() >= static_cast<double>(spec.need.ram_mb);
+}
+
+bool core_filter(const host_state& host, const request_spec& spec,
+                 const filter_context&) {
+  return spec.need.vcpus <= host.capacity.vcpus
+         && host.usable_vcpus() >= static_cast<double>(spec.need.vcpus);
+}
+
+bool disk_filter(const host_state& host, const request_spec& spec,
+                 const filter_context&) {
+  return host.usable_disk_gb() >= static_cast<double>(spec.need.disk_gb);
+}
+
+caf::expected<std::vector<host_filter>>
+make_filters(const std::vector<std::string>& names) {
+  static const host_filter known[] = {
+    {"ComputeFilter", compute_filter},
+    {"AvailabilityZoneFilter", availability_zone_filter},
+    {"RamFilter", ram_filter},
+    {"CoreFilter", core_filter},
+    {"DiskFilter", disk_filter},
+  };
+  std::vector<host_filter> out;
+  for (auto& name : names) {
+    auto found = false;
+    for (auto& f : known) {
+      if (name == f.name) {
+        out.push_back(f);
+        found = true;
+      }
+    }
+    if (!found)
+      return caf::make_error(api_errc::bad_request,
+                             "unknown scheduler filter: " + name);
+  }
+  return out;
+}
+
+} // namespace vmforge

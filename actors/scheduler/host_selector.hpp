@@ -1,0 +1,101 @@
+#pragma once
+
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "actors/scheduler/filters/filters.hpp"
+#include "actors/scheduler/host_state.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/scheduler/weighers/weighers.hpp"
+#include "config/options.hpp"
+#include "metrics/registry.hpp"
+
+namespace vmforge {
+
+/// The filter scheduler without the actor around it: host states, filters,
+/// weighers and the claims made at selection time. Not thread-safe; the
+/// scheduler actor owns one.
+class host_selector {
+public:
+  /// Fails on an unknown filter name. With `metrics`, selections count the
+  /// hosts each filter considered and passed.
+  static caf::expected<host_selector>
+  make(const scheduler_options& opts,
+       metrics::scheduler_metrics* metrics = nullptr);
+
+  /// Registers a host or refreshes its capacity and heartbeat; claims what
+  /// the report says the host holds, unless claimed already.
+  void report(const host_report& r, steady_time now);
+
+  /// Filters, weighs, claims the chosen host; alternates are not claimed.
+  caf::expected<host_selection> select(const select_destinations& req,
+                                       steady_time now);
+
+  /// Claims a given host (an alternate) if it still passes the filters.
+  caf::expected<host_claimed> claim(const claim_host& req, steady_time now);
+
+  /// An operator disables or enables a host; false if it is unknown.
+  bool set_status(const set_host_status& req);
+
+  /// Releases the instance's claim, if it holds one.
+  void release(const std::string& instance_id);
+
+  std::vector<host_view> views(steady_time now) const;
+
+  size_t host_count() const {
+    return hosts_.size();
+  }
+
+  /// The host's state; nullptr if it never reported.
+  const host_state* find(const std::string& name) const;
+
+  std::chrono::seconds service_down_time() const {
+    return std::chrono::seconds{opts_.service_down_time_s};
+  }
+
+private:
+  /// Per filter: hosts considered, hosts passed.
+  using filter_counters
+    = std::vector<std::pair<metrics::Counter*, metrics::Counter*>>;
+
+  explicit host_selector(const scheduler_options& opts,
+                         std::vector<host_filter> filters,
+                         filter_counters counters);
+
+  /// The index of the first filter the host fails; filters_.size() if it
+  /// passes them all.
+  size_t first_failing(const host_state& host, const request_spec& spec,
+                       const filter_context& ctx) const;
+  bool passes(const host_state& host, const request_spec& spec,
+              const filter_context& ctx) const;
+  void count_filters();
+  void add_claim(const std::string& instance_id, size_t host,
+                 const resources& need);
+  filter_context context(steady_time now) const;
+
+  scheduler_options opts_;
+  std::vector<host_filter> filters_;
+  filter_counters counters_;
+  std::vector<weigher> weighers_;
+  std::vector<host_state> hosts_;
+  std::unordered_map<std::string, size_t> index_;
+  struct claim_entry {
+    size_t host;
+    resources need;
+  };
+  std::unordered_map<std::string, claim_entry> claims_;
+  std::mt19937_64 rng_;
+  // Scratch space reused by every selection.
+  std::vector<size_t> candidates_;
+  std::vector<double> weights_;
+  std::vector<size_t> order_;
+  /// Hosts of this selection by the first filter they failed (the last
+  /// slot: those that passed all).
+  std::vector<uint64_t> stops_;
+};
+
+} // namespace vmforge

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "messages/instance.hpp"
+
+namespace vmforge {
+
+using steady_time = std::chrono::steady_clock::time_point;
+
+/// The scheduler's live view of one compute host (Nova's HostState):
+/// capacity before ratios, what is claimed, and liveness.
+struct host_state {
+  std::string name;
+  std::string availability_zone;
+  resources capacity;
+  resources used;
+  allocation_ratios ratios;
+  bool enabled = true;
+  /// Disabled by an operator (os-services); reports do not undo it.
+  bool admin_disabled = false;
+  std::string disabled_reason;
+  /// Why the host's driver cannot reach its hypervisor (empty: it can).
+  std::string hypervisor_down;
+  steady_time last_seen{};
+  int64_t claims = 0;
+
+  int64_t free_ram_mb() const {
+    return capacity.ram_mb - used.ram_mb;
+  }
+  int64_t free_disk_gb() const {
+    return capacity.disk_gb - used.disk_gb;
+  }
+  double usable_vcpus() const {
+    return static_cast<double>(capacity.vcpus) * ratios.cpu
+           - static_cast<double>(used.vcpus);
+  }
+  double usable_ram_mb() const {
+    return static_cast<double>(capacity.ram_mb) * ratios.ram
+           - static_cast<double>(used.ram_mb);
+  }
+  double usable_disk_gb() const {
+    return static_cast<double>(capacity.disk_gb) * ratios.disk
+           - static_cast<double>(used.disk_gb);
+  }
+};
+
+} // namespace vmforge

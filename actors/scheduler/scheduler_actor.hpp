@@ -1,0 +1,144 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/host_report.hpp"
+#include "messages/instance.hpp"
+
+// The scheduler's protocol (Nova's scheduler rpcapi): placement with claims,
+// host reports, and the operators' view of the hosts.
+namespace vmforge {
+
+/// What the scheduler needs to place one instance (Nova's RequestSpec).
+struct request_spec {
+  std::string instance_id;
+  std::string project_id;
+  resources need;
+  std::string availability_zone;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request_spec& x) {
+  return f(caf::meta::type_name("request_spec"), x.instance_id, x.project_id,
+           x.need, x.availability_zone);
+}
+
+/// Conductor -> scheduler. `ignore_hosts` are the hosts already tried.
+struct select_destinations {
+  request_spec spec;
+  std::vector<std::string> ignore_hosts;
+  int32_t num_alternates = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, select_destinations& x) {
+  return f(caf::meta::type_name("select_destinations"), x.spec,
+           x.ignore_hosts, x.num_alternates);
+}
+
+/// The chosen host (already claimed) plus unclaimed alternates, best first.
+struct host_selection {
+  std::string instance_id;
+  std::string host;
+  std::vector<std::string> alternates;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_selection& x) {
+  return f(caf::meta::type_name("host_selection"), x.instance_id, x.host,
+           x.alternates);
+}
+
+/// Conductor -> scheduler: claim an alternate before rescheduling onto it.
+struct claim_host {
+  request_spec spec;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, claim_host& x) {
+  return f(caf::meta::type_name("claim_host"), x.spec, x.host);
+}
+
+struct host_claimed {
+  std::string instance_id;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_claimed& x) {
+  return f(caf::meta::type_name("host_claimed"), x.instance_id, x.host);
+}
+
+/// Give back whatever the scheduler holds for an instance.
+struct release_claim {
+  std::string instance_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, release_claim& x) {
+  return f(caf::meta::type_name("release_claim"), x.instance_id);
+}
+
+/// The scheduler's view of one host.
+struct host_view {
+  std::string host;
+  std::string availability_zone;
+  resources capacity;
+  resources used;
+  allocation_ratios ratios;
+  bool enabled = true;
+  bool up = true;
+  int64_t claims = 0;
+  std::string disabled_reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_view& x) {
+  return f(caf::meta::type_name("host_view"), x.host, x.availability_zone,
+           x.capacity, x.used, x.ratios, x.enabled, x.up, x.claims,
+           x.disabled_reason);
+}
+
+/// os-services disable/enable of a compute host.
+struct set_host_status {
+  std::string host;
+  bool disabled = false;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_host_status& x) {
+  return f(caf::meta::type_name("set_host_status"), x.host, x.disabled,
+           x.reason);
+}
+
+struct get_host_views {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_host_views&) {
+  return f(caf::meta::type_name("get_host_views"));
+}
+
+struct host_view_list {
+  std::vector<host_view> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_view_list& x) {
+  return f(caf::meta::type_name("host_view_list"), x.items);
+}
+
+using scheduler_actor = caf::typed_actor<
+  caf::replies_to<select_destinations>::with<host_selection>,
+  caf::replies_to<claim_host>::with<host_claimed>,
+  caf::reacts_to<release_claim>, caf::reacts_to<host_report>,
+  caf::replies_to<set_host_status>::with<host_view_list>,
+  caf::replies_to<get_host_views>::with<host_view_list>>;
+
+} // namespace vmforge

@@ -1,0 +1,241 @@
+#include "actors/store/instance_store.hpp"
+
+#include <deque>
+#include <functional>
+
+#include <caf/all.hpp>
+
+#include "messages/errors.hpp"
+#include "store/writer.hpp"
+
+namespace vmforge {
+
+namespace {
+
+struct subscriber {
+  caf::actor observer;
+  bool final_only;
+};
+
+struct instance_store_state {
+  static inline const char* name = "instance_store";
+  std::shared_ptr<instance_repository> repo;
+  std::shared_ptr<store_writer> writer;
+  metrics::registry_ptr metrics;
+  std::vector<subscriber> subscribers;
+  /// Answers held until the writes before them are durable, in order.
+  std::deque<std::pair<uint64_t, std::function<void()>>> waiting;
+};
+
+using store_pointer = store_actor::stateful_pointer<instance_store_state>;
+
+bool is_final(const instance_transition& t) {
+  return t.task == task_state::none
+         && (t.vm == vm_state::active || t.vm == vm_state::error
+             || t.vm == vm_state::deleted);
+}
+
+void notify(store_pointer self, instance_transition t) {
+  auto& subs = self->state.subscribers;
+  if (subs.empty())
+    return;
+  auto final_state = is_final(t);
+  for (auto& s : subs)
+    if (!s.final_only || final_state)
+      caf::anon_send(s.observer, t);
+}
+
+// After every change of a row's vm_state (a few atomic stores).
+void count_states(store_pointer self) {
+  auto& st = self->state;
+  for (auto vm : all_vm_states)
+    st.metrics->builds.instances[static_cast<size_t>(vm)]->Set(
+      static_cast<double>(st.repo->count(vm)));
+}
+
+void notify_row(store_pointer self, const instance& row) {
+  notify(self, {row.id, row.vm, row.task, row.host, row.updated_us});
+}
+
+// `urgent`: a client's answer waits for it (see when_durable); the
+// pipeline's own transitions are written behind.
+void persist(store_pointer self, const instance& row, bool urgent,
+             bool metadata = false) {
+  if (auto& w = self->state.writer)
+    w->put_instance(row, metadata, urgent);
+}
+
+template <class Fn>
+void persist_with(store_pointer self, Fn fn) {
+  if (auto& w = self->state.writer)
+    w->submit(std::move(fn));
+}
+
+// Answers `value` once everything written so far is durable (at once
+// without a database).
+template <class T>
+caf::result<T> when_durable(store_pointer self, T value) {
+  auto& st = self->state;
+  if (!st.writer || st.writer->last_durable() >= st.writer->last_queued())
+    return value;
+  auto rp = self->make_response_promise<T>();
+  st.waiting.emplace_back(st.writer->last_queued(),
+                          [rp, value = std::move(value)]() mutable {
+                            rp.deliver(std::move(value));
+                          });
+  return rp;
+}
+
+void on_durable(store_pointer self, uint64_t seq) {
+  auto& waiting = self->state.waiting;
+  while (!waiting.empty() && waiting.front().first <= seq) {
+    waiting.front().second();
+    waiting.pop_front();
+  }
+}
+
+store_actor::behavior_type
+instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
+               metrics::registry_ptr metrics,
+               std::shared_ptr<store_writer> writer) {
+  self->state.repo = std::move(repo);
+  self->state.writer = writer;
+  self->state.metrics = std::move(metrics);
+  count_states(self);
+  if (writer) {
+    auto me = caf::actor_cast<store_actor>(self);
+    writer->set_listener(
+      [me](uint64_t seq) { caf::anon_send(me, writes_durable{seq}); });
+  }
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& subs = self->state.subscribers;
+    subs.erase(std::remove_if(subs.begin(), subs.end(),
+                              [&](const subscriber& s) {
+                                return s.observer.address() == dm.source;
+                              }),
+               subs.end());
+  });
+  return {
+    [self](create_instances& req) -> caf::result<instance_list> {
+      auto rows = self->state.repo->create(std::move(req.rows), req.min_count,
+                                           req.limits);
+      if (!rows)
+        return rows.error();
+      for (auto& row : *rows) {
+        persist(self, row, true, true);
+        notify_row(self, row);
+      }
+      count_states(self);
+      return when_durable(self, instance_list{std::move(*rows)});
+    },
+    [self](instance_update& update) {
+      if (auto row = self->state.repo->apply(update)) {
+        persist(self, *row, update.acknowledged);
+        if (update.set_fault)
+          persist_with(self, [id = row->db_id, f = row->fault_](database& db) {
+            db.add_fault(id, f);
+          });
+        notify_row(self, *row);
+        if (update.set_vm)
+          count_states(self);
+      }
+    },
+    [self](instance_deleted& del) {
+      auto row = self->state.repo->find(del.id);
+      auto db_id = row ? row->db_id : 0;
+      if (self->state.repo->remove(del.id)) {
+        if (auto& w = self->state.writer)
+          w->drop_instance(del.id, [db_id](database& db) {
+            db.drop_instance(db_id);
+          });
+        notify(self, {del.id, vm_state::deleted, task_state::none, {},
+                      now_us()});
+        count_states(self);
+      }
+    },
+    [self](get_instance& q) -> caf::result<instance> {
+      if (auto row = self->state.repo->find(q.id))
+        return *row;
+      return caf::make_error(api_errc::not_found,
+                             "Instance " + q.id + " could not be found.");
+    },
+    [self](list_instances& q) -> instance_list {
+      return instance_list{self->state.repo->list(q)};
+    },
+    [self](edit_instance& change) -> caf::result<instance> {
+      if (auto row = self->state.repo->edit(change)) {
+        persist(self, *row, true);
+        return when_durable(self, *row);
+      }
+      return caf::make_error(api_errc::not_found, "Instance " + change.id
+                                                    + " could not be found.");
+    },
+    [self](begin_task& req) -> caf::result<instance> {
+      auto row = self->state.repo->begin(req);
+      if (!row)
+        return row.error();
+      persist(self, *row, true);
+      notify_row(self, *row);
+      return when_durable(self, std::move(*row));
+    },
+    [self](set_locked& req) -> caf::result<instance> {
+      if (auto row = self->state.repo->lock(req)) {
+        persist(self, *row, true);
+        return when_durable(self, *row);
+      }
+      return caf::make_error(api_errc::not_found,
+                             "Instance " + req.id + " could not be found.");
+    },
+    [self](change_metadata& req) -> caf::result<instance> {
+      auto row = self->state.repo->metadata(req);
+      if (!row)
+        return row.error();
+      persist(self, *row, true, true);
+      return when_durable(self, std::move(*row));
+    },
+    [self](record_action& rec) {
+      self->state.repo->record(rec);
+      auto& w = self->state.writer;
+      auto row = self->state.repo->find(rec.instance_id);
+      if (!w || row == nullptr)
+        return; // the instance is gone, and its history with it
+      // The whole action as it now is, events included.
+      if (auto a = self->state.repo->action(rec.instance_id,
+                                            rec.action.request_id))
+        w->put(rec.instance_id, a->request_id,
+               [id = row->db_id, a = *a](database& db) {
+                 db.put_action(id, a);
+               });
+    },
+    [self](get_actions& q) -> action_list {
+      return action_list{self->state.repo->actions(q.instance_id)};
+    },
+    [self](get_usage& q) -> project_usage {
+      return self->state.repo->usage(q.project_id);
+    },
+    [self](subscribe_transitions& sub) {
+      self->monitor(sub.observer);
+      self->state.subscribers.push_back({sub.observer, sub.final_only});
+    },
+    [self](sync_store&) { return when_durable(self, store_synced{}); },
+    [self](writes_durable& d) { on_durable(self, d.seq); },
+    [self](host_report& r) {
+      persist_with(self, [r](database& db) {
+        db.put_host(host_record{r.host, r.availability_zone, r.capacity, false,
+                                {}, now_us()});
+      });
+    },
+  };
+}
+
+} // namespace
+
+store_actor spawn_instance_store(caf::actor_system& sys,
+                                 std::shared_ptr<instance_repository> repo,
+                                 metrics::registry_ptr metrics,
+                                 std::shared_ptr<store_writer> writer) {
+  return sys.spawn(instance_store, std::move(repo), std::move(metrics),
+                   std::move(writer));
+}
+
+} // namespace vmforge

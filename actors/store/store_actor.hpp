@@ -1,0 +1,289 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/action.hpp"
+#include "messages/host_report.hpp"
+#include "messages/instance.hpp"
+#include "messages/quota.hpp"
+
+// The store's protocol: every state change of an instance, every read of
+// one, and the durability barrier answers wait behind.
+namespace vmforge {
+
+/// Insert up to rows.size() new rows, as many as the project's quota allows
+/// but at least min_count, in one step (Nova's check_num_instances_quota).
+struct create_instances {
+  std::vector<instance> rows;
+  int64_t min_count = 1;
+  quota_limits limits;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_instances& x) {
+  return f(caf::meta::type_name("create_instances"), x.rows, x.min_count,
+           x.limits);
+}
+
+/// A state transition; applied only while the row's task_state is in
+/// `expected` (Nova's expected_task_state), so a delete in progress wins.
+struct instance_update {
+  std::string id;
+  /// When false the row keeps its vm_state (a delete changes only the task).
+  bool set_vm = true;
+  vm_state vm = vm_state::building;
+  task_state task = task_state::none;
+  task_set expected = not_deleting();
+  bool set_host = false;
+  std::string host;
+  bool set_power = false;
+  power_state power = power_state::nostate;
+  bool set_fault = false;
+  fault fault_;
+  bool set_launched = false;
+  /// A client's answer waits for this change (a delete's 204): it is
+  /// written at once, not behind (see store/writer.hpp).
+  bool acknowledged = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_update& x) {
+  return f(caf::meta::type_name("instance_update"), x.id, x.set_vm, x.vm, x.task,
+           x.expected, x.set_host, x.host, x.set_power, x.power, x.set_fault,
+           x.fault_, x.set_launched, x.acknowledged);
+}
+
+/// The instance is gone for good (Nova soft-deletes; GET answers 404).
+struct instance_deleted {
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_deleted& x) {
+  return f(caf::meta::type_name("instance_deleted"), x.id);
+}
+
+/// A change of user-set fields (PUT /servers/{id}); answers the new row.
+struct edit_instance {
+  std::string id;
+  bool set_name = false;
+  std::string name;
+  bool set_access_ipv4 = false;
+  std::string access_ipv4;
+  bool set_access_ipv6 = false;
+  std::string access_ipv6;
+  bool set_description = false;
+  bool has_description = false;
+  std::string description;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, edit_instance& x) {
+  return f(caf::meta::type_name("edit_instance"), x.id, x.set_name, x.name,
+           x.set_access_ipv4, x.access_ipv4, x.set_access_ipv6, x.access_ipv6,
+           x.set_description, x.has_description, x.description);
+}
+
+/// What a project's instances use (Nova counts them for quota).
+struct get_usage {
+  std::string project_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_usage& x) {
+  return f(caf::meta::type_name("get_usage"), x.project_id);
+}
+
+struct project_usage {
+  int64_t instances = 0;
+  int64_t cores = 0;
+  int64_t ram_mb = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, project_usage& x) {
+  return f(caf::meta::type_name("project_usage"), x.instances, x.cores,
+           x.ram_mb);
+}
+
+/// Starts a user action atomically: if the row's vm_state is allowed, no
+/// task is in progress and (for non-admins) it is not locked, sets `task`
+/// and answers the row; otherwise api_errc::conflict with Nova's message.
+struct begin_task {
+  std::string id;
+  std::string action; // for the message: "stop", "reboot", ...
+  vm_set allowed;
+  task_state task = task_state::none;
+  bool is_admin = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, begin_task& x) {
+  return f(caf::meta::type_name("begin_task"), x.id, x.action, x.allowed,
+           x.task, x.is_admin);
+}
+
+struct set_locked {
+  std::string id;
+  bool locked = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_locked& x) {
+  return f(caf::meta::type_name("set_locked"), x.id, x.locked);
+}
+
+/// Changes an instance's metadata in one step: `replace` swaps the whole
+/// set, otherwise `items` are merged; a non-empty `remove_key` is deleted
+/// (404 if absent). More than `limit` items (if >= 0) is 403.
+struct change_metadata {
+  std::string id;
+  std::map<std::string, std::string> items;
+  bool replace = false;
+  std::string remove_key;
+  int64_t limit = -1;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change_metadata& x) {
+  return f(caf::meta::type_name("change_metadata"), x.id, x.items, x.replace,
+           x.remove_key, x.limit);
+}
+
+/// Starts an action, or (with `event` set) adds an event to the action of
+/// `request_id`.
+struct record_action {
+  std::string instance_id;
+  action_record action;
+  bool is_event = false;
+  action_event event;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_action& x) {
+  return f(caf::meta::type_name("record_action"), x.instance_id, x.action,
+           x.is_event, x.event);
+}
+
+/// An event of the action `request_id`, finished now.
+inline record_action event_record(std::string instance_id,
+                                  std::string request_id, std::string name,
+                                  int64_t start_us, bool ok, std::string host,
+                                  std::string error = {}) {
+  record_action rec;
+  rec.instance_id = std::move(instance_id);
+  rec.action.request_id = std::move(request_id);
+  rec.is_event = true;
+  rec.event = action_event{std::move(name), start_us, now_us(),
+                           ok ? "Success" : "Error", std::move(host),
+                           std::move(error)};
+  return rec;
+}
+
+struct get_actions {
+  std::string instance_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_actions& x) {
+  return f(caf::meta::type_name("get_actions"), x.instance_id);
+}
+
+struct get_instance {
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_instance& x) {
+  return f(caf::meta::type_name("get_instance"), x.id);
+}
+
+/// Rows matching every non-empty filter.
+struct list_instances {
+  std::string project_id;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_instances& x) {
+  return f(caf::meta::type_name("list_instances"), x.project_id, x.host);
+}
+
+/// Ask the store to send every applied transition (or only the final ones:
+/// active, error, deleted) to `observer` as `instance_transition`.
+struct subscribe_transitions {
+  caf::actor observer;
+  bool final_only = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        subscribe_transitions& x) {
+  return f(caf::meta::type_name("subscribe_transitions"), x.observer,
+           x.final_only);
+}
+
+struct instance_transition {
+  std::string id;
+  vm_state vm = vm_state::building;
+  task_state task = task_state::none;
+  std::string host;
+  int64_t at_us = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_transition& x) {
+  return f(caf::meta::type_name("instance_transition"), x.id, x.vm, x.task,
+           x.host, x.at_us);
+}
+
+/// Answered once every write the store (or the API handler) queued before
+/// it is durable: the last step before a 202 or 204 leaves.
+struct sync_store {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync_store&) {
+  return f(caf::meta::type_name("sync_store"));
+}
+
+struct store_synced {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_synced&) {
+  return f(caf::meta::type_name("store_synced"));
+}
+
+/// Store writer -> store: writes up to `seq` are committed.
+struct writes_durable {
+  uint64_t seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, writes_durable& x) {
+  return f(caf::meta::type_name("writes_durable"), x.seq);
+}
+
+using store_actor = caf::typed_actor<
+  caf::replies_to<create_instances>::with<instance_list>,
+  caf::reacts_to<instance_update>, caf::reacts_to<instance_deleted>,
+  caf::replies_to<get_instance>::with<instance>,
+  caf::replies_to<list_instances>::with<instance_list>,
+  caf::replies_to<edit_instance>::with<instance>,
+  caf::replies_to<begin_task>::with<instance>,
+  caf::replies_to<set_locked>::with<instance>,
+  caf::replies_to<change_metadata>::with<instance>,
+  caf::reacts_to<record_action>,
+  caf::replies_to<get_actions>::with<action_list>,
+  caf::replies_to<get_usage>::with<project_usage>,
+  caf::reacts_to<subscribe_transitions>,
+  caf::replies_to<sync_store>::with<store_synced>,
+  caf::reacts_to<writes_durable>, caf::reacts_to<host_report>>;
+
+} // namespace vmforge

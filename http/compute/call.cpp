@@ -1,0 +1,131 @@
+#include "http/compute/call.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <caf/error.hpp>
+#include <caf/sec.hpp>
+
+#include "messages/errors.hpp"
+#include "util/log.hpp"
+
+namespace vmforge::http {
+
+namespace json = boost::json;
+
+std::string call::param(const std::string& name) const {
+  auto i = query.find(name);
+  return i == query.end() ? std::string{} : i->second;
+}
+
+bool call::has_param(const std::string& name) const {
+  return query.count(name) != 0;
+}
+
+namespace {
+
+void send(const call_ptr& c, unsigned status, std::string body,
+          bool is_json) {
+  response res{static_cast<beast_http::status>(status), c->req.version()};
+  res.set("x-openstack-request-id", c->request_id);
+  if (c->versioned) {
+    res.set("OpenStack-API-Version", "compute " + c->version.str());
+    res.set("X-OpenStack-Nova-API-Version", c->version.str());
+    res.set(beast_http::field::vary,
+            "OpenStack-API-Version, X-OpenStack-Nova-API-Version");
+  }
+  if (is_json)
+    res.set(beast_http::field::content_type, "application/json");
+  for (auto& h : c->headers)
+    res.set(h.first, h.second);
+  res.body() = std::move(body);
+  auto ms = std::chrono::duration<double, std::milli>(
+              std::chrono::steady_clock::now() - c->started)
+              .count();
+  // Nova's context prefix: [request-id user project]. Bodies (adminPass,
+  // user_data) and headers (tokens) are never logged.
+  auto or_dash = [](const std::string& s) { return s.empty() ? "-" : s; };
+  log::info("api", "[", c->request_id, " ", or_dash(c->ctx.user_id), " ",
+            or_dash(c->ctx.project_id), "] ", c->req.method_string(), " ",
+            c->req.target(), " status: ", status, " len: ",
+            res.body().size(), " time: ", ms / 1000.0);
+  respond(c, std::move(res));
+}
+
+} // namespace
+
+void respond(const call_ptr& c, response res) {
+  if (c->metrics)
+    c->metrics->observe(std::string{c->req.method_string()},
+                        c->route, res.result_int(),
+                        metrics::seconds_since(c->started));
+  c->done(std::move(res));
+}
+
+void reply_json(const call_ptr& c, unsigned status, json::value body) {
+  send(c, status, json::serialize(body), true);
+}
+
+void reply_empty(const call_ptr& c, unsigned status) {
+  send(c, status, {}, false);
+}
+
+void reply_error(const call_ptr& c, unsigned status,
+                 const std::string& message) {
+  reply_json(c, status, fault_body(status, message));
+}
+
+void reply_error(const call_ptr& c, const caf::error& err) {
+  if (err.category() == caf::atom("api_errc")) {
+    unsigned status = 500;
+    switch (static_cast<api_errc>(err.code())) {
+      case api_errc::bad_request:
+        status = 400;
+        break;
+      case api_errc::forbidden:
+        status = 403;
+        break;
+      case api_errc::not_found:
+        status = 404;
+        break;
+      case api_errc::conflict:
+        status = 409;
+        break;
+      case api_errc::over_limit:
+        status = 413;
+        break;
+      case api_errc::unavailable:
+        status = 503;
+        break;
+      case api_errc::internal:
+        break;
+    }
+    reply_error(c, status, error_message(err));
+    return;
+  }
+  log::error("api", c->request_id, " internal error: ", caf::to_string(err));
+  reply_error(c, 500,
+              "Unexpected API Error. Please report this at "
+              "http://bugs.launchpad.net/nova/ and attach the Nova API log if "
+              "possible.");
+}
+
+void reply_bad_method(const call_ptr& c) {
+  reply_error(c, 405, "The method is not allowed for this resource.");
+}
+
+void reply_no_route(const call_ptr& c) {
+  c->route = "unmatched";
+  reply_error(c, 404, "The resource could not be found.");
+}
+
+const json::object* json_body(const call_ptr& c, json::value& storage) {
+  json::error_code ec;
+  storage = json::parse(c->req.body(), ec);
+  if (ec || !storage.is_object()) {
+    reply_error(c, 400, "Malformed request body");
+    return nullptr;
+  }
+  return &storage.as_object();
+}
+
+} // namespace vmforge::http

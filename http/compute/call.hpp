@@ -1,0 +1,68 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+#include <caf/fwd.hpp>
+
+#include "http/compute/microversion.hpp"
+#include "http/compute/views.hpp"
+#include "http/server.hpp"
+#include "messages/context.hpp"
+#include "metrics/registry.hpp"
+
+// One Compute API request on its way through vmforge: what the router
+// learnt about it, and how to answer it.
+namespace vmforge::http {
+
+struct call {
+  request req;
+  responder done;
+  std::string request_id;
+  api_version version;
+  request_context ctx;
+  link_base base;
+  /// Path segments after /v2.1 and the optional project id.
+  std::vector<std::string> path;
+  std::multimap<std::string, std::string> query;
+  std::chrono::steady_clock::time_point started;
+  /// Compute endpoints echo the microversion headers; version documents do not.
+  bool versioned = true;
+  /// Sent with the answer (e.g. Location).
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// The route template the metrics count the answer under
+  /// (`/v2.1/servers/{id}`): never the raw path, so that label values stay
+  /// few.
+  std::string route = "unmatched";
+  /// Null: not counted.
+  metrics::api_metrics* metrics = nullptr;
+
+  /// The first value of a query parameter, or "".
+  std::string param(const std::string& name) const;
+  bool has_param(const std::string& name) const;
+};
+
+using call_ptr = std::shared_ptr<call>;
+
+/// Sends the answer and counts it in the metrics.
+void respond(const call_ptr& c, response res);
+
+void reply_json(const call_ptr& c, unsigned status, boost::json::value body);
+void reply_empty(const call_ptr& c, unsigned status);
+void reply_error(const call_ptr& c, unsigned status, const std::string& message);
+/// Maps our error codes onto Nova's statuses (api_errc), 500 otherwise.
+void reply_error(const call_ptr& c, const caf::error& err);
+
+/// 405 "The method is not allowed for this resource."
+void reply_bad_method(const call_ptr& c);
+/// 404 "The resource could not be found." (no such route)
+void reply_no_route(const call_ptr& c);
+
+/// Parses the JSON body; on failure answers 400 and returns nullptr.
+const boost::json::object* json_body(const call_ptr& c, boost::json::value& storage);
+
+} // namespace vmforge::http

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include "actors/api/api_actor.hpp"
+#include "http/compute/auth.hpp"
+#include "http/compute/call.hpp"
+#include "http/server.hpp"
+
+namespace vmforge::http {
+
+struct api_options {
+  auth_strategy auth = auth_strategy::noauth2;
+  /// Null: answers are not counted.
+  metrics::api_metrics* metrics = nullptr;
+};
+
+/// The Compute API v2.1 over HTTP: version documents, authentication,
+/// microversions, request ids, routing to the resources. Resources turn a
+/// request into a message to the API handler actor and its answer into
+/// Nova's JSON; nothing here blocks.
+class compute_api {
+public:
+  compute_api(caf::actor_system& sys, api_actor api, api_options opts);
+
+  /// The server's handler.
+  void handle(request&& req, responder done);
+
+  /// Nova's fault body for the server's own errors (413, 400, 503).
+  static response render_error(unsigned status, const std::string& message);
+
+  caf::actor_system& system() const {
+    return sys_;
+  }
+  const api_actor& api() const {
+    return api_;
+  }
+
+private:
+  void route(const call_ptr& c);
+
+  caf::actor_system& sys_;
+  api_actor api_;
+  api_options opts_;
+};
+
+// The resources, each given a call whose path starts with its collection.
+void route_servers(compute_api& api, const call_ptr& c);
+void route_flavors(compute_api& api, const call_ptr& c);
+void route_images(compute_api& api, const call_ptr& c);
+void route_limits(compute_api& api, const call_ptr& c);
+void route_quota_sets(compute_api& api, const call_ptr& c);
+void route_quota_class_sets(compute_api& api, const call_ptr& c);
+void route_hypervisors(compute_api& api, const call_ptr& c);
+void route_keypairs(compute_api& api, const call_ptr& c);
+void route_services(compute_api& api, const call_ptr& c);
+void route_security_groups(compute_api& api, const call_ptr& c);
+void route_security_group_rules(compute_api& api, const call_ptr& c);
+
+} // namespace vmforge::http

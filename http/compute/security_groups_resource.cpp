@@ -1,0 +1,194 @@
+// os-security-groups and os-security-group-rules: Nova's proxy API for
+// security groups, removed at microversion 2.36.
+#include <set>
+
+#include <boost/json/serialize.hpp>
+
+#include "http/compute/ask.hpp"
+
+namespace vmforge::http {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object rule_view(const security_group_rule_info& r) {
+  return {{"id", r.id},
+          {"parent_group_id", r.parent_group_id},
+          {"ip_protocol", r.ip_protocol.empty() ? json::value(nullptr)
+                                                : json::value(r.ip_protocol)},
+          {"from_port", r.from_port},
+          {"to_port", r.to_port},
+          {"ip_range", r.cidr.empty() ? json::object{}
+                                      : json::object{{"cidr", r.cidr}}},
+          {"group", json::object{}}};
+}
+
+json::object group_view(const security_group_info& g) {
+  json::array rules;
+  for (auto& r : g.rules)
+    rules.push_back(rule_view(r));
+  return {{"id", g.id},
+          {"name", g.name},
+          {"description", g.description},
+          {"tenant_id", g.project_id},
+          {"rules", std::move(rules)}};
+}
+
+bool id_of(const call_ptr& c, const std::string& text, int64_t& id) {
+  if (text.empty() || text.size() > 18
+      || !std::all_of(text.begin(), text.end(), ::isdigit)) {
+    reply_error(c, 400, "Security group id should be integer");
+    return false;
+  }
+  id = std::stoll(text);
+  return true;
+}
+
+bool port_of(const json::object& o, const char* name, int64_t& out) {
+  auto v = o.if_contains(name);
+  if (v == nullptr)
+    return true;
+  if (v->is_int64())
+    out = v->as_int64();
+  else if (v->is_string() && !v->as_string().empty())
+    out = std::atoll(v->as_string().c_str());
+  else
+    return false;
+  return out >= -1 && out <= 65535;
+}
+
+// Both proxy APIs left the Compute API at 2.36: 404 from then on.
+bool removed_at_2_36(const call_ptr& c) {
+  if (c->version < api_version{2, 36})
+    return false;
+  reply_no_route(c);
+  return true;
+}
+
+} // namespace
+
+void route_security_groups(compute_api& api, const call_ptr& c) {
+  if (removed_at_2_36(c))
+    return;
+  auto& p = c->path;
+  using verb = beast_http::verb;
+  auto method = c->req.method();
+  security_group_request req;
+  req.ctx = c->ctx;
+  if (p.size() == 1 && method == verb::get) {
+    req.op = security_group_op::list;
+  } else if (p.size() == 1 && method == verb::post) {
+    json::value storage;
+    auto body = json_body(c, storage);
+    if (!body)
+      return;
+    auto sg = body->if_contains("security_group");
+    auto name = sg && sg->is_object() ? sg->as_object().if_contains("name")
+                                      : nullptr;
+    auto desc = sg && sg->is_object()
+                  ? sg->as_object().if_contains("description")
+                  : nullptr;
+    if (name == nullptr || !name->is_string() || name->as_string().empty()
+        || name->as_string().size() > 255
+        || (desc != nullptr
+            && (!desc->is_string() || desc->as_string().size() > 255))) {
+      reply_error(c, 400, "Security group name and description must be "
+                          "strings of 1 to 255 characters");
+      return;
+    }
+    req.op = security_group_op::create;
+    req.group.name = name->as_string().c_str();
+    if (desc != nullptr)
+      req.group.description = desc->as_string().c_str();
+  } else if (p.size() == 2 && (method == verb::get || method == verb::delete_)) {
+    if (!id_of(c, p[1], req.id))
+      return;
+    req.op = method == verb::get ? security_group_op::show
+                                 : security_group_op::remove;
+  } else {
+    reply_bad_method(c);
+    return;
+  }
+  auto op = req.op;
+  ask<security_group_list>(api, c, std::move(req),
+                           [c, op](security_group_list& l) {
+    if (op == security_group_op::remove) {
+      reply_empty(c, 202);
+    } else if (op == security_group_op::list) {
+      json::array out;
+      for (auto& g : l.items)
+        out.push_back(group_view(g));
+      reply_json(c, 200, json::object{{"security_groups", std::move(out)}});
+    } else {
+      reply_json(c, 200,
+                 json::object{{"security_group", group_view(l.items.front())}});
+    }
+  });
+}
+
+void route_security_group_rules(compute_api& api, const call_ptr& c) {
+  if (removed_at_2_36(c))
+    return;
+  auto& p = c->path;
+  using verb = beast_http::verb;
+  security_group_request req;
+  req.ctx = c->ctx;
+  if (p.size() == 1 && c->req.method() == verb::post) {
+    json::value storage;
+    auto body = json_body(c, storage);
+    if (!body)
+      return;
+    auto rv = body->if_contains("security_group_rule");
+    if (rv == nullptr || !rv->is_object()) {
+      reply_error(c, 400, "Malformed request body");
+      return;
+    }
+    auto& r = rv->as_object();
+    auto parent = r.if_contains("parent_group_id");
+    std::string parent_text =
+      parent == nullptr ? ""
+      : parent->is_string() ? std::string{parent->as_string().c_str()}
+      : parent->is_int64() ? std::to_string(parent->as_int64()) : "";
+    if (!id_of(c, parent_text, req.rule.parent_group_id))
+      return;
+    if (auto proto = r.if_contains("ip_protocol")) {
+      static const std::set<std::string> protocols{"tcp", "udp", "icmp"};
+      if (!proto->is_string()
+          || protocols.count(std::string{proto->as_string().c_str()}) == 0) {
+        reply_error(c, 400, "Invalid IP protocol " + json::serialize(*proto));
+        return;
+      }
+      req.rule.ip_protocol = proto->as_string().c_str();
+    }
+    if (!port_of(r, "from_port", req.rule.from_port)
+        || !port_of(r, "to_port", req.rule.to_port)) {
+      reply_error(c, 400, "Invalid port range");
+      return;
+    }
+    if (auto cidr = r.if_contains("cidr"); cidr && cidr->is_string())
+      req.rule.cidr = cidr->as_string().c_str();
+    else
+      req.rule.cidr = "0.0.0.0/0";
+    req.op = security_group_op::create_rule;
+  } else if (p.size() == 2 && c->req.method() == verb::delete_) {
+    if (!id_of(c, p[1], req.id))
+      return;
+    req.op = security_group_op::remove_rule;
+  } else {
+    reply_bad_method(c);
+    return;
+  }
+  auto op = req.op;
+  ask<security_group_list>(api, c, std::move(req),
+                           [c, op](security_group_list& l) {
+    if (op == security_group_op::remove_rule)
+      reply_empty(c, 202);
+    else
+      reply_json(c, 200,
+                 json::object{{"security_group_rule",
+                               rule_view(l.items.front().rules.back())}});
+  });
+}
+
+} // namespace vmforge::http

@@ -1,0 +1,458 @@
+#include "http/compute/server_schema.hpp"
+
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <regex>
+#include <set>
+
+#include <boost/json/serialize.hpp>
+
+#include "util/uuid.hpp"
+
+namespace vmforge::http {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string show(const json::value& v) {
+  return v.is_string() ? std::string{v.as_string().c_str()} : json::serialize(v);
+}
+
+bool invalid(std::string& error, const std::string& field,
+             const json::value& v, const std::string& why) {
+  error = "Invalid input for field/attribute " + field + ". Value: " + show(v)
+          + ". " + why;
+  return false;
+}
+
+bool no_extra(const json::object& o, const std::set<std::string>& allowed,
+              std::string& error) {
+  for (auto& kv : o) {
+    std::string key{kv.key()};
+    if (allowed.count(key) == 0) {
+      error = "Additional properties are not allowed ('" + key
+              + "' was unexpected)";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool string_field(const json::value& v, const std::string& field,
+                  std::string& out, std::string& error, size_t max_len = 255) {
+  if (!v.is_string())
+    return invalid(error, field, v, show(v) + " is not of type 'string'");
+  out = v.as_string().c_str();
+  if (out.size() > max_len)
+    return invalid(error, field, v, "'" + out + "' is too long");
+  return true;
+}
+
+// Nova's positive integer: an integer, or a string of digits, >= 1.
+bool count_field(const json::value& v, const std::string& field, int64_t& out,
+                 std::string& error) {
+  if (v.is_int64()) {
+    out = v.as_int64();
+  } else if (v.is_uint64()) {
+    out = static_cast<int64_t>(v.as_uint64());
+  } else if (v.is_string()) {
+    std::string s{v.as_string().c_str()};
+    if (s.empty() || s.size() > 9
+        || !std::all_of(s.begin(), s.end(), ::isdigit))
+      return invalid(error, field, v, "'" + s + "' does not match '^[0-9]*$'");
+    out = std::stoll(s);
+  } else {
+    return invalid(error, field, v,
+                   show(v) + " is not of type 'integer', 'string'");
+  }
+  if (out < 1)
+    return invalid(error, field, v,
+                   show(v) + " is less than the minimum of 1");
+  return true;
+}
+
+bool bool_field(const json::value& v, const std::string& field, bool& out,
+                std::string& error) {
+  if (v.is_bool()) {
+    out = v.as_bool();
+    return true;
+  }
+  if (v.is_string()) {
+    // Nova's parameter_types.boolean also takes these strings.
+    static const std::set<std::string> yes{"1", "t", "true", "on", "y", "yes"};
+    static const std::set<std::string> no{"0", "f", "false", "off", "n", "no"};
+    std::string s{v.as_string().c_str()};
+    for (auto& ch : s)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (yes.count(s) || no.count(s)) {
+      out = yes.count(s) != 0;
+      return true;
+    }
+  }
+  return invalid(error, field, v, show(v) + " is not of type 'boolean'");
+}
+
+} // namespace
+
+bool parse_metadata(const json::value& v,
+                    std::map<std::string, std::string>& out, std::string& error) {
+  if (!v.is_object())
+    return invalid(error, "metadata", v, show(v) + " is not of type 'object'");
+  static const std::regex key_pattern{"^[a-zA-Z0-9-_:. ]{1,255}$"};
+  for (auto& kv : v.as_object()) {
+    std::string key{kv.key()};
+    if (!std::regex_match(key, key_pattern)) {
+      error = "Invalid input for field/attribute metadata. Value: "
+              + json::serialize(v) + ". Additional properties are not allowed ('"
+              + key + "' does not match any of the regexes: "
+                      "'^[a-zA-Z0-9-_:. ]{1,255}$')";
+      return false;
+    }
+    std::string value;
+    if (!string_field(kv.value(), "metadata", value, error))
+      return false;
+    out[key] = value;
+  }
+  return true;
+}
+
+namespace {
+
+bool networks_field(const json::value& v, api_version version,
+                    std::string& error) {
+  if (v.is_string()) {
+    std::string s{v.as_string().c_str()};
+    if (version >= api_version{2, 37} && (s == "auto" || s == "none"))
+      return true;
+    return invalid(error, "networks", v,
+                   show(v) + " is not of type 'array'");
+  }
+  if (!v.is_array())
+    return invalid(error, "networks", v, show(v) + " is not of type 'array'");
+  std::set<std::string> ports;
+  for (auto& item : v.as_array()) {
+    if (!item.is_object())
+      return invalid(error, "networks", v,
+                     show(item) + " is not of type 'object'");
+    auto& net = item.as_object();
+    if (!no_extra(net, {"uuid", "port", "fixed_ip", "tag"}, error))
+      return false;
+    if (auto p = net.if_contains("port"); p && !p->is_null()) {
+      if (!p->is_string() || !is_uuid(p->as_string().c_str()))
+        return invalid(error, "networks/port", *p, "is not a 'uuid'");
+      if (!ports.insert(p->as_string().c_str()).second) {
+        error = "Network " + std::string{p->as_string().c_str()}
+                + " is duplicated.";
+        return false;
+      }
+      if (net.if_contains("fixed_ip")) {
+        error = "Invalid input for field/attribute networks. The port "
+                "and fixed_ip can not be specified together.";
+        return false;
+      }
+      error = "Port " + std::string{p->as_string().c_str()}
+              + " could not be found.";
+      return false;
+    }
+    if (auto ip = net.if_contains("fixed_ip")) {
+      if (!ip->is_string()
+          || !(is_ipv4(ip->as_string().c_str())
+               || is_ipv6(ip->as_string().c_str())))
+        return invalid(error, "networks/fixed_ip", *ip, "is not a 'ip'");
+    }
+    auto uuid = net.if_contains("uuid");
+    if (uuid == nullptr || !uuid->is_string()
+        || !is_uuid(uuid->as_string().c_str())) {
+      error = "Bad networks format: network uuid is not in proper format ("
+              + (uuid ? show(*uuid) : std::string{}) + ")";
+      return false;
+    }
+    // There is no network service behind vmforge yet: no network exists.
+    error = "Network " + std::string{uuid->as_string().c_str()}
+            + " could not be found.";
+    return false;
+  }
+  return true;
+}
+
+// The "server" object of a body whose other top-level keys may be `top`,
+// holding only `fields` (and description from 2.19).
+const json::object* server_object(const json::object& body,
+                                  const std::set<std::string>& top,
+                                  std::set<std::string> fields,
+                                  api_version version, std::string& error) {
+  if (!no_extra(body, top, error))
+    return nullptr;
+  auto sv = body.if_contains("server");
+  if (sv == nullptr || !sv->is_object()) {
+    error = "Invalid input for field/attribute server. 'server' is a "
+            "required property";
+    return nullptr;
+  }
+  if (version >= api_version{2, 19})
+    fields.insert("description");
+  if (!no_extra(sv->as_object(), fields, error))
+    return nullptr;
+  return &sv->as_object();
+}
+
+// accessIPv4 / accessIPv6, if given (IPv6 kept in canonical form).
+bool access_ip(const json::object& s, const char* field, bool v6, bool& set,
+               std::string& out, std::string& error) {
+  auto v = s.if_contains(field);
+  if (v == nullptr)
+    return true;
+  if (!v->is_string() || !(v6 ? is_ipv6 : is_ipv4)(v->as_string().c_str()))
+    return invalid(error, field, *v,
+                   v6 ? "is not a 'ipv6'" : "is not a 'ipv4'");
+  set = true;
+  out = v6 ? canonical_ipv6(v->as_string().c_str())
+           : std::string{v->as_string().c_str()};
+  return true;
+}
+
+// description (2.19+), if given; null clears it.
+bool description_field(const json::object& s, bool& set, bool& has,
+                       std::string& out, std::string& error) {
+  auto v = s.if_contains("description");
+  if (v == nullptr)
+    return true;
+  set = true;
+  if (v->is_null())
+    return true;
+  if (!string_field(*v, "description", out, error))
+    return false;
+  has = true;
+  return true;
+}
+
+} // namespace
+
+bool is_ipv4(const std::string& s) {
+  in_addr a{};
+  return inet_pton(AF_INET, s.c_str(), &a) == 1;
+}
+
+bool is_ipv6(const std::string& s) {
+  in6_addr a{};
+  return inet_pton(AF_INET6, s.c_str(), &a) == 1;
+}
+
+std::string canonical_ipv6(const std::string& s) {
+  in6_addr a{};
+  if (inet_pton(AF_INET6, s.c_str(), &a) != 1)
+    return s;
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, &a, buf, sizeof(buf));
+  return buf;
+}
+
+bool is_base64(const std::string& s) {
+  if (s.size() % 4 != 0)
+    return false;
+  size_t pad = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = s[i];
+    if (c == '=') {
+      ++pad;
+      continue;
+    }
+    if (pad > 0 || !(std::isalnum(static_cast<unsigned char>(c)) || c == '+'
+                     || c == '/'))
+      return false;
+  }
+  return pad <= 2;
+}
+
+bool valid_name(const json::value& v, std::string& error) {
+  if (!v.is_string())
+    return invalid(error, "name", v, show(v) + " is not of type 'string'");
+  std::string s{v.as_string().c_str()};
+  if (s.empty())
+    return invalid(error, "name", v, "'' is too short");
+  if (s.size() > 255)
+    return invalid(error, "name", v, "'" + s + "' is too long");
+  if (std::isspace(static_cast<unsigned char>(s.front()))
+      || std::isspace(static_cast<unsigned char>(s.back())))
+    return invalid(error, "name", v,
+                   "An invalid 'name' value was provided. The name must not "
+                   "have leading or trailing whitespace.");
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f)
+      return invalid(error, "name", v,
+                     "An invalid 'name' value was provided. The name must "
+                     "consist of printable characters.");
+  return true;
+}
+
+bool parse_create(const json::object& body, api_version version,
+                  create_input& out, std::string& error) {
+  auto sp = server_object(
+    body, {"server", "os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"},
+    {"name", "imageRef", "flavorRef", "adminPass", "metadata", "networks",
+     "min_count", "max_count", "return_reservation_id", "availability_zone",
+     "key_name", "user_data", "security_groups", "accessIPv4", "accessIPv6",
+     "OS-DCF:diskConfig", "config_drive", "block_device_mapping",
+     "block_device_mapping_v2", "personality"},
+    version, error);
+  if (sp == nullptr)
+    return false;
+  auto& s = *sp;
+  auto& req = out.req;
+  auto name = s.if_contains("name");
+  if (name == nullptr) {
+    error = "Invalid input for field/attribute server. 'name' is a required "
+            "property";
+    return false;
+  }
+  if (!valid_name(*name, error))
+    return false;
+  req.name = name->as_string().c_str();
+  auto flavor_ref = s.if_contains("flavorRef");
+  if (flavor_ref == nullptr) {
+    error = "Invalid input for field/attribute server. 'flavorRef' is a "
+            "required property";
+    return false;
+  }
+  if (flavor_ref->is_int64())
+    req.flavor_ref = std::to_string(flavor_ref->as_int64());
+  else if (flavor_ref->is_string() && !flavor_ref->as_string().empty())
+    req.flavor_ref = flavor_ref->as_string().c_str();
+  else
+    return invalid(error, "flavorRef", *flavor_ref,
+                   show(*flavor_ref) + " is not valid under any of the given "
+                                       "schemas");
+  bool has_bdm = s.if_contains("block_device_mapping")
+                 || s.if_contains("block_device_mapping_v2");
+  if (auto image_ref = s.if_contains("imageRef")) {
+    if (!image_ref->is_string())
+      return invalid(error, "imageRef", *image_ref,
+                     show(*image_ref) + " is not valid under any of the "
+                                        "given schemas");
+    req.image_ref = image_ref->as_string().c_str();
+    if (!req.image_ref.empty() && !is_uuid(req.image_ref))
+      return invalid(error, "imageRef", *image_ref,
+                     show(*image_ref) + " is not valid under any of the "
+                                        "given schemas");
+  }
+  if (has_bdm) {
+    error = "Block Device Mapping is Invalid: volumes are not supported.";
+    return false;
+  }
+  if (auto v = s.if_contains("adminPass");
+      v && !string_field(*v, "adminPass", out.admin_pass, error, 1 << 20))
+    return false;
+  if (auto v = s.if_contains("metadata");
+      v && !parse_metadata(*v, req.metadata, error))
+    return false;
+  if (auto v = s.if_contains("networks")) {
+    if (!networks_field(*v, version, error))
+      return false;
+  } else if (version >= api_version{2, 37}) {
+    error = "Invalid input for field/attribute server. 'networks' is a "
+            "required property";
+    return false;
+  }
+  if (auto v = s.if_contains("min_count");
+      v && !count_field(*v, "min_count", req.min_count, error))
+    return false;
+  req.max_count = req.min_count;
+  if (auto v = s.if_contains("max_count");
+      v && !count_field(*v, "max_count", req.max_count, error))
+    return false;
+  if (auto v = s.if_contains("return_reservation_id");
+      v && !bool_field(*v, "return_reservation_id", out.return_reservation_id,
+                       error))
+    return false;
+  if (auto v = s.if_contains("availability_zone");
+      v && !string_field(*v, "availability_zone", req.availability_zone, error))
+    return false;
+  if (auto v = s.if_contains("key_name");
+      v && !string_field(*v, "key_name", req.key_name, error))
+    return false;
+  if (auto v = s.if_contains("user_data")) {
+    std::string data;
+    if (!string_field(*v, "user_data", data, error, 65535))
+      return false;
+    if (!is_base64(data))
+      return invalid(error, "user_data", *v, "is not a 'base64'");
+  }
+  if (auto v = s.if_contains("security_groups")) {
+    if (!v->is_array())
+      return invalid(error, "security_groups", *v,
+                     show(*v) + " is not of type 'array'");
+    req.security_groups.clear();
+    for (auto& g : v->as_array()) {
+      auto gname = g.is_object() ? g.as_object().if_contains("name") : nullptr;
+      std::string n;
+      if (gname == nullptr || !string_field(*gname, "security_groups", n, error))
+        return invalid(error, "security_groups", *v,
+                       "'name' is a required property");
+      if (std::find(req.security_groups.begin(), req.security_groups.end(), n)
+          == req.security_groups.end())
+        req.security_groups.push_back(n);
+    }
+  }
+  bool given = false; // a create has no "unset" to tell apart
+  if (!access_ip(s, "accessIPv4", false, given, req.access_ipv4, error)
+      || !access_ip(s, "accessIPv6", true, given, req.access_ipv6, error))
+    return false;
+  if (auto v = s.if_contains("OS-DCF:diskConfig")) {
+    if (!v->is_string()
+        || (v->as_string() != "AUTO" && v->as_string() != "MANUAL"))
+      return invalid(error, "OS-DCF:diskConfig", *v,
+                     show(*v) + " is not one of ['AUTO', 'MANUAL']");
+    req.disk_config = v->as_string().c_str();
+  }
+  if (auto v = s.if_contains("config_drive")) {
+    bool ignored = false;
+    if (!bool_field(*v, "config_drive", ignored, error))
+      return false;
+  }
+  if (auto v = s.if_contains("personality")) {
+    // Validated as Nova does; file injection itself is not supported.
+    if (!v->is_array())
+      return invalid(error, "personality", *v,
+                     show(*v) + " is not of type 'array'");
+    for (auto& f : v->as_array()) {
+      auto contents = f.is_object() ? f.as_object().if_contains("contents")
+                                    : nullptr;
+      if (contents == nullptr || !contents->is_string()
+          || !is_base64(contents->as_string().c_str())) {
+        error = "Personality content for " + show(f)
+                + " cannot be decoded";
+        return false;
+      }
+    }
+  }
+  return description_field(s, given, req.has_description, req.description,
+                           error);
+}
+
+bool parse_update(const json::object& body, api_version version,
+                  update_server& out, std::string& error) {
+  auto sp = server_object(body, {"server"},
+                          {"name", "accessIPv4", "accessIPv6",
+                           "OS-DCF:diskConfig"},
+                          version, error);
+  if (sp == nullptr)
+    return false;
+  auto& s = *sp;
+  auto& c = out.change;
+  if (auto v = s.if_contains("name")) {
+    if (!valid_name(*v, error))
+      return false;
+    c.set_name = true;
+    c.name = v->as_string().c_str();
+  }
+  return access_ip(s, "accessIPv4", false, c.set_access_ipv4, c.access_ipv4,
+                   error)
+         && access_ip(s, "accessIPv6", true, c.set_access_ipv6,
+                      c.access_ipv6, error)
+         && description_field(s, c.set_description, c.has_description,
+                              c.description, error);
+}
+
+} // namespace vmforge::http

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <string>
+
+#include <boost/json/value.hpp>
+
+#include "actors/api/api_actor.hpp"
+#include "http/compute/microversion.hpp"
+
+// Nova's request schemas for servers (nova/api/openstack/compute/schemas/
+// servers.py), checked by hand: the body's shape, each field's type and
+// format, and no properties Nova would not accept.
+namespace vmforge::http {
+
+struct create_input {
+  create_servers req;
+  bool return_reservation_id = false;
+  /// Set if the client chose one; otherwise one is generated.
+  std::string admin_pass;
+};
+
+/// Validates a POST /servers body; on failure returns false with Nova's
+/// 400 message in `error`.
+bool parse_create(const boost::json::object& body, api_version version,
+                  create_input& out, std::string& error);
+
+/// Validates a PUT /servers/{id} body.
+bool parse_update(const boost::json::object& body, api_version version,
+                  update_server& out, std::string& error);
+
+/// Nova's server name rule (parameter_types.name): 1-255 printable
+/// characters without leading or trailing whitespace.
+bool valid_name(const boost::json::value& v, std::string& error);
+
+/// Nova's metadata object: keys 1-255 of [a-zA-Z0-9-_:. ], string values
+/// of at most 255 characters.
+bool parse_metadata(const boost::json::value& v,
+                    std::map<std::string, std::string>& out, std::string& error);
+
+bool is_ipv4(const std::string& s);
+bool is_ipv6(const std::string& s);
+/// Canonical (compressed, lower-case) form of an IPv6 address, as Nova
+/// stores accessIPv6.
+std::string canonical_ipv6(const std::string& s);
+bool is_base64(const std::string& s);
+
+} // namespace vmforge::http

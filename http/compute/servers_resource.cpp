@@ -1,0 +1,389 @@
+// /servers: create, list (filters, pagination), show, update, delete.
+#include <regex>
+
+#include <openssl/rand.h>
+
+#include "http/compute/ask.hpp"
+#include "http/compute/server_schema.hpp"
+#include "util/uuid.hpp"
+
+namespace vmforge::http {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t max_limit = 1000; // [api] max_limit
+
+// Nova's utils.generate_password: 12 characters without look-alikes.
+std::string generate_password() {
+  static const std::string alphabet =
+    "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  unsigned char raw[12];
+  RAND_bytes(raw, sizeof(raw));
+  std::string out;
+  for (auto b : raw)
+    out += alphabet[b % alphabet.size()];
+  return out;
+}
+
+void create(compute_api& api, const call_ptr& c) {
+  json::value storage;
+  auto body = json_body(c, storage);
+  if (!body)
+    return;
+  create_input in;
+  std::string error;
+  if (!parse_create(*body, c->version, in, error)) {
+    reply_error(c, 400, error);
+    return;
+  }
+  in.req.ctx = c->ctx;
+  auto pass = in.admin_pass.empty() ? generate_password() : in.admin_pass;
+  auto by_reservation = in.return_reservation_id;
+  auto disk_config = in.req.disk_config;
+  auto groups = in.req.security_groups;
+  ask<servers_created>(api, c, std::move(in.req),
+                       [c, pass, by_reservation, disk_config,
+                        groups](servers_created& r) {
+    if (by_reservation) {
+      reply_json(c, 202,
+                 json::object{{"reservation_id", r.reservation_id}});
+      return;
+    }
+    auto& id = r.ids.front();
+    json::array sg;
+    for (auto& g : groups)
+      sg.push_back(json::object{{"name", g}});
+    c->headers.emplace_back("Location", c->base.self("servers", id));
+    reply_json(c, 202,
+               json::object{{"server",
+                             json::object{{"id", id},
+                                          {"links", c->base.links("servers", id)},
+                                          {"OS-DCF:diskConfig", disk_config},
+                                          {"security_groups", std::move(sg)},
+                                          {"adminPass", pass}}}});
+  });
+}
+
+// Nova's status filter: the vm_states a status stands for.
+bool status_matches(const std::string& wanted, const instance& row) {
+  std::string upper;
+  for (auto ch : wanted)
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return derive_status(row.vm, row.task) == upper;
+}
+
+void list(compute_api& api, const call_ptr& c, bool detail) {
+  // Validate what can be checked before asking.
+  size_t limit = max_limit;
+  if (c->has_param("limit")) {
+    auto text = c->param("limit");
+    if (text.empty() || !std::all_of(text.begin(), text.end(), ::isdigit)) {
+      reply_error(c, 400, "limit param must be an integer");
+      return;
+    }
+    limit = std::min<size_t>(std::stoul(text), max_limit);
+  }
+  int64_t since = 0;
+  if (c->has_param("changes-since")
+      && !parse_iso8601(c->param("changes-since"), since)) {
+    reply_error(c, 400,
+                "Invalid input for query parameters changes-since. Value: "
+                  + c->param("changes-since") + ". '" + c->param("changes-since")
+                  + "' is not a 'date-time'");
+    return;
+  }
+  std::optional<std::regex> name_re;
+  if (c->has_param("name")) {
+    try {
+      name_re.emplace(c->param("name"));
+    } catch (const std::regex_error&) {
+      reply_error(c, 400, "Invalid regular expression: " + c->param("name"));
+      return;
+    }
+  }
+  bool all_tenants = false;
+  if (c->has_param("all_tenants")) {
+    auto v = c->param("all_tenants");
+    all_tenants = !(v == "0" || v == "false" || v == "False" || v == "off");
+  }
+  ask<instance_list>(api, c, list_servers{c->ctx, all_tenants},
+                     [c, detail, limit, since, name_re](instance_list& l) {
+    std::vector<const instance*> rows;
+    for (auto& row : l.items) {
+      if (name_re && !std::regex_search(row.name, *name_re))
+        continue;
+      if (c->has_param("status") && !status_matches(c->param("status"), row))
+        continue;
+      if (c->has_param("image") && row.image_id != c->param("image"))
+        continue;
+      if (c->has_param("flavor") && row.flavor_.id != c->param("flavor"))
+        continue;
+      if (c->has_param("changes-since") && row.updated_us < since)
+        continue;
+      if (c->has_param("reservation_id")
+          && row.reservation_id != c->param("reservation_id"))
+        continue;
+      rows.push_back(&row);
+    }
+    size_t start = 0;
+    if (c->has_param("marker")) {
+      auto marker = c->param("marker");
+      auto i = std::find_if(rows.begin(), rows.end(),
+                            [&](const instance* r) { return r->id == marker; });
+      if (i == rows.end()) {
+        reply_error(c, 400, "marker [" + marker + "] not found");
+        return;
+      }
+      start = static_cast<size_t>(i - rows.begin()) + 1;
+    }
+    json::array out;
+    for (size_t i = start; i < rows.size() && out.size() < limit; ++i)
+      out.push_back(detail ? server_detail(*rows[i], c->base, c->ctx, c->version)
+                           : server_brief(*rows[i], c->base));
+    json::object body{{"servers", std::move(out)}};
+    auto shown = body["servers"].as_array().size();
+    // Nova links the next page whenever a page is full.
+    if (shown > 0 && shown == limit) {
+      auto last = rows[start + shown - 1]->id;
+      auto href = c->base.root + "/v2.1"
+                  + (c->base.project_id.empty() ? "" : "/" + c->base.project_id)
+                  + "/servers" + (detail ? "/detail" : "") + "?limit="
+                  + std::to_string(limit) + "&marker=" + last;
+      body["servers_links"] = json::array{
+        json::object{{"rel", "next"}, {"href", href}}};
+    }
+    reply_json(c, 200, std::move(body));
+  });
+}
+
+void show(compute_api& api, const call_ptr& c, const std::string& id) {
+  ask<instance>(api, c, show_server{c->ctx, id}, [c](instance& row) {
+    reply_json(c, 200,
+               json::object{{"server", server_detail(row, c->base, c->ctx,
+                                                     c->version)}});
+  });
+}
+
+void update(compute_api& api, const call_ptr& c, const std::string& id) {
+  json::value storage;
+  auto body = json_body(c, storage);
+  if (!body)
+    return;
+  update_server req;
+  std::string error;
+  if (!parse_update(*body, c->version, req, error)) {
+    reply_error(c, 400, error);
+    return;
+  }
+  req.ctx = c->ctx;
+  req.change.id = id;
+  ask<instance>(api, c, std::move(req), [c](instance& row) {
+    reply_json(c, 200,
+               json::object{{"server", server_detail(row, c->base, c->ctx,
+                                                     c->version, false)}});
+  });
+}
+
+void remove(compute_api& api, const call_ptr& c, const std::string& id) {
+  ask<accepted>(api, c, delete_server{c->ctx, id},
+                [c](accepted&) { reply_empty(c, 204); });
+}
+
+void action(compute_api& api, const call_ptr& c, const std::string& id) {
+  json::value storage;
+  auto body = json_body(c, storage);
+  if (!body)
+    return;
+  if (body->size() != 1) {
+    reply_error(c, 400, "Malformed request body");
+    return;
+  }
+  server_action req;
+  req.ctx = c->ctx;
+  req.id = id;
+  req.action = std::string{body->begin()->key()};
+  if (req.action == "reboot") {
+    auto& arg = body->begin()->value();
+    auto type = arg.is_object() ? arg.as_object().if_contains("type") : nullptr;
+    if (type == nullptr || !type->is_string()
+        || (type->as_string() != "SOFT" && type->as_string() != "HARD")) {
+      reply_error(c, 400,
+                  "Invalid input for field/attribute reboot. 'type' must be "
+                  "one of ['HARD', 'Hard', 'SOFT', 'Soft']");
+      return;
+    }
+    req.hard = type->as_string() == "HARD";
+  }
+  ask<accepted>(api, c, std::move(req),
+                [c](accepted&) { reply_empty(c, 202); });
+}
+
+void metadata(compute_api& api, const call_ptr& c, const std::string& id) {
+  auto& p = c->path;
+  using verb = beast_http::verb;
+  auto method = c->req.method();
+  server_metadata req;
+  req.ctx = c->ctx;
+  req.id = id;
+  bool one = p.size() == 4;
+  if (one)
+    req.key = p[3];
+  if (method == verb::get) {
+    req.op = one ? metadata_op::show_key : metadata_op::list;
+  } else if (method == verb::delete_ && one) {
+    req.op = metadata_op::delete_key;
+  } else if (method == verb::put || (method == verb::post && !one)) {
+    req.op = one ? metadata_op::set_key
+                 : method == verb::put ? metadata_op::replace
+                                       : metadata_op::merge;
+    json::value storage;
+    auto body = json_body(c, storage);
+    if (!body)
+      return;
+    auto items = body->if_contains(one ? "meta" : "metadata");
+    std::string error;
+    if (items == nullptr || body->size() != 1) {
+      reply_error(c, 400, "Malformed request body");
+      return;
+    }
+    if (!parse_metadata(*items, req.items, error)) {
+      reply_error(c, 400, error);
+      return;
+    }
+    if (one && req.items.size() > 1) {
+      reply_error(c, 400, "Request body contains too many items");
+      return;
+    }
+    if (one && req.items.count(req.key) == 0) {
+      reply_error(c, 400, "Request body and URI mismatch");
+      return;
+    }
+  } else {
+    reply_bad_method(c);
+    return;
+  }
+  auto op = req.op;
+  ask<metadata_items>(api, c, std::move(req), [c, op](metadata_items& m) {
+    if (op == metadata_op::delete_key) {
+      reply_empty(c, 204);
+      return;
+    }
+    json::object items;
+    for (auto& kv : m.items)
+      items[kv.first] = kv.second;
+    bool one = op == metadata_op::show_key || op == metadata_op::set_key;
+    reply_json(c, 200, json::object{{one ? "meta" : "metadata",
+                                     std::move(items)}});
+  });
+}
+
+// os-instance-actions: what was asked of a server, newest first; the
+// events (each build attempt with its host) are shown to admins, as before
+// microversion 2.51.
+void instance_actions(compute_api& api, const call_ptr& c,
+                      const std::string& id) {
+  if (c->req.method() != beast_http::verb::get) {
+    reply_bad_method(c);
+    return;
+  }
+  auto wanted = c->path.size() == 4 ? c->path[3] : std::string{};
+  ask<action_list>(api, c, list_instance_actions{c->ctx, id},
+                   [c, id, wanted](action_list& l) {
+    auto view = [&](const action_record& a, bool events) {
+      bool failed = false;
+      json::array evs;
+      for (auto& e : a.events) {
+        failed = failed || e.result == "Error";
+        json::object ev{{"event", e.name},
+                        {"start_time", iso8601_micro(e.start_us)},
+                        {"finish_time", iso8601_micro(e.finish_us)},
+                        {"result", e.result},
+                        {"traceback", e.traceback.empty()
+                                        ? json::value(nullptr)
+                                        : json::value(e.traceback)}};
+        evs.push_back(std::move(ev));
+      }
+      json::object out{{"action", a.action},
+                       {"instance_uuid", id},
+                       {"request_id", a.request_id},
+                       {"user_id", a.user_id},
+                       {"project_id", a.project_id},
+                       {"start_time", iso8601_micro(a.start_us)},
+                       {"message", failed ? json::value("Error")
+                                          : json::value(nullptr)}};
+      if (events)
+        out["events"] = std::move(evs);
+      return out;
+    };
+    if (wanted.empty()) {
+      json::array out;
+      for (auto i = l.items.rbegin(); i != l.items.rend(); ++i)
+        out.push_back(view(*i, false));
+      reply_json(c, 200, json::object{{"instanceActions", std::move(out)}});
+      return;
+    }
+    for (auto& a : l.items)
+      if (a.request_id == wanted) {
+        reply_json(c, 200, json::object{{"instanceAction",
+                                         view(a, c->ctx.is_admin)}});
+        return;
+      }
+    reply_error(c, 404, "Action for request_id " + wanted + " on instance "
+                          + id + " not found");
+  });
+}
+
+} // namespace
+
+void route_servers(compute_api& api, const call_ptr& c) {
+  auto& p = c->path;
+  auto method = c->req.method();
+  using verb = beast_http::verb;
+  if (p.size() == 1) {
+    if (method == verb::get)
+      list(api, c, false);
+    else if (method == verb::post)
+      create(api, c);
+    else
+      reply_bad_method(c);
+    return;
+  }
+  if (p.size() == 2 && p[1] == "detail") {
+    if (method == verb::get)
+      list(api, c, true);
+    else
+      reply_bad_method(c);
+    return;
+  }
+  if (p.size() == 2) {
+    if (method == verb::get)
+      show(api, c, p[1]);
+    else if (method == verb::put)
+      update(api, c, p[1]);
+    else if (method == verb::delete_)
+      remove(api, c, p[1]);
+    else
+      reply_bad_method(c);
+    return;
+  }
+  if ((p.size() == 3 || p.size() == 4) && p[2] == "os-instance-actions") {
+    instance_actions(api, c, p[1]);
+    return;
+  }
+  if ((p.size() == 3 || p.size() == 4) && p[2] == "metadata") {
+    metadata(api, c, p[1]);
+    return;
+  }
+  if (p.size() == 3 && p[2] == "action") {
+    if (method == verb::post)
+      action(api, c, p[1]);
+    else
+      reply_bad_method(c);
+    return;
+  }
+  reply_no_route(c);
+}
+
+} // namespace vmforge::http

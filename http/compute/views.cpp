@@ -1,0 +1,301 @@
+#include "http/compute/views.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include "util/digest.hpp"
+
+namespace vmforge::http {
+
+namespace json = boost::json;
+
+std::string link_base::self(const std::string& collection,
+                            const std::string& id) const {
+  return root + "/v2.1" + (project_id.empty() ? "" : "/" + project_id) + "/"
+         + collection + "/" + id;
+}
+
+std::string link_base::bookmark(const std::string& collection,
+                                const std::string& id) const {
+  return root + (project_id.empty() ? "" : "/" + project_id) + "/" + collection
+         + "/" + id;
+}
+
+json::array link_base::links(const std::string& collection,
+                             const std::string& id) const {
+  return {json::object{{"rel", "self"}, {"href", self(collection, id)}},
+          json::object{{"rel", "bookmark"}, {"href", bookmark(collection, id)}}};
+}
+
+json::object fault_body(unsigned status, const std::string& message) {
+  const char* name = "computeFault";
+  switch (status) {
+    case 400:
+      name = "badRequest";
+      break;
+    case 401:
+      name = "unauthorized";
+      break;
+    case 403:
+      name = "forbidden";
+      break;
+    case 404:
+      name = "itemNotFound";
+      break;
+    case 405:
+      name = "badMethod";
+      break;
+    case 409:
+      name = "conflictingRequest";
+      break;
+    case 413:
+    case 429:
+      name = "overLimit";
+      break;
+    case 415:
+      name = "badMediaType";
+      break;
+    case 501:
+      name = "notImplemented";
+      break;
+    case 503:
+      name = "serviceUnavailable";
+      break;
+    default:
+      break;
+  }
+  return {{name, json::object{{"code", status}, {"message", message}}}};
+}
+
+namespace {
+
+std::tm utc(int64_t us) {
+  auto secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return tm;
+}
+
+json::value or_null(const std::string& s) {
+  return s.empty() ? json::value(nullptr) : json::value(s);
+}
+
+json::array security_groups(const instance& row) {
+  json::array out;
+  for (auto& g : row.security_groups)
+    out.push_back(json::object{{"name", g}});
+  return out;
+}
+
+} // namespace
+
+std::string iso8601(int64_t us) {
+  auto tm = utc(us);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string iso8601_micro(int64_t us) {
+  auto tm = utc(us);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof(out), "%s.%06d", buf,
+                static_cast<int>(us % 1000000));
+  return out;
+}
+
+bool parse_iso8601(const std::string& text, int64_t& us) {
+  std::tm tm{};
+  int frac_us = 0;
+  auto rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr)
+    return false;
+  if (*rest == '.') {
+    ++rest;
+    int digits = 0;
+    while (*rest >= '0' && *rest <= '9') {
+      if (digits < 6) {
+        frac_us = frac_us * 10 + (*rest - '0');
+        ++digits;
+      }
+      ++rest;
+    }
+    while (digits++ < 6)
+      frac_us *= 10;
+  }
+  long offset = 0;
+  if (*rest == 'Z') {
+    ++rest;
+  } else if (*rest == '+' || *rest == '-') {
+    int hh = 0;
+    int mm = 0;
+    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2)
+      return false;
+    offset = (hh * 3600L + mm * 60L) * (*rest == '+' ? 1 : -1);
+    rest += 6;
+  }
+  if (*rest != '\0')
+    return false;
+  us = (static_cast<int64_t>(timegm(&tm)) - offset) * 1000000 + frac_us;
+  return true;
+}
+
+std::string host_id(const std::string& project_id, const std::string& host) {
+  if (host.empty())
+    return {};
+  return hex_digest(project_id + host, "SHA224");
+}
+
+json::object server_brief(const instance& row, const link_base& base) {
+  return {{"id", row.id},
+          {"name", row.name},
+          {"links", base.links("servers", row.id)}};
+}
+
+json::object server_detail(const instance& row, const link_base& base,
+                           const request_context& ctx, api_version version,
+                           bool extended) {
+  auto out = server_brief(row, base);
+  auto status = derive_status(row.vm, row.task);
+  out["status"] = status;
+  out["tenant_id"] = row.project_id;
+  out["user_id"] = row.user_id;
+  json::object meta;
+  for (auto& kv : row.metadata)
+    meta[kv.first] = kv.second;
+  out["metadata"] = std::move(meta);
+  out["hostId"] = host_id(row.project_id, row.host);
+  out["image"] = json::object{
+    {"id", row.image_id},
+    {"links", json::array{json::object{
+                {"rel", "bookmark"},
+                {"href", base.bookmark("images", row.image_id)}}}}};
+  out["flavor"] = json::object{
+    {"id", row.flavor_.id},
+    {"links", json::array{json::object{
+                {"rel", "bookmark"},
+                {"href", base.bookmark("flavors", row.flavor_.id)}}}}};
+  out["created"] = iso8601(row.created_us);
+  out["updated"] = iso8601(row.updated_us);
+  out["addresses"] = json::object{};
+  out["accessIPv4"] = row.access_ipv4;
+  out["accessIPv6"] = row.access_ipv6;
+  out["OS-DCF:diskConfig"] = row.disk_config;
+  if (extended) {
+    out["OS-EXT-AZ:availability_zone"] =
+      row.availability_zone.empty() ? "nova" : row.availability_zone;
+    out["config_drive"] = "";
+    out["key_name"] = or_null(row.key_name);
+    out["security_groups"] = security_groups(row);
+    out["OS-SRV-USG:launched_at"] =
+      row.launched_us > 0 ? json::value(iso8601_micro(row.launched_us))
+                          : json::value(nullptr);
+    out["OS-SRV-USG:terminated_at"] = nullptr;
+    out["OS-EXT-STS:vm_state"] = to_string(row.vm);
+    out["OS-EXT-STS:task_state"] =
+      row.task == task_state::none ? json::value(nullptr)
+                                   : json::value(to_string(row.task));
+    out["OS-EXT-STS:power_state"] = static_cast<int>(row.power);
+    out["os-extended-volumes:volumes_attached"] = json::array{};
+  }
+  if (status == "ACTIVE" || status == "BUILD")
+    out["progress"] = 0;
+  if (extended && ctx.is_admin) {
+    out["OS-EXT-SRV-ATTR:host"] = or_null(row.host);
+    out["OS-EXT-SRV-ATTR:hypervisor_hostname"] = or_null(row.host);
+    out["OS-EXT-SRV-ATTR:instance_name"] = instance_name(row.db_id);
+  }
+  if (row.has_fault && (row.vm == vm_state::error
+                        || row.vm == vm_state::deleted)) {
+    json::object f{{"code", row.fault_.code},
+                   {"message", row.fault_.message},
+                   {"created", iso8601(row.fault_.created_us)}};
+    if (ctx.is_admin || row.fault_.code != 500)
+      f["details"] = row.fault_.details;
+    out["fault"] = std::move(f);
+  }
+  if (version >= api_version{2, 9})
+    out["locked"] = row.locked;
+  if (version >= api_version{2, 19})
+    out["description"] = row.has_description ? json::value(row.description)
+                                             : json::value(nullptr);
+  if (version >= api_version{2, 26})
+    out["tags"] = json::array{};
+  return out;
+}
+
+json::object flavor_brief(const flavor& f, const link_base& base) {
+  return {{"id", f.id}, {"name", f.name}, {"links", base.links("flavors", f.id)}};
+}
+
+json::object flavor_detail(const flavor& f, const link_base& base) {
+  auto out = flavor_brief(f, base);
+  out["ram"] = f.ram_mb;
+  out["disk"] = f.disk_gb;
+  out["vcpus"] = f.vcpus;
+  out["swap"] = f.swap_mb == 0 ? json::value("") : json::value(f.swap_mb);
+  out["OS-FLV-EXT-DATA:ephemeral"] = f.ephemeral_gb;
+  out["OS-FLV-DISABLED:disabled"] = false;
+  out["os-flavor-access:is_public"] = f.is_public;
+  out["rxtx_factor"] = 1.0;
+  return out;
+}
+
+json::object image_brief(const image& i, const link_base& base) {
+  auto links = base.links("images", i.id);
+  links.push_back(json::object{
+    {"rel", "alternate"},
+    {"type", "application/vnd.openstack.image"},
+    {"href", base.root + "/images/" + i.id}});
+  return {{"id", i.id}, {"name", i.name}, {"links", std::move(links)}};
+}
+
+json::object image_detail(const image& i, const link_base& base) {
+  auto out = image_brief(i, base);
+  out["status"] = "ACTIVE";
+  out["progress"] = 100;
+  out["minRam"] = i.min_ram_mb;
+  out["minDisk"] = i.min_disk_gb;
+  out["metadata"] = json::object{};
+  out["created"] = "2026-01-01T00:00:00Z";
+  out["updated"] = "2026-01-01T00:00:00Z";
+  out["OS-EXT-IMG-SIZE:size"] = 0;
+  return out;
+}
+
+json::object version_v21(const std::string& root) {
+  return {{"id", "v2.1"},
+          {"status", "CURRENT"},
+          {"version", max_version.str()},
+          {"min_version", min_version.str()},
+          {"updated", "2013-07-23T11:33:21Z"},
+          {"links",
+           json::array{json::object{{"rel", "self"}, {"href", root + "/v2.1/"}},
+                       json::object{{"rel", "describedby"},
+                                    {"type", "text/html"},
+                                    {"href", "http://docs.openstack.org/"}}}},
+          {"media-types",
+           json::array{json::object{
+             {"base", "application/json"},
+             {"type",
+              "application/vnd.openstack.compute+json;version=2.1"}}}}};
+}
+
+json::object versions(const std::string& root) {
+  json::object v20{{"id", "v2.0"},
+                   {"status", "SUPPORTED"},
+                   {"version", ""},
+                   {"min_version", ""},
+                   {"updated", "2011-01-21T11:33:21Z"},
+                   {"links", json::array{json::object{
+                               {"rel", "self"}, {"href", root + "/v2/"}}}}};
+  auto v21 = version_v21(root);
+  v21.erase("media-types");
+  v21["links"] = json::array{
+    json::object{{"rel", "self"}, {"href", root + "/v2.1/"}}};
+  return {{"versions", json::array{std::move(v20), std::move(v21)}}};
+}
+
+} // namespace vmforge::http

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <string>
+
+#include <boost/json/value.hpp>
+
+#include "actors/api/api_actor.hpp"
+#include "http/compute/microversion.hpp"
+#include "messages/instance.hpp"
+
+// Nova's JSON views (nova/api/openstack/compute/views/) and fault bodies.
+namespace vmforge::http {
+
+/// Where links point: the request's scheme://host, and the project segment
+/// if the request URL carried one.
+struct link_base {
+  std::string root;       // e.g. http://127.0.0.1:8774
+  std::string project_id; // empty if the URL had none
+
+  /// {root}/v2.1[/{project}]/{collection}/{id}
+  std::string self(const std::string& collection, const std::string& id) const;
+  /// {root}[/{project}]/{collection}/{id}
+  std::string bookmark(const std::string& collection,
+                       const std::string& id) const;
+  boost::json::array links(const std::string& collection,
+                           const std::string& id) const;
+};
+
+/// {"<name>": {"code": status, "message": message}} with Nova's names.
+boost::json::object fault_body(unsigned status, const std::string& message);
+
+/// "2026-11-25T16:27:13Z"
+std::string iso8601(int64_t us);
+/// "2026-11-25T16:27:13.000000" (Nova's launched_at / terminated_at form)
+std::string iso8601_micro(int64_t us);
+/// Parses an ISO 8601 time (changes-since); false if it is not one.
+bool parse_iso8601(const std::string& text, int64_t& us);
+
+/// sha224(project_id + host) in hex, "" without a host (Nova's hostId).
+std::string host_id(const std::string& project_id, const std::string& host);
+
+boost::json::object server_brief(const instance& row, const link_base& base);
+/// `extended` adds what Nova's show adds beyond PUT's answer: the
+/// OS-EXT-* and OS-SRV-USG attributes, key, security groups, volumes.
+boost::json::object server_detail(const instance& row, const link_base& base,
+                                  const request_context& ctx,
+                                  api_version version, bool extended = true);
+
+boost::json::object flavor_brief(const flavor& f, const link_base& base);
+boost::json::object flavor_detail(const flavor& f, const link_base& base);
+
+boost::json::object image_brief(const image& i, const link_base& base);
+boost::json::object image_detail(const image& i, const link_base& base);
+
+/// The version documents of GET / and GET /v2.1.
+boost::json::object version_v21(const std::string& root);
+boost::json::object versions(const std::string& root);
+
+} // namespace vmforge::http

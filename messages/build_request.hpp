@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/driver_call.hpp"
+#include "messages/instance.hpp"
+
+// What every service of the pipeline knows of one build and one power
+// action: made by the API, carried by the conductor, run by a compute host.
+namespace vmforge {
+
+/// API handler -> conductor: one accepted instance to build. The image is
+/// named by id: compute hosts resolve it in their catalog (Nova's compute
+/// asks the image service), which keeps the copies every in-flight build
+/// leaves in the conductor and compute manager small.
+struct build_request {
+  std::string instance_id;
+  /// instances.id: the hypervisor names the instance after it.
+  int64_t db_id = 0;
+  std::string instance_name;
+  std::string project_id;
+  flavor flavor_;
+  std::string image_id;
+  std::string availability_zone;
+  /// The create request's id: build events are recorded under it.
+  std::string request_id;
+  /// Hosts already tried (a build resumed after a restart): they count as
+  /// failed attempts and are not tried again.
+  std::vector<std::string> tried_hosts;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, build_request& x) {
+  return f(caf::meta::type_name("build_request"), x.instance_id,
+           x.db_id, x.instance_name, x.project_id, x.flavor_, x.image_id,
+           x.availability_zone, x.request_id, x.tried_hosts);
+}
+
+/// The build of an instance row, under its create request's id.
+inline build_request build_of(const instance& row, std::string request_id) {
+  return build_request{row.id,       row.db_id,    row.name,
+                       row.project_id, row.flavor_, row.image_id,
+                       row.availability_zone, std::move(request_id), {}};
+}
+
+/// Why a build resumed after a restart failed on the host it was on.
+inline std::string interrupted_build(const std::string& id,
+                                     const std::string& host) {
+  return "Build of instance " + id + " was interrupted on " + host
+         + " by a restart of vmforged.";
+}
+
+/// API handler -> conductor -> compute manager of `host`: run a power
+/// action on an instance whose task_state is already set.
+struct instance_action {
+  std::string instance_id;
+  std::string host;
+  driver_call call = driver_call::power_off;
+  std::string request_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_action& x) {
+  return f(caf::meta::type_name("instance_action"), x.instance_id, x.host,
+           x.call, x.request_id);
+}
+
+} // namespace vmforge

@@ -1,0 +1,172 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "actors/scheduler/host_selector.hpp"
+#include "messages/errors.hpp"
+
+using namespace vmforge;
+
+namespace {
+
+auto now() {
+  return std::chrono::steady_clock::now();
+}
+
+host_report host(std::string name, resources capacity, std::string az = "nova") {
+  return {std::move(name), std::move(az), capacity, {1.0, 1.0, 1.0}, true, {}, {}, {}};
+}
+
+select_destinations request(std::string id, resources need, int alts = 2,
+                            std::vector<std::string> ignore = {}) {
+  return {{std::move(id), "p", need, {}}, std::move(ignore), alts};
+}
+
+host_selector make_selector(scheduler_options opts = {}) {
+  opts.seed = 7;
+  auto sel = host_selector::make(opts);
+  REQUIRE(sel);
+  return std::move(*sel);
+}
+
+} // namespace
+
+TEST_CASE("the best weighed host is chosen and claimed; alternates follow "
+          "in weight order, unclaimed",
+          "[scheduler]") {
+  auto s = make_selector();
+  auto t = now();
+  s.report(host("small", {4, 2048, 40}), t);
+  s.report(host("big", {16, 16384, 400}), t);
+  s.report(host("mid", {8, 8192, 200}), t);
+  auto sel = s.select(request("i-1", {1, 512, 1}), t);
+  REQUIRE(sel);
+  CHECK(sel->host == "big");
+  CHECK(sel->alternates == std::vector<std::string>{"mid", "small"});
+  for (auto& v : s.views(t)) {
+    if (v.host == "big")
+      CHECK(v.used == resources{1, 512, 1});
+    else
+      CHECK(v.used == resources{});
+  }
+}
+
+TEST_CASE("claims at selection keep concurrent requests from over-committing",
+          "[scheduler]") {
+  auto s = make_selector();
+  auto t = now();
+  s.report(host("a", {4, 4096, 100}), t);
+  s.report(host("b", {4, 4096, 100}), t);
+  int placed = 0;
+  for (int i = 0; i < 20; ++i)
+    if (s.select(request("i-" + std::to_string(i), {1, 1024, 10}), t))
+      ++placed;
+  CHECK(placed == 8); // 4 GiB / 1 GiB on each of two hosts
+  for (auto& v : s.views(t)) {
+    CHECK(v.used == resources{4, 4096, 40});
+    CHECK(v.claims == 4);
+  }
+  auto full = s.select(request("i-x", {1, 1024, 10}), t);
+  REQUIRE_FALSE(full);
+  CHECK(full.error() == sched_errc::no_valid_host);
+  CHECK(error_message(full.error()) == "There are not enough hosts available.");
+}
+
+TEST_CASE("releasing a claim gives the resources back, once", "[scheduler]") {
+  auto s = make_selector();
+  auto t = now();
+  s.report(host("a", {2, 2048, 100}), t);
+  REQUIRE(s.select(request("i-1", {2, 2048, 10}), t));
+  CHECK_FALSE(s.select(request("i-2", {1, 512, 1}), t));
+  s.release("i-1");
+  s.release("i-1");
+  CHECK(s.views(t).front().used == resources{});
+  CHECK(s.select(request("i-2", {1, 512, 1}), t));
+}
+
+TEST_CASE("ignored hosts are never selected nor offered as alternates",
+          "[scheduler]") {
+  auto s = make_selector();
+  auto t = now();
+  s.report(host("a", {16, 16384, 100}), t);
+  s.report(host("b", {8, 8192, 100}), t);
+  s.report(host("c", {4, 4096, 100}), t);
+  auto sel = s.select(request("i-1", {1, 512, 1}, 2, {"a"}), t);
+  REQUIRE(sel);
+  CHECK(sel->host == "b");
+  CHECK(sel->alternates == std::vector<std::string>{"c"});
+  CHECK_FALSE(s.select(request("i-2", {1, 512, 1}, 2, {"a", "b", "c"}), t));
+}
+
+TEST_CASE("an alternate is claimed only while it still fits", "[scheduler]") {
+  auto s = make_selector();
+  auto t = now();
+  s.report(host("a", {2, 2048, 100}), t);
+  s.report(host("b", {1, 1024, 100}), t);
+  auto spec = request_spec{"i-1", "p", {1, 1024, 1}, {}};
+  auto ok = s.claim(claim_host{spec, "b"}, t);
+  REQUIRE(ok);
+  CHECK(ok->host == "b");
+  // Claiming the same host again for the same instance does not double it.
+  REQUIRE(s.claim(claim_host{spec, "b"}, t));
+  auto other = request_spec{"i-2", "p", {1, 1024, 1}, {}};
+  auto full = s.claim(claim_host{other, "b"}, t);
+  REQUIRE_FALSE(full);
+  CHECK(full.error() == sched_errc::claim_failed);
+  CHECK_FALSE(s.claim(claim_host{other, "nowhere"}, t));
+}
+
+TEST_CASE("hosts that stop reporting are down and skipped", "[scheduler]") {
+  scheduler_options opts;
+  opts.service_down_time_s = 60;
+  auto s = make_selector(opts);
+  auto t = now();
+  s.report(host("old", {16, 16384, 100}), t - std::chrono::seconds{61});
+  s.report(host("new", {1, 1024, 10}), t);
+  auto sel = s.select(request("i-1", {1, 512, 1}), t);
+  REQUIRE(sel);
+  CHECK(sel->host == "new");
+  CHECK(sel->alternates.empty());
+  auto views = s.views(t);
+  CHECK_FALSE(views[0].up);
+  CHECK(views[1].up);
+}
+
+TEST_CASE("the availability zone restricts the candidates", "[scheduler]") {
+  auto s = make_selector();
+  auto t = now();
+  s.report(host("a", {16, 16384, 100}, "az1"), t);
+  s.report(host("b", {1, 1024, 10}, "az2"), t);
+  select_destinations req = request("i-1", {1, 512, 1});
+  req.spec.availability_zone = "az2";
+  auto sel = s.select(req, t);
+  REQUIRE(sel);
+  CHECK(sel->host == "b");
+}
+
+TEST_CASE("host_subset_size picks randomly among the best N", "[scheduler]") {
+  scheduler_options opts;
+  opts.host_subset_size = 3;
+  opts.enabled_filters = {"ComputeFilter"};
+  auto s = make_selector(opts);
+  auto t = now();
+  s.report(host("a", {1000, 1000000, 100000}), t);
+  s.report(host("b", {1000, 1000000, 100000}), t);
+  s.report(host("c", {1000, 1000000, 100000}), t);
+  s.report(host("d", {1, 1024, 10}), t); // never among the best three
+  std::set<std::string> chosen;
+  for (int i = 0; i < 60; ++i) {
+    auto sel = s.select(request("i-" + std::to_string(i), {1, 1, 1}, 0), t);
+    REQUIRE(sel);
+    chosen.insert(sel->host);
+  }
+  CHECK(chosen == std::set<std::string>{"a", "b", "c"});
+}
+
+TEST_CASE("an unknown filter name is refused at start", "[scheduler]") {
+  scheduler_options opts;
+  opts.enabled_filters = {"ComputeFilter", "RetryFiltr"};
+  auto sel = host_selector::make(opts);
+  REQUIRE_FALSE(sel);
+  CHECK(error_message(sel.error()) == "unknown scheduler filter: RetryFiltr");
+}
