@@ -4,7 +4,7 @@
 
 namespace vmforge {
 
-/// Registers every message type (messages/type_ids.hpp) and our error
+/// Registers every message type (app/type_ids.hpp) and our error
 /// categories with an actor system configuration.
 void register_messages(caf::actor_system_config& cfg);
 

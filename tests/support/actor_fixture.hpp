@@ -1,0 +1,22 @@
+#pragma once
+
+#include <caf/actor_system_config.hpp>
+#include <caf/test/dsl.hpp>
+
+#include "app/message_types.hpp"
+#include "app/type_ids.hpp"
+
+// What every actor protocol test (a CAF_SUITE under tests/unit/actors)
+// builds on: CAF's deterministic test coordinator over an actor system that
+// knows vmforge's messages and error categories.
+namespace vmforge::test {
+
+struct actor_config : caf::actor_system_config {
+  actor_config() {
+    register_messages(*this);
+  }
+};
+
+using actor_fixture = test_coordinator_fixture<actor_config>;
+
+} // namespace vmforge::test
