@@ -229,6 +229,12 @@ int main(int argc, char** argv) {
     compute_driver_factory(opts, metrics::libvirt_call_error_hook(registry)),
     std::move(db), registry);
   if (!p) {
+    // A filter the scheduler does not know is the configuration's fault.
+    if (p.error() == errc::filter_not_found) {
+      std::cerr << argv[0] << ": [filter_scheduler] enabled_filters: "
+                << error_message(p.error()) << "\n";
+      return 2;
+    }
     log::error("vmforged", "cannot start: ", error_message(p.error()));
     return 1;
   }

@@ -168,8 +168,7 @@ pipeline::start(caf::actor_system& sys, options opts,
       for (auto& row : init.corrected)
         p->writer->put_instance(row, false, true);
     } catch (const std::exception& e) {
-      return caf::make_error(api_errc::internal,
-                             std::string{"database: "} + e.what());
+      return nova_error(errc::internal, std::string{"database: "} + e.what());
     }
   }
   p->store = spawn_instance_store(sys, init.repo, p->metrics, p->writer);
@@ -224,8 +223,7 @@ pipeline::start(caf::actor_system& sys, options opts,
     if (known >= o.hosts.size())
       break;
     if (std::chrono::steady_clock::now() > deadline)
-      return caf::make_error(api_errc::internal,
-                             std::string{"compute hosts did not register"});
+      return nova_error(errc::internal, "compute hosts did not register");
     std::this_thread::sleep_for(std::chrono::milliseconds{2});
   }
   resume(*p, init);

@@ -4,34 +4,96 @@
 
 namespace vmforge {
 
-std::string to_string(api_errc x) {
-  switch (x) {
-    case api_errc::bad_request:
-      return "bad_request";
-    case api_errc::forbidden:
-      return "forbidden";
-    case api_errc::not_found:
-      return "not_found";
-    case api_errc::conflict:
-      return "conflict";
-    case api_errc::over_limit:
-      return "over_limit";
-    case api_errc::unavailable:
-      return "unavailable";
-    case api_errc::internal:
-      return "internal";
-  }
-  return "unknown";
+namespace {
+
+struct entry {
+  errc code;
+  const char* name;
+  const char* message;
+};
+
+// In the enum's order (checked below). Templates are Nova's, with {} for
+// its %(...)s placeholders.
+constexpr entry catalog[] = {
+  {errc::invalid_input, "Invalid", "{}"},
+  {errc::policy_not_authorized, "PolicyNotAuthorized",
+   "Policy doesn't allow {} to be performed."},
+  {errc::over_quota, "OverQuota",
+   "Quota exceeded for {}: Requested {}, but already used {} of {} {}"},
+  {errc::keypair_limit_exceeded, "KeypairLimitExceeded",
+   "Quota exceeded, too many key pairs."},
+  {errc::security_group_limit_exceeded, "SecurityGroupLimitExceeded",
+   "Quota exceeded, too many security groups."},
+  {errc::security_group_rule_limit_exceeded, "SecurityGroupLimitExceeded",
+   "Quota exceeded, too many security group rules."},
+  {errc::instance_not_found, "InstanceNotFound",
+   "Instance {} could not be found."},
+  {errc::instance_invalid_state, "InstanceInvalidState",
+   "Cannot '{}' instance {} while it is in {} {}"},
+  {errc::instance_is_locked, "InstanceIsLocked", "Instance {} is locked"},
+  {errc::flavor_not_found, "FlavorNotFound", "Flavor {} could not be found."},
+  {errc::flavor_id_exists, "FlavorIdExists",
+   "Flavor with ID {} already exists."},
+  {errc::flavor_exists, "FlavorExists", "Flavor with name {} already exists."},
+  {errc::image_not_found, "ImageNotFound", "Image {} could not be found."},
+  {errc::keypair_not_found, "KeypairNotFound",
+   "Keypair {} not found for user {}"},
+  {errc::keypair_exists, "KeyPairExists", "Key pair '{}' already exists."},
+  {errc::security_group_not_found, "SecurityGroupNotFound",
+   "Security group {} not found."},
+  {errc::security_group_exists, "SecurityGroupExists",
+   "Security group {} already exists"},
+  {errc::security_group_rule_not_found, "SecurityGroupRuleNotFound",
+   "Rule ({}) not found"},
+  {errc::metadata_item_not_found, "MetadataItemNotFound",
+   "Metadata item was not found"},
+  {errc::compute_host_not_found, "ComputeHostNotFound",
+   "Compute host {} could not be found."},
+  {errc::no_valid_host, "NoValidHost", "No valid host was found. {}"},
+  {errc::claim_failed, "ClaimFailed", "Cannot claim host {}: {}"},
+  {errc::filter_not_found, "SchedulerHostFilterNotFound",
+   "Scheduler Host Filter {} could not be found."},
+  {errc::service_unavailable, "ServiceUnavailable", "{}"},
+  {errc::internal, "NovaException", "{}"},
+};
+
+constexpr bool in_order() {
+  for (size_t i = 0; i < std::size(catalog); ++i)
+    if (static_cast<size_t>(catalog[i].code) != i + 1)
+      return false;
+  return true;
+}
+static_assert(in_order(), "the catalog lists every errc in the enum's order");
+static_assert(std::size(catalog) == static_cast<size_t>(errc::internal));
+
+const entry* find(errc x) {
+  auto i = static_cast<size_t>(x);
+  return i >= 1 && i <= std::size(catalog) ? &catalog[i - 1] : nullptr;
 }
 
-std::string to_string(sched_errc x) {
-  switch (x) {
-    case sched_errc::no_valid_host:
-      return "no_valid_host";
-    case sched_errc::claim_failed:
-      return "claim_failed";
+} // namespace
+
+const char* to_string(errc x) {
+  auto e = find(x);
+  return e ? e->name : "unknown";
+}
+
+std::string nova_message(errc code, const std::vector<std::string>& args) {
+  auto e = find(code);
+  std::string tmpl = e ? e->message : "{}";
+  std::string out;
+  size_t next = 0;
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl.compare(i, 2, "{}") == 0) {
+      if (next < args.size())
+        out += args[next];
+      ++next;
+      ++i;
+    } else {
+      out += tmpl[i];
+    }
   }
-  return "unknown";
+  return out;
 }
 
 std::string error_message(const caf::error& err) {

@@ -2,40 +2,80 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
 
+// Nova's exception catalog (nova/exception.py), as far as vmforge raises it:
+// one code per domain error, each with Nova's message template written once
+// (errors.cpp). Services raise these; only the Compute API's HTTP layer
+// (http/compute/call.cpp) maps them to a status and a body.
 namespace vmforge {
 
-/// Failures a caller of the Compute API sees; each maps onto one HTTP status
-/// and Nova fault name (see nova-reference.md 1.2).
-enum class api_errc : uint8_t {
-  bad_request = 1,   // 400 badRequest
-  forbidden,         // 403 forbidden (policy, quota)
-  not_found,         // 404 itemNotFound
-  conflict,          // 409 conflictingRequest
-  over_limit,        // 413 overLimit
-  unavailable,       // 503 serviceUnavailable
-  internal,          // 500 computeFault
+enum class errc : uint8_t {
+  invalid_input = 1,             // Invalid: a request Nova refuses, the reason
+  policy_not_authorized,         // PolicyNotAuthorized
+  over_quota,                    // OverQuota
+  keypair_limit_exceeded,        // KeypairLimitExceeded
+  security_group_limit_exceeded, // SecurityGroupLimitExceeded
+  security_group_rule_limit_exceeded,
+  instance_not_found,            // InstanceNotFound
+  instance_invalid_state,        // InstanceInvalidState, as the API words it
+  instance_is_locked,            // InstanceIsLocked
+  flavor_not_found,              // FlavorNotFound
+  flavor_id_exists,              // FlavorIdExists
+  flavor_exists,                 // FlavorExists
+  image_not_found,               // ImageNotFound
+  keypair_not_found,             // KeypairNotFound
+  keypair_exists,                // KeyPairExists
+  security_group_not_found,      // SecurityGroupNotFound
+  security_group_exists,         // SecurityGroupExists
+  security_group_rule_not_found, // SecurityGroupRuleNotFound
+  metadata_item_not_found,       // MetadataItemNotFound (the API's words)
+  compute_host_not_found,        // ComputeHostNotFound
+  no_valid_host,                 // NoValidHost
+  claim_failed,                  // an alternate that no longer fits
+  filter_not_found,              // SchedulerHostFilterNotFound
+  service_unavailable,           // ServiceUnavailable
+  internal,                      // NovaException: "An unknown exception..."
 };
 
-std::string to_string(api_errc x);
+/// The code's name, as in Nova's catalog ("InstanceNotFound").
+const char* to_string(errc x);
 
-/// Scheduler failures.
-enum class sched_errc : uint8_t {
-  no_valid_host = 1,
-  claim_failed,
-};
+/// Nova's message for `code` with its placeholders ({}) filled in order.
+std::string nova_message(errc code, const std::vector<std::string>& args);
 
-std::string to_string(sched_errc x);
+namespace detail {
 
-/// The human-readable text carried in an error's context (the Nova message),
-/// or the rendered error if it carries none.
+inline std::string as_text(std::string x) {
+  return x;
+}
+inline std::string as_text(const char* x) {
+  return x;
+}
+template <class T,
+          class = std::enable_if_t<std::is_arithmetic<T>::value>>
+std::string as_text(T x) {
+  return std::to_string(x);
+}
+
+} // namespace detail
+
+/// The error `code` carrying Nova's message made of `args`.
+template <class... Ts>
+caf::error nova_error(errc code, Ts&&... args) {
+  return caf::make_error(
+    code, nova_message(code, {detail::as_text(std::forward<Ts>(args))...}));
+}
+
+/// The text carried in an error's context (the Nova message), or the
+/// rendered error if it carries none.
 std::string error_message(const caf::error& err);
 
 } // namespace vmforge
 
-CAF_ERROR_CODE_ENUM(vmforge::api_errc, "api_errc")
-CAF_ERROR_CODE_ENUM(vmforge::sched_errc, "sched_errc")
+CAF_ERROR_CODE_ENUM(vmforge::errc, "vmforge")

@@ -18,7 +18,7 @@ public:
   virtual ~instance_repository() = default;
 
   /// Inserts as many of `rows` as the project's quota allows, but at least
-  /// `min_count` (all rows share one project); else api_errc::forbidden
+  /// `min_count` (all rows share one project); else errc::over_quota
   /// with Nova's "Quota exceeded for ..." message.
   virtual caf::expected<std::vector<instance>>
   create(std::vector<instance> rows, int64_t min_count,

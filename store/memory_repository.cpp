@@ -69,13 +69,9 @@ memory_repository::create(std::vector<instance> rows, int64_t min_count,
         first = &q;
       overs += (overs.empty() ? "" : ", ") + std::string{q.name};
     }
-    auto requested = first->per_instance * min_count;
-    return caf::make_error(
-      api_errc::forbidden,
-      "Quota exceeded for " + overs + ": Requested "
-        + std::to_string(requested) + ", but already used "
-        + std::to_string(first->used) + " of " + std::to_string(first->limit)
-        + " " + overs);
+    return nova_error(errc::over_quota, overs,
+                      first->per_instance * min_count, first->used,
+                      first->limit, overs);
   }
   rows.resize(static_cast<size_t>(allowed));
   for (auto& row : rows) {
@@ -152,24 +148,18 @@ const instance* memory_repository::edit(const edit_instance& change) {
 caf::expected<instance> memory_repository::begin(const begin_task& req) {
   auto i = rows_.find(req.id);
   if (i == rows_.end())
-    return caf::make_error(api_errc::not_found,
-                           "Instance " + req.id + " could not be found.");
+    return nova_error(errc::instance_not_found, req.id);
   auto& row = i->second;
   if (row.locked && !req.is_admin)
-    return caf::make_error(api_errc::conflict,
-                           "Instance " + req.id + " is locked");
+    return nova_error(errc::instance_is_locked, req.id);
   // nova/compute/api.py check_instance_state: the vm_state must be allowed
   // and no task may be in progress.
   if (!req.allowed.contains(row.vm))
-    return caf::make_error(api_errc::conflict,
-                           "Cannot '" + req.action + "' instance " + req.id
-                             + " while it is in vm_state "
-                             + to_string(row.vm));
+    return nova_error(errc::instance_invalid_state, req.action, req.id,
+                      "vm_state", to_string(row.vm));
   if (row.task != task_state::none)
-    return caf::make_error(api_errc::conflict,
-                           "Cannot '" + req.action + "' instance " + req.id
-                             + " while it is in task_state "
-                             + to_string(row.task));
+    return nova_error(errc::instance_invalid_state, req.action, req.id,
+                      "task_state", to_string(row.task));
   row.task = req.task;
   row.updated_us = now_us();
   return row;
@@ -188,25 +178,19 @@ caf::expected<instance>
 memory_repository::metadata(const change_metadata& req) {
   auto i = rows_.find(req.id);
   if (i == rows_.end())
-    return caf::make_error(api_errc::not_found,
-                           "Instance " + req.id + " could not be found.");
+    return nova_error(errc::instance_not_found, req.id);
   auto& row = i->second;
   if (!req.remove_key.empty()) {
     if (row.metadata.erase(req.remove_key) == 0)
-      return caf::make_error(api_errc::not_found,
-                             "Metadata item was not found");
+      return nova_error(errc::metadata_item_not_found);
   } else {
     auto next = req.replace ? req.items : row.metadata;
     if (!req.replace)
       for (auto& kv : req.items)
         next[kv.first] = kv.second;
     if (req.limit >= 0 && static_cast<int64_t>(next.size()) > req.limit)
-      return caf::make_error(api_errc::forbidden,
-                             "Quota exceeded for metadata_items: Requested "
-                               + std::to_string(next.size())
-                               + ", but already used 0 of "
-                               + std::to_string(req.limit)
-                               + " metadata_items");
+      return nova_error(errc::over_quota, "metadata_items", next.size(), 0,
+                        req.limit, "metadata_items");
     row.metadata = std::move(next);
   }
   row.updated_us = now_us();

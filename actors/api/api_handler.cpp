@@ -57,17 +57,11 @@ struct api_state {
 using api_pointer = api_actor::stateful_pointer<api_state>;
 
 caf::error policy(const std::string& rule) {
-  return caf::make_error(api_errc::forbidden,
-                         "Policy doesn't allow " + rule + " to be performed.");
+  return nova_error(errc::policy_not_authorized, rule);
 }
 
 caf::error bad_request(std::string msg) {
-  return caf::make_error(api_errc::bad_request, std::move(msg));
-}
-
-caf::error not_found(const std::string& id) {
-  return caf::make_error(api_errc::not_found,
-                         "Instance " + id + " could not be found.");
+  return nova_error(errc::invalid_input, std::move(msg));
 }
 
 // Delivers `value` once `write` (and everything queued before) is durable.
@@ -119,24 +113,21 @@ caf::error validate(const api_state& st, const create_servers& req) {
   if (req.image_ref.empty())
     return bad_request("Missing imageRef attribute");
   if (st.images.count(req.image_ref) == 0)
-    return bad_request("Can not find requested image");
+    return nova_error(errc::image_not_found, req.image_ref);
   if (st.flavors.count(id_from_href(req.flavor_ref)) == 0)
-    return bad_request("Flavor " + id_from_href(req.flavor_ref)
-                       + " could not be found.");
+    return nova_error(errc::flavor_not_found, id_from_href(req.flavor_ref));
   if (!req.availability_zone.empty()
       && st.zones.count(req.availability_zone) == 0)
     return bad_request("The requested availability zone is not available");
   auto meta_limit = st.project_limits(req.ctx.project_id)["metadata_items"];
   if (meta_limit >= 0 && static_cast<int64_t>(req.metadata.size()) > meta_limit)
-    return caf::make_error(api_errc::forbidden,
-                           "Quota exceeded for metadata_items: Requested "
-                             + std::to_string(req.metadata.size())
-                             + ", but already used 0 of "
-                             + std::to_string(meta_limit) + " metadata_items");
+    return nova_error(errc::over_quota, "metadata_items", req.metadata.size(),
+                      0, meta_limit, "metadata_items");
   if (!req.key_name.empty()) {
     auto mine = st.keypairs.find(req.ctx.user_id);
     if (mine == st.keypairs.end() || mine->second.count(req.key_name) == 0)
-      return bad_request("Invalid key_name provided.");
+      return nova_error(errc::keypair_not_found, req.key_name,
+                        req.ctx.user_id);
   }
   auto sgs = st.security_groups.find(req.ctx.project_id);
   for (auto& g : req.security_groups) {
@@ -165,9 +156,9 @@ std::string reservation_id() {
 caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
   auto& st = self->state;
   if (st.refusing_builds)
-    return caf::make_error(api_errc::unavailable,
-                           std::string{"vmforged is shutting down: no new "
-                                       "builds are accepted."});
+    return nova_error(errc::service_unavailable,
+                      "vmforged is shutting down: no new builds are "
+                      "accepted.");
   if (auto err = validate(st, req))
     return err;
   create_instances ins;
@@ -243,7 +234,7 @@ caf::result<T> with_visible_row(api_pointer self, const request_context& ctx,
         if (visible(ctx, row))
           then(row, rp);
         else
-          rp.deliver(not_found(row.id));
+          rp.deliver(nova_error(errc::instance_not_found, row.id));
       },
       [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
@@ -254,8 +245,7 @@ caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
   return with_visible_row<accepted>(
     self, req.ctx, req.id, [self, is_admin](instance& row, auto& rp) {
       if (row.locked && !is_admin) {
-        rp.deliver(caf::make_error(api_errc::conflict,
-                                   "Instance " + row.id + " is locked"));
+        rp.deliver(nova_error(errc::instance_is_locked, row.id));
         return;
       }
       // Nova's _delete_instance: task_state deleting, vm_state unchanged.
@@ -356,9 +346,7 @@ caf::result<metadata_items> on_metadata(api_pointer self,
         case metadata_op::show_key: {
           auto i = row.metadata.find(req.key);
           if (i == row.metadata.end())
-            rp.deliver(caf::make_error(api_errc::not_found,
-                                       std::string{"Metadata item was not "
-                                                   "found"}));
+            rp.deliver(nova_error(errc::metadata_item_not_found));
           else
             rp.deliver(metadata_items{{{i->first, i->second}}});
           return;
@@ -367,8 +355,7 @@ caf::result<metadata_items> on_metadata(api_pointer self,
           break;
       }
       if (row.locked && !is_admin) {
-        rp.deliver(caf::make_error(api_errc::conflict,
-                                   "Instance " + row.id + " is locked"));
+        rp.deliver(nova_error(errc::instance_is_locked, row.id));
         return;
       }
       change_metadata change;
@@ -416,10 +403,7 @@ caf::result<project_limits> on_limits(api_pointer self, get_limits& req) {
 
 caf::result<instance_list> on_list(api_pointer self, list_servers& req) {
   if (req.all_tenants && !req.ctx.is_admin)
-    return caf::make_error(api_errc::forbidden,
-                           std::string{"Policy doesn't allow "
-                                       "os_compute_api:servers:index:get_all_"
-                                       "tenants to be performed."});
+    return policy("os_compute_api:servers:index:get_all_tenants");
   list_instances q;
   if (!req.all_tenants)
     q.project_id = req.ctx.project_id;
@@ -448,9 +432,7 @@ on_security_group(api_pointer self, security_group_request& req) {
     return nullptr;
   };
   auto missing = [](int64_t id) {
-    return caf::make_error(api_errc::not_found, "Security group "
-                                                  + std::to_string(id)
-                                                  + " not found.");
+    return nova_error(errc::security_group_not_found, id);
   };
   switch (req.op) {
     case security_group_op::list:
@@ -462,13 +444,10 @@ on_security_group(api_pointer self, security_group_request& req) {
     case security_group_op::create: {
       auto limit = limits["security_groups"];
       if (limit >= 0 && static_cast<int64_t>(groups.size()) >= limit)
-        return caf::make_error(api_errc::forbidden,
-                               std::string{"Quota exceeded, too many "
-                                           "security groups."});
+        return nova_error(errc::security_group_limit_exceeded);
       for (auto& g : groups)
         if (g.name == req.group.name)
-          return bad_request("Security group " + req.group.name
-                             + " already exists");
+          return nova_error(errc::security_group_exists, req.group.name);
       req.group.id = st.next_group_id++;
       req.group.project_id = req.ctx.project_id;
       req.group.rules.clear();
@@ -494,9 +473,7 @@ on_security_group(api_pointer self, security_group_request& req) {
         rules += static_cast<int64_t>(x.rules.size());
       auto limit = limits["security_group_rules"];
       if (limit >= 0 && rules >= limit)
-        return caf::make_error(api_errc::forbidden,
-                               std::string{"Quota exceeded, too many "
-                                           "security group rules."});
+        return nova_error(errc::security_group_rule_limit_exceeded);
       req.rule.id = st.next_rule_id++;
       g->rules.push_back(req.rule);
       return save_groups(self, req.ctx.project_id, security_group_list{{*g}});
@@ -509,9 +486,7 @@ on_security_group(api_pointer self, security_group_request& req) {
             return save_groups(self, req.ctx.project_id,
                                security_group_list{});
           }
-      return caf::make_error(api_errc::not_found,
-                             "Rule (" + std::to_string(req.id)
-                               + ") not found");
+      return nova_error(errc::security_group_rule_not_found, req.id);
   }
   return security_group_list{};
 }
@@ -641,12 +616,10 @@ caf::result<keypair> on_create_keypair(api_pointer self, create_keypair& req) {
   auto& st = self->state;
   auto& mine = st.keypairs[req.ctx.user_id];
   if (mine.count(req.kp.name) != 0)
-    return caf::make_error(api_errc::conflict, "Key pair '" + req.kp.name
-                                                 + "' already exists.");
+    return nova_error(errc::keypair_exists, req.kp.name);
   auto limit = st.project_limits(req.ctx.project_id)["key_pairs"];
   if (limit >= 0 && static_cast<int64_t>(mine.size()) >= limit)
-    return caf::make_error(api_errc::forbidden,
-                           std::string{"Quota exceeded, too many key pairs."});
+    return nova_error(errc::keypair_limit_exceeded);
   req.kp.id = st.next_keypair_id++;
   req.kp.user_id = req.ctx.user_id;
   req.kp.created_us = now_us();
@@ -664,9 +637,7 @@ caf::result<keypair_list> on_get_keypairs(api_pointer self, get_keypairs& req) {
       if (req.name.empty() || kv.first == req.name)
         out.items.push_back(kv.second);
   if (!req.name.empty() && out.items.empty())
-    return caf::make_error(api_errc::not_found, "Keypair " + req.name
-                                                  + " not found for user "
-                                                  + req.ctx.user_id);
+    return nova_error(errc::keypair_not_found, req.name, req.ctx.user_id);
   return out;
 }
 
@@ -674,9 +645,7 @@ caf::result<accepted> on_delete_keypair(api_pointer self, delete_keypair& req) {
   auto& st = self->state;
   auto mine = st.keypairs.find(req.ctx.user_id);
   if (mine == st.keypairs.end() || mine->second.erase(req.name) == 0)
-    return caf::make_error(api_errc::not_found, "Keypair " + req.name
-                                                  + " not found for user "
-                                                  + req.ctx.user_id);
+    return nova_error(errc::keypair_not_found, req.name, req.ctx.user_id);
   return durably(self, accepted{req.name},
                  [user = req.ctx.user_id, name = req.name](database& db) {
                    db.drop_keypair(user, name);
@@ -790,13 +759,10 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
       if (f.id.empty())
         f.id = make_uuid();
       if (st.flavors.count(f.id) != 0)
-        return caf::make_error(api_errc::conflict,
-                               "Flavor with ID " + f.id + " already exists.");
+        return nova_error(errc::flavor_id_exists, f.id);
       for (auto& kv : st.flavors)
         if (kv.second.name == f.name)
-          return caf::make_error(api_errc::conflict, "Flavor with name "
-                                                       + f.name
-                                                       + " already exists.");
+          return nova_error(errc::flavor_exists, f.name);
       st.flavors.emplace(f.id, f);
       return durably(self, f, [f](database& db) { db.put_flavor(f); });
     },
@@ -805,8 +771,7 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
         return policy("os_compute_api:os-flavor-manage:delete");
       // Instances keep their copy of the flavor, as Nova's do.
       if (self->state.flavors.erase(req.id) == 0)
-        return caf::make_error(api_errc::not_found,
-                               "Flavor " + req.id + " could not be found.");
+        return nova_error(errc::flavor_not_found, req.id);
       return durably(self, accepted{req.id},
                      [id = req.id](database& db) { db.drop_flavor(id); });
     },

@@ -71,8 +71,7 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self,
     [self](get_compute& q) -> caf::result<compute_actor> {
       auto i = self->state.children.find(q.host);
       if (i == self->state.children.end())
-        return caf::make_error(api_errc::not_found,
-                               "Compute host " + q.host + " not found.");
+        return nova_error(errc::compute_host_not_found, q.host);
       return i->second.handle;
     },
   };

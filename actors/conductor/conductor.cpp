@@ -233,15 +233,14 @@ void on_no_host(conductor_pointer self, const std::string& id,
   auto& ctx = i->second;
   if (settle_if_abandoned(self, ctx))
     return;
-  if (err != sched_errc::no_valid_host) {
-    fail(self, ctx, "No valid host was found. " + error_message(err));
+  if (err != errc::no_valid_host) {
+    fail(self, ctx, nova_message(errc::no_valid_host, {error_message(err)}));
     return;
   }
   ++self->state.stats.no_valid_host;
   counters(self).no_valid_host.Increment();
   if (ctx.tried.empty()) {
-    std::string why =
-      "No valid host was found. There are not enough hosts available.";
+    auto why = error_message(err);
     record_scheduling(self, ctx, false, why);
     fail(self, ctx, why);
     return;

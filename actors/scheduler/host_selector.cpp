@@ -133,8 +133,8 @@ host_selector::select(const select_destinations& req, steady_time now) {
   }
   count_filters();
   if (candidates_.empty())
-    return caf::make_error(sched_errc::no_valid_host,
-                           std::string{"There are not enough hosts available."});
+    return nova_error(errc::no_valid_host,
+                      "There are not enough hosts available.");
   weigh(hosts_, candidates_, weighers_, weights_);
   // Only the best subset + alternates need ordering.
   auto subset = static_cast<size_t>(std::max(1, opts_.host_subset_size));
@@ -170,13 +170,11 @@ caf::expected<host_claimed> host_selector::claim(const claim_host& req,
                                                  steady_time now) {
   auto i = index_.find(req.host);
   if (i == index_.end())
-    return caf::make_error(sched_errc::claim_failed,
-                           "unknown host " + req.host);
+    return nova_error(errc::claim_failed, req.host, "unknown host");
   // Release first: re-claiming the same host must not count twice.
   release(req.spec.instance_id);
   if (!passes(hosts_[i->second], req.spec, context(now)))
-    return caf::make_error(sched_errc::claim_failed,
-                           "host " + req.host + " no longer fits");
+    return nova_error(errc::claim_failed, req.host, "it no longer fits");
   add_claim(req.spec.instance_id, i->second, req.spec.need);
   return host_claimed{req.spec.instance_id, req.host};
 }

@@ -101,9 +101,7 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self,
     },
     [self, now](set_host_status& req) -> caf::result<host_view_list> {
       if (!self->state.selector->set_status(req))
-        return caf::make_error(api_errc::not_found,
-                               "Compute host " + req.host + " could not be "
-                                                            "found.");
+        return nova_error(errc::compute_host_not_found, req.host);
       track(self, req.host);
       return host_view_list{self->state.selector->views(now())};
     },

@@ -156,8 +156,7 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
     [self](get_instance& q) -> caf::result<instance> {
       if (auto row = self->state.repo->find(q.id))
         return *row;
-      return caf::make_error(api_errc::not_found,
-                             "Instance " + q.id + " could not be found.");
+      return nova_error(errc::instance_not_found, q.id);
     },
     [self](list_instances& q) -> instance_list {
       return instance_list{self->state.repo->list(q)};
@@ -167,8 +166,7 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
         persist(self, *row, true);
         return when_durable(self, *row);
       }
-      return caf::make_error(api_errc::not_found, "Instance " + change.id
-                                                    + " could not be found.");
+      return nova_error(errc::instance_not_found, change.id);
     },
     [self](begin_task& req) -> caf::result<instance> {
       auto row = self->state.repo->begin(req);
@@ -183,8 +181,7 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
         persist(self, *row, true);
         return when_durable(self, *row);
       }
-      return caf::make_error(api_errc::not_found,
-                             "Instance " + req.id + " could not be found.");
+      return nova_error(errc::instance_not_found, req.id);
     },
     [self](change_metadata& req) -> caf::result<instance> {
       auto row = self->state.repo->metadata(req);

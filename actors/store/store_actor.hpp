@@ -115,7 +115,8 @@ typename Inspector::result_type inspect(Inspector& f, project_usage& x) {
 
 /// Starts a user action atomically: if the row's vm_state is allowed, no
 /// task is in progress and (for non-admins) it is not locked, sets `task`
-/// and answers the row; otherwise api_errc::conflict with Nova's message.
+/// and answers the row; otherwise instance_is_locked or
+/// instance_invalid_state with Nova's message.
 struct begin_task {
   std::string id;
   std::string action; // for the message: "stop", "reboot", ...

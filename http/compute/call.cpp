@@ -74,33 +74,56 @@ void reply_error(const call_ptr& c, unsigned status,
   reply_json(c, status, fault_body(status, message));
 }
 
+namespace {
+
+// The one place a domain error becomes a status: Nova's API maps its
+// exceptions as the comments say (Invalid 400, NotFound 404, ...).
+unsigned status_of(errc code) {
+  switch (code) {
+    case errc::invalid_input:
+    case errc::security_group_exists: // an Invalid in Nova
+      return 400;
+    case errc::policy_not_authorized:
+    case errc::over_quota:
+    case errc::keypair_limit_exceeded:
+    case errc::security_group_limit_exceeded:
+    case errc::security_group_rule_limit_exceeded:
+      return 403;
+    case errc::instance_not_found:
+    case errc::flavor_not_found:
+    case errc::image_not_found:
+    case errc::keypair_not_found:
+    case errc::security_group_not_found:
+    case errc::security_group_rule_not_found:
+    case errc::metadata_item_not_found:
+    case errc::compute_host_not_found:
+      return 404;
+    case errc::instance_invalid_state:
+    case errc::instance_is_locked:
+    case errc::flavor_id_exists:
+    case errc::flavor_exists:
+    case errc::keypair_exists:
+      return 409;
+    case errc::service_unavailable:
+      return 503;
+    case errc::no_valid_host:
+    case errc::claim_failed:
+    case errc::filter_not_found:
+    case errc::internal:
+      break;
+  }
+  return 500;
+}
+
+} // namespace
+
 void reply_error(const call_ptr& c, const caf::error& err) {
-  if (err.category() == caf::atom("api_errc")) {
-    unsigned status = 500;
-    switch (static_cast<api_errc>(err.code())) {
-      case api_errc::bad_request:
-        status = 400;
-        break;
-      case api_errc::forbidden:
-        status = 403;
-        break;
-      case api_errc::not_found:
-        status = 404;
-        break;
-      case api_errc::conflict:
-        status = 409;
-        break;
-      case api_errc::over_limit:
-        status = 413;
-        break;
-      case api_errc::unavailable:
-        status = 503;
-        break;
-      case api_errc::internal:
-        break;
+  if (err.category() == caf::atom("vmforge")) {
+    auto status = status_of(static_cast<errc>(err.code()));
+    if (status != 500) {
+      reply_error(c, status, error_message(err));
+      return;
     }
-    reply_error(c, status, error_message(err));
-    return;
   }
   log::error("api", c->request_id, " internal error: ", caf::to_string(err));
   reply_error(c, 500,

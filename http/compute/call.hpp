@@ -54,7 +54,8 @@ void respond(const call_ptr& c, response res);
 void reply_json(const call_ptr& c, unsigned status, boost::json::value body);
 void reply_empty(const call_ptr& c, unsigned status);
 void reply_error(const call_ptr& c, unsigned status, const std::string& message);
-/// Maps our error codes onto Nova's statuses (api_errc), 500 otherwise.
+/// Answers a domain error (messages/errors.hpp) with the status Nova's API
+/// gives it and its message; anything else is a logged 500.
 void reply_error(const call_ptr& c, const caf::error& err);
 
 /// 405 "The method is not allowed for this resource."

@@ -5,6 +5,7 @@
 
 #include "http/compute/ask.hpp"
 #include "http/compute/server_schema.hpp"
+#include "messages/errors.hpp"
 #include "util/uuid.hpp"
 
 namespace vmforge::http {
@@ -27,6 +28,19 @@ std::string generate_password() {
   return out;
 }
 
+// Nova's create answers 400 for what it cannot find, in its own words
+// (nova/api/openstack/compute/servers.py).
+void reply_create_error(const call_ptr& c, const caf::error& err) {
+  if (err == errc::image_not_found)
+    reply_error(c, 400, "Can not find requested image");
+  else if (err == errc::keypair_not_found)
+    reply_error(c, 400, "Invalid key_name provided.");
+  else if (err == errc::flavor_not_found)
+    reply_error(c, 400, error_message(err));
+  else
+    reply_error(c, err);
+}
+
 void create(compute_api& api, const call_ptr& c) {
   json::value storage;
   auto body = json_body(c, storage);
@@ -43,7 +57,7 @@ void create(compute_api& api, const call_ptr& c) {
   auto by_reservation = in.return_reservation_id;
   auto disk_config = in.req.disk_config;
   auto groups = in.req.security_groups;
-  ask<servers_created>(api, c, std::move(in.req),
+  ask<servers_created>(api, std::move(in.req),
                        [c, pass, by_reservation, disk_config,
                         groups](servers_created& r) {
     if (by_reservation) {
@@ -63,7 +77,7 @@ void create(compute_api& api, const call_ptr& c) {
                                           {"OS-DCF:diskConfig", disk_config},
                                           {"security_groups", std::move(sg)},
                                           {"adminPass", pass}}}});
-  });
+  }, [c](caf::error& err) { reply_create_error(c, err); });
 }
 
 // Nova's status filter: the vm_states a status stands for.

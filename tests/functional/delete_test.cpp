@@ -87,7 +87,7 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
                                     "deleted/none"});
   self->request(api, 5s, show_server{ctx, id})
     .receive([](instance&) { FAIL("still there"); },
-             [](caf::error& err) { CHECK(err == api_errc::not_found); });
+             [](caf::error& err) { CHECK(err == errc::instance_not_found); });
   self->request(conductor, 5s, get_conductor_stats{})
     .receive(
       [](conductor_stats& s) {
@@ -104,7 +104,7 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
 namespace {
 
 void check_nothing_left(harness& h, const std::string& id) {
-  CHECK(h.show(id).error() == api_errc::not_found);
+  CHECK(h.show(id).error() == errc::instance_not_found);
   for (auto& v : h.host_views()) {
     CHECK(v.used == resources{});
     CHECK(h.usage(v.host).used == resources{});

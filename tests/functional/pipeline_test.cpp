@@ -30,7 +30,7 @@ TEST_CASE("a build walks Nova's vm_state/task_state sequence to ACTIVE",
 TEST_CASE("the API handler validates requests as Nova does", "[pipeline][api]") {
   harness h{test_options(1)};
   auto req = [&] { return h.request(); };
-  auto fails = [&](create_servers r, api_errc code, const std::string& text) {
+  auto fails = [&](create_servers r, errc code, const std::string& text) {
     auto res = h.try_create(std::move(r));
     REQUIRE_FALSE(res);
     CHECK(res.error() == code);
@@ -38,23 +38,23 @@ TEST_CASE("the API handler validates requests as Nova does", "[pipeline][api]") 
   };
   auto r = req();
   r.flavor_ref = "-1";
-  fails(r, api_errc::bad_request, "Flavor -1 could not be found.");
+  fails(r, errc::flavor_not_found, "Flavor -1 could not be found.");
   r = req();
   r.flavor_ref = "http://localhost:8774/v2.1/flavors/2"; // an href works
   CHECK(h.try_create(r));
   r = req();
   r.image_ref = "-1";
-  fails(r, api_errc::bad_request, "Can not find requested image");
+  fails(r, errc::image_not_found, "Image -1 could not be found.");
   r = req();
   r.image_ref.clear();
-  fails(r, api_errc::bad_request, "Missing imageRef attribute");
+  fails(r, errc::invalid_input, "Missing imageRef attribute");
   r = req();
   r.min_count = 3;
   r.max_count = 2;
-  fails(r, api_errc::bad_request, "min_count must be <= max_count");
+  fails(r, errc::invalid_input, "min_count must be <= max_count");
   r = req();
   r.min_count = 0;
-  fails(r, api_errc::bad_request, "min_count and max_count must be >= 1");
+  fails(r, errc::invalid_input, "min_count and max_count must be >= 1");
   r = req();
   r.name = "";
   CHECK_FALSE(h.try_create(r));
@@ -64,12 +64,12 @@ TEST_CASE("the API handler validates requests as Nova does", "[pipeline][api]") 
   CHECK_FALSE(h.try_create(r));
   r = req();
   r.availability_zone = "elsewhere";
-  fails(r, api_errc::bad_request,
+  fails(r, errc::invalid_input,
         "The requested availability zone is not available");
   r = req();
   for (int i = 0; i < 129; ++i)
     r.metadata["k" + std::to_string(i)] = "v";
-  fails(r, api_errc::forbidden,
+  fails(r, errc::over_quota,
         "Quota exceeded for metadata_items: Requested 129, but already used "
         "0 of 128 metadata_items");
 }
@@ -87,7 +87,7 @@ TEST_CASE("quota is checked when the instances are recorded",
   CHECK(first->ids.size() == 2);
   auto over = h.try_create(r);
   REQUIRE_FALSE(over);
-  CHECK(over.error() == api_errc::forbidden);
+  CHECK(over.error() == errc::over_quota);
   CHECK(message_of(over.error())
         == "Quota exceeded for instances: Requested 2, but already used 2 of "
            "3 instances");
@@ -152,14 +152,14 @@ TEST_CASE("another project's server is not found, not forbidden",
   h.ctx.project_id = "project-b";
   auto other = h.show(id);
   REQUIRE_FALSE(other);
-  CHECK(other.error() == api_errc::not_found);
+  CHECK(other.error() == errc::instance_not_found);
   CHECK(message_of(other.error()) == "Instance " + id + " could not be found.");
-  CHECK(h.remove(id).error() == api_errc::not_found);
+  CHECK(h.remove(id).error() == errc::instance_not_found);
   list_servers all{h.ctx, true};
   caf::error err;
   (*h.self)->request(h.p->api, 5s, all)
     .receive([](instance_list&) {}, [&](caf::error& e) { err = e; });
-  CHECK(err == api_errc::forbidden);
+  CHECK(err == errc::policy_not_authorized);
   h.ctx.is_admin = true;
   CHECK(h.show(id));
   (*h.self)->request(h.p->api, 5s, list_servers{h.ctx, true})
@@ -173,6 +173,6 @@ TEST_CASE("another project's server is not found, not forbidden",
 TEST_CASE("an unknown server is 404 for show and delete", "[pipeline][api]") {
   harness h{test_options(1)};
   auto missing = std::string{"00000000-0000-4000-8000-000000000000"};
-  CHECK(h.show(missing).error() == api_errc::not_found);
-  CHECK(h.remove(missing).error() == api_errc::not_found);
+  CHECK(h.show(missing).error() == errc::instance_not_found);
+  CHECK(h.remove(missing).error() == errc::instance_not_found);
 }

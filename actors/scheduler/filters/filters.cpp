@@ -51,8 +51,7 @@ make_filters(const std::vector<std::string>& names) {
       }
     }
     if (!found)
-      return caf::make_error(api_errc::bad_request,
-                             "unknown scheduler filter: " + name);
+      return nova_error(errc::filter_not_found, name);
   }
   return out;
 }

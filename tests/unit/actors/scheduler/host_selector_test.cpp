@@ -68,8 +68,9 @@ TEST_CASE("claims at selection keep concurrent requests from over-committing",
   }
   auto full = s.select(request("i-x", {1, 1024, 10}), t);
   REQUIRE_FALSE(full);
-  CHECK(full.error() == sched_errc::no_valid_host);
-  CHECK(error_message(full.error()) == "There are not enough hosts available.");
+  CHECK(full.error() == errc::no_valid_host);
+  CHECK(error_message(full.error())
+        == "No valid host was found. There are not enough hosts available.");
 }
 
 TEST_CASE("releasing a claim gives the resources back, once", "[scheduler]") {
@@ -112,7 +113,7 @@ TEST_CASE("an alternate is claimed only while it still fits", "[scheduler]") {
   auto other = request_spec{"i-2", "p", {1, 1024, 1}, {}};
   auto full = s.claim(claim_host{other, "b"}, t);
   REQUIRE_FALSE(full);
-  CHECK(full.error() == sched_errc::claim_failed);
+  CHECK(full.error() == errc::claim_failed);
   CHECK_FALSE(s.claim(claim_host{other, "nowhere"}, t));
 }
 
@@ -168,5 +169,7 @@ TEST_CASE("an unknown filter name is refused at start", "[scheduler]") {
   opts.enabled_filters = {"ComputeFilter", "RetryFiltr"};
   auto sel = host_selector::make(opts);
   REQUIRE_FALSE(sel);
-  CHECK(error_message(sel.error()) == "unknown scheduler filter: RetryFiltr");
+  CHECK(sel.error() == errc::filter_not_found);
+  CHECK(error_message(sel.error())
+        == "Scheduler Host Filter RetryFiltr could not be found.");
 }

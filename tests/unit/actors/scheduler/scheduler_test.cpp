@@ -46,7 +46,7 @@ CAF_TEST(a scheduler without hosts answers no valid host) {
   run();
   self->receive(
     [](host_selection&) { CAF_FAIL("a host was selected"); },
-    [](caf::error& err) { CAF_CHECK_EQUAL(err, sched_errc::no_valid_host); });
+    [](caf::error& err) { CAF_CHECK_EQUAL(err, errc::no_valid_host); });
 }
 
 CAF_TEST(a reported host is selected and claimed; the next request goes to

@@ -101,5 +101,7 @@ TEST_CASE("filters are looked up by their Nova names", "[filters]") {
   CHECK(std::string{(*fs)[1].name} == "ComputeFilter");
   auto bad = make_filters({"RamFilter", "NoSuchFilter"});
   REQUIRE_FALSE(bad);
-  CHECK(error_message(bad.error()) == "unknown scheduler filter: NoSuchFilter");
+  CHECK(bad.error() == errc::filter_not_found);
+  CHECK(error_message(bad.error())
+        == "Scheduler Host Filter NoSuchFilter could not be found.");
 }
