@@ -252,14 +252,15 @@ void bench_inflight(caf::actor_system& sys, int hosts, int builds) {
     self->receive([&](servers_created&) { ++got; });
   }
   // Wait until every build reached its compute host (running or queued).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes{2};
   for (;;) {
     int64_t placed = 0;
     for (auto& h : opts.hosts) {
-      caf::actor compute;
-      self->request((*p)->supervisor, caf::infinite, get_compute{h.name})
+      self->request((*p)->supervisor, std::chrono::seconds{10},
+                    get_compute{h.name})
         .receive(
           [&](compute_actor& c) {
-            self->request(c, caf::infinite, get_host_usage{})
+            self->request(c, std::chrono::seconds{10}, get_host_usage{})
               .receive(
                 [&](host_usage& u) { placed += u.running_builds + u.queued_builds; },
                 [](caf::error&) {});
@@ -268,6 +269,11 @@ void bench_inflight(caf::actor_system& sys, int hosts, int builds) {
     }
     if (placed >= builds)
       break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::fprintf(stderr, "only %ld of %d builds reached a host in 2 min\n",
+                   static_cast<long>(placed), builds);
+      std::exit(1);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
   auto loaded = rss_kib();
