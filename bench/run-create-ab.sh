@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Create throughput of two vmforged builds (e.g. before and after a
-# change), alternating A, B, A, B... `rounds` times with wrk, and the
-# medians: this VM's speed drifts by a third within minutes, so only
-# alternating runs compare. Usage:
+# Throughput of two vmforged builds (e.g. before and after a change),
+# alternating A, B, A, B... `rounds` times, and the medians: this VM's
+# speed drifts by a third within minutes, so only alternating runs
+# compare. `what` is create (POST /servers under wrk), get (GET
+# /servers/{id} of one server under wrk) or pipeline (builds/s of the
+# vmforge-bench-pipeline next to each vmforged, in process, 100 hosts).
+# Usage:
 #   run-create-ab.sh A/vmforged B/vmforged [seconds, 5] [rounds, 5]
 #                    [connections, 64] [database: memory|sqlite, memory]
+#                    [what: create|get|pipeline, create]
 set -euo pipefail
 bin_a=$(readlink -f "$1")
 bin_b=$(readlink -f "$2")
@@ -12,6 +16,7 @@ secs=${3:-5}
 rounds=${4:-5}
 conns=${5:-64}
 mode=${6:-memory}
+what=${7:-create}
 here=$(cd "$(dirname "$0")" && pwd)
 lines=$(mktemp)
 pid=""
@@ -48,12 +53,31 @@ one() { # label binary
   curl -sf -X PUT -H "X-Auth-Token: admin:admin" -H "Content-Type: application/json" \
     -d '{"quota_set": {"instances": -1, "cores": -1, "ram": -1}}' \
     "$url/os-quota-sets/bench" >/dev/null
-  echo "$1 $(WRK_CREATE=1 wrk -t2 -c"$conns" -d"${secs}"s --latency \
-    -s "$here/wrk/compute.lua" "$url/servers" | grep wrk_result)" >>"$lines"
+  if [ "$what" = get ]; then
+    local id
+    id=$(curl -sf -X POST -H "X-Auth-Token: bench:bench" \
+      -H "Content-Type: application/json" \
+      -d '{"server": {"name": "probe", "flavorRef": "1", "imageRef": "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"}}' \
+      "$url/servers" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+    echo "$1 $(wrk -t2 -c"$conns" -d"${secs}"s --latency \
+      -s "$here/wrk/compute.lua" "$url/servers/$id" | grep wrk_result)" >>"$lines"
+  else
+    echo "$1 $(WRK_CREATE=1 wrk -t2 -c"$conns" -d"${secs}"s --latency \
+      -s "$here/wrk/compute.lua" "$url/servers" | grep wrk_result)" >>"$lines"
+  fi
 }
+# The in-process pipeline: rps is builds/s, p99_ms a build's.
+one_pipeline() { # label vmforged
+  echo "$1 $("$(dirname "$2")/vmforge-bench-pipeline" --hosts 100 \
+    --builds 20000 --inflight-builds 0 --scheduler-hosts "" \
+    --driver-builds 0 | grep '^pipeline ' \
+    | sed 's/builds_per_s=/rps=/')" >>"$lines"
+}
+run=one
+[ "$what" = pipeline ] && run=one_pipeline
 for _ in $(seq 1 "$rounds"); do
-  one A "$bin_a"
-  one B "$bin_b"
+  $run A "$bin_a"
+  $run B "$bin_b"
 done
 stop
 median() { # label field
@@ -63,6 +87,6 @@ median() { # label field
 cat "$lines"
 a=$(median A rps)
 b=$(median B rps)
-echo "median create[$mode] connections=$conns A_rps=$a B_rps=$b" \
+echo "median $what[$mode] connections=$conns A_rps=$a B_rps=$b" \
   "A_p99_ms=$(median A p99_ms) B_p99_ms=$(median B p99_ms)" \
   "B/A=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')"
