@@ -27,7 +27,7 @@ struct build_ctx {
   bool deleting = false;  // the user deleted it: finish as a delete
   bool timed_out = false; // already ERROR: only clean-up is left
   std::string last_reason;
-  std::chrono::steady_clock::time_point deadline;
+  caf::actor_clock::time_point deadline;
   int64_t accepted_us = 0;
   steady_clock::time_point accepted;
   /// When the current attempt started waiting for a host.
@@ -272,8 +272,10 @@ void on_build_request(conductor_pointer self, build_request& req) {
   ctx.accepted_us = now_us();
   ctx.accepted = steady_clock::now();
   ctx.scheduling_since = ctx.accepted;
-  ctx.deadline = ctx.accepted
-                 + std::chrono::seconds{self->state.cfg.instance_build_timeout_s};
+  // On the actor clock, as the timeout ticks: steady_clock in production,
+  // the test coordinator's clock under test.
+  auto timeout_s = self->state.cfg.instance_build_timeout_s;
+  ctx.deadline = self->clock().now() + std::chrono::seconds{timeout_s};
   ctx.tried = ctx.req.tried_hosts;
   auto [pos, fresh] = self->state.builds.emplace(id, std::move(ctx));
   if (!fresh)
@@ -400,7 +402,7 @@ void on_action(conductor_pointer self, instance_action& act) {
 
 void on_timeout_tick(conductor_pointer self) {
   auto& st = self->state;
-  auto now = std::chrono::steady_clock::now();
+  auto now = self->clock().now();
   std::vector<std::string> expired;
   for (auto& kv : st.builds)
     if (!kv.second.deleting && !kv.second.timed_out && kv.second.deadline <= now)
