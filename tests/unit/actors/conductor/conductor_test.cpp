@@ -383,4 +383,68 @@ CAF_TEST(a compute manager that comes up for the first time loses nothing) {
   CAF_CHECK_EQUAL(stats().in_flight, 1);
 }
 
+CAF_TEST(a select_destinations the scheduler does not answer in time ends
+           the build in ERROR) {
+  conductor_config cfg;
+  cfg.scheduler_timeout_s = 30;
+  start(cfg);
+  tell(build());
+  // The scheduler took the request and never answers.
+  CAF_CHECK_EQUAL(next<select_destinations>(scheduler).spec.instance_id, id);
+  advance_time(29s);
+  sched.run(); // the conductor's ticks
+  CAF_CHECK(idle(store));
+  advance_time(1s);
+  sched.run();
+  // Whatever the late scheduler claims is given back.
+  CAF_CHECK_EQUAL(next<release_claim>(scheduler).instance_id, id);
+  const std::string why = "Timed out waiting for a reply to "
+                          "select_destinations after 30 seconds.";
+  auto event = next<record_action>(store);
+  CAF_CHECK_EQUAL(event.event.result, "Error");
+  CAF_CHECK_EQUAL(event.event.traceback, why);
+  check_error(why);
+  CAF_CHECK_EQUAL(stats().in_flight, 0);
+  CAF_CHECK_EQUAL(counter("vmforge_build_scheduler_timeouts_total",
+                          {{"request", "select_destinations"}}),
+                  1);
+  CAF_CHECK_EQUAL(counter("vmforge_build_scheduler_timeouts_total",
+                          {{"request", "claim_host"}}),
+                  0);
+}
+
+CAF_TEST(a claim_host the scheduler does not answer in time moves on to the
+           next alternate) {
+  start();
+  online("compute-1");
+  online("compute-3");
+  place("compute-1", {"compute-2", "compute-3"});
+  fail_on("compute-1", 1, "boom");
+  check_rescheduled();
+  CAF_CHECK_EQUAL(next<claim_host>(scheduler).host, "compute-2");
+  advance_time(60s); // the default timeout
+  sched.run();
+  CAF_CHECK_EQUAL(next<release_claim>(scheduler).instance_id, id);
+  auto claim = answer<claim_host>(host_claimed{id, "compute-3"});
+  CAF_CHECK_EQUAL(claim.host, "compute-3");
+  CAF_CHECK_EQUAL(next_on<build_and_run>("compute-3").attempt, 2u);
+  CAF_CHECK(idle(store));
+  CAF_CHECK_EQUAL(counter("vmforge_build_scheduler_timeouts_total",
+                          {{"request", "claim_host"}}),
+                  1);
+}
+
+CAF_TEST(a delete during a select_destinations that times out wins) {
+  start();
+  tell(build());
+  next<select_destinations>(scheduler);
+  tell(delete_request{id, {}});
+  advance_time(60s);
+  sched.run();
+  CAF_CHECK_EQUAL(next<release_claim>(scheduler).instance_id, id);
+  CAF_CHECK_EQUAL(next<instance_deleted>(store).id, id);
+  CAF_CHECK(idle(store));
+  CAF_CHECK_EQUAL(stats().builds_deleted, 1);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
