@@ -139,6 +139,9 @@ build_metrics make_builds(prometheus::Registry& r) {
                             "slot on its host), spawning (the driver).");
   auto& states = gauges(r, "vmforge_instances",
                         "Instances by vm_state.");
+  auto& unanswered = counters(r, "vmforge_build_scheduler_timeouts_total",
+                              "Requests of the conductor the scheduler did "
+                              "not answer in time, by request.");
   build_metrics b{
     results.Add({{"result", "active"}}),
     results.Add({{"result", "error"}}),
@@ -156,6 +159,8 @@ build_metrics make_builds(prometheus::Registry& r) {
             "found)."),
     counter(r, "vmforge_build_timeouts_total",
             "Builds put in ERROR by instance_build_timeout."),
+    unanswered.Add({{"request", "select_destinations"}}),
+    unanswered.Add({{"request", "claim_host"}}),
     gauge(r, "vmforge_builds_in_flight",
           "Builds accepted by the conductor and not ended yet."),
     {}};

@@ -75,6 +75,9 @@ struct build_metrics {
   Counter& reschedules;
   Counter& no_valid_host;
   Counter& timeouts;
+  /// Requests to the scheduler the conductor stopped waiting for.
+  Counter& select_timeouts;
+  Counter& claim_timeouts;
   Gauge& in_flight;
   /// Instances by vm_state, indexed by the enum's value.
   std::vector<Gauge*> instances;

@@ -27,7 +27,7 @@ struct build_ctx {
   bool deleting = false;  // the user deleted it: finish as a delete
   bool timed_out = false; // already ERROR: only clean-up is left
   std::string last_reason;
-  std::chrono::steady_clock::time_point deadline;
+  caf::actor_clock::time_point deadline;
   int64_t accepted_us = 0;
   steady_clock::time_point accepted;
   /// When the current attempt started waiting for a host.
@@ -66,6 +66,23 @@ request_spec spec_of(const build_ctx& ctx) {
 
 void release(conductor_pointer self, const std::string& id) {
   self->send(self->state.cfg.scheduler, release_claim{id});
+}
+
+std::chrono::seconds scheduler_timeout(conductor_pointer self) {
+  return std::chrono::seconds{self->state.cfg.scheduler_timeout_s};
+}
+
+// The scheduler did not answer `request` in time. Its answer, should it
+// still come, is dropped, and a claim it made with it would stay: callers
+// release, which the scheduler handles after the request.
+void count_scheduler_timeout(conductor_pointer self, const build_ctx& ctx,
+                             const std::string& request,
+                             metrics::Counter& counter) {
+  log::warning(log_name, ctx.req.request_id, " instance ",
+               ctx.req.instance_id, ": no answer from the scheduler to ",
+               request, " within ", self->state.cfg.scheduler_timeout_s,
+               " s");
+  counter.Increment();
 }
 
 // The instance is gone: give back its claim and drop the row.
@@ -158,7 +175,7 @@ void next_alternate(conductor_pointer self, build_ctx& ctx) {
   ctx.alternates.erase(ctx.alternates.begin());
   ctx.ph = phase::claiming;
   auto id = ctx.req.instance_id;
-  self->request(self->state.cfg.scheduler, caf::infinite,
+  self->request(self->state.cfg.scheduler, scheduler_timeout(self),
                 claim_host{spec_of(ctx), host})
     .then(
       [self, id, host](host_claimed&) {
@@ -168,12 +185,21 @@ void next_alternate(conductor_pointer self, build_ctx& ctx) {
         if (!settle_if_abandoned(self, i->second))
           dispatch(self, i->second, host);
       },
-      [self, id](caf::error&) {
+      [self, id, host](caf::error& err) {
         auto i = self->state.builds.find(id);
         if (i == self->state.builds.end())
           return;
-        if (!settle_if_abandoned(self, i->second))
-          next_alternate(self, i->second);
+        auto& ctx = i->second;
+        // A claim that timed out counts as refused: the next alternate.
+        auto timed_out = err == caf::sec::request_timeout;
+        if (timed_out)
+          count_scheduler_timeout(self, ctx, "claim_host on " + host,
+                                  counters(self).claim_timeouts);
+        if (settle_if_abandoned(self, ctx))
+          return;
+        if (timed_out)
+          release(self, id);
+        next_alternate(self, ctx);
       });
 }
 
@@ -252,16 +278,43 @@ void on_no_host(conductor_pointer self, const std::string& id,
        ctx.last_reason);
 }
 
+// A select_destinations that timed out ends the build in ERROR rather
+// than asking again, as in Nova: its conductor buries the instance in
+// ERROR on any exception of that call, a MessagingTimeout included. A
+// scheduler that is already late would only get more to do.
+void on_select_timeout(conductor_pointer self, const std::string& id) {
+  auto i = self->state.builds.find(id);
+  if (i == self->state.builds.end())
+    return;
+  auto& ctx = i->second;
+  count_scheduler_timeout(self, ctx, "select_destinations",
+                          counters(self).select_timeouts);
+  if (settle_if_abandoned(self, ctx))
+    return;
+  release(self, id);
+  auto why = "Timed out waiting for a reply to select_destinations after "
+             + std::to_string(self->state.cfg.scheduler_timeout_s)
+             + " seconds.";
+  if (ctx.tried.empty())
+    record_scheduling(self, ctx, false, why);
+  fail(self, ctx, why, ctx.last_reason);
+}
+
 void schedule(conductor_pointer self, const std::string& id) {
   auto& ctx = self->state.builds.at(id);
   ctx.ph = phase::scheduling;
   auto alts = self->state.cfg.max_attempts - 1
               - static_cast<int32_t>(ctx.tried.size());
-  self->request(self->state.cfg.scheduler, caf::infinite,
+  self->request(self->state.cfg.scheduler, scheduler_timeout(self),
                 select_destinations{spec_of(ctx), ctx.tried,
                                     std::max<int32_t>(0, alts)})
     .then([self](host_selection& sel) { on_selected(self, sel); },
-          [self, id](caf::error& err) { on_no_host(self, id, err); });
+          [self, id](caf::error& err) {
+            if (err == caf::sec::request_timeout)
+              on_select_timeout(self, id);
+            else
+              on_no_host(self, id, err);
+          });
 }
 
 void on_build_request(conductor_pointer self, build_request& req) {
@@ -271,8 +324,10 @@ void on_build_request(conductor_pointer self, build_request& req) {
   ctx.accepted_us = now_us();
   ctx.accepted = steady_clock::now();
   ctx.scheduling_since = ctx.accepted;
-  ctx.deadline = ctx.accepted
-                 + std::chrono::seconds{self->state.cfg.instance_build_timeout_s};
+  // On the actor clock, as the timeout ticks: steady_clock in production,
+  // the test coordinator's clock under test.
+  auto timeout_s = self->state.cfg.instance_build_timeout_s;
+  ctx.deadline = self->clock().now() + std::chrono::seconds{timeout_s};
   ctx.tried = ctx.req.tried_hosts;
   auto [pos, fresh] = self->state.builds.emplace(id, std::move(ctx));
   if (!fresh)
@@ -399,7 +454,7 @@ void on_action(conductor_pointer self, instance_action& act) {
 
 void on_timeout_tick(conductor_pointer self) {
   auto& st = self->state;
-  auto now = std::chrono::steady_clock::now();
+  auto now = self->clock().now();
   std::vector<std::string> expired;
   for (auto& kv : st.builds)
     if (!kv.second.deleting && !kv.second.timed_out && kv.second.deadline <= now)

@@ -1,46 +1,13 @@
 #include <catch2/catch.hpp>
 
-#include <caf/scheduler/test_coordinator.hpp>
-
-#include "actors/conductor/conductor.hpp"
-#include "actors/scheduler/scheduler.hpp"
 #include "metrics/registry.hpp"
 #include "tests/functional/fixture.hpp"
+#include "tests/support/metric_sample.hpp"
 
 using namespace vmforge;
 using namespace vmforge::test;
 
 namespace {
-
-using labels = std::map<std::string, std::string>;
-
-// A counter's or gauge's value, or a histogram's count, as a scrape sees
-// it; -1 if there is no such series.
-double sample(const metrics::registry& reg, const std::string& name,
-              const labels& want = {}) {
-  for (auto& fam : reg.collect()) {
-    if (fam.name != name)
-      continue;
-    for (auto& m : fam.metric) {
-      labels have;
-      for (auto& l : m.label)
-        have[l.name] = l.value;
-      if (have != want)
-        continue;
-      switch (fam.type) {
-        case prometheus::MetricType::Counter:
-          return m.counter.value;
-        case prometheus::MetricType::Gauge:
-          return m.gauge.value;
-        case prometheus::MetricType::Histogram:
-          return static_cast<double>(m.histogram.sample_count);
-        default:
-          return -1;
-      }
-    }
-  }
-  return -1;
-}
 
 double builds(harness& h, const char* result) {
   return sample(*h.p->metrics, "vmforge_builds_total", {{"result", result}});
@@ -204,80 +171,4 @@ TEST_CASE("a host is up while ComputeFilter takes it: disabled, or silent "
   CHECK(h.wait_for(
     [&] { return host_gauge(h, "vmforge_compute_host_up", "ghost") == 0; },
     10s));
-}
-
-TEST_CASE("the scheduler's and conductor's mailbox depths are sampled",
-          "[metrics]") {
-  caf::actor_system_config cfg;
-  configure(cfg);
-  cfg.set("scheduler.policy", caf::atom("testing"));
-  // One message per run, so that the rest wait in the mailbox.
-  cfg.set("scheduler.max-throughput", 1);
-  caf::actor_system sys{cfg};
-  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  auto reg = std::make_shared<metrics::registry>();
-  auto sel = host_selector::make(test_options(1).scheduler);
-  REQUIRE(sel);
-  auto scheduler = spawn_scheduler(sys, std::move(*sel), reg);
-  auto conductor = spawn_conductor(
-    sys, conductor_config{3, 600, 60000, scheduler, {}, reg});
-  sched.run();
-  host_report r;
-  r.host = "compute-1";
-  caf::anon_send(scheduler, r);
-  caf::anon_send(conductor, timeout_tick{});
-  for (int i = 0; i < 3; ++i) {
-    caf::anon_send(scheduler, release_claim{"x"});
-    caf::anon_send(conductor, instance_terminated{"x", "compute-1"});
-  }
-  sched.prioritize(scheduler);
-  sched.run_once();
-  sched.prioritize(conductor);
-  sched.run_once();
-  CHECK(sample(*reg, "vmforge_actor_mailbox_messages", {{"actor", "scheduler"}})
-        == 3);
-  CHECK(sample(*reg, "vmforge_actor_mailbox_messages", {{"actor", "conductor"}})
-        == 3);
-  sched.run();
-  caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(conductor, caf::exit_reason::user_shutdown);
-  sched.run();
-}
-
-TEST_CASE("the libvirt hook counts failed calls by call", "[metrics]") {
-  auto reg = std::make_shared<metrics::registry>();
-  auto hook = metrics::libvirt_call_error_hook(reg);
-  hook("virDomainCreateXML");
-  hook("virDomainCreateXML");
-  hook("virConnectOpen");
-  CHECK(sample(*reg, "vmforge_libvirt_call_errors_total",
-               {{"call", "virDomainCreateXML"}})
-        == 2);
-  CHECK(sample(*reg, "vmforge_libvirt_call_errors_total",
-               {{"call", "virConnectOpen"}})
-        == 1);
-}
-
-TEST_CASE("the text format escapes label values and writes histograms as "
-          "Prometheus reads them",
-          "[metrics]") {
-  using Catch::Matchers::Contains;
-  metrics::registry reg;
-  reg.runtime.libvirt_errors.Add({{"call", "a\"b\\c\nd"}}).Increment(3);
-  reg.builds.duration.Observe(0.5);
-  auto text = reg.text();
-  CHECK_THAT(text, Contains("# TYPE vmforge_libvirt_call_errors_total "
-                            "counter\n"
-                            "vmforge_libvirt_call_errors_total"
-                            "{call=\"a\\\"b\\\\c\\nd\"} 3\n"));
-  CHECK_THAT(text, Contains("# TYPE vmforge_build_duration_seconds "
-                            "histogram\n"));
-  CHECK_THAT(text, Contains("vmforge_build_duration_seconds_bucket"
-                            "{le=\"0.25\"} 0\n"
-                            "vmforge_build_duration_seconds_bucket"
-                            "{le=\"0.5\"} 1\n"));
-  CHECK_THAT(text, Contains("vmforge_build_duration_seconds_bucket"
-                            "{le=\"+Inf\"} 1\n"
-                            "vmforge_build_duration_seconds_sum 0.5\n"
-                            "vmforge_build_duration_seconds_count 1\n"));
 }

@@ -136,3 +136,34 @@ TEST_CASE("uuids are canonical version 4 uuids", "[util]") {
   CHECK(stable_hash(1, "a", "b") != stable_hash(2, "a", "b"));
   CHECK(stable_hash(1, "ab", "") != stable_hash(1, "a", "b"));
 }
+
+// The state_path test writes the host's files itself.
+#include <fstream>
+
+#include "tests/support/temp_dir.hpp"
+
+TEST_CASE("the fake driver with a state_path keeps domains across restarts",
+          "[fake_driver]") {
+  vmforge::test::temp_dir dir;
+  fake_driver_options opts;
+  opts.state_path = (dir.path / "hv").string();
+  {
+    fake_driver drv{"h1", opts};
+    REQUIRE(drv.spawn(spec("a")).ok);
+    REQUIRE(drv.spawn(spec("b")).ok);
+    REQUIRE(drv.power_off("b").ok);
+    REQUIRE(drv.spawn(spec("c")).ok);
+    REQUIRE(drv.destroy("c").ok);
+  }
+  // A write the previous process did not finish is ignored.
+  std::ofstream{dir.path / "hv" / "h1" / "d.tmp"} << "1\n";
+  fake_driver drv{"h1", opts};
+  auto ids = drv.list_instances();
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::string>{"a", "b"});
+  CHECK(drv.get_power_state("a") == power_state::running);
+  CHECK(drv.get_power_state("b") == power_state::shutdown);
+  CHECK_FALSE(std::filesystem::exists(dir.path / "hv" / "h1" / "d.tmp"));
+  // Another host's domains are its own.
+  CHECK(fake_driver{"h2", opts}.list_instances().empty());
+}

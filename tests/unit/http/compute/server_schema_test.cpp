@@ -1,0 +1,248 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "http/compute/server_schema.hpp"
+
+using namespace vmforge;
+using namespace vmforge::http;
+namespace json = boost::json;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const std::string image_id = "70a599e0-31e7-49b7-b260-868f441e862b";
+const std::string net_id = "3cb9bc59-5699-4588-a4b1-b87f96708bc6";
+
+// A valid create body with `fields` set (or replaced) in its server.
+json::object body(json::object fields = {}) {
+  json::object server{{"name", "vm"}, {"flavorRef", "1"},
+                      {"imageRef", image_id}};
+  for (auto& kv : fields)
+    server[kv.key()] = kv.value();
+  return {{"server", std::move(server)}};
+}
+
+json::object without(const char* field) {
+  auto b = body();
+  b.at("server").as_object().erase(field);
+  return b;
+}
+
+struct outcome {
+  bool ok = false;
+  create_input in;
+  std::string error;
+};
+
+outcome create(const json::object& b, api_version v = {2, 1}) {
+  outcome out;
+  out.ok = parse_create(b, v, out.in, out.error);
+  return out;
+}
+
+// The 400 message of a body Nova's schema refuses.
+std::string refusal(const json::object& b, api_version v = {2, 1}) {
+  auto out = create(b, v);
+  CHECK_FALSE(out.ok);
+  return out.error;
+}
+
+} // namespace
+
+TEST_CASE("server_schema: a minimal body is a create of one", "[schema]") {
+  auto out = create(body());
+  REQUIRE(out.ok);
+  auto& req = out.in.req;
+  CHECK(req.name == "vm");
+  CHECK(req.flavor_ref == "1");
+  CHECK(req.image_ref == image_id);
+  CHECK(req.min_count == 1);
+  CHECK(req.max_count == 1);
+  CHECK(req.security_groups == std::vector<std::string>{"default"});
+  CHECK(req.disk_config == "MANUAL");
+  CHECK_FALSE(out.in.return_reservation_id);
+  CHECK(out.in.admin_pass.empty());
+}
+
+TEST_CASE("server_schema: name and flavorRef are required", "[schema]") {
+  CHECK_THAT(refusal(without("name")),
+             Contains("'name' is a required property"));
+  CHECK_THAT(refusal(without("flavorRef")),
+             Contains("'flavorRef' is a required property"));
+  CHECK_THAT(refusal({{"servers", json::object{}}}),
+             Contains("Additional properties are not allowed ('servers' was "
+                      "unexpected)"));
+  CHECK_THAT(refusal({}), Contains("'server' is a required property"));
+  // imageRef may be left out (the API then asks for a volume to boot).
+  CHECK(create(without("imageRef")).ok);
+}
+
+TEST_CASE("server_schema: a name is 1-255 printable characters without "
+          "surrounding whitespace",
+          "[schema]") {
+  CHECK(create(body({{"name", std::string(255, 'a')}})).ok);
+  CHECK(create(body({{"name", "a b"}})).ok);
+  for (auto bad : {json::value(""), json::value(std::string(256, 'a')),
+                   json::value(" vm"), json::value("vm\t"),
+                   json::value("v\x01m"), json::value(42)}) {
+    INFO(json::serialize(bad));
+    CHECK_THAT(refusal(body({{"name", bad}})), Contains("name"));
+  }
+}
+
+TEST_CASE("server_schema: flavorRef is a string or an integer, imageRef a "
+          "uuid or empty",
+          "[schema]") {
+  auto by_number = create(body({{"flavorRef", 42}}));
+  REQUIRE(by_number.ok);
+  CHECK(by_number.in.req.flavor_ref == "42");
+  auto by_href = create(body({{"flavorRef", "http://x/flavors/2"}}));
+  REQUIRE(by_href.ok); // the API takes the href's last segment
+  CHECK(by_href.in.req.flavor_ref == "http://x/flavors/2");
+  CHECK_THAT(refusal(body({{"flavorRef", ""}})), Contains("flavorRef"));
+  CHECK_THAT(refusal(body({{"flavorRef", json::array{}}})),
+             Contains("flavorRef"));
+  CHECK(create(body({{"imageRef", ""}})).ok);
+  CHECK_THAT(refusal(body({{"imageRef", "cirros"}})),
+             Contains("Invalid input for field/attribute imageRef"));
+}
+
+TEST_CASE("server_schema: counts are positive integers or digit strings",
+          "[schema]") {
+  auto out = create(body({{"min_count", "2"}, {"max_count", 3}}));
+  REQUIRE(out.ok);
+  CHECK(out.in.req.min_count == 2);
+  CHECK(out.in.req.max_count == 3);
+  // max_count defaults to min_count.
+  CHECK(create(body({{"min_count", 4}})).in.req.max_count == 4);
+  CHECK(refusal(body({{"min_count", 0}}))
+        == "Invalid input for field/attribute min_count. Value: 0. 0 is less "
+           "than the minimum of 1");
+  CHECK_THAT(refusal(body({{"max_count", "x"}})),
+             Contains("Invalid input for field/attribute max_count"));
+  CHECK_THAT(refusal(body({{"max_count", 1.5}})), Contains("max_count"));
+}
+
+TEST_CASE("server_schema: the server takes no properties Nova does not know",
+          "[schema]") {
+  CHECK_THAT(refusal(body({{"flavor", "1"}})),
+             Contains("Additional properties are not allowed ('flavor' was "
+                      "unexpected)"));
+  auto hints = body();
+  hints["os:scheduler_hints"] = json::object{};
+  CHECK(create(hints).ok);
+}
+
+TEST_CASE("server_schema: description only from 2.19", "[schema]") {
+  CHECK_THAT(refusal(body({{"description", "d"}}), {2, 18}),
+             Contains("('description' was unexpected)"));
+  auto set = create(body({{"description", "d"}}), {2, 19});
+  REQUIRE(set.ok);
+  CHECK(set.in.req.has_description);
+  CHECK(set.in.req.description == "d");
+  auto null = create(body({{"description", nullptr}}), {2, 19});
+  REQUIRE(null.ok);
+  CHECK_FALSE(null.in.req.has_description);
+  CHECK_THAT(refusal(body({{"description", std::string(256, 'd')}}), {2, 19}),
+             Contains("is too long"));
+}
+
+TEST_CASE("server_schema: networks are required from 2.37, where auto and "
+          "none are allowed",
+          "[schema]") {
+  CHECK(create(body()).ok);
+  CHECK_THAT(refusal(body(), {2, 37}),
+             Contains("'networks' is a required property"));
+  CHECK(create(body({{"networks", "auto"}}), {2, 37}).ok);
+  CHECK(create(body({{"networks", "none"}}), {2, 37}).ok);
+  CHECK_THAT(refusal(body({{"networks", "auto"}}), {2, 36}),
+             Contains("is not of type 'array'"));
+  CHECK_THAT(refusal(body({{"networks", "any"}}), {2, 37}),
+             Contains("networks"));
+  CHECK(create(body({{"networks", json::array{}}})).ok);
+}
+
+TEST_CASE("server_schema: a network names a network by uuid, a port or a "
+          "fixed IP, not both of the last two",
+          "[schema]") {
+  auto net = [](json::object o) {
+    return body({{"networks", json::array{std::move(o)}}});
+  };
+  CHECK(refusal(net({{"uuid", "public"}}))
+        == "Bad networks format: network uuid is not in proper format "
+           "(public)");
+  CHECK_THAT(refusal(net({{"uuid", net_id}, {"fixed_ip", "10.0.0.300"}})),
+             Contains("is not a 'ip'"));
+  CHECK_THAT(refusal(net({{"port", net_id}, {"fixed_ip", "10.0.0.3"}})),
+             Contains("The port and fixed_ip can not be specified together"));
+  CHECK_THAT(refusal(net({{"uuid", net_id}, {"mtu", 9000}})),
+             Contains("('mtu' was unexpected)"));
+}
+
+TEST_CASE("server_schema: metadata keys and values as Nova allows them",
+          "[schema]") {
+  auto out = create(body({{"metadata", json::object{{"a-b_c:d. e", "v"}}}}));
+  REQUIRE(out.ok);
+  CHECK(out.in.req.metadata.at("a-b_c:d. e") == "v");
+  CHECK_THAT(refusal(body({{"metadata", json::object{{"a/b", "v"}}}})),
+             Contains("does not match any of the regexes"));
+  CHECK_THAT(refusal(body({{"metadata", json::object{{"", "v"}}}})),
+             Contains("does not match any of the regexes"));
+  CHECK_THAT(refusal(body({{"metadata", json::object{{"k", 1}}}})),
+             Contains("is not of type 'string'"));
+  CHECK_THAT(
+    refusal(body({{"metadata", json::object{{"k", std::string(256, 'v')}}}})),
+    Contains("is too long"));
+  CHECK_THAT(refusal(body({{"metadata", json::array{}}})),
+             Contains("is not of type 'object'"));
+}
+
+TEST_CASE("server_schema: the optional fields, checked and kept", "[schema]") {
+  auto out = create(body({{"security_groups",
+                           json::array{json::object{{"name", "web"}},
+                                       json::object{{"name", "web"}},
+                                       json::object{{"name", "db"}}}},
+                          {"accessIPv4", "192.0.2.1"},
+                          {"accessIPv6", "2001:DB8:0:0::1"},
+                          {"OS-DCF:diskConfig", "AUTO"},
+                          {"availability_zone", "az1"},
+                          {"key_name", "key"},
+                          {"adminPass", "secret"},
+                          {"user_data", "aGVsbG8="},
+                          {"config_drive", true},
+                          {"return_reservation_id", "True"}}));
+  REQUIRE(out.ok);
+  auto& req = out.in.req;
+  CHECK(req.security_groups == std::vector<std::string>{"web", "db"});
+  CHECK(req.access_ipv4 == "192.0.2.1");
+  CHECK(req.access_ipv6 == "2001:db8::1"); // stored in canonical form
+  CHECK(req.disk_config == "AUTO");
+  CHECK(req.availability_zone == "az1");
+  CHECK(req.key_name == "key");
+  CHECK(out.in.admin_pass == "secret");
+  CHECK(out.in.return_reservation_id);
+}
+
+TEST_CASE("server_schema: the optional fields' bad values are 400",
+          "[schema]") {
+  CHECK_THAT(refusal(body({{"accessIPv4", "192.0.2"}})),
+             Contains("is not a 'ipv4'"));
+  CHECK_THAT(refusal(body({{"accessIPv6", "192.0.2.1"}})),
+             Contains("is not a 'ipv6'"));
+  CHECK_THAT(refusal(body({{"OS-DCF:diskConfig", "auto"}})),
+             Contains("is not one of ['AUTO', 'MANUAL']"));
+  CHECK_THAT(refusal(body({{"user_data", "not base64!"}})),
+             Contains("is not a 'base64'"));
+  CHECK_THAT(refusal(body({{"security_groups", "default"}})),
+             Contains("is not of type 'array'"));
+  CHECK_THAT(refusal(body({{"security_groups",
+                            json::array{json::object{{"id", "x"}}}}})),
+             Contains("'name' is a required property"));
+  CHECK_THAT(refusal(body({{"return_reservation_id", "maybe"}})),
+             Contains("is not of type 'boolean'"));
+  CHECK_THAT(refusal(body({{"config_drive", 2}})),
+             Contains("is not of type 'boolean'"));
+}

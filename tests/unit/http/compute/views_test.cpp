@@ -1,0 +1,237 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "http/compute/views.hpp"
+
+using namespace vmforge;
+using namespace vmforge::http;
+namespace json = boost::json;
+
+namespace {
+
+const link_base base{"http://api:8774", ""};
+const request_context member{"u", "p", false, "req-1"};
+const request_context admin{"root", "admin", true, "req-2"};
+
+// 2025-11-25T16:27:13Z
+constexpr int64_t t0_us = 1764088033LL * 1000000;
+
+instance sample(vm_state vm = vm_state::active,
+                task_state task = task_state::none) {
+  instance r;
+  r.id = "11111111-2222-4333-8444-555555555555";
+  r.db_id = 7;
+  r.name = "vm";
+  r.project_id = "p";
+  r.user_id = "u";
+  r.flavor_ = flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
+  r.image_id = "img";
+  r.availability_zone = "az1";
+  r.metadata = {{"k", "v"}};
+  r.security_groups = {"default"};
+  r.vm = vm;
+  r.task = task;
+  r.power = power_state::running;
+  r.host = "compute-1";
+  r.created_us = t0_us;
+  r.updated_us = t0_us + 1000000;
+  r.launched_us = t0_us + 2000000;
+  return r;
+}
+
+json::object detail(const instance& row, api_version v = {2, 1},
+                    const request_context& ctx = member) {
+  return server_detail(row, base, ctx, v);
+}
+
+std::string status_of(vm_state vm, task_state task) {
+  return json::value_to<std::string>(detail(sample(vm, task)).at("status"));
+}
+
+bool has(const json::object& o, const char* key) {
+  return o.contains(key);
+}
+
+const json::object& fault_of(const json::object& server) {
+  return server.at("fault").as_object();
+}
+
+instance failed(int32_t code) {
+  auto row = sample(vm_state::error);
+  row.has_fault = true;
+  row.fault_ = fault{code, "boom", "trace", t0_us};
+  return row;
+}
+
+} // namespace
+
+TEST_CASE("views: server_brief is id, name and links", "[views]") {
+  auto row = sample();
+  auto brief = server_brief(row, base);
+  CHECK(brief.size() == 3);
+  CHECK(brief.at("id") == json::value(row.id));
+  CHECK(brief.at("name") == "vm");
+  CHECK(brief.at("links")
+        == json::array{
+          json::object{{"rel", "self"},
+                       {"href", "http://api:8774/v2.1/servers/" + row.id}},
+          json::object{{"rel", "bookmark"},
+                       {"href", "http://api:8774/servers/" + row.id}}});
+  // With a project in the URL, the links carry it.
+  auto scoped = server_brief(row, link_base{"http://api:8774", "p"});
+  CHECK(scoped.at("links").as_array()[0].at("href")
+        == json::value("http://api:8774/v2.1/p/servers/" + row.id));
+}
+
+TEST_CASE("views: server_detail at 2.1 has the fields Nova's show has",
+          "[views]") {
+  auto d = detail(sample());
+  for (auto key :
+       {"id", "name", "links", "status", "tenant_id", "user_id", "metadata",
+        "hostId", "image", "flavor", "created", "updated", "addresses",
+        "accessIPv4", "accessIPv6", "OS-DCF:diskConfig",
+        "OS-EXT-AZ:availability_zone", "config_drive", "key_name",
+        "security_groups", "OS-SRV-USG:launched_at",
+        "OS-SRV-USG:terminated_at", "OS-EXT-STS:vm_state",
+        "OS-EXT-STS:task_state", "OS-EXT-STS:power_state",
+        "os-extended-volumes:volumes_attached", "progress"}) {
+    INFO(key);
+    CHECK(has(d, key));
+  }
+  // Later microversions' fields, admins' fields, and no fault.
+  for (auto key : {"locked", "description", "tags", "fault",
+                   "OS-EXT-SRV-ATTR:host"}) {
+    INFO(key);
+    CHECK_FALSE(has(d, key));
+  }
+  CHECK(d.at("status") == "ACTIVE");
+  CHECK(d.at("tenant_id") == "p");
+  CHECK(d.at("metadata") == json::object{{"k", "v"}});
+  CHECK(d.at("created") == "2025-11-25T16:27:13Z");
+  CHECK(d.at("updated") == "2025-11-25T16:27:14Z");
+  CHECK(d.at("OS-SRV-USG:launched_at") == "2025-11-25T16:27:15.000000");
+  CHECK(d.at("OS-SRV-USG:terminated_at").is_null());
+  CHECK(d.at("image")
+        == json::object{{"id", "img"},
+                        {"links", json::array{json::object{
+                                    {"rel", "bookmark"},
+                                    {"href", "http://api:8774/images/img"}}}}});
+  CHECK(d.at("flavor").at("id") == "1"); // a link, not the flavor, to 2.46
+  CHECK(d.at("addresses") == json::object{});
+  CHECK(d.at("accessIPv4") == "");
+  CHECK(d.at("OS-DCF:diskConfig") == "MANUAL");
+  CHECK(d.at("OS-EXT-AZ:availability_zone") == "az1");
+  CHECK(d.at("key_name").is_null());
+  CHECK(d.at("security_groups")
+        == json::array{json::object{{"name", "default"}}});
+  CHECK(d.at("OS-EXT-STS:vm_state") == "active");
+  CHECK(d.at("OS-EXT-STS:task_state").is_null());
+  CHECK(d.at("OS-EXT-STS:power_state") == 1);
+  CHECK(d.at("progress") == 0);
+}
+
+TEST_CASE("views: hostId is sha224 of project and host, empty without one",
+          "[views]") {
+  CHECK(detail(sample()).at("hostId")
+        == "ab877eef6e09a3d68570a414cba885ded45c280ee2aeaac32387e1c2");
+  auto unplaced = sample(vm_state::building, task_state::scheduling);
+  unplaced.host.clear();
+  CHECK(detail(unplaced).at("hostId") == "");
+}
+
+TEST_CASE("views: locked from 2.9, description from 2.19, tags from 2.26",
+          "[views]") {
+  auto row = sample();
+  row.locked = true;
+  CHECK_FALSE(has(detail(row, {2, 8}), "locked"));
+  CHECK(detail(row, {2, 9}).at("locked") == true);
+  CHECK_FALSE(has(detail(row, {2, 18}), "description"));
+  row.has_description = false;
+  CHECK(detail(row, {2, 19}).at("description").is_null());
+  row.has_description = true;
+  row.description = "d";
+  CHECK(detail(row, {2, 19}).at("description") == "d");
+  CHECK_FALSE(has(detail(row, {2, 25}), "tags"));
+  CHECK(detail(row, {2, 26}).at("tags") == json::array{});
+}
+
+TEST_CASE("views: the extended server attributes are for admins only",
+          "[views]") {
+  auto d = detail(sample(), {2, 1}, admin);
+  CHECK(d.at("OS-EXT-SRV-ATTR:host") == "compute-1");
+  CHECK(d.at("OS-EXT-SRV-ATTR:hypervisor_hostname") == "compute-1");
+  CHECK(d.at("OS-EXT-SRV-ATTR:instance_name") == "instance-00000007");
+  auto unplaced = sample(vm_state::building, task_state::scheduling);
+  unplaced.host.clear();
+  CHECK(detail(unplaced, {2, 1}, admin).at("OS-EXT-SRV-ATTR:host").is_null());
+}
+
+TEST_CASE("views: without the extended attributes (PUT's answer) only the "
+          "base fields",
+          "[views]") {
+  auto d = server_detail(sample(), base, admin, {2, 19}, false);
+  for (auto key : {"OS-EXT-AZ:availability_zone", "config_drive", "key_name",
+                   "security_groups", "OS-SRV-USG:launched_at",
+                   "OS-EXT-STS:vm_state", "OS-EXT-SRV-ATTR:host",
+                   "os-extended-volumes:volumes_attached"}) {
+    INFO(key);
+    CHECK_FALSE(has(d, key));
+  }
+  CHECK(has(d, "status"));
+  CHECK(has(d, "description"));
+}
+
+TEST_CASE("views: status is derived as nova/api/openstack/common.py does",
+          "[views]") {
+  using vm = vm_state;
+  using task = task_state;
+  CHECK(status_of(vm::building, task::scheduling) == "BUILD");
+  CHECK(status_of(vm::building, task::spawning) == "BUILD");
+  CHECK(status_of(vm::active, task::none) == "ACTIVE");
+  CHECK(status_of(vm::active, task::rebooting) == "REBOOT");
+  CHECK(status_of(vm::active, task::rebooting_hard) == "HARD_REBOOT");
+  CHECK(status_of(vm::active, task::powering_off) == "ACTIVE");
+  CHECK(status_of(vm::stopped, task::none) == "SHUTOFF");
+  CHECK(status_of(vm::stopped, task::powering_on) == "SHUTOFF");
+  CHECK(status_of(vm::paused, task::none) == "PAUSED");
+  CHECK(status_of(vm::suspended, task::resuming) == "SUSPENDED");
+  CHECK(status_of(vm::error, task::none) == "ERROR");
+  CHECK(status_of(vm::deleted, task::none) == "DELETED");
+  CHECK(status_of(vm::soft_deleted, task::none) == "SOFT_DELETED");
+  // A delete in progress does not change the status.
+  CHECK(status_of(vm::active, task::deleting) == "ACTIVE");
+  CHECK(status_of(vm::error, task::deleting) == "ERROR");
+  CHECK(status_of(vm::building, task::deleting) == "BUILD");
+}
+
+TEST_CASE("views: progress only while ACTIVE or BUILD", "[views]") {
+  CHECK(has(detail(sample(vm_state::building)), "progress"));
+  CHECK_FALSE(has(detail(sample(vm_state::stopped)), "progress"));
+  CHECK_FALSE(has(detail(sample(vm_state::error)), "progress"));
+  CHECK_FALSE(has(detail(sample(vm_state::active, task_state::rebooting)),
+                  "progress"));
+}
+
+TEST_CASE("views: a fault shows in ERROR and DELETED, its details to admins "
+          "or when its code is not 500",
+          "[views]") {
+  auto d = detail(failed(500));
+  CHECK(fault_of(d)
+        == json::object{{"code", 500},
+                        {"message", "boom"},
+                        {"created", "2025-11-25T16:27:13Z"}});
+  CHECK(fault_of(detail(failed(500), {2, 1}, admin)).at("details")
+        == "trace");
+  CHECK(fault_of(detail(failed(400))).at("details") == "trace");
+  auto deleted = failed(500);
+  deleted.vm = vm_state::deleted;
+  CHECK(has(detail(deleted), "fault"));
+  // A fault of an earlier failure is not shown once the instance is fine.
+  auto recovered = failed(500);
+  recovered.vm = vm_state::active;
+  CHECK_FALSE(has(detail(recovered), "fault"));
+}

@@ -1,0 +1,103 @@
+#include <catch2/catch.hpp>
+
+#include "store/database.hpp"
+#include "tests/support/store_files.hpp"
+
+using namespace vmforge;
+using namespace vmforge::test;
+
+TEST_CASE("database: [database] connection URLs are SQLAlchemy's",
+          "[database]") {
+  CHECK(sqlite_path("sqlite:///var/vmforge.db") == "var/vmforge.db");
+  CHECK(sqlite_path("sqlite:////srv/vmforge.db") == "/srv/vmforge.db");
+  CHECK_THROWS_AS(sqlite_path("sqlite:///"), database_error);
+  CHECK_THROWS_AS(sqlite_path("mysql+pymysql://nova@db/nova"), database_error);
+}
+
+TEST_CASE("database: migrations run once and seed the classic flavors",
+          "[database]") {
+  temp_dir dir;
+  database db{db_path(dir)};
+  CHECK(db.migrate() == 0);
+  CHECK(db.migrate() == database::latest_version());
+  auto flavors = db.load().catalog.flavors;
+  CHECK(flavors.size() == default_flavors().size());
+}
+
+TEST_CASE("database: every table reads back what was written",
+          "[database]") {
+  temp_dir dir;
+  auto row = sample_row(7);
+  row.has_fault = true;
+  row.fault_ = fault{500, "boom", "details", 4};
+  action_record act{"create", "req-1", "u", "p", 5,
+                    {{"compute__do_build_and_run_instance", 5, 6, "Success",
+                      "compute-1", ""}}};
+  keypair kp{3, "key", "u", "ssh-ed25519 AAAA", "aa:bb", "ssh", 9};
+  security_group_info group{4, "web", "w", "p",
+                            {{5, 4, "tcp", 22, 22, "0.0.0.0/0"}}};
+  {
+    database db{db_path(dir)};
+    db.migrate();
+    db.begin();
+    db.put_instance(row, true);
+    db.add_fault(row.db_id, row.fault_);
+    db.put_action(row.db_id, act);
+    db.put_flavor(flavor{"42", "custom", 3, 300, 30, 3, 64, false});
+    db.drop_flavor("1");
+    db.put_keypair(kp);
+    db.put_quota(quota_entry{"project", "p", "", "instances", 50});
+    db.put_quota(quota_entry{"user", "p", "u", "cores", 4});
+    db.put_security_groups("p", {group});
+    db.put_host(host_record{"compute-1", "az1", {8, 1024, 10}, false, {}, 11});
+    db.set_host_status("compute-1", true, "maintenance");
+    db.commit();
+  }
+  auto st = reload(dir);
+  REQUIRE(st.instances.size() == 1);
+  auto& r = st.instances.front();
+  CHECK(r.id == row.id);
+  CHECK(r.db_id == 7);
+  CHECK(r.metadata == row.metadata);
+  CHECK(r.security_groups == row.security_groups);
+  CHECK(r.description == "d");
+  CHECK(r.flavor_.ram_mb == row.flavor_.ram_mb);
+  CHECK(r.vm == vm_state::active);
+  CHECK(r.task == task_state::none);
+  CHECK(r.power == power_state::running);
+  CHECK(r.host == "compute-1");
+  CHECK(r.launched_us == 3);
+  CHECK(r.has_fault);
+  CHECK(r.fault_.message == "boom");
+  REQUIRE(st.actions.size() == 1);
+  CHECK(st.actions[0].first == row.id);
+  REQUIRE(st.actions[0].second.events.size() == 1);
+  CHECK(st.actions[0].second.events[0].host == "compute-1");
+  auto& cat = st.catalog;
+  auto has_flavor = [&](const std::string& id) {
+    return std::any_of(cat.flavors.begin(), cat.flavors.end(),
+                       [&](const flavor& f) { return f.id == id; });
+  };
+  CHECK(has_flavor("42"));
+  CHECK_FALSE(has_flavor("1")); // dropped; the other classic ones stay
+  CHECK(cat.flavors.size() == default_flavors().size());
+  REQUIRE(cat.keypairs.size() == 1);
+  CHECK(cat.keypairs[0].public_key == kp.public_key);
+  CHECK(cat.quotas.size() == 2);
+  REQUIRE(cat.security_groups.size() == 1);
+  CHECK(cat.security_groups[0].rules.size() == 1);
+  REQUIRE(st.hosts.size() == 1);
+  CHECK(st.hosts[0].disabled);
+  CHECK(st.hosts[0].disabled_reason == "maintenance");
+  {
+    database db{db_path(dir)};
+    db.begin();
+    db.drop_instance(7);
+    db.drop_project_quotas("p");
+    db.commit();
+  }
+  st = reload(dir);
+  CHECK(st.instances.empty());
+  CHECK(st.actions.empty());
+  CHECK(st.catalog.quotas.empty());
+}

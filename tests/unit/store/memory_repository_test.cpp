@@ -1,0 +1,192 @@
+#include <catch2/catch.hpp>
+
+#include "messages/errors.hpp"
+#include "store/memory_repository.hpp"
+
+using namespace vmforge;
+
+namespace {
+
+instance row(const std::string& id, int64_t vcpus = 1, int64_t ram_mb = 512) {
+  instance r;
+  r.id = id;
+  r.project_id = "p";
+  r.flavor_ = flavor{"f", "f", vcpus, ram_mb, 1, 0, 0, true};
+  return r;
+}
+
+std::vector<instance> rows(int n, int64_t vcpus = 1, int64_t ram_mb = 512) {
+  std::vector<instance> out;
+  for (int i = 0; i < n; ++i)
+    out.push_back(row("i-" + std::to_string(i), vcpus, ram_mb));
+  return out;
+}
+
+constexpr int64_t unlimited = -1;
+
+// How many of `n` instances of the flavor a fresh project gets.
+size_t granted(int n, int64_t vcpus, int64_t ram_mb,
+               const quota_limits& limits) {
+  memory_repository repo;
+  auto made = repo.create(rows(n, vcpus, ram_mb), 1, limits);
+  REQUIRE(made);
+  return made->size();
+}
+
+std::string message_of(const caf::expected<instance>& x) {
+  REQUIRE_FALSE(x);
+  return error_message(x.error());
+}
+
+// A repository holding one row in `vm` / `task`.
+struct one_row {
+  memory_repository repo;
+
+  one_row(vm_state vm = vm_state::active, task_state task = task_state::none) {
+    REQUIRE(repo.create({row("a")}, 1, {}));
+    instance_update u;
+    u.id = "a";
+    u.vm = vm;
+    u.task = task;
+    REQUIRE(repo.apply(u) != nullptr);
+  }
+
+  caf::expected<instance> begin(bool is_admin = false) {
+    return repo.begin(begin_task{"a", "stop", {vm_state::active},
+                                 task_state::powering_off, is_admin});
+  }
+
+  caf::expected<instance>
+  metadata(std::map<std::string, std::string> items, int64_t limit,
+           bool replace = false) {
+    change_metadata req;
+    req.id = "a";
+    req.items = std::move(items);
+    req.replace = replace;
+    req.limit = limit;
+    return repo.metadata(req);
+  }
+};
+
+} // namespace
+
+TEST_CASE("memory_repository: the quota with the least headroom decides",
+          "[memory_repository]") {
+  CHECK(granted(5, 1, 512, {unlimited, unlimited, unlimited}) == 5);
+  CHECK(granted(5, 1, 512, {3, unlimited, unlimited}) == 3);
+  CHECK(granted(5, 2, 512, {unlimited, 5, unlimited}) == 2); // 4 of 5 cores
+  CHECK(granted(5, 1, 512, {unlimited, unlimited, 1500}) == 2);
+  CHECK(granted(5, 2, 512, {4, 7, 1024}) == 2); // ram and cores: 2 and 3
+}
+
+TEST_CASE("memory_repository: the headroom is what the project left",
+          "[memory_repository]") {
+  memory_repository repo;
+  quota_limits limits{3, unlimited, unlimited};
+  REQUIRE(repo.create({row("a"), row("b")}, 1, limits));
+  auto more = repo.create({row("c"), row("d")}, 1, limits);
+  REQUIRE(more);
+  CHECK(more->size() == 1);
+  CHECK(repo.usage("p").instances == 3);
+  // Another project has its own.
+  auto other = row("x");
+  other.project_id = "q";
+  CHECK(repo.create({other}, 1, limits));
+  // A removed instance gives its share back.
+  REQUIRE(repo.remove("a"));
+  CHECK(repo.usage("p").instances == 2);
+  CHECK(repo.usage("p").cores == 2);
+  CHECK(repo.create({row("e")}, 1, limits));
+}
+
+TEST_CASE("memory_repository: below min_count nothing is created",
+          "[memory_repository]") {
+  memory_repository repo;
+  auto refused = repo.create(rows(3), 3, {2, unlimited, unlimited});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error() == api_errc::forbidden);
+  CHECK(error_message(refused.error())
+        == "Quota exceeded for instances: Requested 3, but already used 0 "
+           "of 2 instances");
+  CHECK(repo.usage("p").instances == 0);
+  CHECK(repo.find("i-0") == nullptr);
+}
+
+TEST_CASE("memory_repository: begin_task needs an allowed vm_state and no "
+          "task",
+          "[memory_repository]") {
+  SECTION("an allowed state without a task starts it") {
+    one_row r;
+    auto started = r.begin();
+    REQUIRE(started);
+    CHECK(started->task == task_state::powering_off);
+    CHECK(r.repo.find("a")->task == task_state::powering_off);
+  }
+  SECTION("another vm_state is a conflict") {
+    one_row r{vm_state::stopped};
+    CHECK(message_of(r.begin())
+          == "Cannot 'stop' instance a while it is in vm_state stopped");
+    CHECK(r.begin().error() == api_errc::conflict);
+    CHECK(r.repo.find("a")->task == task_state::none);
+  }
+  SECTION("a task in progress is a conflict") {
+    one_row r{vm_state::active, task_state::rebooting};
+    CHECK(message_of(r.begin())
+          == "Cannot 'stop' instance a while it is in task_state rebooting");
+    CHECK(r.repo.find("a")->task == task_state::rebooting);
+  }
+  SECTION("a locked instance refuses all but admins") {
+    one_row r;
+    r.repo.lock(set_locked{"a", true});
+    CHECK(message_of(r.begin()) == "Instance a is locked");
+    CHECK(r.begin(true));
+  }
+  SECTION("an unknown instance is not found") {
+    memory_repository repo;
+    auto missing = repo.begin(begin_task{"z", "stop", vm_set::any(),
+                                         task_state::powering_off, false});
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error() == api_errc::not_found);
+  }
+}
+
+TEST_CASE("memory_repository: metadata is merged or replaced within its "
+          "limit",
+          "[memory_repository]") {
+  one_row r;
+  REQUIRE(r.metadata({{"a", "1"}, {"b", "2"}}, 3));
+  // Merged: b changes, c is added; three items fit.
+  auto merged = r.metadata({{"b", "3"}, {"c", "4"}}, 3);
+  REQUIRE(merged);
+  CHECK(merged->metadata
+        == std::map<std::string, std::string>{{"a", "1"}, {"b", "3"},
+                                              {"c", "4"}});
+  // A fourth is over the limit; the row keeps what it had.
+  auto over = r.metadata({{"d", "5"}}, 3);
+  REQUIRE_FALSE(over);
+  CHECK(over.error() == api_errc::forbidden);
+  CHECK(r.repo.find("a")->metadata.size() == 3);
+  // Replacing counts only the new set.
+  auto replaced = r.metadata({{"x", "1"}}, 1, true);
+  REQUIRE(replaced);
+  CHECK(replaced->metadata
+        == std::map<std::string, std::string>{{"x", "1"}});
+  // No limit (-1) takes anything.
+  CHECK(r.metadata({{"y", "1"}, {"z", "1"}}, -1));
+}
+
+TEST_CASE("memory_repository: removing a metadata key that is absent is not "
+          "found",
+          "[memory_repository]") {
+  one_row r;
+  REQUIRE(r.metadata({{"a", "1"}}, -1));
+  change_metadata req;
+  req.id = "a";
+  req.remove_key = "b";
+  auto missing = r.repo.metadata(req);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error() == api_errc::not_found);
+  req.remove_key = "a";
+  REQUIRE(r.repo.metadata(req));
+  CHECK(r.repo.find("a")->metadata.empty());
+}
