@@ -104,7 +104,7 @@ TEST_CASE("memory_repository: below min_count nothing is created",
   memory_repository repo;
   auto refused = repo.create(rows(3), 3, {2, unlimited, unlimited});
   REQUIRE_FALSE(refused);
-  CHECK(refused.error() == api_errc::forbidden);
+  CHECK(refused.error() == errc::over_quota);
   CHECK(error_message(refused.error())
         == "Quota exceeded for instances: Requested 3, but already used 0 "
            "of 2 instances");
@@ -126,7 +126,7 @@ TEST_CASE("memory_repository: begin_task needs an allowed vm_state and no "
     one_row r{vm_state::stopped};
     CHECK(message_of(r.begin())
           == "Cannot 'stop' instance a while it is in vm_state stopped");
-    CHECK(r.begin().error() == api_errc::conflict);
+    CHECK(r.begin().error() == errc::instance_invalid_state);
     CHECK(r.repo.find("a")->task == task_state::none);
   }
   SECTION("a task in progress is a conflict") {
@@ -146,7 +146,7 @@ TEST_CASE("memory_repository: begin_task needs an allowed vm_state and no "
     auto missing = repo.begin(begin_task{"z", "stop", vm_set::any(),
                                          task_state::powering_off, false});
     REQUIRE_FALSE(missing);
-    CHECK(missing.error() == api_errc::not_found);
+    CHECK(missing.error() == errc::instance_not_found);
   }
 }
 
@@ -164,7 +164,7 @@ TEST_CASE("memory_repository: metadata is merged or replaced within its "
   // A fourth is over the limit; the row keeps what it had.
   auto over = r.metadata({{"d", "5"}}, 3);
   REQUIRE_FALSE(over);
-  CHECK(over.error() == api_errc::forbidden);
+  CHECK(over.error() == errc::over_quota);
   CHECK(r.repo.find("a")->metadata.size() == 3);
   // Replacing counts only the new set.
   auto replaced = r.metadata({{"x", "1"}}, 1, true);
@@ -185,7 +185,7 @@ TEST_CASE("memory_repository: removing a metadata key that is absent is not "
   req.remove_key = "b";
   auto missing = r.repo.metadata(req);
   REQUIRE_FALSE(missing);
-  CHECK(missing.error() == api_errc::not_found);
+  CHECK(missing.error() == errc::metadata_item_not_found);
   req.remove_key = "a";
   REQUIRE(r.repo.metadata(req));
   CHECK(r.repo.find("a")->metadata.empty());

@@ -213,7 +213,7 @@ CAF_TEST(a refused claim moves on to the next alternate) {
   place("compute-1", {"compute-2", "compute-3"});
   fail_on("compute-1", 1, "boom");
   check_rescheduled();
-  answer<claim_host>(caf::make_error(sched_errc::claim_failed, "full"));
+  answer<claim_host>(nova_error(errc::claim_failed, "compute-2", "full"));
   auto claim = answer<claim_host>(host_claimed{id, "compute-3"});
   CAF_CHECK_EQUAL(claim.host, "compute-3");
   CAF_CHECK_EQUAL(next_on<build_and_run>("compute-3").attempt, 2u);
@@ -251,7 +251,7 @@ CAF_TEST(without alternates the scheduler is asked again without the hosts
   fail_on("compute-1", 1, "boom");
   check_rescheduled();
   auto again = answer<select_destinations>(
-    caf::make_error(sched_errc::no_valid_host, "none"));
+    nova_error(errc::no_valid_host, "none"));
   CAF_CHECK(again.ignore_hosts == std::vector<std::string>{"compute-1"});
   CAF_CHECK_EQUAL(again.num_alternates, 1);
   auto u = check_error("Exceeded maximum number of retries. Exhausted all "
@@ -266,7 +266,8 @@ CAF_TEST(no valid host is ERROR with the fault Nova gives and a failed event) {
   start();
   tell(build());
   answer<select_destinations>(
-    caf::make_error(sched_errc::no_valid_host, "no host"));
+    nova_error(errc::no_valid_host,
+               "There are not enough hosts available."));
   const std::string why = "No valid host was found. There are not enough "
                           "hosts available.";
   auto event = next<record_action>(store);

@@ -201,7 +201,7 @@ CAF_TEST(create_instances refuses what does not fit min_count with the
   CAF_REQUIRE(create({row("a")}, 1, instances_only(2)));
   auto refused = create({row("b"), row("c")}, 2, instances_only(2));
   CAF_REQUIRE(!refused);
-  CAF_CHECK_EQUAL(refused.error(), api_errc::forbidden);
+  CAF_CHECK_EQUAL(refused.error(), errc::over_quota);
   CAF_CHECK_EQUAL(error_message(refused.error()),
                   "Quota exceeded for instances: Requested 2, but already "
                   "used 1 of 2 instances");
