@@ -41,6 +41,12 @@ struct spawn_spec {
   std::string project_id;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spawn_spec& x) {
+  return f(caf::meta::type_name("spawn_spec"), x.instance_id, x.instance_name,
+           x.flavor_, x.image_, x.display_name, x.project_id);
+}
+
 /// What a hypervisor tells on its own, outside any call (Nova's virt
 /// events and libvirt's connection callbacks): a guest's power state
 /// changed (the compute manager reads the new one from the driver), or

@@ -201,9 +201,10 @@ void pump(compute_pointer self) {
                    + " could not be found.");
       continue;
     }
-    dispatch(self, driver_op{driver_call::spawn, id, instance_name(req.db_id),
-                             req.flavor_, img->second, req.instance_name,
-                             req.project_id});
+    dispatch(self, driver_op{driver_call::spawn, id,
+                             spawn_spec{id, instance_name(req.db_id),
+                                        req.flavor_, img->second,
+                                        req.instance_name, req.project_id}});
   }
 }
 

@@ -13,8 +13,7 @@ driver_reply run(driver& drv, const driver_op& op) {
   driver_status st;
   switch (op.call) {
     case driver_call::spawn:
-      st = drv.spawn({op.instance_id, op.instance_name, op.flavor_, op.image_,
-                      op.display_name, op.project_id});
+      st = drv.spawn(op.spec);
       break;
     case driver_call::destroy:
       st = drv.destroy(op.instance_id);
