@@ -72,6 +72,12 @@ private:
   void disconnect(const std::string& why);
   /// Reconnects whenever the connection is lost (a thread of its own).
   void monitor();
+  /// Runs `call(conn, dom)` on a reference to the live connection and the
+  /// instance's domain (nullptr if there is none); while disconnected it
+  /// fails at once (retryable).
+  template <class F>
+  driver_status with_lookup(const std::string& instance_id, F call);
+  /// A call on the instance's domain, which must exist; `what` names it.
   template <class F>
   driver_status with_domain(const std::string& instance_id, const char* what,
                             F call);
