@@ -53,7 +53,6 @@ struct compute_state {
   // Why the driver cannot reach the hypervisor (empty: it can). The host
   // takes no builds meanwhile and the scheduler skips it.
   std::string hypervisor_down;
-  metrics::host_metrics* gauges = nullptr;
 };
 
 using compute_pointer = compute_actor::stateful_pointer<compute_state>;
@@ -64,8 +63,9 @@ const char* log_name = "compute";
 // message that may change them.
 void publish(compute_pointer self) {
   auto& st = self->state;
-  st.gauges->set_usage(st.tracker.capacity(), st.tracker.used(), st.running,
-                       static_cast<int64_t>(st.queue.size()));
+  st.cfg.metrics.host->set_usage(st.tracker.capacity(), st.tracker.used(),
+                                 st.running,
+                                 static_cast<int64_t>(st.queue.size()));
 }
 
 void report_host(compute_pointer self, host_report r = {}) {
@@ -180,7 +180,7 @@ void pump(compute_pointer self) {
       continue;
     i->second.started = true;
     i->second.spawn_started = steady_clock::now();
-    st.cfg.metrics->builds.queued.Observe(
+    st.cfg.metrics.queued->Observe(
       metrics::seconds_since(i->second.queued_at));
     ++st.running;
     // Nova's _build_resources: networking, then block devices, then spawn.
@@ -193,8 +193,8 @@ void pump(compute_pointer self) {
     update(self, id, vm_state::building, task_state::spawning,
            {task_state::block_device_mapping});
     auto& req = i->second.job.req;
-    auto img = st.cfg.images->find(req.image_id);
-    if (img == st.cfg.images->end()) {
+    auto img = st.cfg.images.find(req.image_id);
+    if (img == st.cfg.images.end()) {
       // Nova's ImageNotFound during a build: BuildAbortException.
       fail_build(self, id, false,
                  "Build of instance " + id + " aborted: Image " + req.image_id
@@ -222,7 +222,7 @@ void on_spawned(compute_pointer self, driver_reply& rep) {
     }
     return;
   }
-  st.cfg.metrics->builds.spawning.Observe(
+  st.cfg.metrics.spawning->Observe(
     metrics::seconds_since(i->second.spawn_started));
   auto job = std::move(i->second.job);
   auto started = i->second.accepted_us;
@@ -502,7 +502,6 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.tracker = resource_tracker{st.cfg.host.capacity, st.cfg.host.ratios};
-  st.gauges = &st.cfg.metrics->host(st.cfg.host.name);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     if (find_worker(self, msg.source) != nullptr) {
       on_worker_down(self, msg.source, msg.reason);
@@ -574,7 +573,8 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
       publish(self);
     },
     [self](heartbeat_tick) {
-      self->state.gauges->mailbox.Set(metrics::mailbox_depth(self));
+      auto& host = *self->state.cfg.metrics.host;
+      host.mailbox.Set(metrics::mailbox_depth(self));
       report_host(self);
       self->delayed_send(self,
                          std::chrono::seconds{
