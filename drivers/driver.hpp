@@ -91,6 +91,10 @@ public:
   virtual std::vector<std::string> list_instances() = 0;
   /// What the host offers (before allocation ratios).
   virtual resources host_capacity() = 0;
+  /// What os-hypervisors calls the hypervisor, as Nova's drivers name it:
+  /// "fake", or libvirt's connection type ("QEMU", "TEST"). Never blocks:
+  /// the compute manager asks on its own thread for every host report.
+  virtual std::string hypervisor_type() = 0;
   /// Unblocks calls still in progress and refuses new ones (daemon stop).
   virtual void shutdown() = 0;
   /// Events from now on go to `sink` (replacing the previous one), called

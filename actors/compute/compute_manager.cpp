@@ -76,6 +76,7 @@ void report_host(compute_pointer self, host_report r = {}) {
   r.ratios = h.ratios;
   r.enabled = h.enabled;
   r.hypervisor_down = self->state.hypervisor_down;
+  r.hypervisor_type = self->state.cfg.drv->hypervisor_type();
   // The store keeps the heartbeat (compute_nodes.last_seen_up).
   self->send(self->state.cfg.store, r);
   self->send(self->state.cfg.scheduler, std::move(r));

@@ -270,7 +270,9 @@ libvirt_settings absolute_paths(libvirt_settings cfg) {
 } // namespace
 
 libvirt_driver::libvirt_driver(libvirt_settings cfg)
-  : cfg_(absolute_paths(std::move(cfg))), watcher_(std::make_shared<watcher>()) {
+  : cfg_(absolute_paths(std::move(cfg))),
+    watcher_(std::make_shared<watcher>()),
+    hypervisor_type_(cfg_.uri.rfind("test:", 0) == 0 ? "TEST" : "QEMU") {
   ensure_event_loop();
   connect();
   monitor_ = std::thread{[this] { monitor(); }};
@@ -311,7 +313,11 @@ bool libvirt_driver::connect() {
     log::warning(log_name, cfg_.host, ": no lifecycle events from ",
                  cfg_.uri, ": ", failed("events"));
   }
+  // Read once per connection: reports ask for it without a libvirt call.
+  auto type = virConnectGetType(conn);
   std::lock_guard<std::mutex> guard{watcher_->mtx};
+  if (type)
+    hypervisor_type_ = type;
   conn_ = conn;
   lifecycle_callback_ = id;
   down_reason_.clear();
@@ -686,6 +692,11 @@ resources libvirt_driver::host_capacity() {
     log::warning(log_name, cfg_.host, ": no disk capacity: ", why);
   }
   return out;
+}
+
+std::string libvirt_driver::hypervisor_type() {
+  std::lock_guard<std::mutex> guard{watcher_->mtx};
+  return hypervisor_type_;
 }
 
 void libvirt_driver::shutdown() {

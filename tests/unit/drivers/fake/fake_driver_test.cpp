@@ -46,6 +46,7 @@ TEST_CASE("the fake driver keeps domains and their power state",
   CHECK_FALSE(off.ok);
   CHECK(off.reason == "Instance a could not be found.");
   CHECK(drv.host_capacity() == resources{1000, 800000, 600000});
+  CHECK(drv.hypervisor_type() == "fake");
 }
 
 TEST_CASE("injected failures are a function of the seed, host and instance",
