@@ -59,6 +59,13 @@ using compute_pointer = compute_actor::stateful_pointer<compute_state>;
 
 const char* log_name = "compute";
 
+// Every request of a compute manager has an answer or an error within
+// this: the store may be slow, never a reason to wait forever.
+constexpr auto store_timeout = std::chrono::seconds{30};
+// How often init_host asks a store that does not answer in time before
+// the host registers without its instances.
+constexpr int init_attempts = 3;
+
 // The host's gauges follow its account and slots; called after every
 // message that may change them.
 void publish(compute_pointer self) {
@@ -303,7 +310,8 @@ void on_action_done(compute_pointer self, driver_reply& rep) {
 // power state follows the guest's.
 void on_power_sync(compute_pointer self, const driver_reply& rep) {
   auto power = rep.power;
-  self->request(self->state.cfg.store, caf::infinite, get_instance{rep.instance_id})
+  self->request(self->state.cfg.store, store_timeout,
+                get_instance{rep.instance_id})
     .then(
       [self, power](instance& row) {
         auto& st = self->state;
@@ -317,7 +325,8 @@ void on_power_sync(compute_pointer self, const driver_reply& rep) {
         u.expected = {task_state::none};
         u.set_power = true;
         u.power = power;
-        auto off = power == power_state::shutdown || power == power_state::crashed;
+        auto off = power == power_state::shutdown
+                   || power == power_state::crashed;
         if (row.vm == vm_state::active && off) {
           log::warning(log_name, st.cfg.host.name, ": instance ", row.id,
                        " shut down by itself (power state ",
@@ -329,8 +338,12 @@ void on_power_sync(compute_pointer self, const driver_reply& rep) {
         }
         self->send(st.cfg.store, std::move(u));
       },
-      [](caf::error&) {
-        // Deleted meanwhile: nothing to sync.
+      [self, id = rep.instance_id](caf::error& err) {
+        // Any other error: deleted meanwhile, nothing to sync.
+        if (err == caf::sec::request_timeout)
+          log::warning(log_name, self->state.cfg.host.name,
+                       ": power state of ", id, " not synced: the store did "
+                       "not answer within ", store_timeout.count(), " s");
       });
 }
 
@@ -498,6 +511,45 @@ void on_build(compute_pointer self, build_and_run& job) {
   pump(self);
 }
 
+// As Nova's init_host: account for the instances already on this host
+// (after a restart) before taking new builds, which wait meanwhile. A
+// store that does not answer in time is asked again; after init_attempts
+// the host registers without its instances rather than never.
+void init_host(compute_pointer self, int attempt = 1) {
+  auto& st = self->state;
+  self->request(st.cfg.store, store_timeout,
+                list_instances{std::string{}, st.cfg.host.name})
+    .await(
+      [self](instance_list& rows) {
+        auto& st = self->state;
+        host_report first;
+        for (auto& row : rows.items) {
+          if (row.vm == vm_state::building || row.vm == vm_state::error)
+            continue;
+          st.tracker.adopt(row.id, row.flavor_.claim());
+          first.held_ids.push_back(row.id);
+          first.held.push_back(row.flavor_.claim());
+        }
+        report_host(self, std::move(first));
+        publish(self);
+      },
+      [self, attempt](caf::error& err) {
+        auto& host = self->state.cfg.host.name;
+        if (err == caf::sec::request_timeout && attempt < init_attempts) {
+          log::warning(log_name, host, ": the store did not list its "
+                       "instances within ", store_timeout.count(),
+                       " s (attempt ", attempt, " of ", init_attempts,
+                       "); asking again");
+          init_host(self, attempt + 1);
+          return;
+        }
+        log::error(log_name, host, ": cannot read its instances (",
+                   error_message(err), "); registering without them");
+        report_host(self);
+        publish(self);
+      });
+}
+
 compute_actor::behavior_type compute_manager(compute_pointer self,
                                              compute_config cfg) {
   auto& st = self->state;
@@ -525,30 +577,7 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
     if (auto me = caf::actor_cast<caf::actor>(addr))
       caf::anon_send(me, std::move(e));
   });
-  // As Nova's init_host: account for the instances already on this host
-  // (after a restart) before taking new builds.
-  self->request(st.cfg.store, caf::infinite,
-                list_instances{std::string{}, st.cfg.host.name})
-    .await(
-      [self](instance_list& rows) {
-        auto& st = self->state;
-        host_report first;
-        for (auto& row : rows.items) {
-          if (row.vm == vm_state::building || row.vm == vm_state::error)
-            continue;
-          st.tracker.adopt(row.id, row.flavor_.claim());
-          first.held_ids.push_back(row.id);
-          first.held.push_back(row.flavor_.claim());
-        }
-        report_host(self, std::move(first));
-        publish(self);
-      },
-      [self](caf::error& err) {
-        log::error(log_name, self->state.cfg.host.name,
-                   ": cannot read its instances: ", error_message(err));
-        report_host(self);
-        publish(self);
-      });
+  init_host(self);
   return {
     [self](build_and_run& job) {
       on_build(self, job);
