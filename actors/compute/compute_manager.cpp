@@ -121,7 +121,8 @@ void dispatch(compute_pointer self, driver_op op) {
   auto cap = static_cast<size_t>(st.cfg.max_concurrent_builds) + 2;
   if (st.workers.size() < cap) {
     auto w = spawn_driver_worker(self, st.cfg.drv,
-                                 caf::actor_cast<compute_actor>(self));
+                                 caf::actor_cast<compute_actor>(self),
+                                 st.cfg.detach_workers);
     st.workers.push_back({w, true, op});
     self->send(w, std::move(op));
     return;

@@ -25,6 +25,9 @@ struct compute_config {
   store_actor store;
   supervisor_actor supervisor;
   compute_metrics metrics;
+  /// Driver workers on threads of their own; tests under CAF's test
+  /// coordinator, which runs only scheduled actors, turn it off.
+  bool detach_workers = true;
 };
 
 /// Spawns the compute manager of one host, monitored by `parent` (its

@@ -70,7 +70,11 @@ driver_worker_actor::behavior_type driver_worker(driver_worker_actor::pointer se
 } // namespace
 
 driver_worker_actor spawn_driver_worker(caf::local_actor* parent,
-                                        driver_ptr drv, compute_actor owner) {
+                                        driver_ptr drv, compute_actor owner,
+                                        bool detached) {
+  if (!detached)
+    return parent->spawn<caf::linked>(driver_worker, std::move(drv),
+                                      std::move(owner));
   return parent->spawn<caf::detached + caf::linked>(driver_worker,
                                                     std::move(drv),
                                                     std::move(owner));
