@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -117,10 +118,19 @@ TEST_CASE("a hung spawn returns once the driver shuts down", "[fake_driver]") {
   opts.hang_on_hosts = {"h"};
   fake_driver drv{"h", opts};
   driver_status st;
-  std::thread t{[&] { st = drv.spawn(spec("a")); }};
-  std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  std::atomic<bool> returned{false};
+  std::thread t{[&] {
+    st = drv.spawn(spec("a"));
+    returned = true;
+  }};
+  // The spawn counts its call before it waits; from then on it can only
+  // return after the shutdown (which it sees even if it has not waited yet).
+  while (drv.calls() == 0)
+    std::this_thread::yield();
+  CHECK_FALSE(returned);
   drv.shutdown();
   t.join();
+  CHECK(returned);
   CHECK_FALSE(st.ok);
   CHECK(st.retryable);
   CHECK(drv.list_instances().empty());
