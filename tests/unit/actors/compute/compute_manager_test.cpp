@@ -131,8 +131,10 @@ instance row(std::string id, vm_state vm) {
   return r;
 }
 
-caf::resumable* job_of(const caf::actor& h) {
-  return dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(h));
+template <class Handle>
+caf::resumable* job_of(const Handle& h) {
+  auto ptr = caf::actor_cast<caf::abstract_actor*>(h);
+  return dynamic_cast<caf::resumable*>(ptr);
 }
 
 struct fixture : test::actor_fixture {
@@ -196,7 +198,7 @@ struct fixture : test::actor_fixture {
   // Runs the compute manager and the stand-ins, not the driver workers:
   // their calls stay pending.
   void run_without_workers() {
-    std::vector<caf::resumable*> mine{job_of(caf::actor_cast<caf::actor>(cm))};
+    std::vector<caf::resumable*> mine{job_of(cm)};
     for (auto& s : stubs)
       mine.push_back(job_of(s));
     sched.run_jobs_filtered([&](caf::resumable* r) {

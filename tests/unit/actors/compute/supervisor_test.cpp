@@ -113,8 +113,8 @@ CAF_TEST(each host gets a compute manager and the conductor its handle) {
 CAF_TEST(a compute manager that died is restarted and the conductor gets the
            new one) {
   auto first = online();
-  self->send_exit(first.handle,
-                  caf::make_error(caf::sec::runtime_error, std::string{"boom"}));
+  auto boom = caf::make_error(caf::sec::runtime_error, std::string{"boom"});
+  self->send_exit(first.handle, boom);
   sched.run();
   auto second = online();
   CAF_CHECK_EQUAL(second.host, "h");
