@@ -180,10 +180,10 @@ pipeline::start(caf::actor_system& sys, options opts,
                                         p->scheduler, p->store, p->metrics});
   supervisor_config sup;
   sup.conductor = p->conductor;
-  sup.metrics = p->metrics;
-  auto images = std::make_shared<image_catalog>();
+  sup.restarts = restart_counters_of(p->metrics);
+  image_catalog images;
   for (auto& img : o.images)
-    images->emplace(img.id, img);
+    images.emplace(img.id, img);
   for (auto& host : o.hosts) {
     auto& drv = p->drivers.at(host.name);
     compute_config c;
@@ -204,7 +204,7 @@ pipeline::start(caf::actor_system& sys, options opts,
     c.conductor = p->conductor;
     c.scheduler = p->scheduler;
     c.store = p->store;
-    c.metrics = p->metrics;
+    c.metrics = compute_metrics::of(p->metrics, host.name);
     sup.computes.push_back(std::move(c));
   }
   p->supervisor = spawn_supervisor(sys, std::move(sup));

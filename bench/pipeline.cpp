@@ -292,7 +292,7 @@ void bench_scheduler(int hosts, int decisions) {
   for (int i = 0; i < hosts; ++i)
     sel->report(host_report{"h" + std::to_string(i), "nova",
                             {64, 262144 + (i % 97) * 1024, 4000},
-                            {16.0, 1.5, 1.0}, true, {}, {}, {}},
+                            {16.0, 1.5, 1.0}, true, {}, {}, {}, {}},
                 now);
   std::vector<double> us;
   us.reserve(static_cast<size_t>(decisions));

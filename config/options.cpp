@@ -41,16 +41,6 @@ std::optional<std::string> sqlite_file(const std::string& url) {
   return url.substr(scheme.size());
 }
 
-std::string hypervisor_type(const options& opts, const std::string& host) {
-  if (opts.compute_driver != "libvirt.LibvirtDriver")
-    return "fake";
-  auto uri = opts.libvirt.connection_uri;
-  for (auto& h : opts.hosts)
-    if (h.name == host && !h.connection_uri.empty())
-      uri = h.connection_uri;
-  return uri.rfind("test:", 0) == 0 ? "TEST" : "QEMU";
-}
-
 std::string multi_instance_name(const std::string& tmpl, const std::string& name,
                                 int64_t count, const std::string& uuid) {
   // The same three keys Nova substitutes.

@@ -156,11 +156,6 @@ options default_options(int host_count = 2);
 /// any other URL.
 std::optional<std::string> sqlite_file(const std::string& url);
 
-/// What os-hypervisors calls a host's hypervisor, as Nova's drivers do:
-/// "fake" for the fake driver; for libvirt, the connection's type as
-/// virConnectGetType names it ("QEMU", or "TEST" for test:/// URIs).
-std::string hypervisor_type(const options& opts, const std::string& host);
-
 /// Nova's multi_instance_display_name_template applied to one instance.
 std::string multi_instance_name(const std::string& tmpl, const std::string& name,
                                 int64_t count, const std::string& uuid);

@@ -41,6 +41,12 @@ struct spawn_spec {
   std::string project_id;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spawn_spec& x) {
+  return f(caf::meta::type_name("spawn_spec"), x.instance_id, x.instance_name,
+           x.flavor_, x.image_, x.display_name, x.project_id);
+}
+
 /// What a hypervisor tells on its own, outside any call (Nova's virt
 /// events and libvirt's connection callbacks): a guest's power state
 /// changed (the compute manager reads the new one from the driver), or
@@ -85,6 +91,10 @@ public:
   virtual std::vector<std::string> list_instances() = 0;
   /// What the host offers (before allocation ratios).
   virtual resources host_capacity() = 0;
+  /// What os-hypervisors calls the hypervisor, as Nova's drivers name it:
+  /// "fake", or libvirt's connection type ("QEMU", "TEST"). Never blocks:
+  /// the compute manager asks on its own thread for every host report.
+  virtual std::string hypervisor_type() = 0;
   /// Unblocks calls still in progress and refuses new ones (daemon stop).
   virtual void shutdown() = 0;
   /// Events from now on go to `sink` (replacing the previous one), called

@@ -24,13 +24,15 @@ struct host_report {
   /// Why the host cannot reach its hypervisor (empty: it can). Such a host
   /// takes no builds until the driver reconnects.
   std::string hypervisor_down;
+  /// As its driver names it: "fake", "QEMU", "TEST".
+  std::string hypervisor_type;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_report& x) {
   return f(caf::meta::type_name("host_report"), x.host, x.availability_zone,
            x.capacity, x.ratios, x.enabled, x.held_ids, x.held,
-           x.hypervisor_down);
+           x.hypervisor_down, x.hypervisor_type);
 }
 
 } // namespace vmforge

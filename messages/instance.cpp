@@ -4,62 +4,23 @@
 
 #include <chrono>
 
+#include "messages/enum_names.hpp"
+
 namespace vmforge {
 
 const char* to_string(vm_state x) {
-  switch (x) {
-    case vm_state::building:
-      return "building";
-    case vm_state::active:
-      return "active";
-    case vm_state::stopped:
-      return "stopped";
-    case vm_state::paused:
-      return "paused";
-    case vm_state::suspended:
-      return "suspended";
-    case vm_state::error:
-      return "error";
-    case vm_state::deleted:
-      return "deleted";
-    case vm_state::soft_deleted:
-      return "soft-delete";
-  }
-  return "unknown";
+  static constexpr const char* names[] = {
+    "building", "active", "stopped", "paused",
+    "suspended", "error", "deleted", "soft-delete"};
+  return enum_name<vm_state::soft_deleted>(names, x);
 }
 
 const char* to_string(task_state x) {
-  switch (x) {
-    case task_state::none:
-      return "none";
-    case task_state::scheduling:
-      return "scheduling";
-    case task_state::networking:
-      return "networking";
-    case task_state::block_device_mapping:
-      return "block_device_mapping";
-    case task_state::spawning:
-      return "spawning";
-    case task_state::deleting:
-      return "deleting";
-    case task_state::powering_off:
-      return "powering-off";
-    case task_state::powering_on:
-      return "powering-on";
-    case task_state::rebooting:
-      return "rebooting";
-    case task_state::rebooting_hard:
-      return "rebooting_hard";
-    case task_state::pausing:
-      return "pausing";
-    case task_state::unpausing:
-      return "unpausing";
-    case task_state::suspending:
-      return "suspending";
-    case task_state::resuming:
-      return "resuming";
-  }
-  return "unknown";
+  static constexpr const char* names[] = {
+    "none", "scheduling", "networking", "block_device_mapping", "spawning",
+    "deleting", "powering-off", "powering-on", "rebooting", "rebooting_hard",
+    "pausing", "unpausing", "suspending", "resuming"};
+  return enum_name<task_state::resuming>(names, x);
 }
 
 std::string derive_status(vm_state vm, task_state task) {

@@ -596,7 +596,7 @@ caf::result<hypervisor_list> on_hypervisors(api_pointer self,
                 h.up = hosts[i].up;
                 h.enabled = hosts[i].enabled;
                 h.disabled_reason = hosts[i].disabled_reason;
-                h.type = hypervisor_type(self->state.cfg.opts, h.host);
+                h.type = hosts[i].hypervisor_type;
                 h.capacity = hosts[i].capacity;
                 h.used = hosts[i].used;
                 for (auto& row : rows.items)

@@ -42,18 +42,13 @@ typename Inspector::result_type inspect(Inspector& f, terminate_instance& x) {
 struct driver_op {
   driver_call call = driver_call::spawn;
   std::string instance_id;
-  /// The hypervisor's name for it (instance-%08x); spawn only, as below.
-  std::string instance_name;
-  flavor flavor_;
-  image image_;
-  std::string display_name;
-  std::string project_id;
+  /// spawn only: what the driver makes.
+  spawn_spec spec;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, driver_op& x) {
-  return f(caf::meta::type_name("driver_op"), x.call, x.instance_id,
-           x.instance_name, x.flavor_, x.image_, x.display_name, x.project_id);
+  return f(caf::meta::type_name("driver_op"), x.call, x.instance_id, x.spec);
 }
 
 struct driver_reply {

@@ -53,19 +53,26 @@ struct compute_state {
   // Why the driver cannot reach the hypervisor (empty: it can). The host
   // takes no builds meanwhile and the scheduler skips it.
   std::string hypervisor_down;
-  metrics::host_metrics* gauges = nullptr;
 };
 
 using compute_pointer = compute_actor::stateful_pointer<compute_state>;
 
 const char* log_name = "compute";
 
+// Every request of a compute manager has an answer or an error within
+// this: the store may be slow, never a reason to wait forever.
+constexpr auto store_timeout = std::chrono::seconds{30};
+// How often init_host asks a store that does not answer in time before
+// the host registers without its instances.
+constexpr int init_attempts = 3;
+
 // The host's gauges follow its account and slots; called after every
 // message that may change them.
 void publish(compute_pointer self) {
   auto& st = self->state;
-  st.gauges->set_usage(st.tracker.capacity(), st.tracker.used(), st.running,
-                       static_cast<int64_t>(st.queue.size()));
+  st.cfg.metrics.host->set_usage(st.tracker.capacity(), st.tracker.used(),
+                                 st.running,
+                                 static_cast<int64_t>(st.queue.size()));
 }
 
 void report_host(compute_pointer self, host_report r = {}) {
@@ -76,6 +83,7 @@ void report_host(compute_pointer self, host_report r = {}) {
   r.ratios = h.ratios;
   r.enabled = h.enabled;
   r.hypervisor_down = self->state.hypervisor_down;
+  r.hypervisor_type = self->state.cfg.drv->hypervisor_type();
   // The store keeps the heartbeat (compute_nodes.last_seen_up).
   self->send(self->state.cfg.store, r);
   self->send(self->state.cfg.scheduler, std::move(r));
@@ -113,7 +121,8 @@ void dispatch(compute_pointer self, driver_op op) {
   auto cap = static_cast<size_t>(st.cfg.max_concurrent_builds) + 2;
   if (st.workers.size() < cap) {
     auto w = spawn_driver_worker(self, st.cfg.drv,
-                                 caf::actor_cast<compute_actor>(self));
+                                 caf::actor_cast<compute_actor>(self),
+                                 st.cfg.detach_workers);
     st.workers.push_back({w, true, op});
     self->send(w, std::move(op));
     return;
@@ -180,7 +189,7 @@ void pump(compute_pointer self) {
       continue;
     i->second.started = true;
     i->second.spawn_started = steady_clock::now();
-    st.cfg.metrics->builds.queued.Observe(
+    st.cfg.metrics.queued->Observe(
       metrics::seconds_since(i->second.queued_at));
     ++st.running;
     // Nova's _build_resources: networking, then block devices, then spawn.
@@ -193,17 +202,18 @@ void pump(compute_pointer self) {
     update(self, id, vm_state::building, task_state::spawning,
            {task_state::block_device_mapping});
     auto& req = i->second.job.req;
-    auto img = st.cfg.images->find(req.image_id);
-    if (img == st.cfg.images->end()) {
+    auto img = st.cfg.images.find(req.image_id);
+    if (img == st.cfg.images.end()) {
       // Nova's ImageNotFound during a build: BuildAbortException.
       fail_build(self, id, false,
                  "Build of instance " + id + " aborted: Image " + req.image_id
                    + " could not be found.");
       continue;
     }
-    dispatch(self, driver_op{driver_call::spawn, id, instance_name(req.db_id),
-                             req.flavor_, img->second, req.instance_name,
-                             req.project_id});
+    dispatch(self, driver_op{driver_call::spawn, id,
+                             spawn_spec{id, instance_name(req.db_id),
+                                        req.flavor_, img->second,
+                                        req.instance_name, req.project_id}});
   }
 }
 
@@ -221,7 +231,7 @@ void on_spawned(compute_pointer self, driver_reply& rep) {
     }
     return;
   }
-  st.cfg.metrics->builds.spawning.Observe(
+  st.cfg.metrics.spawning->Observe(
     metrics::seconds_since(i->second.spawn_started));
   auto job = std::move(i->second.job);
   auto started = i->second.accepted_us;
@@ -301,7 +311,8 @@ void on_action_done(compute_pointer self, driver_reply& rep) {
 // power state follows the guest's.
 void on_power_sync(compute_pointer self, const driver_reply& rep) {
   auto power = rep.power;
-  self->request(self->state.cfg.store, caf::infinite, get_instance{rep.instance_id})
+  self->request(self->state.cfg.store, store_timeout,
+                get_instance{rep.instance_id})
     .then(
       [self, power](instance& row) {
         auto& st = self->state;
@@ -315,7 +326,8 @@ void on_power_sync(compute_pointer self, const driver_reply& rep) {
         u.expected = {task_state::none};
         u.set_power = true;
         u.power = power;
-        auto off = power == power_state::shutdown || power == power_state::crashed;
+        auto off = power == power_state::shutdown
+                   || power == power_state::crashed;
         if (row.vm == vm_state::active && off) {
           log::warning(log_name, st.cfg.host.name, ": instance ", row.id,
                        " shut down by itself (power state ",
@@ -327,8 +339,12 @@ void on_power_sync(compute_pointer self, const driver_reply& rep) {
         }
         self->send(st.cfg.store, std::move(u));
       },
-      [](caf::error&) {
-        // Deleted meanwhile: nothing to sync.
+      [self, id = rep.instance_id](caf::error& err) {
+        // Any other error: deleted meanwhile, nothing to sync.
+        if (err == caf::sec::request_timeout)
+          log::warning(log_name, self->state.cfg.host.name,
+                       ": power state of ", id, " not synced: the store did "
+                       "not answer within ", store_timeout.count(), " s");
       });
 }
 
@@ -496,12 +512,50 @@ void on_build(compute_pointer self, build_and_run& job) {
   pump(self);
 }
 
+// As Nova's init_host: account for the instances already on this host
+// (after a restart) before taking new builds, which wait meanwhile. A
+// store that does not answer in time is asked again; after init_attempts
+// the host registers without its instances rather than never.
+void init_host(compute_pointer self, int attempt = 1) {
+  auto& st = self->state;
+  self->request(st.cfg.store, store_timeout,
+                list_instances{std::string{}, st.cfg.host.name})
+    .await(
+      [self](instance_list& rows) {
+        auto& st = self->state;
+        host_report first;
+        for (auto& row : rows.items) {
+          if (row.vm == vm_state::building || row.vm == vm_state::error)
+            continue;
+          st.tracker.adopt(row.id, row.flavor_.claim());
+          first.held_ids.push_back(row.id);
+          first.held.push_back(row.flavor_.claim());
+        }
+        report_host(self, std::move(first));
+        publish(self);
+      },
+      [self, attempt](caf::error& err) {
+        auto& host = self->state.cfg.host.name;
+        if (err == caf::sec::request_timeout && attempt < init_attempts) {
+          log::warning(log_name, host, ": the store did not list its "
+                       "instances within ", store_timeout.count(),
+                       " s (attempt ", attempt, " of ", init_attempts,
+                       "); asking again");
+          init_host(self, attempt + 1);
+          return;
+        }
+        log::error(log_name, host, ": cannot read its instances (",
+                   error_message(err), "); registering without them");
+        report_host(self);
+        publish(self);
+      });
+}
+
 compute_actor::behavior_type compute_manager(compute_pointer self,
                                              compute_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.tracker = resource_tracker{st.cfg.host.capacity, st.cfg.host.ratios};
-  st.gauges = &st.cfg.metrics->host(st.cfg.host.name);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     if (find_worker(self, msg.source) != nullptr) {
       on_worker_down(self, msg.source, msg.reason);
@@ -524,30 +578,7 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
     if (auto me = caf::actor_cast<caf::actor>(addr))
       caf::anon_send(me, std::move(e));
   });
-  // As Nova's init_host: account for the instances already on this host
-  // (after a restart) before taking new builds.
-  self->request(st.cfg.store, caf::infinite,
-                list_instances{std::string{}, st.cfg.host.name})
-    .await(
-      [self](instance_list& rows) {
-        auto& st = self->state;
-        host_report first;
-        for (auto& row : rows.items) {
-          if (row.vm == vm_state::building || row.vm == vm_state::error)
-            continue;
-          st.tracker.adopt(row.id, row.flavor_.claim());
-          first.held_ids.push_back(row.id);
-          first.held.push_back(row.flavor_.claim());
-        }
-        report_host(self, std::move(first));
-        publish(self);
-      },
-      [self](caf::error& err) {
-        log::error(log_name, self->state.cfg.host.name,
-                   ": cannot read its instances: ", error_message(err));
-        report_host(self);
-        publish(self);
-      });
+  init_host(self);
   return {
     [self](build_and_run& job) {
       on_build(self, job);
@@ -573,7 +604,8 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
       publish(self);
     },
     [self](heartbeat_tick) {
-      self->state.gauges->mailbox.Set(metrics::mailbox_depth(self));
+      auto& host = *self->state.cfg.metrics.host;
+      host.mailbox.Set(metrics::mailbox_depth(self));
       report_host(self);
       self->delayed_send(self,
                          std::chrono::seconds{

@@ -3,12 +3,12 @@
 #include <caf/fwd.hpp>
 
 #include "actors/compute/compute_actor.hpp"
+#include "actors/compute/compute_metrics.hpp"
 #include "actors/conductor/conductor_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "config/options.hpp"
 #include "drivers/driver.hpp"
-#include "metrics/registry.hpp"
 
 namespace vmforge {
 
@@ -18,12 +18,16 @@ struct compute_config {
   int32_t max_concurrent_builds = 10;
   int64_t report_interval_s = 10;
   driver_ptr drv;
-  std::shared_ptr<const image_catalog> images;
+  /// The host's own copy of the image catalog.
+  image_catalog images;
   conductor_actor conductor;
   scheduler_actor scheduler;
   store_actor store;
   supervisor_actor supervisor;
-  metrics::registry_ptr metrics;
+  compute_metrics metrics;
+  /// Driver workers on threads of their own; tests under CAF's test
+  /// coordinator, which runs only scheduled actors, turn it off.
+  bool detach_workers = true;
 };
 
 /// Spawns the compute manager of one host, monitored by `parent` (its

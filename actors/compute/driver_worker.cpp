@@ -13,8 +13,7 @@ driver_reply run(driver& drv, const driver_op& op) {
   driver_status st;
   switch (op.call) {
     case driver_call::spawn:
-      st = drv.spawn({op.instance_id, op.instance_name, op.flavor_, op.image_,
-                      op.display_name, op.project_id});
+      st = drv.spawn(op.spec);
       break;
     case driver_call::destroy:
       st = drv.destroy(op.instance_id);
@@ -71,7 +70,11 @@ driver_worker_actor::behavior_type driver_worker(driver_worker_actor::pointer se
 } // namespace
 
 driver_worker_actor spawn_driver_worker(caf::local_actor* parent,
-                                        driver_ptr drv, compute_actor owner) {
+                                        driver_ptr drv, compute_actor owner,
+                                        bool detached) {
+  if (!detached)
+    return parent->spawn<caf::linked>(driver_worker, std::move(drv),
+                                      std::move(owner));
   return parent->spawn<caf::detached + caf::linked>(driver_worker,
                                                     std::move(drv),
                                                     std::move(owner));

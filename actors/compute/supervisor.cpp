@@ -19,7 +19,7 @@ struct supervisor_state {
   conductor_actor conductor;
   std::map<std::string, child> children; // by host name
   restart_counts restarts;
-  metrics::registry_ptr metrics;
+  restart_counters counters;
 };
 
 using supervisor_pointer = supervisor_actor::stateful_pointer<supervisor_state>;
@@ -28,7 +28,7 @@ const char* log_name = "supervisor";
 
 void count_restart(supervisor_pointer self, const std::string& kind) {
   ++self->state.restarts.by_kind[kind];
-  self->state.metrics->runtime.restarts.Add({{"kind", kind}}).Increment();
+  self->state.counters->Add({{"kind", kind}}).Increment();
 }
 
 void start_child(supervisor_pointer self, child& c, bool restarted,
@@ -43,7 +43,7 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self,
                                            supervisor_config cfg) {
   auto& st = self->state;
   st.conductor = cfg.conductor;
-  st.metrics = cfg.metrics;
+  st.counters = std::move(cfg.restarts);
   for (auto& c : cfg.computes) {
     auto& entry = st.children[c.host.name];
     entry.cfg = std::move(c);

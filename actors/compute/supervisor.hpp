@@ -16,7 +16,7 @@ struct supervisor_config {
   /// by the supervisor itself).
   std::vector<compute_config> computes;
   conductor_actor conductor;
-  metrics::registry_ptr metrics;
+  restart_counters restarts;
 };
 
 /// Spawns and monitors the compute managers. One that dies abnormally is

@@ -50,6 +50,7 @@ void host_selector::report(const host_report& r, steady_time now) {
   h.ratios = r.ratios;
   h.enabled = r.enabled;
   h.hypervisor_down = r.hypervisor_down;
+  h.hypervisor_type = r.hypervisor_type;
   h.last_seen = now;
   for (size_t k = 0; k < r.held_ids.size() && k < r.held.size(); ++k)
     if (claims_.count(r.held_ids[k]) == 0)
@@ -198,6 +199,7 @@ std::vector<host_view> host_selector::views(steady_time now) const {
                           : "AUTO: Connection to libvirt lost: " + h.hypervisor_down;
     v.up = now - h.last_seen <= ctx.service_down_time;
     v.claims = h.claims;
+    v.hypervisor_type = h.hypervisor_type;
     out.push_back(std::move(v));
   }
   return out;

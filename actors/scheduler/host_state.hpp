@@ -23,6 +23,8 @@ struct host_state {
   std::string disabled_reason;
   /// Why the host's driver cannot reach its hypervisor (empty: it can).
   std::string hypervisor_down;
+  /// As the host reports it (os-hypervisors).
+  std::string hypervisor_type;
   steady_time last_seen{};
   int64_t claims = 0;
 

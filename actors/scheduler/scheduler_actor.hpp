@@ -96,13 +96,15 @@ struct host_view {
   bool up = true;
   int64_t claims = 0;
   std::string disabled_reason;
+  /// As the host reports it: "fake", "QEMU", "TEST".
+  std::string hypervisor_type;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_view& x) {
   return f(caf::meta::type_name("host_view"), x.host, x.availability_zone,
            x.capacity, x.used, x.ratios, x.enabled, x.up, x.claims,
-           x.disabled_reason);
+           x.disabled_reason, x.hypervisor_type);
 }
 
 /// os-services disable/enable of a compute host.

@@ -185,6 +185,10 @@ resources fake_driver::host_capacity() {
   return opts_.capacity;
 }
 
+std::string fake_driver::hypervisor_type() {
+  return "fake";
+}
+
 void fake_driver::shutdown() {
   {
     std::lock_guard<std::mutex> guard{mtx_};

@@ -32,6 +32,7 @@ public:
   power_state get_power_state(const std::string& instance_id) override;
   std::vector<std::string> list_instances() override;
   resources host_capacity() override;
+  std::string hypervisor_type() override;
   void shutdown() override;
 
   /// Driver calls made on this host so far.

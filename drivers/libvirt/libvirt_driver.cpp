@@ -270,7 +270,9 @@ libvirt_settings absolute_paths(libvirt_settings cfg) {
 } // namespace
 
 libvirt_driver::libvirt_driver(libvirt_settings cfg)
-  : cfg_(absolute_paths(std::move(cfg))), watcher_(std::make_shared<watcher>()) {
+  : cfg_(absolute_paths(std::move(cfg))),
+    watcher_(std::make_shared<watcher>()),
+    hypervisor_type_(cfg_.uri.rfind("test:", 0) == 0 ? "TEST" : "QEMU") {
   ensure_event_loop();
   connect();
   monitor_ = std::thread{[this] { monitor(); }};
@@ -311,7 +313,11 @@ bool libvirt_driver::connect() {
     log::warning(log_name, cfg_.host, ": no lifecycle events from ",
                  cfg_.uri, ": ", failed("events"));
   }
+  // Read once per connection: reports ask for it without a libvirt call.
+  auto type = virConnectGetType(conn);
   std::lock_guard<std::mutex> guard{watcher_->mtx};
+  if (type)
+    hypervisor_type_ = type;
   conn_ = conn;
   lifecycle_callback_ = id;
   down_reason_.clear();
@@ -526,49 +532,53 @@ driver_status libvirt_driver::spawn(const spawn_spec& spec) {
   }
 }
 
-driver_status libvirt_driver::destroy(const std::string& instance_id) {
+template <class F>
+driver_status libvirt_driver::with_lookup(const std::string& instance_id,
+                                          F call) {
   std::string why;
   conn_ref ref{connection(why)};
-  auto conn = ref.conn;
-  if (!conn)
+  if (!ref.conn)
     return driver_status::failure(why, true);
-  domain_ref d{virDomainLookupByUUIDString(conn, instance_id.c_str())};
-  if (d.dom && !remove_domain(d.dom))
-    return driver_status::failure("destroying " + instance_id
-                                    + " failed: " + failed("destroy"),
-                                  true);
-  if (auto disks = pool(conn, why)) {
-    if (!delete_volume(disks, instance_id))
-      log::warning(log_name, "the disk of ", instance_id,
-                   " stays: ", failed("disk_delete"));
-    virStoragePoolFree(disks);
-  } else {
-    log::warning(log_name, "the disk of ", instance_id, " stays: ", why);
-  }
-  // As Nova's _delete_instance_files: the console log goes too.
-  std::error_code ec;
-  std::filesystem::remove_all(cfg_.instances_path + "/" + instance_id, ec);
-  return driver_status::success();
+  domain_ref d{virDomainLookupByUUIDString(ref.conn, instance_id.c_str())};
+  return call(ref.conn, d.dom);
 }
 
 template <class F>
 driver_status libvirt_driver::with_domain(const std::string& instance_id,
                                           const char* what, F call) {
-  std::string why;
-  conn_ref ref{connection(why)};
-  auto conn = ref.conn;
-  if (!conn)
-    return driver_status::failure(why, true);
-  domain_ref d{virDomainLookupByUUIDString(conn, instance_id.c_str())};
-  if (!d.dom)
-    return driver_status::failure("Instance " + instance_id
-                                    + " could not be found.",
-                                  false);
-  if (call(d.dom) < 0)
-    return driver_status::failure(std::string{what} + " of " + instance_id
-                                    + " failed: " + failed(what),
-                                  false);
-  return driver_status::success();
+  return with_lookup(instance_id, [&](virConnectPtr, virDomainPtr dom) {
+    if (!dom)
+      return driver_status::failure("Instance " + instance_id
+                                      + " could not be found.",
+                                    false);
+    if (call(dom) < 0)
+      return driver_status::failure(std::string{what} + " of " + instance_id
+                                      + " failed: " + failed(what),
+                                    false);
+    return driver_status::success();
+  });
+}
+
+driver_status libvirt_driver::destroy(const std::string& instance_id) {
+  return with_lookup(instance_id, [&](virConnectPtr conn, virDomainPtr dom) {
+    if (dom && !remove_domain(dom))
+      return driver_status::failure("destroying " + instance_id
+                                      + " failed: " + failed("destroy"),
+                                    true);
+    std::string why;
+    if (auto disks = pool(conn, why)) {
+      if (!delete_volume(disks, instance_id))
+        log::warning(log_name, "the disk of ", instance_id,
+                     " stays: ", failed("disk_delete"));
+      virStoragePoolFree(disks);
+    } else {
+      log::warning(log_name, "the disk of ", instance_id, " stays: ", why);
+    }
+    // As Nova's _delete_instance_files: the console log goes too.
+    std::error_code ec;
+    std::filesystem::remove_all(cfg_.instances_path + "/" + instance_id, ec);
+    return driver_status::success();
+  });
 }
 
 driver_status libvirt_driver::power_on(const std::string& instance_id) {
@@ -628,19 +638,18 @@ driver_status libvirt_driver::resume(const std::string& instance_id) {
 }
 
 power_state libvirt_driver::get_power_state(const std::string& instance_id) {
-  std::string why;
-  conn_ref ref{connection(why)};
-  auto conn = ref.conn;
-  if (!conn)
-    return power_state::nostate;
-  domain_ref d{virDomainLookupByUUIDString(conn, instance_id.c_str())};
-  int state = VIR_DOMAIN_NOSTATE, reason = 0;
-  if (!d.dom || virDomainGetState(d.dom, &state, &reason, 0) < 0)
-    return power_state::nostate;
-  // A managed save is Nova's SUSPENDED.
-  if (state == VIR_DOMAIN_SHUTOFF && virDomainHasManagedSaveImage(d.dom, 0) == 1)
-    return power_state::suspended;
-  return to_power_state(state);
+  auto out = power_state::nostate; // also while disconnected
+  with_lookup(instance_id, [&out](virConnectPtr, virDomainPtr dom) {
+    int state = VIR_DOMAIN_NOSTATE, reason = 0;
+    if (dom && virDomainGetState(dom, &state, &reason, 0) == 0) {
+      // A managed save is Nova's SUSPENDED.
+      auto saved = state == VIR_DOMAIN_SHUTOFF
+                   && virDomainHasManagedSaveImage(dom, 0) == 1;
+      out = saved ? power_state::suspended : to_power_state(state);
+    }
+    return driver_status::success();
+  });
+  return out;
 }
 
 std::vector<std::string> libvirt_driver::list_instances() {
@@ -683,6 +692,11 @@ resources libvirt_driver::host_capacity() {
     log::warning(log_name, cfg_.host, ": no disk capacity: ", why);
   }
   return out;
+}
+
+std::string libvirt_driver::hypervisor_type() {
+  std::lock_guard<std::mutex> guard{watcher_->mtx};
+  return hypervisor_type_;
 }
 
 void libvirt_driver::shutdown() {

@@ -53,6 +53,9 @@ public:
   power_state get_power_state(const std::string& instance_id) override;
   std::vector<std::string> list_instances() override;
   resources host_capacity() override;
+  /// virConnectGetType of the last connection; before the first one, the
+  /// type its URI names.
+  std::string hypervisor_type() override;
   void shutdown() override;
   void watch(std::function<void(hypervisor_event)> sink) override;
 
@@ -72,6 +75,12 @@ private:
   void disconnect(const std::string& why);
   /// Reconnects whenever the connection is lost (a thread of its own).
   void monitor();
+  /// Runs `call(conn, dom)` on a reference to the live connection and the
+  /// instance's domain (nullptr if there is none); while disconnected it
+  /// fails at once (retryable).
+  template <class F>
+  driver_status with_lookup(const std::string& instance_id, F call);
+  /// A call on the instance's domain, which must exist; `what` names it.
   template <class F>
   driver_status with_domain(const std::string& instance_id, const char* what,
                             F call);
@@ -84,12 +93,13 @@ private:
   virStoragePoolPtr pool(virConnectPtr conn, std::string& why) const;
 
   const libvirt_settings cfg_;
-  /// Its mutex also guards the three fields below it.
+  /// Its mutex also guards the four fields below it.
   std::shared_ptr<watcher> watcher_;
   virConnectPtr conn_ = nullptr;
   int lifecycle_callback_ = -1;
   /// Why the connection is down (empty while connected).
   std::string down_reason_;
+  std::string hypervisor_type_;
   std::thread monitor_;
 };
 

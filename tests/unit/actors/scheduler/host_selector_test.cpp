@@ -14,7 +14,12 @@ auto now() {
 }
 
 host_report host(std::string name, resources capacity, std::string az = "nova") {
-  return {std::move(name), std::move(az), capacity, {1.0, 1.0, 1.0}, true, {}, {}, {}};
+  host_report r;
+  r.host = std::move(name);
+  r.availability_zone = std::move(az);
+  r.capacity = capacity;
+  r.ratios = {1.0, 1.0, 1.0};
+  return r;
 }
 
 select_destinations request(std::string id, resources need, int alts = 2,
@@ -172,4 +177,15 @@ TEST_CASE("an unknown filter name is refused at start", "[scheduler]") {
   CHECK(sel.error() == errc::filter_not_found);
   CHECK(error_message(sel.error())
         == "Scheduler Host Filter RetryFiltr could not be found.");
+}
+
+TEST_CASE("a host's view shows the hypervisor type it last reported",
+          "[scheduler]") {
+  auto s = make_selector();
+  auto r = host("a", {4, 4096, 100});
+  r.hypervisor_type = "QEMU";
+  s.report(r, now());
+  auto views = s.views(now());
+  REQUIRE(views.size() == 1);
+  CHECK(views[0].hypervisor_type == "QEMU");
 }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -46,6 +47,7 @@ TEST_CASE("the fake driver keeps domains and their power state",
   CHECK_FALSE(off.ok);
   CHECK(off.reason == "Instance a could not be found.");
   CHECK(drv.host_capacity() == resources{1000, 800000, 600000});
+  CHECK(drv.hypervisor_type() == "fake");
 }
 
 TEST_CASE("injected failures are a function of the seed, host and instance",
@@ -116,10 +118,19 @@ TEST_CASE("a hung spawn returns once the driver shuts down", "[fake_driver]") {
   opts.hang_on_hosts = {"h"};
   fake_driver drv{"h", opts};
   driver_status st;
-  std::thread t{[&] { st = drv.spawn(spec("a")); }};
-  std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  std::atomic<bool> returned{false};
+  std::thread t{[&] {
+    st = drv.spawn(spec("a"));
+    returned = true;
+  }};
+  // The spawn counts its call before it waits; from then on it can only
+  // return after the shutdown (which it sees even if it has not waited yet).
+  while (drv.calls() == 0)
+    std::this_thread::yield();
+  CHECK_FALSE(returned);
   drv.shutdown();
   t.join();
+  CHECK(returned);
   CHECK_FALSE(st.ok);
   CHECK(st.retryable);
   CHECK(drv.list_instances().empty());

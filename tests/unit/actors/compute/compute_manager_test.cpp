@@ -1,0 +1,527 @@
+#define CAF_SUITE compute_manager
+#include "tests/support/actor_fixture.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/compute/compute_manager.hpp"
+#include "drivers/fake/fake_driver.hpp"
+#include "messages/errors.hpp"
+
+using namespace vmforge;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The fake hypervisor, remembering what each spawn was asked to make.
+class recording_driver : public fake_driver {
+public:
+  using fake_driver::fake_driver;
+
+  driver_status spawn(const spawn_spec& spec) override {
+    specs.push_back(spec);
+    return fake_driver::spawn(spec);
+  }
+
+  std::vector<spawn_spec> specs;
+};
+
+// What a stand-in for a controller actor (store, scheduler, conductor or
+// supervisor) received from the compute manager, oldest first. As the
+// store it answers reads from `rows`; while `hold_reads` is set, only
+// once it gets an ok_atom.
+struct stub_state {
+  std::deque<caf::message> inbox;
+  std::vector<instance> rows;
+  bool hold_reads = false;
+  std::vector<std::function<void()>> held;
+};
+
+using stub_ptr = std::shared_ptr<stub_state>;
+
+template <class T>
+caf::response_promise answer(caf::event_based_actor* self, stub_state& st,
+                             T value) {
+  auto rp = self->make_response_promise();
+  auto deliver = [rp, value]() mutable { rp.deliver(std::move(value)); };
+  if (st.hold_reads)
+    st.held.push_back(std::move(deliver));
+  else
+    deliver();
+  return rp;
+}
+
+caf::behavior stub(caf::event_based_actor* self, stub_ptr st) {
+  return {
+    [st](instance_update& x) { st->inbox.push_back(caf::make_message(x)); },
+    [st](record_action& x) { st->inbox.push_back(caf::make_message(x)); },
+    [st](host_report& x) { st->inbox.push_back(caf::make_message(x)); },
+    [st](build_result& x) { st->inbox.push_back(caf::make_message(x)); },
+    [st](instance_terminated& x) {
+      st->inbox.push_back(caf::make_message(x));
+    },
+    [st](actor_restarted& x) { st->inbox.push_back(caf::make_message(x)); },
+    [self, st](list_instances& x) -> caf::result<instance_list> {
+      st->inbox.push_back(caf::make_message(x));
+      instance_list out;
+      for (auto& row : st->rows)
+        if (row.host == x.host)
+          out.items.push_back(row);
+      return answer(self, *st, std::move(out));
+    },
+    [self, st](get_instance& x) -> caf::result<instance> {
+      st->inbox.push_back(caf::make_message(x));
+      for (auto& row : st->rows)
+        if (row.id == x.id)
+          return answer(self, *st, row);
+      return answer(self, *st,
+                    caf::make_error(api_errc::not_found, "no " + x.id));
+    },
+    [st](caf::ok_atom) {
+      auto held = std::move(st->held);
+      st->held.clear();
+      for (auto& deliver : held)
+        deliver();
+    },
+  };
+}
+
+// The next message a stand-in received, which must be a `T`.
+template <class T>
+T next(stub_state& st) {
+  CAF_REQUIRE(!st.inbox.empty());
+  auto msg = std::move(st.inbox.front());
+  st.inbox.pop_front();
+  if (!msg.match_elements<T>())
+    CAF_FAIL("unexpected message: " << caf::to_string(msg));
+  return msg.get_as<T>(0);
+}
+
+const flavor tiny{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
+const image cirros{"img", "cirros", "/images/cirros.qcow2", "qcow2", 0, 0};
+
+build_and_run job(std::string id, flavor f = tiny) {
+  build_and_run b;
+  b.req.instance_id = std::move(id);
+  b.req.db_id = 42;
+  b.req.instance_name = "vm";
+  b.req.project_id = "p";
+  b.req.flavor_ = std::move(f);
+  b.req.image_id = cirros.id;
+  b.req.request_id = "req-1";
+  b.host = "h";
+  b.attempt = 1;
+  return b;
+}
+
+instance row(std::string id, vm_state vm) {
+  instance r;
+  r.id = std::move(id);
+  r.flavor_ = tiny;
+  r.image_id = cirros.id;
+  r.vm = vm;
+  r.task = task_state::none;
+  r.power = power_state::running;
+  r.host = "h";
+  return r;
+}
+
+template <class Handle>
+caf::resumable* job_of(const Handle& h) {
+  auto ptr = caf::actor_cast<caf::abstract_actor*>(h);
+  return dynamic_cast<caf::resumable*>(ptr);
+}
+
+struct fixture : test::actor_fixture {
+  stub_ptr store = std::make_shared<stub_state>();
+  stub_ptr scheduler = std::make_shared<stub_state>();
+  stub_ptr conductor = std::make_shared<stub_state>();
+  stub_ptr supervisor = std::make_shared<stub_state>();
+  std::vector<caf::actor> stubs;
+  fake_driver_options opts;
+  std::shared_ptr<recording_driver> drv;
+  compute_config cfg;
+  compute_actor cm;
+
+  fixture() {
+    for (auto& st : {store, scheduler, conductor, supervisor})
+      stubs.push_back(sys.spawn(stub, st));
+    cfg.host.name = "h";
+    cfg.host.capacity = {4, 2048, 40};
+    cfg.host.ratios = {1.0, 1.0, 1.0};
+    cfg.max_concurrent_builds = 2;
+    // No heartbeat within the simulated minutes of a test.
+    cfg.report_interval_s = 3600;
+    cfg.images = {{cirros.id, cirros}};
+    cfg.store = caf::actor_cast<store_actor>(stubs[0]);
+    cfg.scheduler = caf::actor_cast<scheduler_actor>(stubs[1]);
+    cfg.conductor = caf::actor_cast<conductor_actor>(stubs[2]);
+    cfg.supervisor = caf::actor_cast<supervisor_actor>(stubs[3]);
+    cfg.metrics = compute_metrics::of(std::make_shared<metrics::registry>(),
+                                      "h");
+    cfg.detach_workers = false;
+  }
+
+  ~fixture() {
+    // The compute manager and its workers hold each other, and a held
+    // answer holds its stand-in.
+    store->held.clear();
+    if (cm)
+      self->send_exit(cm, caf::exit_reason::user_shutdown);
+    for (auto& s : stubs)
+      self->send_exit(s, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  // Spawns the compute manager and lets it read its instances (init_host).
+  void start() {
+    drv = std::make_shared<recording_driver>("h", opts);
+    cfg.drv = drv;
+    cm = spawn_compute_manager(self.ptr(), cfg);
+    sched.run();
+  }
+
+  // Its registration, as the scheduler and the store get it.
+  host_report registered() {
+    CAF_CHECK(next<list_instances>(*store).host == "h");
+    auto r = next<host_report>(*store);
+    auto s = next<host_report>(*scheduler);
+    CAF_CHECK_EQUAL(r.held_ids, s.held_ids);
+    return s;
+  }
+
+  // Runs the compute manager and the stand-ins, not the driver workers:
+  // their calls stay pending.
+  void run_without_workers() {
+    std::vector<caf::resumable*> mine{job_of(cm)};
+    for (auto& s : stubs)
+      mine.push_back(job_of(s));
+    sched.run_jobs_filtered([&](caf::resumable* r) {
+      return std::find(mine.begin(), mine.end(), r) != mine.end();
+    });
+  }
+
+  host_usage usage() {
+    self->send(cm, get_host_usage{});
+    run_without_workers();
+    host_usage out;
+    self->receive([&](host_usage& u) { out = std::move(u); },
+                  caf::after(0s) >> [] { CAF_FAIL("no host usage"); });
+    return out;
+  }
+
+  // The store updates of a build that reached its spawn.
+  void check_build_started(const std::string& id) {
+    auto u = next<instance_update>(*store);
+    CAF_CHECK_EQUAL(u.id, id);
+    CAF_CHECK(u.vm == vm_state::building);
+    CAF_CHECK(u.task == task_state::none);
+    CAF_CHECK(u.expected.contains(task_state::scheduling));
+    CAF_CHECK(u.set_host);
+    CAF_CHECK_EQUAL(u.host, "h");
+    check_build_steps(id);
+  }
+
+  void check_build_steps(const std::string& id) {
+    auto before = task_state::none;
+    for (auto step : {task_state::networking, task_state::block_device_mapping,
+                      task_state::spawning}) {
+      auto u = next<instance_update>(*store);
+      CAF_CHECK_EQUAL(u.id, id);
+      CAF_CHECK(u.vm == vm_state::building);
+      CAF_CHECK(u.task == step);
+      CAF_CHECK(u.expected.contains(before));
+      CAF_CHECK(!u.expected.contains(task_state::deleting));
+      before = step;
+    }
+  }
+
+  // The end of a build on this host: its event, then the conductor's result.
+  build_result check_build_ended(const std::string& id, bool ok) {
+    auto ev = next<record_action>(*store);
+    CAF_CHECK_EQUAL(ev.instance_id, id);
+    CAF_CHECK(ev.is_event);
+    CAF_CHECK_EQUAL(ev.event.name, "compute__do_build_and_run_instance");
+    CAF_CHECK_EQUAL(ev.event.result, ok ? "Success" : "Error");
+    auto res = next<build_result>(*conductor);
+    CAF_CHECK_EQUAL(res.instance_id, id);
+    CAF_CHECK_EQUAL(res.host, "h");
+    CAF_CHECK_EQUAL(res.attempt, 1u);
+    CAF_CHECK_EQUAL(res.ok, ok);
+    return res;
+  }
+
+  void check_active(const std::string& id) {
+    auto u = next<instance_update>(*store);
+    CAF_CHECK_EQUAL(u.id, id);
+    CAF_CHECK(u.vm == vm_state::active);
+    CAF_CHECK(u.task == task_state::none);
+    CAF_CHECK(u.expected.contains(task_state::spawning));
+    CAF_CHECK(u.set_power);
+    CAF_CHECK(u.power == power_state::running);
+    CAF_CHECK(u.set_launched);
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(compute_manager_tests, fixture)
+
+CAF_TEST(init_host accounts for the instances on the host and registers) {
+  store->rows = {row("on", vm_state::active), row("b", vm_state::building),
+                 row("e", vm_state::error), row("off", vm_state::stopped)};
+  store->rows.back().host = "elsewhere";
+  start();
+  auto r = registered();
+  CAF_CHECK_EQUAL(r.host, "h");
+  CAF_CHECK(r.capacity == cfg.host.capacity);
+  CAF_CHECK(r.held_ids == std::vector<std::string>{"on"});
+  CAF_CHECK(r.held == std::vector<resources>{tiny.claim()});
+  CAF_CHECK_EQUAL(r.hypervisor_type, "fake");
+  CAF_CHECK(r.hypervisor_down.empty());
+  auto u = usage();
+  CAF_CHECK(u.used == tiny.claim());
+  CAF_CHECK_EQUAL(u.instances, 1);
+}
+
+CAF_TEST(a store that does not list the instances in time is asked again then
+           the host registers without them) {
+  store->rows = {row("on", vm_state::active)};
+  store->hold_reads = true;
+  start();
+  CAF_CHECK(next<list_instances>(*store).host == "h");
+  for (int attempt = 2; attempt <= 3; ++attempt) {
+    advance_time(30s);
+    sched.run();
+    CAF_CHECK(scheduler->inbox.empty());
+    CAF_CHECK(next<list_instances>(*store).host == "h");
+  }
+  // A build waits for init_host meanwhile.
+  caf::anon_send(cm, job("i-1"));
+  sched.run();
+  CAF_CHECK(store->inbox.empty());
+  advance_time(30s);
+  sched.run();
+  auto r = next<host_report>(*scheduler);
+  CAF_CHECK(r.held_ids.empty());
+  next<host_report>(*store);
+  check_build_started("i-1");
+}
+
+CAF_TEST(a build goes through its states to its spawn and becomes active) {
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  run_without_workers();
+  check_build_started("i-1");
+  CAF_CHECK(store->inbox.empty());
+  auto u = usage();
+  CAF_CHECK_EQUAL(u.running_builds, 1);
+  CAF_CHECK_EQUAL(u.workers, 1);
+  CAF_CHECK(u.used == tiny.claim());
+  CAF_CHECK(drv->specs.empty());
+  sched.run(); // the worker's spawn
+  CAF_REQUIRE_EQUAL(drv->specs.size(), 1u);
+  auto& spec = drv->specs[0];
+  CAF_CHECK_EQUAL(spec.instance_id, "i-1");
+  CAF_CHECK_EQUAL(spec.instance_name, "instance-0000002a");
+  CAF_CHECK_EQUAL(spec.flavor_.name, tiny.name);
+  CAF_CHECK_EQUAL(spec.image_.file, cirros.file);
+  CAF_CHECK_EQUAL(spec.display_name, "vm");
+  CAF_CHECK_EQUAL(spec.project_id, "p");
+  CAF_CHECK(check_build_ended("i-1", true).reason.empty());
+  check_active("i-1");
+  u = usage();
+  CAF_CHECK_EQUAL(u.running_builds, 0);
+  CAF_CHECK(u.used == tiny.claim());
+}
+
+CAF_TEST(a claim the host cannot hold is refused as retryable) {
+  start();
+  registered();
+  auto big = tiny;
+  big.ram_mb = 4096;
+  caf::anon_send(cm, job("i-1", big));
+  sched.run();
+  auto res = check_build_ended("i-1", false);
+  CAF_CHECK(res.retryable);
+  CAF_CHECK_EQUAL(res.reason, "Insufficient compute resources: Free memory "
+                              "2048.00 MB < requested 4096 MB.");
+  CAF_CHECK(store->inbox.empty()); // the row was never the host's
+  CAF_CHECK(drv->specs.empty());
+  CAF_CHECK(usage().used == resources{});
+}
+
+CAF_TEST(an image the host does not know aborts the build) {
+  start();
+  registered();
+  auto b = job("i-1");
+  b.req.image_id = "gone";
+  caf::anon_send(cm, b);
+  sched.run();
+  check_build_started("i-1");
+  auto res = check_build_ended("i-1", false);
+  CAF_CHECK(!res.retryable);
+  CAF_CHECK_EQUAL(res.reason, "Build of instance i-1 aborted: Image gone "
+                              "could not be found.");
+  CAF_CHECK(usage().used == resources{});
+}
+
+CAF_TEST(builds beyond max_concurrent_builds wait for a slot) {
+  cfg.max_concurrent_builds = 1;
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  caf::anon_send(cm, job("i-2"));
+  run_without_workers();
+  check_build_started("i-1");
+  auto u = next<instance_update>(*store); // i-2 is the host's, queued
+  CAF_CHECK_EQUAL(u.id, "i-2");
+  CAF_CHECK(u.task == task_state::none);
+  CAF_CHECK(store->inbox.empty());
+  auto use = usage();
+  CAF_CHECK_EQUAL(use.running_builds, 1);
+  CAF_CHECK_EQUAL(use.queued_builds, 1);
+  CAF_CHECK(use.used == resources{2, 1024, 2});
+  sched.run();
+  check_build_ended("i-1", true);
+  check_active("i-1");
+  check_build_steps("i-2");
+  check_build_ended("i-2", true);
+  check_active("i-2");
+  CAF_CHECK_EQUAL(drv->specs.size(), 2u);
+}
+
+CAF_TEST(a build terminated while queued never starts and frees its claim) {
+  cfg.max_concurrent_builds = 1;
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  caf::anon_send(cm, job("i-2"));
+  run_without_workers();
+  check_build_started("i-1");
+  CAF_CHECK_EQUAL(next<instance_update>(*store).id, "i-2");
+  caf::anon_send(cm, terminate_instance{"i-2"});
+  run_without_workers();
+  auto t = next<instance_terminated>(*conductor);
+  CAF_CHECK_EQUAL(t.instance_id, "i-2");
+  CAF_CHECK_EQUAL(t.host, "h");
+  auto use = usage();
+  CAF_CHECK_EQUAL(use.queued_builds, 0);
+  CAF_CHECK(use.used == tiny.claim());
+  sched.run();
+  CAF_REQUIRE_EQUAL(drv->specs.size(), 1u);
+  CAF_CHECK_EQUAL(drv->specs[0].instance_id, "i-1");
+  check_build_ended("i-1", true);
+  check_active("i-1");
+  CAF_CHECK(store->inbox.empty());
+  CAF_CHECK(conductor->inbox.empty());
+}
+
+CAF_TEST(a driver worker that dies fails its build as retryable and is
+           reported to the supervisor) {
+  opts.throw_on_nth_call = 1;
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  sched.run();
+  auto why = "fake driver: injected exception in spawn (call 1 on h)";
+  auto r = next<actor_restarted>(*supervisor);
+  CAF_CHECK_EQUAL(r.kind, "driver_worker");
+  CAF_CHECK_EQUAL(r.host, "h");
+  CAF_CHECK_EQUAL(r.reason, why);
+  check_build_started("i-1");
+  auto res = check_build_ended("i-1", false);
+  CAF_CHECK(res.retryable);
+  CAF_CHECK_EQUAL(res.reason, std::string{"Driver worker crashed: "} + why);
+  auto use = usage();
+  CAF_CHECK(use.used == resources{});
+  CAF_CHECK_EQUAL(use.running_builds, 0);
+  // The next build gets a new worker.
+  caf::anon_send(cm, job("i-2"));
+  sched.run();
+  check_build_started("i-2");
+  check_build_ended("i-2", true);
+  check_active("i-2");
+}
+
+CAF_TEST(a guest that stopped by itself makes its instance SHUTOFF) {
+  store->rows = {row("on", vm_state::active)};
+  start();
+  registered();
+  spawn_spec spec;
+  spec.instance_id = "on";
+  CAF_REQUIRE(drv->spawn(spec).ok);
+  CAF_REQUIRE(drv->power_off("on").ok);
+  caf::anon_send(cm, hypervisor_event{hypervisor_event_kind::lifecycle, "on",
+                                      {}});
+  sched.run();
+  CAF_CHECK_EQUAL(next<get_instance>(*store).id, "on");
+  auto u = next<instance_update>(*store);
+  CAF_CHECK_EQUAL(u.id, "on");
+  CAF_CHECK(u.set_vm);
+  CAF_CHECK(u.vm == vm_state::stopped);
+  CAF_CHECK(u.task == task_state::none);
+  CAF_CHECK(u.expected.contains(task_state::none));
+  CAF_CHECK(u.set_power);
+  CAF_CHECK(u.power == power_state::shutdown);
+}
+
+CAF_TEST(a power sync the store does not answer in time is given up) {
+  store->rows = {row("on", vm_state::active)};
+  start();
+  registered();
+  spawn_spec spec;
+  spec.instance_id = "on";
+  CAF_REQUIRE(drv->spawn(spec).ok);
+  CAF_REQUIRE(drv->power_off("on").ok);
+  store->hold_reads = true;
+  caf::anon_send(cm, hypervisor_event{hypervisor_event_kind::lifecycle, "on",
+                                      {}});
+  sched.run();
+  CAF_CHECK_EQUAL(next<get_instance>(*store).id, "on");
+  advance_time(30s);
+  sched.run();
+  // The answer comes too late: the compute manager no longer waits for it.
+  CAF_REQUIRE_EQUAL(store->held.size(), 1u);
+  store->hold_reads = false;
+  caf::anon_send(stubs[0], caf::ok_atom::value);
+  sched.run();
+  CAF_CHECK(store->inbox.empty());
+  // And it still serves.
+  caf::anon_send(cm, job("i-1"));
+  sched.run();
+  check_build_started("i-1");
+}
+
+CAF_TEST(a lost hypervisor sends queued builds elsewhere and the host
+           reports it) {
+  cfg.max_concurrent_builds = 1;
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  caf::anon_send(cm, job("i-2"));
+  run_without_workers();
+  check_build_started("i-1");
+  next<instance_update>(*store);
+  caf::anon_send(cm, hypervisor_event{hypervisor_event_kind::disconnected, {},
+                                      "EOF"});
+  run_without_workers();
+  auto res = check_build_ended("i-2", false);
+  CAF_CHECK(res.retryable);
+  CAF_CHECK_EQUAL(res.reason, "Connection to the hypervisor lost: EOF");
+  auto r = next<host_report>(*scheduler);
+  CAF_CHECK_EQUAL(r.hypervisor_down, "EOF");
+  next<host_report>(*store);
+  caf::anon_send(cm, job("i-3"));
+  run_without_workers();
+  res = check_build_ended("i-3", false);
+  CAF_CHECK(res.retryable);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
