@@ -80,7 +80,7 @@ caf::behavior stub(caf::event_based_actor* self, stub_ptr st) {
         if (row.id == x.id)
           return answer(self, *st, row);
       return answer(self, *st,
-                    caf::make_error(api_errc::not_found, "no " + x.id));
+                    nova_error(errc::instance_not_found, x.id));
     },
     [st](caf::ok_atom) {
       auto held = std::move(st->held);

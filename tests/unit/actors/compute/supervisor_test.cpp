@@ -148,7 +148,7 @@ CAF_TEST(an unknown host has no compute manager) {
   sched.run();
   self->receive([](compute_actor&) { CAF_FAIL("a compute manager"); },
                 [](caf::error& err) {
-                  CAF_CHECK(err == api_errc::not_found);
+                  CAF_CHECK(err == errc::compute_host_not_found);
                 },
                 caf::after(0s) >> [] { CAF_FAIL("no answer"); });
 }
