@@ -140,8 +140,6 @@ enum class power_state : uint8_t {
 
 const char* to_string(vm_state x);
 const char* to_string(task_state x);
-/// The API's `status`, derived as nova/api/openstack/common.py does.
-std::string derive_status(vm_state vm, task_state task);
 
 /// A set of enum values (task or vm states), for Nova's
 /// `expected_task_state` guards and `check_instance_state` rules.

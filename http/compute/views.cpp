@@ -148,6 +148,32 @@ std::string host_id(const std::string& project_id, const std::string& host) {
   return hex_digest(project_id + host, "SHA224");
 }
 
+std::string derive_status(vm_state vm, task_state task) {
+  switch (vm) {
+    case vm_state::building:
+      return "BUILD";
+    case vm_state::active:
+      if (task == task_state::rebooting)
+        return "REBOOT";
+      if (task == task_state::rebooting_hard)
+        return "HARD_REBOOT";
+      return "ACTIVE";
+    case vm_state::stopped:
+      return "SHUTOFF";
+    case vm_state::paused:
+      return "PAUSED";
+    case vm_state::suspended:
+      return "SUSPENDED";
+    case vm_state::error:
+      return "ERROR";
+    case vm_state::deleted:
+      return "DELETED";
+    case vm_state::soft_deleted:
+      return "SOFT_DELETED";
+  }
+  return "UNKNOWN";
+}
+
 json::object server_brief(const instance& row, const link_base& base) {
   return {{"id", row.id},
           {"name", row.name},

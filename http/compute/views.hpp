@@ -39,6 +39,9 @@ bool parse_iso8601(const std::string& text, int64_t& us);
 /// sha224(project_id + host) in hex, "" without a host (Nova's hostId).
 std::string host_id(const std::string& project_id, const std::string& host);
 
+/// The API's `status`, derived as nova/api/openstack/common.py does.
+std::string derive_status(vm_state vm, task_state task);
+
 boost::json::object server_brief(const instance& row, const link_base& base);
 /// `extended` adds what Nova's show adds beyond PUT's answer: the
 /// OS-EXT-* and OS-SRV-USG attributes, key, security groups, volumes.
