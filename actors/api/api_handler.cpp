@@ -6,6 +6,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/api/server_rules.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
 #include "store/writer.hpp"
@@ -244,8 +245,8 @@ caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
   auto is_admin = req.ctx.is_admin;
   return with_visible_row<accepted>(
     self, req.ctx, req.id, [self, is_admin](instance& row, auto& rp) {
-      if (row.locked && !is_admin) {
-        rp.deliver(nova_error(errc::instance_is_locked, row.id));
+      if (auto err = check(delete_rule, row, is_admin)) {
+        rp.deliver(std::move(err));
         return;
       }
       // Nova's _delete_instance: task_state deleting, vm_state unchanged.
@@ -288,6 +289,34 @@ void record_user_action(api_pointer self, const request_context& ctx,
   self->send(self->state.cfg.store, std::move(rec));
 }
 
+// Starts `rule` if the row allows it. The store sets the task only if the
+// row still does; if it changed meanwhile, the rules decide on it again.
+void start_action(api_pointer self, caf::typed_response_promise<accepted> rp,
+                  const server_rule& rule, const request_context& ctx,
+                  const instance& row) {
+  if (auto err = check(rule, row, ctx.is_admin)) {
+    rp.deliver(std::move(err));
+    return;
+  }
+  self->request(self->state.cfg.store, caf::infinite,
+                begin_of(rule, row.id, ctx.is_admin))
+    .then(
+      [self, rp, rule = &rule, ctx](task_begun& begun) mutable {
+        auto& row = begun.row;
+        if (!begun.started) {
+          start_action(self, rp, *rule, ctx, row);
+          return;
+        }
+        record_user_action(self, ctx, row.id, rule->name);
+        self->send(self->state.cfg.conductor,
+                   instance_action{row.id, row.host,
+                                   call_of(rule->task).value(),
+                                   ctx.request_id});
+        rp.deliver(accepted{row.id});
+      },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
 caf::result<accepted> on_action(api_pointer self, server_action& req) {
   auto ctx = req.ctx;
   if (req.action == "lock" || req.action == "unlock") {
@@ -302,30 +331,14 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
       });
   }
   // The server is looked up first: an unknown one is 404 whatever the action.
-  auto rule = find_action(req.action, req.hard);
+  auto rule = power_action(req.action, req.hard);
   auto action = req.action;
-  auto is_admin = req.ctx.is_admin;
   return with_visible_row<accepted>(
-    self, req.ctx, req.id,
-    [self, rule, action, is_admin, ctx](instance& row, auto& rp) {
-      if (rule == nullptr) {
+    self, req.ctx, req.id, [self, rule, action, ctx](instance& row, auto& rp) {
+      if (rule == nullptr)
         rp.deliver(bad_request("There is no such action: " + action));
-        return;
-      }
-      auto call = rule->call;
-      begin_task begin{row.id, rule->name, rule->allowed, rule->task,
-                       is_admin};
-      self->request(self->state.cfg.store, caf::infinite, begin)
-        .then(
-          [self, rp, call, ctx, name = std::string{rule->name}](
-            instance& row) mutable {
-            record_user_action(self, ctx, row.id, name);
-            self->send(self->state.cfg.conductor,
-                       instance_action{row.id, row.host, call,
-                                       ctx.request_id});
-            rp.deliver(accepted{row.id});
-          },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      else
+        start_action(self, rp, *rule, ctx, row);
     });
 }
 
@@ -354,8 +367,8 @@ caf::result<metadata_items> on_metadata(api_pointer self,
         default:
           break;
       }
-      if (row.locked && !is_admin) {
-        rp.deliver(nova_error(errc::instance_is_locked, row.id));
+      if (auto err = check(metadata_rule, row, is_admin)) {
+        rp.deliver(std::move(err));
         return;
       }
       change_metadata change;

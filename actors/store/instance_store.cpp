@@ -168,13 +168,15 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       }
       return nova_error(errc::instance_not_found, change.id);
     },
-    [self](begin_task& req) -> caf::result<instance> {
-      auto row = self->state.repo->begin(req);
-      if (!row)
-        return row.error();
-      persist(self, *row, true);
-      notify_row(self, *row);
-      return when_durable(self, std::move(*row));
+    [self](begin_task& req) -> caf::result<task_begun> {
+      auto begun = self->state.repo->begin(req);
+      if (!begun)
+        return begun.error();
+      if (!begun->started)
+        return std::move(*begun); // nothing changed, nothing to wait for
+      persist(self, begun->row, true);
+      notify_row(self, begun->row);
+      return when_durable(self, std::move(*begun));
     },
     [self](set_locked& req) -> caf::result<instance> {
       if (auto row = self->state.repo->lock(req)) {

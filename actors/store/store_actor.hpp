@@ -113,22 +113,33 @@ typename Inspector::result_type inspect(Inspector& f, project_usage& x) {
            x.ram_mb);
 }
 
-/// Starts a user action atomically: if the row's vm_state is allowed, no
-/// task is in progress and (for non-admins) it is not locked, sets `task`
-/// and answers the row; otherwise instance_is_locked or
-/// instance_invalid_state with Nova's message.
+/// Starts a user action if the row still allows it, as the API's rules
+/// found on the row it read (Nova's instance.save with expected_vm_state
+/// and expected_task_state): its vm_state in `vm`, its task_state in
+/// `expected` and, with `unlocked`, not locked. Then it sets `task`.
 struct begin_task {
   std::string id;
-  std::string action; // for the message: "stop", "reboot", ...
-  vm_set allowed;
+  vm_set vm;
+  task_set expected;
+  bool unlocked = false;
   task_state task = task_state::none;
-  bool is_admin = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, begin_task& x) {
-  return f(caf::meta::type_name("begin_task"), x.id, x.action, x.allowed,
-           x.task, x.is_admin);
+  return f(caf::meta::type_name("begin_task"), x.id, x.vm, x.expected,
+           x.unlocked, x.task);
+}
+
+/// Whether the task was set, and the row as it now is.
+struct task_begun {
+  bool started = false;
+  instance row;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_begun& x) {
+  return f(caf::meta::type_name("task_begun"), x.started, x.row);
 }
 
 struct set_locked {
@@ -277,7 +288,7 @@ using store_actor = caf::typed_actor<
   caf::replies_to<get_instance>::with<instance>,
   caf::replies_to<list_instances>::with<instance_list>,
   caf::replies_to<edit_instance>::with<instance>,
-  caf::replies_to<begin_task>::with<instance>,
+  caf::replies_to<begin_task>::with<task_begun>,
   caf::replies_to<set_locked>::with<instance>,
   caf::replies_to<change_metadata>::with<instance>,
   caf::reacts_to<record_action>,
