@@ -1,11 +1,13 @@
 #include "actors/api/api_handler.hpp"
 
 #include <cctype>
-#include <set>
-#include <unordered_map>
 
 #include <caf/all.hpp>
 
+#include "actors/api/catalog.hpp"
+#include "actors/api/keypairs.hpp"
+#include "actors/api/quotas.hpp"
+#include "actors/api/security_groups.hpp"
 #include "actors/api/server_rules.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
@@ -16,43 +18,15 @@ namespace vmforge {
 
 namespace {
 
-using quota_map = std::map<std::string, int64_t>;
-
 struct api_state {
   static inline const char* name = "api_handler";
   api_config cfg;
-  std::unordered_map<std::string, flavor> flavors;
-  std::unordered_map<std::string, image> images;
-  std::set<std::string> zones;
-  /// The "default" quota class, then overrides per project and per user.
-  quota_map quota_defaults;
-  std::map<std::string, quota_map> project_quotas;
-  std::map<std::pair<std::string, std::string>, quota_map> user_quotas;
-  /// Keypairs by user, then name.
-  std::map<std::string, std::map<std::string, keypair>> keypairs;
-  int64_t next_keypair_id = 1;
-  /// Security groups by project; each project also has "default".
-  std::map<std::string, std::vector<security_group_info>> security_groups;
-  int64_t next_group_id = 1;
-  int64_t next_rule_id = 1;
+  catalog images_and_flavors;
+  quotas quota;
+  keypairs keys;
+  security_groups groups;
   /// Set at shutdown: creates are refused with 503.
   bool refusing_builds = false;
-
-  std::vector<security_group_info>& groups_of(const std::string& project) {
-    auto& groups = security_groups[project];
-    if (groups.empty())
-      groups.push_back({next_group_id++, "default", "default", project, {}});
-    return groups;
-  }
-
-  quota_map project_limits(const std::string& project_id) const {
-    auto out = quota_defaults;
-    auto i = project_quotas.find(project_id);
-    if (i != project_quotas.end())
-      for (auto& kv : i->second)
-        out[kv.first] = kv.second;
-    return out;
-  }
 };
 
 using api_pointer = api_actor::stateful_pointer<api_state>;
@@ -89,12 +63,6 @@ caf::result<T> durably(api_pointer self, T value, store_writer::write_fn write) 
   return rp;
 }
 
-// Nova's flavorRef may be an href: the id is its last path segment.
-std::string id_from_href(const std::string& ref) {
-  auto pos = ref.find_last_of('/');
-  return pos == std::string::npos ? ref : ref.substr(pos + 1);
-}
-
 caf::error validate(const api_state& st, const create_servers& req) {
   auto& name = req.name;
   if (name.empty() || name.size() > 255)
@@ -111,35 +79,23 @@ caf::error validate(const api_state& st, const create_servers& req) {
     return bad_request("min_count and max_count must be >= 1");
   if (req.min_count > req.max_count)
     return bad_request("min_count must be <= max_count");
-  if (req.image_ref.empty())
-    return bad_request("Missing imageRef attribute");
-  if (st.images.count(req.image_ref) == 0)
-    return nova_error(errc::image_not_found, req.image_ref);
-  if (st.flavors.count(id_from_href(req.flavor_ref)) == 0)
-    return nova_error(errc::flavor_not_found, id_from_href(req.flavor_ref));
-  if (!req.availability_zone.empty()
-      && st.zones.count(req.availability_zone) == 0)
-    return bad_request("The requested availability zone is not available");
-  auto meta_limit = st.project_limits(req.ctx.project_id)["metadata_items"];
+  auto& cat = st.images_and_flavors;
+  if (auto err = cat.check_image(req.image_ref))
+    return err;
+  if (auto fl = cat.flavor_of(req.flavor_ref); !fl)
+    return fl.error();
+  if (auto err = cat.check_zone(req.availability_zone))
+    return err;
+  auto meta_limit = st.quota.limit(req.ctx.project_id, "metadata_items");
   if (meta_limit >= 0 && static_cast<int64_t>(req.metadata.size()) > meta_limit)
     return nova_error(errc::over_quota, "metadata_items", req.metadata.size(),
                       0, meta_limit, "metadata_items");
-  if (!req.key_name.empty()) {
-    auto mine = st.keypairs.find(req.ctx.user_id);
-    if (mine == st.keypairs.end() || mine->second.count(req.key_name) == 0)
-      return nova_error(errc::keypair_not_found, req.key_name,
-                        req.ctx.user_id);
-  }
-  auto sgs = st.security_groups.find(req.ctx.project_id);
-  for (auto& g : req.security_groups) {
-    auto known = g == "default";
-    if (sgs != st.security_groups.end())
-      for (auto& sg : sgs->second)
-        known = known || sg.name == g;
-    if (!known)
+  if (!req.key_name.empty() && !st.keys.has(req.ctx.user_id, req.key_name))
+    return nova_error(errc::keypair_not_found, req.key_name, req.ctx.user_id);
+  for (auto& g : req.security_groups)
+    if (!st.groups.known(req.ctx.project_id, g))
       return bad_request("Unable to find security_group with name or id '" + g
                          + "'");
-  }
   for (auto& kv : req.metadata)
     if (kv.first.empty() || kv.first.size() > 255 || kv.second.size() > 255)
       return bad_request("Invalid input for field/attribute metadata. "
@@ -164,12 +120,10 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
     return err;
   create_instances ins;
   ins.min_count = req.min_count;
-  auto limits = st.project_limits(req.ctx.project_id);
-  ins.limits = quota_limits{limits["instances"], limits["cores"],
-                            limits["ram"]};
+  ins.limits = st.quota.instance_limits(req.ctx.project_id);
   auto rid = reservation_id();
   auto now = now_us();
-  const auto& fl = st.flavors.at(id_from_href(req.flavor_ref));
+  auto fl = *st.images_and_flavors.flavor_of(req.flavor_ref);
   for (int64_t n = 1; n <= req.max_count; ++n) {
     instance row;
     row.id = make_uuid();
@@ -344,7 +298,7 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
 
 caf::result<metadata_items> on_metadata(api_pointer self,
                                         server_metadata& req) {
-  auto limit = self->state.project_limits(req.ctx.project_id)["metadata_items"];
+  auto limit = self->state.quota.limit(req.ctx.project_id, "metadata_items");
   auto is_admin = req.ctx.is_admin;
   return with_visible_row<metadata_items>(
     self, req.ctx, req.id,
@@ -395,20 +349,12 @@ caf::result<metadata_items> on_metadata(api_pointer self,
 
 caf::result<project_limits> on_limits(api_pointer self, get_limits& req) {
   auto rp = self->make_response_promise<project_limits>();
-  auto q = self->state.project_limits(req.ctx.project_id);
-  project_limits out{q["instances"], q["cores"], q["ram"], q["metadata_items"],
-                     0, 0, 0, 1};
-  auto sgs = self->state.security_groups.find(req.ctx.project_id);
-  if (sgs != self->state.security_groups.end())
-    out.security_groups_used = static_cast<int64_t>(sgs->second.size());
-  self->request(self->state.cfg.store, caf::infinite,
-                get_usage{req.ctx.project_id})
+  auto project = req.ctx.project_id;
+  self->request(self->state.cfg.store, caf::infinite, get_usage{project})
     .then(
-      [rp, out](project_usage& use) mutable {
-        out.instances_used = use.instances;
-        out.cores_used = use.cores;
-        out.ram_mb_used = use.ram_mb;
-        rp.deliver(out);
+      [self, rp, project](project_usage& use) mutable {
+        auto& st = self->state;
+        rp.deliver(st.quota.absolute(project, use, st.groups.used(project)));
       },
       [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
@@ -424,82 +370,41 @@ caf::result<instance_list> on_list(api_pointer self, list_servers& req) {
 }
 
 // A project's groups are small: any change rewrites all of them.
-caf::result<security_group_list> save_groups(api_pointer self,
-                                             const std::string& project,
-                                             security_group_list answer) {
-  return durably(self, std::move(answer),
-                 [project, groups = self->state.groups_of(project)](database& db) {
-                   db.put_security_groups(project, groups);
-                 });
+caf::result<security_group_list>
+save_groups(api_pointer self, const std::string& project,
+            caf::expected<security_group_list> answer) {
+  if (!answer)
+    return answer.error();
+  return durably(self, std::move(*answer),
+                 [project, groups = self->state.groups.of(project)](
+                   database& db) { db.put_security_groups(project, groups); });
 }
 
 caf::result<security_group_list>
 on_security_group(api_pointer self, security_group_request& req) {
   auto& st = self->state;
-  auto& groups = st.groups_of(req.ctx.project_id);
-  auto limits = st.project_limits(req.ctx.project_id);
-  auto find = [&](int64_t id) -> security_group_info* {
-    for (auto& g : groups)
-      if (g.id == id)
-        return &g;
-    return nullptr;
-  };
-  auto missing = [](int64_t id) {
-    return nova_error(errc::security_group_not_found, id);
+  auto& project = req.ctx.project_id;
+  auto limit = [&](const char* resource) {
+    return st.quota.limit(project, resource);
   };
   switch (req.op) {
     case security_group_op::list:
-      return security_group_list{groups};
+      return security_group_list{st.groups.of(project)};
     case security_group_op::show:
-      if (auto g = find(req.id))
-        return security_group_list{{*g}};
-      return missing(req.id);
-    case security_group_op::create: {
-      auto limit = limits["security_groups"];
-      if (limit >= 0 && static_cast<int64_t>(groups.size()) >= limit)
-        return nova_error(errc::security_group_limit_exceeded);
-      for (auto& g : groups)
-        if (g.name == req.group.name)
-          return nova_error(errc::security_group_exists, req.group.name);
-      req.group.id = st.next_group_id++;
-      req.group.project_id = req.ctx.project_id;
-      req.group.rules.clear();
-      groups.push_back(req.group);
-      return save_groups(self, req.ctx.project_id,
-                         security_group_list{{req.group}});
-    }
-    case security_group_op::remove: {
-      auto g = find(req.id);
-      if (g == nullptr)
-        return missing(req.id);
-      if (g->name == "default")
-        return bad_request("Removing default security group not allowed.");
-      groups.erase(groups.begin() + (g - groups.data()));
-      return save_groups(self, req.ctx.project_id, security_group_list{});
-    }
-    case security_group_op::create_rule: {
-      auto g = find(req.rule.parent_group_id);
-      if (g == nullptr)
-        return missing(req.rule.parent_group_id);
-      int64_t rules = 0;
-      for (auto& x : groups)
-        rules += static_cast<int64_t>(x.rules.size());
-      auto limit = limits["security_group_rules"];
-      if (limit >= 0 && rules >= limit)
-        return nova_error(errc::security_group_rule_limit_exceeded);
-      req.rule.id = st.next_rule_id++;
-      g->rules.push_back(req.rule);
-      return save_groups(self, req.ctx.project_id, security_group_list{{*g}});
-    }
+      return st.groups.show(project, req.id);
+    case security_group_op::create:
+      return save_groups(self, project,
+                         st.groups.create(project, req.group,
+                                          limit("security_groups")));
+    case security_group_op::remove:
+      return save_groups(self, project, st.groups.remove(project, req.id));
+    case security_group_op::create_rule:
+      return save_groups(self, project,
+                         st.groups.add_rule(project, req.rule,
+                                            limit("security_group_rules")));
     case security_group_op::remove_rule:
-      for (auto& g : groups)
-        for (auto r = g.rules.begin(); r != g.rules.end(); ++r)
-          if (r->id == req.id) {
-            g.rules.erase(r);
-            return save_groups(self, req.ctx.project_id,
-                               security_group_list{});
-          }
-      return nova_error(errc::security_group_rule_not_found, req.id);
+      return save_groups(self, project,
+                         st.groups.remove_rule(project, req.id));
   }
   return security_group_list{};
 }
@@ -509,75 +414,54 @@ caf::result<quota_set_info> on_get_quota(api_pointer self, get_quota_set& req) {
   if (!req.ctx.is_admin && req.ctx.project_id != req.project_id)
     return policy("os_compute_api:os-quota-sets:show");
   if (req.defaults)
-    return quota_set_info{st.quota_defaults, {}};
-  auto limits = st.project_limits(req.project_id);
-  if (!req.user_id.empty()) {
-    auto u = st.user_quotas.find({req.project_id, req.user_id});
-    if (u != st.user_quotas.end())
-      for (auto& kv : u->second)
-        limits[kv.first] = kv.second;
-  }
+    return quota_view(st.quota.defaults());
+  auto limits = req.user_id.empty()
+                  ? st.quota.project(req.project_id)
+                  : st.quota.user(req.project_id, req.user_id);
+  auto keys = st.keys.count();
   auto rp = self->make_response_promise<quota_set_info>();
-  int64_t keys = 0;
-  for (auto& kv : st.keypairs)
-    keys += static_cast<int64_t>(kv.second.size());
   self->request(st.cfg.store, caf::infinite, get_usage{req.project_id})
     .then(
       [rp, limits, keys](project_usage& use) mutable {
-        rp.deliver(quota_set_info{limits,
-                                  {{"instances", use.instances},
-                                   {"cores", use.cores},
-                                   {"ram", use.ram_mb},
-                                   {"key_pairs", keys}}});
+        rp.deliver(quota_view(limits, use, keys));
       },
       [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
 }
 
-store_writer::write_fn quota_writes(std::string scope, std::string project,
-                                    std::string user, quota_map values) {
-  return [=](database& db) {
-    for (auto& kv : values)
-      db.put_quota(quota_entry{scope, project, user, kv.first, kv.second});
+store_writer::write_fn quota_writes(std::vector<quota_entry> entries) {
+  return [entries](database& db) {
+    for (auto& q : entries)
+      db.put_quota(q);
   };
 }
 
 caf::result<quota_set_info> on_update_quota(api_pointer self,
                                             update_quota_set& req) {
-  auto& st = self->state;
+  auto& q = self->state.quota;
   if (!req.quota_class.empty()) {
     if (!req.ctx.is_admin)
       return policy("os_compute_api:os-quota-class-sets:update");
-    for (auto& kv : req.values)
-      st.quota_defaults[kv.first] = kv.second;
-    return durably(self, quota_set_info{st.quota_defaults, {}},
-                   quota_writes("class", req.quota_class, {}, req.values));
+    auto writes = quota_writes(q.set_class(req.quota_class, req.values));
+    return durably(self, quota_view(q.defaults()), std::move(writes));
   }
   if (!req.ctx.is_admin)
     return policy("os_compute_api:os-quota-sets:update");
   if (req.user_id.empty()) {
-    for (auto& kv : req.values)
-      st.project_quotas[req.project_id][kv.first] = kv.second;
-    return durably(self, quota_set_info{st.project_limits(req.project_id), {}},
-                   quota_writes("project", req.project_id, {}, req.values));
+    auto writes = quota_writes(q.set_project(req.project_id, req.values));
+    return durably(self, quota_view(q.project(req.project_id)),
+                   std::move(writes));
   }
-  auto& user = st.user_quotas[{req.project_id, req.user_id}];
-  for (auto& kv : req.values)
-    user[kv.first] = kv.second;
-  auto out = st.project_limits(req.project_id);
-  for (auto& kv : user)
-    out[kv.first] = kv.second;
-  return durably(self, quota_set_info{out, {}},
-                 quota_writes("user", req.project_id, req.user_id, req.values));
+  auto writes = quota_writes(q.set_user(req.project_id, req.user_id,
+                                        req.values));
+  return durably(self, quota_view(q.user(req.project_id, req.user_id)),
+                 std::move(writes));
 }
 
 caf::result<accepted> on_delete_quota(api_pointer self, delete_quota_set& req) {
-  auto& st = self->state;
   if (!req.ctx.is_admin)
     return policy("os_compute_api:os-quota-sets:delete");
-  st.project_quotas.erase(req.project_id);
-  for (auto i = st.user_quotas.begin(); i != st.user_quotas.end();)
-    i = i->first.first == req.project_id ? st.user_quotas.erase(i) : ++i;
+  self->state.quota.drop_project(req.project_id);
   return durably(self, accepted{req.project_id},
                  [project = req.project_id](database& db) {
                    db.drop_project_quotas(project);
@@ -627,96 +511,41 @@ caf::result<hypervisor_list> on_hypervisors(api_pointer self,
 
 caf::result<keypair> on_create_keypair(api_pointer self, create_keypair& req) {
   auto& st = self->state;
-  auto& mine = st.keypairs[req.ctx.user_id];
-  if (mine.count(req.kp.name) != 0)
-    return nova_error(errc::keypair_exists, req.kp.name);
-  auto limit = st.project_limits(req.ctx.project_id)["key_pairs"];
-  if (limit >= 0 && static_cast<int64_t>(mine.size()) >= limit)
-    return nova_error(errc::keypair_limit_exceeded);
-  req.kp.id = st.next_keypair_id++;
-  req.kp.user_id = req.ctx.user_id;
-  req.kp.created_us = now_us();
-  mine.emplace(req.kp.name, req.kp);
-  return durably(self, req.kp,
-                 [kp = req.kp](database& db) { db.put_keypair(kp); });
-}
-
-caf::result<keypair_list> on_get_keypairs(api_pointer self, get_keypairs& req) {
-  keypair_list out;
-  auto& st = self->state;
-  auto mine = st.keypairs.find(req.ctx.user_id);
-  if (mine != st.keypairs.end())
-    for (auto& kv : mine->second)
-      if (req.name.empty() || kv.first == req.name)
-        out.items.push_back(kv.second);
-  if (!req.name.empty() && out.items.empty())
-    return nova_error(errc::keypair_not_found, req.name, req.ctx.user_id);
-  return out;
+  auto kp = st.keys.create(req.ctx.user_id, req.kp,
+                           st.quota.limit(req.ctx.project_id, "key_pairs"));
+  if (!kp)
+    return kp.error();
+  return durably(self, *kp, [kp = *kp](database& db) { db.put_keypair(kp); });
 }
 
 caf::result<accepted> on_delete_keypair(api_pointer self, delete_keypair& req) {
-  auto& st = self->state;
-  auto mine = st.keypairs.find(req.ctx.user_id);
-  if (mine == st.keypairs.end() || mine->second.erase(req.name) == 0)
-    return nova_error(errc::keypair_not_found, req.name, req.ctx.user_id);
+  if (auto err = self->state.keys.remove(req.ctx.user_id, req.name))
+    return err;
   return durably(self, accepted{req.name},
                  [user = req.ctx.user_id, name = req.name](database& db) {
                    db.drop_keypair(user, name);
                  });
 }
 
-// Takes keypairs, quota overrides and security groups from the catalog the
-// database held; new ids continue after the highest stored.
+// The catalog the database held (or the defaults of a new one) and what
+// the options configure; the copy in cfg is not needed afterwards.
 void restore(api_state& st) {
-  auto& cat = st.cfg.catalog;
-  for (auto& kp : cat.keypairs) {
-    st.keypairs[kp.user_id].emplace(kp.name, kp);
-    st.next_keypair_id = std::max(st.next_keypair_id, kp.id + 1);
-  }
-  for (auto& q : cat.quotas) {
-    if (q.scope == "class")
-      st.quota_defaults[q.resource] = q.limit;
-    else if (q.scope == "project")
-      st.project_quotas[q.project_id][q.resource] = q.limit;
-    else
-      st.user_quotas[{q.project_id, q.user_id}][q.resource] = q.limit;
-  }
-  for (auto& g : cat.security_groups) {
-    st.next_group_id = std::max(st.next_group_id, g.id + 1);
-    for (auto& r : g.rules)
-      st.next_rule_id = std::max(st.next_rule_id, r.id + 1);
-    st.security_groups[g.project_id].push_back(g);
-  }
-  // Held once, in the state's maps: the copy is not needed any more.
-  cat = catalog_state{};
+  auto& opts = st.cfg.opts;
+  auto& stored = st.cfg.catalog;
+  std::vector<std::string> zones;
+  for (auto& h : opts.hosts)
+    zones.push_back(h.availability_zone);
+  st.images_and_flavors = catalog{stored.flavors, opts.images, zones};
+  st.quota = quotas{opts};
+  st.quota.restore(stored.quotas);
+  st.keys.restore(stored.keypairs);
+  st.groups.restore(stored.security_groups);
+  stored = catalog_state{};
 }
 
 api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
-  auto& st = self->state;
-  st.cfg = std::move(cfg);
-  for (auto& f : st.cfg.catalog.flavors)
-    st.flavors.emplace(f.id, f);
-  for (auto& i : st.cfg.opts.images)
-    st.images.emplace(i.id, i);
-  for (auto& h : st.cfg.opts.hosts)
-    st.zones.insert(h.availability_zone);
-  // Nova's [quota] defaults, with ours for what the options set.
-  auto& q = st.cfg.opts.quota;
-  st.quota_defaults = {{"instances", q.instances},
-                       {"cores", q.cores},
-                       {"ram", q.ram_mb},
-                       {"metadata_items", st.cfg.opts.quota_metadata_items},
-                       {"key_pairs", 100},
-                       {"server_groups", 10},
-                       {"server_group_members", 10},
-                       {"fixed_ips", -1},
-                       {"floating_ips", 10},
-                       {"security_groups", 10},
-                       {"security_group_rules", 20},
-                       {"injected_files", 5},
-                       {"injected_file_content_bytes", 10240},
-                       {"injected_file_path_bytes", 255}};
-  restore(st);
+  self->state.cfg = std::move(cfg);
+  restore(self->state);
   return {
     [self](create_servers& req) { return on_create(self, req); },
     [self](delete_server& req) { return on_delete(self, req); },
@@ -757,45 +586,34 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
       return on_security_group(self, req);
     },
     [self](list_flavors& req) {
-      // Non-admins see public flavors only.
-      flavor_list out;
-      for (auto& kv : self->state.flavors)
-        if (kv.second.is_public || req.ctx.is_admin)
-          out.items.push_back(kv.second);
-      return out;
+      return self->state.images_and_flavors.flavors(req.ctx.is_admin);
     },
     [self](create_flavor& req) -> caf::result<flavor> {
-      auto& st = self->state;
       if (!req.ctx.is_admin)
         return policy("os_compute_api:os-flavor-manage:create");
-      auto& f = req.flavor_;
-      if (f.id.empty())
-        f.id = make_uuid();
-      if (st.flavors.count(f.id) != 0)
-        return nova_error(errc::flavor_id_exists, f.id);
-      for (auto& kv : st.flavors)
-        if (kv.second.name == f.name)
-          return nova_error(errc::flavor_exists, f.name);
-      st.flavors.emplace(f.id, f);
-      return durably(self, f, [f](database& db) { db.put_flavor(f); });
+      auto f = self->state.images_and_flavors.create_flavor(req.flavor_);
+      if (!f)
+        return f.error();
+      return durably(self, *f, [f = *f](database& db) { db.put_flavor(f); });
     },
     [self](delete_flavor& req) -> caf::result<accepted> {
       if (!req.ctx.is_admin)
         return policy("os_compute_api:os-flavor-manage:delete");
-      // Instances keep their copy of the flavor, as Nova's do.
-      if (self->state.flavors.erase(req.id) == 0)
-        return nova_error(errc::flavor_not_found, req.id);
+      if (auto err = self->state.images_and_flavors.delete_flavor(req.id))
+        return err;
       return durably(self, accepted{req.id},
                      [id = req.id](database& db) { db.drop_flavor(id); });
     },
-    [self](list_images&) { return image_list{self->state.cfg.opts.images}; },
+    [self](list_images&) { return self->state.images_and_flavors.images(); },
     [self](get_limits& req) { return on_limits(self, req); },
     [self](get_quota_set& req) { return on_get_quota(self, req); },
     [self](update_quota_set& req) { return on_update_quota(self, req); },
     [self](delete_quota_set& req) { return on_delete_quota(self, req); },
     [self](list_hypervisors& req) { return on_hypervisors(self, req); },
     [self](create_keypair& req) { return on_create_keypair(self, req); },
-    [self](get_keypairs& req) { return on_get_keypairs(self, req); },
+    [self](get_keypairs& req) -> caf::result<keypair_list> {
+      return self->state.keys.get(req.ctx.user_id, req.name);
+    },
     [self](delete_keypair& req) { return on_delete_keypair(self, req); },
     [self](refuse_builds&) {
       self->state.refusing_builds = true;
