@@ -11,7 +11,6 @@
 #include "actors/api/server_rules.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
-#include "store/writer.hpp"
 #include "util/uuid.hpp"
 
 namespace vmforge {
@@ -39,27 +38,19 @@ caf::error bad_request(std::string msg) {
   return nova_error(errc::invalid_input, std::move(msg));
 }
 
-// Delivers `value` once `write` (and everything queued before) is durable.
-template <class T>
-void deliver_durably(api_pointer self, caf::typed_response_promise<T> rp,
-                     T value, store_writer::write_fn write) {
-  auto& st = self->state;
-  if (!st.cfg.writer) {
-    rp.deliver(std::move(value));
-    return;
-  }
-  st.cfg.writer->submit(std::move(write));
-  self->request(st.cfg.store, caf::infinite, sync_store{})
+// Delivers `value` once the store has `write` (a save_* or drop_*) on disk.
+template <class T, class Write>
+void deliver_saved(api_pointer self, caf::typed_response_promise<T> rp,
+                   T value, Write write) {
+  self->request(self->state.cfg.store, caf::infinite, std::move(write))
     .then([rp, value](store_synced&) mutable { rp.deliver(std::move(value)); },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
 
-template <class T>
-caf::result<T> durably(api_pointer self, T value, store_writer::write_fn write) {
-  if (!self->state.cfg.writer)
-    return value;
+template <class T, class Write>
+caf::result<T> saved(api_pointer self, T value, Write write) {
   auto rp = self->make_response_promise<T>();
-  deliver_durably(self, rp, std::move(value), std::move(write));
+  deliver_saved(self, rp, std::move(value), std::move(write));
   return rp;
 }
 
@@ -375,9 +366,8 @@ save_groups(api_pointer self, const std::string& project,
             caf::expected<security_group_list> answer) {
   if (!answer)
     return answer.error();
-  return durably(self, std::move(*answer),
-                 [project, groups = self->state.groups.of(project)](
-                   database& db) { db.put_security_groups(project, groups); });
+  return saved(self, std::move(*answer),
+               save_security_groups{project, self->state.groups.of(project)});
 }
 
 caf::result<security_group_list>
@@ -429,43 +419,33 @@ caf::result<quota_set_info> on_get_quota(api_pointer self, get_quota_set& req) {
   return rp;
 }
 
-store_writer::write_fn quota_writes(std::vector<quota_entry> entries) {
-  return [entries](database& db) {
-    for (auto& q : entries)
-      db.put_quota(q);
-  };
-}
-
 caf::result<quota_set_info> on_update_quota(api_pointer self,
                                             update_quota_set& req) {
   auto& q = self->state.quota;
   if (!req.quota_class.empty()) {
     if (!req.ctx.is_admin)
       return policy("os_compute_api:os-quota-class-sets:update");
-    auto writes = quota_writes(q.set_class(req.quota_class, req.values));
-    return durably(self, quota_view(q.defaults()), std::move(writes));
+    save_quotas writes{q.set_class(req.quota_class, req.values)};
+    return saved(self, quota_view(q.defaults()), std::move(writes));
   }
   if (!req.ctx.is_admin)
     return policy("os_compute_api:os-quota-sets:update");
   if (req.user_id.empty()) {
-    auto writes = quota_writes(q.set_project(req.project_id, req.values));
-    return durably(self, quota_view(q.project(req.project_id)),
-                   std::move(writes));
-  }
-  auto writes = quota_writes(q.set_user(req.project_id, req.user_id,
-                                        req.values));
-  return durably(self, quota_view(q.user(req.project_id, req.user_id)),
+    save_quotas writes{q.set_project(req.project_id, req.values)};
+    return saved(self, quota_view(q.project(req.project_id)),
                  std::move(writes));
+  }
+  save_quotas writes{q.set_user(req.project_id, req.user_id, req.values)};
+  return saved(self, quota_view(q.user(req.project_id, req.user_id)),
+               std::move(writes));
 }
 
 caf::result<accepted> on_delete_quota(api_pointer self, delete_quota_set& req) {
   if (!req.ctx.is_admin)
     return policy("os_compute_api:os-quota-sets:delete");
   self->state.quota.drop_project(req.project_id);
-  return durably(self, accepted{req.project_id},
-                 [project = req.project_id](database& db) {
-                   db.drop_project_quotas(project);
-                 });
+  return saved(self, accepted{req.project_id},
+               drop_project_quotas{req.project_id});
 }
 
 caf::result<hypervisor_list> on_hypervisors(api_pointer self,
@@ -515,16 +495,14 @@ caf::result<keypair> on_create_keypair(api_pointer self, create_keypair& req) {
                            st.quota.limit(req.ctx.project_id, "key_pairs"));
   if (!kp)
     return kp.error();
-  return durably(self, *kp, [kp = *kp](database& db) { db.put_keypair(kp); });
+  return saved(self, *kp, save_keypair{*kp});
 }
 
 caf::result<accepted> on_delete_keypair(api_pointer self, delete_keypair& req) {
   if (auto err = self->state.keys.remove(req.ctx.user_id, req.name))
     return err;
-  return durably(self, accepted{req.name},
-                 [user = req.ctx.user_id, name = req.name](database& db) {
-                   db.drop_keypair(user, name);
-                 });
+  return saved(self, accepted{req.name},
+               drop_keypair{req.ctx.user_id, req.name});
 }
 
 // The catalog the database held (or the defaults of a new one) and what
@@ -569,9 +547,9 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
                     set_host_status{req.host, req.disabled, req.reason})
         .then(
           [self, rp, req](host_view_list& views) mutable {
-            deliver_durably(self, rp, std::move(views), [req](database& db) {
-              db.set_host_status(req.host, req.disabled, req.reason);
-            });
+            deliver_saved(self, rp, std::move(views),
+                          save_host_status{req.host, req.disabled,
+                                           req.reason});
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
@@ -594,15 +572,14 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
       auto f = self->state.images_and_flavors.create_flavor(req.flavor_);
       if (!f)
         return f.error();
-      return durably(self, *f, [f = *f](database& db) { db.put_flavor(f); });
+      return saved(self, *f, save_flavor{*f});
     },
     [self](delete_flavor& req) -> caf::result<accepted> {
       if (!req.ctx.is_admin)
         return policy("os_compute_api:os-flavor-manage:delete");
       if (auto err = self->state.images_and_flavors.delete_flavor(req.id))
         return err;
-      return durably(self, accepted{req.id},
-                     [id = req.id](database& db) { db.drop_flavor(id); });
+      return saved(self, accepted{req.id}, drop_flavor{req.id});
     },
     [self](list_images&) { return self->state.images_and_flavors.images(); },
     [self](get_limits& req) { return on_limits(self, req); },

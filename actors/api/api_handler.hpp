@@ -11,18 +11,15 @@
 
 namespace vmforge {
 
-class store_writer;
-
 struct api_config {
   /// Flavors come from `catalog`, not opts.flavors.
   options opts;
   store_actor store;
   conductor_actor conductor;
   scheduler_actor scheduler;
-  /// What the database held (or the defaults of a new one).
+  /// What the database held (or the defaults of a new one); the store
+  /// writes every change of it.
   catalog_state catalog;
-  /// Null without a database.
-  std::shared_ptr<store_writer> writer;
 };
 
 /// The API handler: validates a request, checks quota and records the
@@ -30,7 +27,8 @@ struct api_config {
 /// hands one build_request per instance to the conductor. Reads are
 /// answered from the store with Nova's project isolation. It also owns the
 /// quota limits (class defaults, per project, per user), flavors, keypairs
-/// and security groups, and answers a change of them once it is durable.
+/// and security groups, and answers a change of them once the store has it
+/// on disk.
 api_actor spawn_api_handler(caf::actor_system& sys, api_config cfg);
 
 } // namespace vmforge

@@ -12,10 +12,13 @@
 #include "messages/action.hpp"
 #include "messages/host_report.hpp"
 #include "messages/instance.hpp"
+#include "messages/keypair.hpp"
 #include "messages/quota.hpp"
+#include "messages/security_group.hpp"
 
 // The store's protocol: every state change of an instance, every read of
-// one, and the durability barrier answers wait behind.
+// one, every write of the API's catalog and the durability barrier
+// answers wait behind.
 namespace vmforge {
 
 /// Insert up to rows.size() new rows, as many as the project's quota allows
@@ -256,8 +259,8 @@ typename Inspector::result_type inspect(Inspector& f, instance_transition& x) {
            x.host, x.at_us);
 }
 
-/// Answered once every write the store (or the API handler) queued before
-/// it is durable: the last step before a 202 or 204 leaves.
+/// Answered once every write the store queued before it is durable: the
+/// last step before a 202 or 204 leaves.
 struct sync_store {};
 
 template <class Inspector>
@@ -270,6 +273,93 @@ struct store_synced {};
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_synced&) {
   return f(caf::meta::type_name("store_synced"));
+}
+
+// What the API handler keeps in memory (flavors, keypairs, quotas, security
+// groups) and the operators' status of a host: written by the store, each
+// answered with store_synced once it is durable.
+
+struct save_flavor {
+  flavor flavor_;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_flavor& x) {
+  return f(caf::meta::type_name("save_flavor"), x.flavor_);
+}
+
+struct drop_flavor {
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drop_flavor& x) {
+  return f(caf::meta::type_name("drop_flavor"), x.id);
+}
+
+struct save_keypair {
+  keypair kp;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_keypair& x) {
+  return f(caf::meta::type_name("save_keypair"), x.kp);
+}
+
+struct drop_keypair {
+  std::string user_id;
+  std::string name;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drop_keypair& x) {
+  return f(caf::meta::type_name("drop_keypair"), x.user_id, x.name);
+}
+
+struct save_quotas {
+  std::vector<quota_entry> entries;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_quotas& x) {
+  return f(caf::meta::type_name("save_quotas"), x.entries);
+}
+
+/// A project's own limits and its users' are gone (back to the defaults).
+struct drop_project_quotas {
+  std::string project_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        drop_project_quotas& x) {
+  return f(caf::meta::type_name("drop_project_quotas"), x.project_id);
+}
+
+/// Every group of the project, rules included (replacing what was).
+struct save_security_groups {
+  std::string project_id;
+  std::vector<security_group_info> groups;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        save_security_groups& x) {
+  return f(caf::meta::type_name("save_security_groups"), x.project_id,
+           x.groups);
+}
+
+/// os-services disable/enable, as the scheduler took it.
+struct save_host_status {
+  std::string host;
+  bool disabled = false;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_host_status& x) {
+  return f(caf::meta::type_name("save_host_status"), x.host, x.disabled,
+           x.reason);
 }
 
 /// Store writer -> store: writes up to `seq` are committed.
@@ -296,6 +386,14 @@ using store_actor = caf::typed_actor<
   caf::replies_to<get_usage>::with<project_usage>,
   caf::reacts_to<subscribe_transitions>,
   caf::replies_to<sync_store>::with<store_synced>,
+  caf::replies_to<save_flavor>::with<store_synced>,
+  caf::replies_to<drop_flavor>::with<store_synced>,
+  caf::replies_to<save_keypair>::with<store_synced>,
+  caf::replies_to<drop_keypair>::with<store_synced>,
+  caf::replies_to<save_quotas>::with<store_synced>,
+  caf::replies_to<drop_project_quotas>::with<store_synced>,
+  caf::replies_to<save_security_groups>::with<store_synced>,
+  caf::replies_to<save_host_status>::with<store_synced>,
   caf::reacts_to<writes_durable>, caf::reacts_to<host_report>>;
 
 } // namespace vmforge
