@@ -1,5 +1,6 @@
 #include "actors/api/api_handler.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include <caf/all.hpp>
@@ -11,6 +12,7 @@
 #include "actors/api/server_rules.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
+#include "util/log.hpp"
 #include "util/uuid.hpp"
 
 namespace vmforge {
@@ -38,13 +40,59 @@ caf::error bad_request(std::string msg) {
   return nova_error(errc::invalid_input, std::move(msg));
 }
 
-// Delivers `value` once the store has `write` (a save_* or drop_*) on disk.
+// -- asking the other actors --------------------------------------------------
+
+const char* name_of(const store_actor&) {
+  return "store";
+}
+
+const char* name_of(const scheduler_actor&) {
+  return "scheduler";
+}
+
+// A failed request's answer. A timeout means the service is stuck: the
+// client gets Nova's ServiceUnavailable (503) and the log says who.
+caf::error failure(const char* to, caf::error err) {
+  if (err != caf::sec::request_timeout)
+    return err;
+  log::error("api_handler", "no answer from the ", to, " within ",
+             api_request_timeout.count(), " s");
+  return nova_error(errc::service_unavailable,
+                    "Service is unavailable at this time.");
+}
+
+// Asks `dest` and runs `then` with its answer; a failure answers `rp`.
+template <class T, class Dest, class Msg, class F>
+void ask(api_pointer self, caf::typed_response_promise<T> rp,
+         const Dest& dest, Msg msg, F then) {
+  self->request(dest, api_request_timeout, std::move(msg))
+    .then(std::move(then), [rp, to = name_of(dest)](caf::error& err) mutable {
+      rp.deliver(failure(to, std::move(err)));
+    });
+}
+
+// Answers `rp` with what `dest` answers.
+template <class T, class Dest, class Msg>
+void forward(api_pointer self, caf::typed_response_promise<T> rp,
+             const Dest& dest, Msg msg) {
+  ask(self, rp, dest, std::move(msg),
+      [rp](T& x) mutable { rp.deliver(std::move(x)); });
+}
+
+template <class T, class Dest, class Msg>
+caf::result<T> forward(api_pointer self, const Dest& dest, Msg msg) {
+  auto rp = self->make_response_promise<T>();
+  forward(self, rp, dest, std::move(msg));
+  return rp;
+}
+
+// Answers `rp` with `value` once the store has `write` (a save_* or
+// drop_*) on disk.
 template <class T, class Write>
 void deliver_saved(api_pointer self, caf::typed_response_promise<T> rp,
                    T value, Write write) {
-  self->request(self->state.cfg.store, caf::infinite, std::move(write))
-    .then([rp, value](store_synced&) mutable { rp.deliver(std::move(value)); },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  ask(self, rp, self->state.cfg.store, std::move(write),
+      [rp, value](store_synced&) mutable { rp.deliver(std::move(value)); });
 }
 
 template <class T, class Write>
@@ -53,6 +101,38 @@ caf::result<T> saved(api_pointer self, T value, Write write) {
   deliver_saved(self, rp, std::move(value), std::move(write));
   return rp;
 }
+
+bool visible(const request_context& ctx, const instance& row) {
+  // Another project's server is 404, not 403 (project_only queries).
+  return ctx.is_admin || row.project_id == ctx.project_id;
+}
+
+// Looks the row up and runs `then(row, rp)` if the caller may see it; an
+// unknown row or another project's is 404.
+template <class T, class F>
+caf::result<T> with_visible_row(api_pointer self, const request_context& ctx,
+                                const std::string& id, F then) {
+  auto rp = self->make_response_promise<T>();
+  ask(self, rp, self->state.cfg.store, get_instance{id},
+      [rp, ctx, then](instance& row) mutable {
+        if (visible(ctx, row))
+          then(row, rp);
+        else
+          rp.deliver(nova_error(errc::instance_not_found, row.id));
+      });
+  return rp;
+}
+
+void record_user_action(api_pointer self, const request_context& ctx,
+                        const std::string& id, const std::string& action) {
+  record_action rec;
+  rec.instance_id = id;
+  rec.action = action_record{action, ctx.request_id, ctx.user_id,
+                             ctx.project_id, now_us(), {}};
+  self->send(self->state.cfg.store, std::move(rec));
+}
+
+// -- servers ------------------------------------------------------------------
 
 caf::error validate(const api_state& st, const create_servers& req) {
   auto& name = req.name;
@@ -95,26 +175,14 @@ caf::error validate(const api_state& st, const create_servers& req) {
   return caf::none;
 }
 
-std::string reservation_id() {
-  // Nova's utils.generate_uid('r'): "r-" and 8 characters.
-  auto id = make_uuid();
-  return "r-" + id.substr(0, 8);
-}
-
-caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
-  auto& st = self->state;
-  if (st.refusing_builds)
-    return nova_error(errc::service_unavailable,
-                      "vmforged is shutting down: no new builds are "
-                      "accepted.");
-  if (auto err = validate(st, req))
-    return err;
+// The rows of a validated create, all in BUILD/scheduling.
+create_instances rows_of(const api_state& st, const create_servers& req,
+                         const std::string& reservation_id) {
   create_instances ins;
   ins.min_count = req.min_count;
   ins.limits = st.quota.instance_limits(req.ctx.project_id);
-  auto rid = reservation_id();
   auto now = now_us();
-  auto fl = *st.images_and_flavors.flavor_of(req.flavor_ref);
+  auto fl = st.images_and_flavors.flavor_of(req.flavor_ref).value();
   for (int64_t n = 1; n <= req.max_count; ++n) {
     instance row;
     row.id = make_uuid();
@@ -125,7 +193,7 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
                  : req.name;
     row.project_id = req.ctx.project_id;
     row.user_id = req.ctx.user_id;
-    row.reservation_id = rid;
+    row.reservation_id = reservation_id;
     row.flavor_ = fl;
     row.image_id = req.image_ref;
     row.availability_zone = req.availability_zone;
@@ -141,11 +209,24 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
     row.updated_us = now;
     ins.rows.push_back(std::move(row));
   }
+  return ins;
+}
+
+caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
+  auto& st = self->state;
+  if (st.refusing_builds)
+    return nova_error(errc::service_unavailable,
+                      "vmforged is shutting down: no new builds are "
+                      "accepted.");
+  if (auto err = validate(st, req))
+    return err;
+  // Nova's utils.generate_uid('r'): "r-" and 8 characters.
+  auto rid = "r-" + make_uuid().substr(0, 8);
   auto rp = self->make_response_promise<servers_created>();
-  auto request_id = req.ctx.request_id;
-  self->request(st.cfg.store, caf::infinite, std::move(ins))
-    .then(
-      [self, rp, rid, request_id](instance_list& rows) mutable {
+  ask(self, rp, st.cfg.store, rows_of(st, req, rid),
+      [self, rp, rid, request_id = req.ctx.request_id](
+        instance_list& rows) mutable {
+        auto& st = self->state;
         servers_created out;
         out.reservation_id = rid;
         for (auto& row : rows.items) {
@@ -154,43 +235,18 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
           rec.instance_id = row.id;
           rec.action = action_record{"create", request_id, row.user_id,
                                      row.project_id, row.created_us, {}};
-          self->send(self->state.cfg.store, std::move(rec));
-          self->send(self->state.cfg.conductor, build_of(row, request_id));
+          self->send(st.cfg.store, std::move(rec));
+          self->send(st.cfg.conductor, build_of(row, request_id));
         }
         rp.deliver(std::move(out));
-      },
-      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-  return rp;
-}
-
-bool visible(const request_context& ctx, const instance& row) {
-  // Another project's server is 404, not 403 (project_only queries).
-  return ctx.is_admin || row.project_id == ctx.project_id;
-}
-
-// Looks the row up and runs `then` with it if the caller may see it; any
-// failure (unknown, another project's) is delivered to the promise.
-template <class T, class F>
-caf::result<T> with_visible_row(api_pointer self, const request_context& ctx,
-                                const std::string& id, F then) {
-  auto rp = self->make_response_promise<T>();
-  self->request(self->state.cfg.store, caf::infinite, get_instance{id})
-    .then(
-      [rp, ctx, then](instance& row) mutable {
-        if (visible(ctx, row))
-          then(row, rp);
-        else
-          rp.deliver(nova_error(errc::instance_not_found, row.id));
-      },
-      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      });
   return rp;
 }
 
 caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
-  auto is_admin = req.ctx.is_admin;
   return with_visible_row<accepted>(
-    self, req.ctx, req.id, [self, is_admin](instance& row, auto& rp) {
-      if (auto err = check(delete_rule, row, is_admin)) {
+    self, req.ctx, req.id, [self, ctx = req.ctx](instance& row, auto& rp) {
+      if (auto err = check(delete_rule, row, ctx.is_admin)) {
         rp.deliver(std::move(err));
         return;
       }
@@ -205,33 +261,20 @@ caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
       self->send(st.cfg.store, std::move(u));
       self->send(st.cfg.conductor, delete_request{row.id, row.host});
       // The 204 only once the deleting state is on disk.
-      self->request(st.cfg.store, caf::infinite, sync_store{})
-        .then([rp, id = row.id](store_synced&) mutable { rp.deliver(accepted{id}); },
-              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      ask(self, rp, st.cfg.store, sync_store{},
+          [rp, id = row.id](store_synced&) mutable {
+            rp.deliver(accepted{id});
+          });
     });
 }
 
-caf::result<instance> on_show(api_pointer self, show_server& req) {
-  return with_visible_row<instance>(
-    self, req.ctx, req.id,
-    [](instance& row, auto& rp) { rp.deliver(std::move(row)); });
-}
-
-caf::result<instance> on_update(api_pointer self, update_server& req) {
-  return with_visible_row<instance>(
-    self, req.ctx, req.change.id,
-    [self, change = req.change](instance&, auto& rp) {
-      rp.delegate(self->state.cfg.store, change);
-    });
-}
-
-void record_user_action(api_pointer self, const request_context& ctx,
-                        const std::string& id, const std::string& action) {
-  record_action rec;
-  rec.instance_id = id;
-  rec.action = action_record{action, ctx.request_id, ctx.user_id,
-                             ctx.project_id, now_us(), {}};
-  self->send(self->state.cfg.store, std::move(rec));
+caf::result<instance_list> on_list(api_pointer self, list_servers& req) {
+  if (req.all_tenants && !req.ctx.is_admin)
+    return policy("os_compute_api:servers:index:get_all_tenants");
+  list_instances q;
+  if (!req.all_tenants)
+    q.project_id = req.ctx.project_id;
+  return forward<instance_list>(self, self->state.cfg.store, std::move(q));
 }
 
 // Starts `rule` if the row allows it. The store sets the task only if the
@@ -243,9 +286,7 @@ void start_action(api_pointer self, caf::typed_response_promise<accepted> rp,
     rp.deliver(std::move(err));
     return;
   }
-  self->request(self->state.cfg.store, caf::infinite,
-                begin_of(rule, row.id, ctx.is_admin))
-    .then(
+  ask(self, rp, self->state.cfg.store, begin_of(rule, row.id, ctx.is_admin),
       [self, rp, rule = &rule, ctx](task_begun& begun) mutable {
         auto& row = begun.row;
         if (!begun.started) {
@@ -258,8 +299,7 @@ void start_action(api_pointer self, caf::typed_response_promise<accepted> rp,
                                    call_of(rule->task).value(),
                                    ctx.request_id});
         rp.deliver(accepted{row.id});
-      },
-      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      });
 }
 
 caf::result<accepted> on_action(api_pointer self, server_action& req) {
@@ -267,19 +307,17 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
   if (req.action == "lock" || req.action == "unlock") {
     auto lock = req.action == "lock";
     return with_visible_row<accepted>(
-      self, req.ctx, req.id, [self, lock, ctx](instance& row, auto& rp) {
+      self, ctx, req.id, [self, lock, ctx](instance& row, auto& rp) {
         record_user_action(self, ctx, row.id, lock ? "lock" : "unlock");
-        self->request(self->state.cfg.store, caf::infinite,
-                      set_locked{row.id, lock})
-          .then([rp](instance& r) mutable { rp.deliver(accepted{r.id}); },
-                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        ask(self, rp, self->state.cfg.store, set_locked{row.id, lock},
+            [rp](instance& r) mutable { rp.deliver(accepted{r.id}); });
       });
   }
   // The server is looked up first: an unknown one is 404 whatever the action.
   auto rule = power_action(req.action, req.hard);
-  auto action = req.action;
   return with_visible_row<accepted>(
-    self, req.ctx, req.id, [self, rule, action, ctx](instance& row, auto& rp) {
+    self, ctx, req.id,
+    [self, rule, ctx, action = req.action](instance& row, auto& rp) {
       if (rule == nullptr)
         rp.deliver(bad_request("There is no such action: " + action));
       else
@@ -290,13 +328,8 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
 caf::result<metadata_items> on_metadata(api_pointer self,
                                         server_metadata& req) {
   auto limit = self->state.quota.limit(req.ctx.project_id, "metadata_items");
-  auto is_admin = req.ctx.is_admin;
   return with_visible_row<metadata_items>(
-    self, req.ctx, req.id,
-    [self, req, limit, is_admin](instance& row, auto& rp) {
-      auto reply_items = [rp](instance& r) mutable {
-        rp.deliver(metadata_items{r.metadata});
-      };
+    self, req.ctx, req.id, [self, req, limit](instance& row, auto& rp) {
       switch (req.op) {
         case metadata_op::list:
           rp.deliver(metadata_items{row.metadata});
@@ -312,7 +345,7 @@ caf::result<metadata_items> on_metadata(api_pointer self,
         default:
           break;
       }
-      if (auto err = check(metadata_rule, row, is_admin)) {
+      if (auto err = check(metadata_rule, row, req.ctx.is_admin)) {
         rp.deliver(std::move(err));
         return;
       }
@@ -323,41 +356,92 @@ caf::result<metadata_items> on_metadata(api_pointer self,
       change.limit = limit;
       if (req.op == metadata_op::delete_key)
         change.remove_key = req.key;
-      auto op = req.op;
-      auto items = req.items;
-      self->request(self->state.cfg.store, caf::infinite, change)
-        .then(
-          [rp, op, items, reply_items](instance& r) mutable {
+      ask(self, rp, self->state.cfg.store, std::move(change),
+          [rp, op = req.op, items = req.items](instance& r) mutable {
             // Nova answers what was set, except for a full replace.
             if (op == metadata_op::merge || op == metadata_op::replace)
-              reply_items(r);
+              rp.deliver(metadata_items{r.metadata});
             else
               rp.deliver(metadata_items{items});
-          },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          });
     });
 }
+
+// -- limits and quotas --------------------------------------------------------
 
 caf::result<project_limits> on_limits(api_pointer self, get_limits& req) {
   auto rp = self->make_response_promise<project_limits>();
   auto project = req.ctx.project_id;
-  self->request(self->state.cfg.store, caf::infinite, get_usage{project})
-    .then(
+  ask(self, rp, self->state.cfg.store, get_usage{project},
       [self, rp, project](project_usage& use) mutable {
         auto& st = self->state;
         rp.deliver(st.quota.absolute(project, use, st.groups.used(project)));
-      },
-      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      });
   return rp;
 }
 
-caf::result<instance_list> on_list(api_pointer self, list_servers& req) {
-  if (req.all_tenants && !req.ctx.is_admin)
-    return policy("os_compute_api:servers:index:get_all_tenants");
-  list_instances q;
-  if (!req.all_tenants)
-    q.project_id = req.ctx.project_id;
-  return self->delegate(self->state.cfg.store, std::move(q));
+caf::result<quota_set_info> on_get_quota(api_pointer self, get_quota_set& req) {
+  auto& st = self->state;
+  if (!req.ctx.is_admin && req.ctx.project_id != req.project_id)
+    return policy("os_compute_api:os-quota-sets:show");
+  if (req.defaults)
+    return quota_view(st.quota.defaults());
+  auto limits = req.user_id.empty()
+                  ? st.quota.project(req.project_id)
+                  : st.quota.user(req.project_id, req.user_id);
+  auto rp = self->make_response_promise<quota_set_info>();
+  ask(self, rp, st.cfg.store, get_usage{req.project_id},
+      [rp, limits, keys = st.keys.count()](project_usage& use) mutable {
+        rp.deliver(quota_view(limits, use, keys));
+      });
+  return rp;
+}
+
+caf::result<quota_set_info> on_update_quota(api_pointer self,
+                                            update_quota_set& req) {
+  auto& q = self->state.quota;
+  if (!req.quota_class.empty()) {
+    if (!req.ctx.is_admin)
+      return policy("os_compute_api:os-quota-class-sets:update");
+    save_quotas writes{q.set_class(req.quota_class, req.values)};
+    return saved(self, quota_view(q.defaults()), std::move(writes));
+  }
+  if (!req.ctx.is_admin)
+    return policy("os_compute_api:os-quota-sets:update");
+  if (req.user_id.empty()) {
+    save_quotas writes{q.set_project(req.project_id, req.values)};
+    return saved(self, quota_view(q.project(req.project_id)),
+                 std::move(writes));
+  }
+  save_quotas writes{q.set_user(req.project_id, req.user_id, req.values)};
+  return saved(self, quota_view(q.user(req.project_id, req.user_id)),
+               std::move(writes));
+}
+
+caf::result<accepted> on_delete_quota(api_pointer self, delete_quota_set& req) {
+  if (!req.ctx.is_admin)
+    return policy("os_compute_api:os-quota-sets:delete");
+  self->state.quota.drop_project(req.project_id);
+  return saved(self, accepted{req.project_id},
+               drop_project_quotas{req.project_id});
+}
+
+// -- keypairs, security groups, flavors ---------------------------------------
+
+caf::result<keypair> on_create_keypair(api_pointer self, create_keypair& req) {
+  auto& st = self->state;
+  auto kp = st.keys.create(req.ctx.user_id, req.kp,
+                           st.quota.limit(req.ctx.project_id, "key_pairs"));
+  if (!kp)
+    return kp.error();
+  return saved(self, *kp, save_keypair{*kp});
+}
+
+caf::result<accepted> on_delete_keypair(api_pointer self, delete_keypair& req) {
+  if (auto err = self->state.keys.remove(req.ctx.user_id, req.name))
+    return err;
+  return saved(self, accepted{req.name},
+               drop_keypair{req.ctx.user_id, req.name});
 }
 
 // A project's groups are small: any change rewrites all of them.
@@ -399,53 +483,50 @@ on_security_group(api_pointer self, security_group_request& req) {
   return security_group_list{};
 }
 
-caf::result<quota_set_info> on_get_quota(api_pointer self, get_quota_set& req) {
-  auto& st = self->state;
-  if (!req.ctx.is_admin && req.ctx.project_id != req.project_id)
-    return policy("os_compute_api:os-quota-sets:show");
-  if (req.defaults)
-    return quota_view(st.quota.defaults());
-  auto limits = req.user_id.empty()
-                  ? st.quota.project(req.project_id)
-                  : st.quota.user(req.project_id, req.user_id);
-  auto keys = st.keys.count();
-  auto rp = self->make_response_promise<quota_set_info>();
-  self->request(st.cfg.store, caf::infinite, get_usage{req.project_id})
-    .then(
-      [rp, limits, keys](project_usage& use) mutable {
-        rp.deliver(quota_view(limits, use, keys));
-      },
-      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-  return rp;
+caf::result<flavor> on_create_flavor(api_pointer self, create_flavor& req) {
+  if (!req.ctx.is_admin)
+    return policy("os_compute_api:os-flavor-manage:create");
+  auto f = self->state.images_and_flavors.create_flavor(req.flavor_);
+  if (!f)
+    return f.error();
+  return saved(self, *f, save_flavor{*f});
 }
 
-caf::result<quota_set_info> on_update_quota(api_pointer self,
-                                            update_quota_set& req) {
-  auto& q = self->state.quota;
-  if (!req.quota_class.empty()) {
-    if (!req.ctx.is_admin)
-      return policy("os_compute_api:os-quota-class-sets:update");
-    save_quotas writes{q.set_class(req.quota_class, req.values)};
-    return saved(self, quota_view(q.defaults()), std::move(writes));
-  }
+caf::result<accepted> on_delete_flavor(api_pointer self, delete_flavor& req) {
   if (!req.ctx.is_admin)
-    return policy("os_compute_api:os-quota-sets:update");
-  if (req.user_id.empty()) {
-    save_quotas writes{q.set_project(req.project_id, req.values)};
-    return saved(self, quota_view(q.project(req.project_id)),
-                 std::move(writes));
-  }
-  save_quotas writes{q.set_user(req.project_id, req.user_id, req.values)};
-  return saved(self, quota_view(q.user(req.project_id, req.user_id)),
-               std::move(writes));
+    return policy("os_compute_api:os-flavor-manage:delete");
+  if (auto err = self->state.images_and_flavors.delete_flavor(req.id))
+    return err;
+  return saved(self, accepted{req.id}, drop_flavor{req.id});
 }
 
-caf::result<accepted> on_delete_quota(api_pointer self, delete_quota_set& req) {
-  if (!req.ctx.is_admin)
-    return policy("os_compute_api:os-quota-sets:delete");
-  self->state.quota.drop_project(req.project_id);
-  return saved(self, accepted{req.project_id},
-               drop_project_quotas{req.project_id});
+// -- hosts --------------------------------------------------------------------
+
+// os-hypervisors: the scheduler's hosts by name, with their instances.
+hypervisor_list hypervisors_of(const options& opts,
+                               std::vector<host_view> hosts,
+                               const std::vector<instance>& rows) {
+  std::sort(hosts.begin(), hosts.end(),
+            [](const host_view& x, const host_view& y) {
+              return x.host < y.host;
+            });
+  hypervisor_list out;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    hypervisor_info h;
+    h.id = static_cast<int64_t>(i + 1);
+    h.host = hosts[i].host;
+    h.up = hosts[i].up;
+    h.enabled = hosts[i].enabled;
+    h.disabled_reason = hosts[i].disabled_reason;
+    h.type = hypervisor_type(opts, h.host);
+    h.capacity = hosts[i].capacity;
+    h.used = hosts[i].used;
+    for (auto& row : rows)
+      if (row.host == h.host)
+        h.servers.emplace_back(row.id, row.name);
+    out.items.push_back(std::move(h));
+  }
+  return out;
 }
 
 caf::result<hypervisor_list> on_hypervisors(api_pointer self,
@@ -453,57 +534,34 @@ caf::result<hypervisor_list> on_hypervisors(api_pointer self,
   if (!req.ctx.is_admin)
     return policy("os_compute_api:os-hypervisors:list");
   auto rp = self->make_response_promise<hypervisor_list>();
-  auto store = self->state.cfg.store;
-  self->request(self->state.cfg.scheduler, caf::infinite, get_host_views{})
-    .then(
-      [self, rp, store](host_view_list& views) mutable {
-        self->request(store, caf::infinite, list_instances{})
-          .then(
+  ask(self, rp, self->state.cfg.scheduler, get_host_views{},
+      [self, rp](host_view_list& views) mutable {
+        ask(self, rp, self->state.cfg.store, list_instances{},
             [self, rp, views](instance_list& rows) mutable {
-              hypervisor_list out;
-              auto& hosts = views.items;
-              std::sort(hosts.begin(), hosts.end(),
-                        [](const host_view& x, const host_view& y) {
-                          return x.host < y.host;
-                        });
-              for (size_t i = 0; i < hosts.size(); ++i) {
-                hypervisor_info h;
-                h.id = static_cast<int64_t>(i + 1);
-                h.host = hosts[i].host;
-                h.up = hosts[i].up;
-                h.enabled = hosts[i].enabled;
-                h.disabled_reason = hosts[i].disabled_reason;
-                h.type = hypervisor_type(self->state.cfg.opts, h.host);
-                h.capacity = hosts[i].capacity;
-                h.used = hosts[i].used;
-                for (auto& row : rows.items)
-                  if (row.host == h.host)
-                    h.servers.emplace_back(row.id, row.name);
-                out.items.push_back(std::move(h));
-              }
-              rp.deliver(std::move(out));
-            },
-            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      },
-      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+              rp.deliver(hypervisors_of(self->state.cfg.opts,
+                                        std::move(views.items), rows.items));
+            });
+      });
   return rp;
 }
 
-caf::result<keypair> on_create_keypair(api_pointer self, create_keypair& req) {
-  auto& st = self->state;
-  auto kp = st.keys.create(req.ctx.user_id, req.kp,
-                           st.quota.limit(req.ctx.project_id, "key_pairs"));
-  if (!kp)
-    return kp.error();
-  return saved(self, *kp, save_keypair{*kp});
+caf::result<host_view_list> on_update_service(api_pointer self,
+                                              update_service& req) {
+  if (!req.ctx.is_admin)
+    return policy("os_compute_api:os-services:update");
+  // The scheduler decides (404 for an unknown host); the answer waits
+  // until the new status is durable.
+  auto rp = self->make_response_promise<host_view_list>();
+  ask(self, rp, self->state.cfg.scheduler,
+      set_host_status{req.host, req.disabled, req.reason},
+      [self, rp, req](host_view_list& views) mutable {
+        deliver_saved(self, rp, std::move(views),
+                      save_host_status{req.host, req.disabled, req.reason});
+      });
+  return rp;
 }
 
-caf::result<accepted> on_delete_keypair(api_pointer self, delete_keypair& req) {
-  if (auto err = self->state.keys.remove(req.ctx.user_id, req.name))
-    return err;
-  return saved(self, accepted{req.name},
-               drop_keypair{req.ctx.user_id, req.name});
-}
+// -- the actor ----------------------------------------------------------------
 
 // The catalog the database held (or the defaults of a new one) and what
 // the options configure; the copy in cfg is not needed afterwards.
@@ -527,37 +585,32 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
   return {
     [self](create_servers& req) { return on_create(self, req); },
     [self](delete_server& req) { return on_delete(self, req); },
-    [self](show_server& req) { return on_show(self, req); },
+    [self](show_server& req) {
+      return with_visible_row<instance>(
+        self, req.ctx, req.id,
+        [](instance& row, auto& rp) { rp.deliver(std::move(row)); });
+    },
     [self](list_servers& req) { return on_list(self, req); },
-    [self](update_server& req) { return on_update(self, req); },
+    [self](update_server& req) {
+      return with_visible_row<instance>(
+        self, req.ctx, req.change.id,
+        [self, change = req.change](instance&, auto& rp) {
+          forward(self, rp, self->state.cfg.store, change);
+        });
+    },
     [self](server_action& req) { return on_action(self, req); },
     [self](server_metadata& req) { return on_metadata(self, req); },
     [self](list_services& req) -> caf::result<host_view_list> {
       if (!req.ctx.is_admin)
         return policy("os_compute_api:os-services:list");
-      return self->delegate(self->state.cfg.scheduler, get_host_views{});
+      return forward<host_view_list>(self, self->state.cfg.scheduler,
+                                     get_host_views{});
     },
-    [self](update_service& req) -> caf::result<host_view_list> {
-      if (!req.ctx.is_admin)
-        return policy("os_compute_api:os-services:update");
-      // The scheduler decides (404 for an unknown host); the answer waits
-      // until the new status is durable.
-      auto rp = self->make_response_promise<host_view_list>();
-      self->request(self->state.cfg.scheduler, caf::infinite,
-                    set_host_status{req.host, req.disabled, req.reason})
-        .then(
-          [self, rp, req](host_view_list& views) mutable {
-            deliver_saved(self, rp, std::move(views),
-                          save_host_status{req.host, req.disabled,
-                                           req.reason});
-          },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
-    },
+    [self](update_service& req) { return on_update_service(self, req); },
     [self](list_instance_actions& req) {
       return with_visible_row<action_list>(
         self, req.ctx, req.id, [self](instance& row, auto& rp) {
-          rp.delegate(self->state.cfg.store, get_actions{row.id});
+          forward(self, rp, self->state.cfg.store, get_actions{row.id});
         });
     },
     [self](security_group_request& req) {
@@ -566,21 +619,8 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](list_flavors& req) {
       return self->state.images_and_flavors.flavors(req.ctx.is_admin);
     },
-    [self](create_flavor& req) -> caf::result<flavor> {
-      if (!req.ctx.is_admin)
-        return policy("os_compute_api:os-flavor-manage:create");
-      auto f = self->state.images_and_flavors.create_flavor(req.flavor_);
-      if (!f)
-        return f.error();
-      return saved(self, *f, save_flavor{*f});
-    },
-    [self](delete_flavor& req) -> caf::result<accepted> {
-      if (!req.ctx.is_admin)
-        return policy("os_compute_api:os-flavor-manage:delete");
-      if (auto err = self->state.images_and_flavors.delete_flavor(req.id))
-        return err;
-      return saved(self, accepted{req.id}, drop_flavor{req.id});
-    },
+    [self](create_flavor& req) { return on_create_flavor(self, req); },
+    [self](delete_flavor& req) { return on_delete_flavor(self, req); },
     [self](list_images&) { return self->state.images_and_flavors.images(); },
     [self](get_limits& req) { return on_limits(self, req); },
     [self](get_quota_set& req) { return on_get_quota(self, req); },

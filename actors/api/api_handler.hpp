@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 #include <caf/fwd.hpp>
 
 #include "actors/api/api_actor.hpp"
@@ -10,6 +12,11 @@
 #include "store/records.hpp"
 
 namespace vmforge {
+
+/// How long the API handler waits for the store or the scheduler: below
+/// the HTTP layer's own 60 s (http/compute/ask.hpp), so that a stuck actor
+/// is a ServiceUnavailable answer (503), never a client left waiting.
+constexpr std::chrono::seconds api_request_timeout{30};
 
 struct api_config {
   /// Flavors come from `catalog`, not opts.flavors.
