@@ -1,11 +1,11 @@
 #include "actors/api/api_handler.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include <caf/all.hpp>
 
 #include "actors/api/catalog.hpp"
+#include "actors/api/create_plan.hpp"
 #include "actors/api/keypairs.hpp"
 #include "actors/api/quotas.hpp"
 #include "actors/api/security_groups.hpp"
@@ -34,10 +34,6 @@ using api_pointer = api_actor::stateful_pointer<api_state>;
 
 caf::error policy(const std::string& rule) {
   return nova_error(errc::policy_not_authorized, rule);
-}
-
-caf::error bad_request(std::string msg) {
-  return nova_error(errc::invalid_input, std::move(msg));
 }
 
 // -- asking the other actors --------------------------------------------------
@@ -134,96 +130,21 @@ void record_user_action(api_pointer self, const request_context& ctx,
 
 // -- servers ------------------------------------------------------------------
 
-caf::error validate(const api_state& st, const create_servers& req) {
-  auto& name = req.name;
-  if (name.empty() || name.size() > 255)
-    return bad_request("Invalid input for field/attribute name. Value: "
-                       + name + ". '" + name
-                       + "' is not a valid name: length must be 1 to 255");
-  if (std::isspace(static_cast<unsigned char>(name.front()))
-      || std::isspace(static_cast<unsigned char>(name.back())))
-    return bad_request("Invalid input for field/attribute name. Value: "
-                       + name
-                       + ". An invalid 'name' value was provided. The name "
-                         "must not have leading or trailing whitespace.");
-  if (req.min_count < 1 || req.max_count < 1)
-    return bad_request("min_count and max_count must be >= 1");
-  if (req.min_count > req.max_count)
-    return bad_request("min_count must be <= max_count");
-  auto& cat = st.images_and_flavors;
-  if (auto err = cat.check_image(req.image_ref))
-    return err;
-  if (auto fl = cat.flavor_of(req.flavor_ref); !fl)
-    return fl.error();
-  if (auto err = cat.check_zone(req.availability_zone))
-    return err;
-  auto meta_limit = st.quota.limit(req.ctx.project_id, "metadata_items");
-  if (meta_limit >= 0 && static_cast<int64_t>(req.metadata.size()) > meta_limit)
-    return nova_error(errc::over_quota, "metadata_items", req.metadata.size(),
-                      0, meta_limit, "metadata_items");
-  if (!req.key_name.empty() && !st.keys.has(req.ctx.user_id, req.key_name))
-    return nova_error(errc::keypair_not_found, req.key_name, req.ctx.user_id);
-  for (auto& g : req.security_groups)
-    if (!st.groups.known(req.ctx.project_id, g))
-      return bad_request("Unable to find security_group with name or id '" + g
-                         + "'");
-  for (auto& kv : req.metadata)
-    if (kv.first.empty() || kv.first.size() > 255 || kv.second.size() > 255)
-      return bad_request("Invalid input for field/attribute metadata. "
-                         "Metadata keys must be 1-255 and values at most "
-                         "255 characters");
-  return caf::none;
-}
-
-// The rows of a validated create, all in BUILD/scheduling.
-create_instances rows_of(const api_state& st, const create_servers& req,
-                         const std::string& reservation_id) {
-  create_instances ins;
-  ins.min_count = req.min_count;
-  ins.limits = st.quota.instance_limits(req.ctx.project_id);
-  auto now = now_us();
-  auto fl = st.images_and_flavors.flavor_of(req.flavor_ref).value();
-  for (int64_t n = 1; n <= req.max_count; ++n) {
-    instance row;
-    row.id = make_uuid();
-    row.name = req.max_count > 1
-                 ? multi_instance_name(
-                   st.cfg.opts.multi_instance_display_name_template, req.name,
-                   n, row.id)
-                 : req.name;
-    row.project_id = req.ctx.project_id;
-    row.user_id = req.ctx.user_id;
-    row.reservation_id = reservation_id;
-    row.flavor_ = fl;
-    row.image_id = req.image_ref;
-    row.availability_zone = req.availability_zone;
-    row.metadata = req.metadata;
-    row.access_ipv4 = req.access_ipv4;
-    row.access_ipv6 = req.access_ipv6;
-    row.disk_config = req.disk_config;
-    row.key_name = req.key_name;
-    row.security_groups = req.security_groups;
-    row.has_description = req.has_description;
-    row.description = req.description;
-    row.created_us = now;
-    row.updated_us = now;
-    ins.rows.push_back(std::move(row));
-  }
-  return ins;
-}
-
 caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
   auto& st = self->state;
   if (st.refusing_builds)
     return nova_error(errc::service_unavailable,
                       "vmforged is shutting down: no new builds are "
                       "accepted.");
-  if (auto err = validate(st, req))
+  if (auto err = validate(req, st.images_and_flavors, st.quota, st.keys,
+                          st.groups))
     return err;
   // Nova's utils.generate_uid('r'): "r-" and 8 characters.
   auto rid = "r-" + make_uuid().substr(0, 8);
   auto rp = self->make_response_promise<servers_created>();
-  ask(self, rp, st.cfg.store, rows_of(st, req, rid),
+  auto rows = rows_of(req, st.images_and_flavors, st.quota,
+                     st.cfg.opts.multi_instance_display_name_template, rid);
+  ask(self, rp, st.cfg.store, std::move(rows),
       [self, rp, rid, request_id = req.ctx.request_id](
         instance_list& rows) mutable {
         auto& st = self->state;
@@ -319,7 +240,8 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
     self, ctx, req.id,
     [self, rule, ctx, action = req.action](instance& row, auto& rp) {
       if (rule == nullptr)
-        rp.deliver(bad_request("There is no such action: " + action));
+        rp.deliver(nova_error(errc::invalid_input,
+                              "There is no such action: " + action));
       else
         start_action(self, rp, *rule, ctx, row);
     });
