@@ -292,12 +292,13 @@ caf::result<metadata_items> on_metadata(api_pointer self,
 // -- limits and quotas --------------------------------------------------------
 
 caf::result<project_limits> on_limits(api_pointer self, get_limits& req) {
+  auto& st = self->state;
+  auto& project = req.ctx.project_id;
   auto rp = self->make_response_promise<project_limits>();
-  auto project = req.ctx.project_id;
-  ask(self, rp, self->state.cfg.store, get_usage{project},
-      [self, rp, project](project_usage& use) mutable {
-        auto& st = self->state;
-        rp.deliver(st.quota.absolute(project, use, st.groups.used(project)));
+  ask(self, rp, st.cfg.store, get_usage{project},
+      [rp, limits = st.quota.project(project),
+       groups = st.groups.used(project)](project_usage& use) mutable {
+        rp.deliver(limits_view(limits, use, groups));
       });
   return rp;
 }

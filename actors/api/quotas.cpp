@@ -77,15 +77,6 @@ quota_limits quotas::instance_limits(const std::string& project_id) const {
   return quota_limits{q["instances"], q["cores"], q["ram"]};
 }
 
-project_limits quotas::absolute(const std::string& project_id,
-                                const project_usage& use,
-                                int64_t security_groups_used) const {
-  auto q = project(project_id);
-  return project_limits{q["instances"], q["cores"],  q["ram"],
-                        q["metadata_items"], use.instances, use.cores,
-                        use.ram_mb, security_groups_used};
-}
-
 std::vector<quota_entry> quotas::set_class(const std::string& name,
                                            const quota_map& values) {
   overlay(defaults_, values);
@@ -109,6 +100,13 @@ void quotas::drop_project(const std::string& project_id) {
   projects_.erase(project_id);
   for (auto i = users_.begin(); i != users_.end();)
     i = i->first.first == project_id ? users_.erase(i) : std::next(i);
+}
+
+project_limits limits_view(quota_map limits, const project_usage& use,
+                           int64_t security_groups_used) {
+  return project_limits{limits["instances"], limits["cores"], limits["ram"],
+                        limits["metadata_items"], use.instances, use.cores,
+                        use.ram_mb, security_groups_used};
 }
 
 quota_set_info quota_view(quota_map limits) {

@@ -45,11 +45,6 @@ public:
   /// What a create of instances counts against.
   quota_limits instance_limits(const std::string& project_id) const;
 
-  /// GET /limits: the project's limits and what it uses.
-  project_limits absolute(const std::string& project_id,
-                          const project_usage& use,
-                          int64_t security_groups_used) const;
-
   // Changes answer the records to write. Any class name changes the
   // defaults: vmforge has the one class.
   std::vector<quota_entry> set_class(const std::string& name,
@@ -68,6 +63,10 @@ private:
   std::map<std::string, quota_map> projects_;
   std::map<std::pair<std::string, std::string>, quota_map> users_;
 };
+
+/// GET /limits: a project's limits and what it uses.
+project_limits limits_view(quota_map limits, const project_usage& use,
+                           int64_t security_groups_used);
 
 /// A quota set as os-quota-sets shows it, without usage.
 quota_set_info quota_view(quota_map limits);

@@ -91,7 +91,7 @@ TEST_CASE("quotas: stored limits by scope", "[quotas]") {
 TEST_CASE("quotas: views of the limits and what is used", "[quotas]") {
   auto q = sample();
   project_usage use{2, 3, 1024};
-  auto abs = q.absolute("p", use, 4);
+  auto abs = limits_view(q.project("p"), use, 4);
   CHECK(abs.max_instances == 7);
   CHECK(abs.max_cores == 14);
   CHECK(abs.max_ram_mb == 2048);
