@@ -142,9 +142,9 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
   // Nova's utils.generate_uid('r'): "r-" and 8 characters.
   auto rid = "r-" + make_uuid().substr(0, 8);
   auto rp = self->make_response_promise<servers_created>();
-  auto rows = rows_of(req, st.images_and_flavors, st.quota,
+  auto ins = rows_of(req, st.images_and_flavors, st.quota,
                      st.cfg.opts.multi_instance_display_name_template, rid);
-  ask(self, rp, st.cfg.store, std::move(rows),
+  ask(self, rp, st.cfg.store, std::move(ins),
       [self, rp, rid, request_id = req.ctx.request_id](
         instance_list& rows) mutable {
         auto& st = self->state;
