@@ -210,8 +210,7 @@ pipeline::start(caf::actor_system& sys, options opts,
   p->supervisor = spawn_supervisor(sys, std::move(sup));
   p->api = spawn_api_handler(sys, api_config{o, p->store, p->conductor,
                                              p->scheduler,
-                                             std::move(init.catalog),
-                                             p->writer});
+                                             std::move(init.catalog)});
   // Ready once every compute manager has registered with the scheduler.
   caf::scoped_actor self{sys};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};

@@ -110,9 +110,9 @@ recovery_plan plan_recovery(std::vector<instance>& rows,
     if (!domain)
       continue; // ERROR without a host, or a host no longer configured
     accounted.emplace(row.host, row.id);
-    if (auto rule = action_for_task(row.task)) {
+    if (auto call = call_of(row.task)) {
       plan.actions.push_back(
-        instance_action{row.id, row.host, rule->call, request_of(row.id)});
+        instance_action{row.id, row.host, *call, request_of(row.id)});
       plan.notes.push_back(row.id + ": " + to_string(row.task)
                            + " was interrupted, running it again");
       continue;

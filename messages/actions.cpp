@@ -4,65 +4,49 @@ namespace vmforge {
 
 namespace {
 
-using vs = vm_state;
-
-const action_rule rules[] = {
-  {"os-stop", "stop", {vs::active, vs::error}, task_state::powering_off,
-   driver_call::power_off, vs::stopped},
-  {"os-start", "start", {vs::stopped}, task_state::powering_on,
-   driver_call::power_on, vs::active},
-  // Soft reboots need a running guest; hard ones work from more states.
-  {"reboot", "reboot", {vs::active}, task_state::rebooting,
-   driver_call::reboot, vs::active},
-  {"reboot", "reboot",
-   {vs::active, vs::stopped, vs::paused, vs::suspended, vs::error},
-   task_state::rebooting_hard, driver_call::reboot, vs::active},
-  {"pause", "pause", {vs::active}, task_state::pausing, driver_call::pause,
-   vs::paused},
-  {"unpause", "unpause", {vs::paused}, task_state::unpausing,
-   driver_call::unpause, vs::active},
-  {"suspend", "suspend", {vs::active}, task_state::suspending,
-   driver_call::suspend, vs::suspended},
-  {"resume", "resume", {vs::suspended}, task_state::resuming,
-   driver_call::resume, vs::active},
-  {"restore", "restore", {vs::soft_deleted}, task_state::powering_on,
-   driver_call::power_on, vs::active},
+struct call_rule {
+  driver_call call;
+  task_set tasks;
+  vm_state result;
 };
 
-} // namespace
+using ts = task_state;
+using vs = vm_state;
 
-const action_rule* find_action(const std::string& key, bool hard) {
-  for (auto& r : rules) {
-    if (key != r.key)
-      continue;
-    if (r.call == driver_call::reboot
-        && hard != (r.task == task_state::rebooting_hard))
-      continue;
-    return &r;
-  }
-  return nullptr;
-}
+const call_rule rules[] = {
+  {driver_call::power_off, {ts::powering_off}, vs::stopped},
+  {driver_call::power_on, {ts::powering_on}, vs::active},
+  {driver_call::reboot, {ts::rebooting, ts::rebooting_hard}, vs::active},
+  {driver_call::pause, {ts::pausing}, vs::paused},
+  {driver_call::unpause, {ts::unpausing}, vs::active},
+  {driver_call::suspend, {ts::suspending}, vs::suspended},
+  {driver_call::resume, {ts::resuming}, vs::active},
+};
 
-const action_rule* action_for_task(task_state task) {
+const call_rule* find(driver_call call) {
   for (auto& r : rules)
-    if (r.task == task)
+    if (r.call == call)
       return &r;
   return nullptr;
 }
 
+} // namespace
+
 task_set tasks_of(driver_call call) {
-  task_set out;
-  for (auto& r : rules)
-    if (r.call == call)
-      out = out.with(r.task);
-  return out;
+  auto r = find(call);
+  return r ? r->tasks : task_set{};
 }
 
 vm_state result_of(driver_call call) {
+  auto r = find(call);
+  return r ? r->result : vm_state::active;
+}
+
+std::optional<driver_call> call_of(task_state task) {
   for (auto& r : rules)
-    if (r.call == call)
-      return r.result;
-  return vm_state::active;
+    if (r.tasks.contains(task))
+      return r.call;
+  return std::nullopt;
 }
 
 } // namespace vmforge

@@ -35,8 +35,9 @@ public:
   /// Applies a change of user-set fields; nullptr if there is no row.
   virtual const instance* edit(const edit_instance& change) = 0;
 
-  /// See begin_task: checks and sets in one step.
-  virtual caf::expected<instance> begin(const begin_task& req) = 0;
+  /// See begin_task: sets the task if the row passes its guard, in one
+  /// step; errc::instance_not_found if there is no row.
+  virtual caf::expected<task_begun> begin(const begin_task& req) = 0;
 
   virtual const instance* lock(const set_locked& req) = 0;
 

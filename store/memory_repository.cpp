@@ -145,24 +145,17 @@ const instance* memory_repository::edit(const edit_instance& change) {
   return &row;
 }
 
-caf::expected<instance> memory_repository::begin(const begin_task& req) {
+caf::expected<task_begun> memory_repository::begin(const begin_task& req) {
   auto i = rows_.find(req.id);
   if (i == rows_.end())
     return nova_error(errc::instance_not_found, req.id);
   auto& row = i->second;
-  if (row.locked && !req.is_admin)
-    return nova_error(errc::instance_is_locked, req.id);
-  // nova/compute/api.py check_instance_state: the vm_state must be allowed
-  // and no task may be in progress.
-  if (!req.allowed.contains(row.vm))
-    return nova_error(errc::instance_invalid_state, req.action, req.id,
-                      "vm_state", to_string(row.vm));
-  if (row.task != task_state::none)
-    return nova_error(errc::instance_invalid_state, req.action, req.id,
-                      "task_state", to_string(row.task));
+  if (!req.vm.contains(row.vm) || !req.expected.contains(row.task)
+      || (req.unlocked && row.locked))
+    return task_begun{false, row};
   row.task = req.task;
   row.updated_us = now_us();
-  return row;
+  return task_begun{true, row};
 }
 
 const instance* memory_repository::lock(const set_locked& req) {

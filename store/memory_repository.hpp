@@ -21,7 +21,7 @@ public:
   bool remove(const std::string& id) override;
   const instance* edit(const edit_instance& change) override;
   project_usage usage(const std::string& project_id) const override;
-  caf::expected<instance> begin(const begin_task& req) override;
+  caf::expected<task_begun> begin(const begin_task& req) override;
   const instance* lock(const set_locked& req) override;
   caf::expected<instance> metadata(const change_metadata& req) override;
   void record(const record_action& rec) override;

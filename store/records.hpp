@@ -15,16 +15,6 @@
 // once at start, then kept in memory by the actor that owns each of them.
 namespace vmforge {
 
-/// One quota limit. `scope` is "class" (project_id names the class),
-/// "project" or "user" (both ids set).
-struct quota_entry {
-  std::string scope;
-  std::string project_id;
-  std::string user_id;
-  std::string resource;
-  int64_t limit = 0;
-};
-
 /// A compute host as last seen (Nova's compute_nodes plus its service).
 struct host_record {
   std::string host;

@@ -15,7 +15,7 @@
 #include "store/database.hpp"
 
 // The one writer of the database: a thread of its own (SQLite writes and
-// fsyncs block), fed by the store and API handler actors.
+// fsyncs block), fed by the store actor.
 //
 // Group commit: whatever queued up while the previous commit ran goes into
 // the next transaction, so durability costs one fsync per batch, not per

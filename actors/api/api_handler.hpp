@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 #include <caf/fwd.hpp>
 
 #include "actors/api/api_actor.hpp"
@@ -11,7 +13,10 @@
 
 namespace vmforge {
 
-class store_writer;
+/// How long the API handler waits for the store or the scheduler: below
+/// the HTTP layer's own 60 s (http/compute/ask.hpp), so that a stuck actor
+/// is a ServiceUnavailable answer (503), never a client left waiting.
+constexpr std::chrono::seconds api_request_timeout{30};
 
 struct api_config {
   /// Flavors come from `catalog`, not opts.flavors.
@@ -19,10 +24,9 @@ struct api_config {
   store_actor store;
   conductor_actor conductor;
   scheduler_actor scheduler;
-  /// What the database held (or the defaults of a new one).
+  /// What the database held (or the defaults of a new one); the store
+  /// writes every change of it.
   catalog_state catalog;
-  /// Null without a database.
-  std::shared_ptr<store_writer> writer;
 };
 
 /// The API handler: validates a request, checks quota and records the
@@ -30,7 +34,8 @@ struct api_config {
 /// hands one build_request per instance to the conductor. Reads are
 /// answered from the store with Nova's project isolation. It also owns the
 /// quota limits (class defaults, per project, per user), flavors, keypairs
-/// and security groups, and answers a change of them once it is durable.
+/// and security groups, and answers a change of them once the store has it
+/// on disk.
 api_actor spawn_api_handler(caf::actor_system& sys, api_config cfg);
 
 } // namespace vmforge

@@ -86,6 +86,13 @@ caf::result<T> when_durable(store_pointer self, T value) {
   return rp;
 }
 
+// A write a client's answer waits for: answered once it is durable.
+template <class Fn>
+caf::result<store_synced> save(store_pointer self, Fn fn) {
+  persist_with(self, std::move(fn));
+  return when_durable(self, store_synced{});
+}
+
 void on_durable(store_pointer self, uint64_t seq) {
   auto& waiting = self->state.waiting;
   while (!waiting.empty() && waiting.front().first <= seq) {
@@ -168,13 +175,15 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       }
       return nova_error(errc::instance_not_found, change.id);
     },
-    [self](begin_task& req) -> caf::result<instance> {
-      auto row = self->state.repo->begin(req);
-      if (!row)
-        return row.error();
-      persist(self, *row, true);
-      notify_row(self, *row);
-      return when_durable(self, std::move(*row));
+    [self](begin_task& req) -> caf::result<task_begun> {
+      auto begun = self->state.repo->begin(req);
+      if (!begun)
+        return begun.error();
+      if (!begun->started)
+        return std::move(*begun); // nothing changed, nothing to wait for
+      persist(self, begun->row, true);
+      notify_row(self, begun->row);
+      return when_durable(self, std::move(*begun));
     },
     [self](set_locked& req) -> caf::result<instance> {
       if (auto row = self->state.repo->lock(req)) {
@@ -215,6 +224,47 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       self->state.subscribers.push_back({sub.observer, sub.final_only});
     },
     [self](sync_store&) { return when_durable(self, store_synced{}); },
+    [self](save_flavor& req) {
+      return save(self, [f = std::move(req.flavor_)](database& db) {
+        db.put_flavor(f);
+      });
+    },
+    [self](drop_flavor& req) {
+      return save(self, [id = std::move(req.id)](database& db) {
+        db.drop_flavor(id);
+      });
+    },
+    [self](save_keypair& req) {
+      return save(self, [kp = std::move(req.kp)](database& db) {
+        db.put_keypair(kp);
+      });
+    },
+    [self](drop_keypair& req) {
+      return save(self, [req = std::move(req)](database& db) {
+        db.drop_keypair(req.user_id, req.name);
+      });
+    },
+    [self](save_quotas& req) {
+      return save(self, [entries = std::move(req.entries)](database& db) {
+        for (auto& q : entries)
+          db.put_quota(q);
+      });
+    },
+    [self](drop_project_quotas& req) {
+      return save(self, [id = std::move(req.project_id)](database& db) {
+        db.drop_project_quotas(id);
+      });
+    },
+    [self](save_security_groups& req) {
+      return save(self, [req = std::move(req)](database& db) {
+        db.put_security_groups(req.project_id, req.groups);
+      });
+    },
+    [self](save_host_status& req) {
+      return save(self, [req = std::move(req)](database& db) {
+        db.set_host_status(req.host, req.disabled, req.reason);
+      });
+    },
     [self](writes_durable& d) { on_durable(self, d.seq); },
     [self](host_report& r) {
       persist_with(self, [r](database& db) {

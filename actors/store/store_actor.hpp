@@ -12,10 +12,13 @@
 #include "messages/action.hpp"
 #include "messages/host_report.hpp"
 #include "messages/instance.hpp"
+#include "messages/keypair.hpp"
 #include "messages/quota.hpp"
+#include "messages/security_group.hpp"
 
 // The store's protocol: every state change of an instance, every read of
-// one, and the durability barrier answers wait behind.
+// one, every write of the API's catalog and the durability barrier
+// answers wait behind.
 namespace vmforge {
 
 /// Insert up to rows.size() new rows, as many as the project's quota allows
@@ -113,22 +116,33 @@ typename Inspector::result_type inspect(Inspector& f, project_usage& x) {
            x.ram_mb);
 }
 
-/// Starts a user action atomically: if the row's vm_state is allowed, no
-/// task is in progress and (for non-admins) it is not locked, sets `task`
-/// and answers the row; otherwise instance_is_locked or
-/// instance_invalid_state with Nova's message.
+/// Starts a user action if the row still allows it, as the API's rules
+/// found on the row it read (Nova's instance.save with expected_vm_state
+/// and expected_task_state): its vm_state in `vm`, its task_state in
+/// `expected` and, with `unlocked`, not locked. Then it sets `task`.
 struct begin_task {
   std::string id;
-  std::string action; // for the message: "stop", "reboot", ...
-  vm_set allowed;
+  vm_set vm;
+  task_set expected;
+  bool unlocked = false;
   task_state task = task_state::none;
-  bool is_admin = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, begin_task& x) {
-  return f(caf::meta::type_name("begin_task"), x.id, x.action, x.allowed,
-           x.task, x.is_admin);
+  return f(caf::meta::type_name("begin_task"), x.id, x.vm, x.expected,
+           x.unlocked, x.task);
+}
+
+/// Whether the task was set, and the row as it now is.
+struct task_begun {
+  bool started = false;
+  instance row;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_begun& x) {
+  return f(caf::meta::type_name("task_begun"), x.started, x.row);
 }
 
 struct set_locked {
@@ -245,8 +259,8 @@ typename Inspector::result_type inspect(Inspector& f, instance_transition& x) {
            x.host, x.at_us);
 }
 
-/// Answered once every write the store (or the API handler) queued before
-/// it is durable: the last step before a 202 or 204 leaves.
+/// Answered once every write the store queued before it is durable: the
+/// last step before a 202 or 204 leaves.
 struct sync_store {};
 
 template <class Inspector>
@@ -259,6 +273,93 @@ struct store_synced {};
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_synced&) {
   return f(caf::meta::type_name("store_synced"));
+}
+
+// What the API handler keeps in memory (flavors, keypairs, quotas, security
+// groups) and the operators' status of a host: written by the store, each
+// answered with store_synced once it is durable.
+
+struct save_flavor {
+  flavor flavor_;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_flavor& x) {
+  return f(caf::meta::type_name("save_flavor"), x.flavor_);
+}
+
+struct drop_flavor {
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drop_flavor& x) {
+  return f(caf::meta::type_name("drop_flavor"), x.id);
+}
+
+struct save_keypair {
+  keypair kp;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_keypair& x) {
+  return f(caf::meta::type_name("save_keypair"), x.kp);
+}
+
+struct drop_keypair {
+  std::string user_id;
+  std::string name;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drop_keypair& x) {
+  return f(caf::meta::type_name("drop_keypair"), x.user_id, x.name);
+}
+
+struct save_quotas {
+  std::vector<quota_entry> entries;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_quotas& x) {
+  return f(caf::meta::type_name("save_quotas"), x.entries);
+}
+
+/// A project's own limits and its users' are gone (back to the defaults).
+struct drop_project_quotas {
+  std::string project_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        drop_project_quotas& x) {
+  return f(caf::meta::type_name("drop_project_quotas"), x.project_id);
+}
+
+/// Every group of the project, rules included (replacing what was).
+struct save_security_groups {
+  std::string project_id;
+  std::vector<security_group_info> groups;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        save_security_groups& x) {
+  return f(caf::meta::type_name("save_security_groups"), x.project_id,
+           x.groups);
+}
+
+/// os-services disable/enable, as the scheduler took it.
+struct save_host_status {
+  std::string host;
+  bool disabled = false;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_host_status& x) {
+  return f(caf::meta::type_name("save_host_status"), x.host, x.disabled,
+           x.reason);
 }
 
 /// Store writer -> store: writes up to `seq` are committed.
@@ -277,7 +378,7 @@ using store_actor = caf::typed_actor<
   caf::replies_to<get_instance>::with<instance>,
   caf::replies_to<list_instances>::with<instance_list>,
   caf::replies_to<edit_instance>::with<instance>,
-  caf::replies_to<begin_task>::with<instance>,
+  caf::replies_to<begin_task>::with<task_begun>,
   caf::replies_to<set_locked>::with<instance>,
   caf::replies_to<change_metadata>::with<instance>,
   caf::reacts_to<record_action>,
@@ -285,6 +386,14 @@ using store_actor = caf::typed_actor<
   caf::replies_to<get_usage>::with<project_usage>,
   caf::reacts_to<subscribe_transitions>,
   caf::replies_to<sync_store>::with<store_synced>,
+  caf::replies_to<save_flavor>::with<store_synced>,
+  caf::replies_to<drop_flavor>::with<store_synced>,
+  caf::replies_to<save_keypair>::with<store_synced>,
+  caf::replies_to<drop_keypair>::with<store_synced>,
+  caf::replies_to<save_quotas>::with<store_synced>,
+  caf::replies_to<drop_project_quotas>::with<store_synced>,
+  caf::replies_to<save_security_groups>::with<store_synced>,
+  caf::replies_to<save_host_status>::with<store_synced>,
   caf::reacts_to<writes_durable>, caf::reacts_to<host_report>>;
 
 } // namespace vmforge

@@ -33,11 +33,6 @@ size_t granted(int n, int64_t vcpus, int64_t ram_mb,
   return made->size();
 }
 
-std::string message_of(const caf::expected<instance>& x) {
-  REQUIRE_FALSE(x);
-  return error_message(x.error());
-}
-
 // A repository holding one row in `vm` / `task`.
 struct one_row {
   memory_repository repo;
@@ -51,9 +46,10 @@ struct one_row {
     REQUIRE(repo.apply(u) != nullptr);
   }
 
-  caf::expected<instance> begin(bool is_admin = false) {
-    return repo.begin(begin_task{"a", "stop", {vm_state::active},
-                                 task_state::powering_off, is_admin});
+  // The guard a member's os-stop sets: ACTIVE, no task, not locked.
+  caf::expected<task_begun> begin(bool unlocked = true) {
+    return repo.begin(begin_task{"a", {vm_state::active}, {task_state::none},
+                                 unlocked, task_state::powering_off});
   }
 
   caf::expected<instance>
@@ -112,39 +108,42 @@ TEST_CASE("memory_repository: below min_count nothing is created",
   CHECK(repo.find("i-0") == nullptr);
 }
 
-TEST_CASE("memory_repository: begin_task needs an allowed vm_state and no "
-          "task",
+TEST_CASE("memory_repository: begin_task starts the task only while the "
+          "row passes its guard",
           "[memory_repository]") {
   SECTION("an allowed state without a task starts it") {
     one_row r;
-    auto started = r.begin();
-    REQUIRE(started);
-    CHECK(started->task == task_state::powering_off);
+    auto begun = r.begin();
+    REQUIRE(begun);
+    CHECK(begun->started);
+    CHECK(begun->row.task == task_state::powering_off);
     CHECK(r.repo.find("a")->task == task_state::powering_off);
   }
-  SECTION("another vm_state is a conflict") {
+  SECTION("another vm_state leaves the row as it is, and answers it") {
     one_row r{vm_state::stopped};
-    CHECK(message_of(r.begin())
-          == "Cannot 'stop' instance a while it is in vm_state stopped");
-    CHECK(r.begin().error() == errc::instance_invalid_state);
+    auto begun = r.begin();
+    REQUIRE(begun);
+    CHECK_FALSE(begun->started);
+    CHECK(begun->row.vm == vm_state::stopped);
     CHECK(r.repo.find("a")->task == task_state::none);
   }
-  SECTION("a task in progress is a conflict") {
+  SECTION("a task in progress is not replaced") {
     one_row r{vm_state::active, task_state::rebooting};
-    CHECK(message_of(r.begin())
-          == "Cannot 'stop' instance a while it is in task_state rebooting");
+    auto begun = r.begin();
+    REQUIRE(begun);
+    CHECK_FALSE(begun->started);
     CHECK(r.repo.find("a")->task == task_state::rebooting);
   }
-  SECTION("a locked instance refuses all but admins") {
+  SECTION("a locked row refuses a guard that wants it unlocked") {
     one_row r;
     r.repo.lock(set_locked{"a", true});
-    CHECK(message_of(r.begin()) == "Instance a is locked");
-    CHECK(r.begin(true));
+    CHECK_FALSE(r.begin()->started);
+    CHECK(r.begin(false)->started);
   }
   SECTION("an unknown instance is not found") {
     memory_repository repo;
-    auto missing = repo.begin(begin_task{"z", "stop", vm_set::any(),
-                                         task_state::powering_off, false});
+    auto missing = repo.begin(begin_task{"z", vm_set::any(), task_set::any(),
+                                         false, task_state::powering_off});
     REQUIRE_FALSE(missing);
     CHECK(missing.error() == errc::instance_not_found);
   }

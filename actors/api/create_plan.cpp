@@ -1,0 +1,97 @@
+#include "actors/api/create_plan.hpp"
+
+#include <cctype>
+
+#include "config/options.hpp"
+#include "messages/errors.hpp"
+#include "util/uuid.hpp"
+
+namespace vmforge {
+
+namespace {
+
+caf::error bad_request(std::string msg) {
+  return nova_error(errc::invalid_input, std::move(msg));
+}
+
+} // namespace
+
+caf::error validate(const create_servers& req, const catalog& cat,
+                    const quotas& quota, const keypairs& keys,
+                    const security_groups& groups) {
+  auto& name = req.name;
+  if (name.empty() || name.size() > 255)
+    return bad_request("Invalid input for field/attribute name. Value: "
+                       + name + ". '" + name
+                       + "' is not a valid name: length must be 1 to 255");
+  if (std::isspace(static_cast<unsigned char>(name.front()))
+      || std::isspace(static_cast<unsigned char>(name.back())))
+    return bad_request("Invalid input for field/attribute name. Value: "
+                       + name
+                       + ". An invalid 'name' value was provided. The name "
+                         "must not have leading or trailing whitespace.");
+  if (req.min_count < 1 || req.max_count < 1)
+    return bad_request("min_count and max_count must be >= 1");
+  if (req.min_count > req.max_count)
+    return bad_request("min_count must be <= max_count");
+  if (auto err = cat.check_image(req.image_ref))
+    return err;
+  if (auto fl = cat.flavor_of(req.flavor_ref); !fl)
+    return fl.error();
+  if (auto err = cat.check_zone(req.availability_zone))
+    return err;
+  auto& ctx = req.ctx;
+  auto meta_limit = quota.limit(ctx.project_id, "metadata_items");
+  if (meta_limit >= 0 && static_cast<int64_t>(req.metadata.size()) > meta_limit)
+    return nova_error(errc::over_quota, "metadata_items", req.metadata.size(),
+                      0, meta_limit, "metadata_items");
+  if (!req.key_name.empty() && !keys.has(ctx.user_id, req.key_name))
+    return nova_error(errc::keypair_not_found, req.key_name, ctx.user_id);
+  for (auto& g : req.security_groups)
+    if (!groups.known(ctx.project_id, g))
+      return bad_request("Unable to find security_group with name or id '" + g
+                         + "'");
+  for (auto& kv : req.metadata)
+    if (kv.first.empty() || kv.first.size() > 255 || kv.second.size() > 255)
+      return bad_request("Invalid input for field/attribute metadata. "
+                         "Metadata keys must be 1-255 and values at most "
+                         "255 characters");
+  return caf::none;
+}
+
+create_instances rows_of(const create_servers& req, const catalog& cat,
+                         const quotas& quota, const std::string& name_template,
+                         const std::string& reservation_id) {
+  create_instances ins;
+  ins.min_count = req.min_count;
+  ins.limits = quota.instance_limits(req.ctx.project_id);
+  auto now = now_us();
+  auto fl = cat.flavor_of(req.flavor_ref).value();
+  for (int64_t n = 1; n <= req.max_count; ++n) {
+    instance row;
+    row.id = make_uuid();
+    row.name = req.max_count > 1
+                 ? multi_instance_name(name_template, req.name, n, row.id)
+                 : req.name;
+    row.project_id = req.ctx.project_id;
+    row.user_id = req.ctx.user_id;
+    row.reservation_id = reservation_id;
+    row.flavor_ = fl;
+    row.image_id = req.image_ref;
+    row.availability_zone = req.availability_zone;
+    row.metadata = req.metadata;
+    row.access_ipv4 = req.access_ipv4;
+    row.access_ipv6 = req.access_ipv6;
+    row.disk_config = req.disk_config;
+    row.key_name = req.key_name;
+    row.security_groups = req.security_groups;
+    row.has_description = req.has_description;
+    row.description = req.description;
+    row.created_us = now;
+    row.updated_us = now;
+    ins.rows.push_back(std::move(row));
+  }
+  return ins;
+}
+
+} // namespace vmforge

@@ -1,0 +1,128 @@
+#include "actors/api/security_groups.hpp"
+
+#include <algorithm>
+
+#include "messages/errors.hpp"
+
+namespace vmforge {
+
+namespace {
+
+security_group_info* find(std::vector<security_group_info>& groups,
+                          int64_t id) {
+  for (auto& g : groups)
+    if (g.id == id)
+      return &g;
+  return nullptr;
+}
+
+caf::error missing(int64_t id) {
+  return nova_error(errc::security_group_not_found, id);
+}
+
+} // namespace
+
+void security_groups::restore(const std::vector<security_group_info>& stored) {
+  for (auto& g : stored) {
+    next_group_id_ = std::max(next_group_id_, g.id + 1);
+    for (auto& r : g.rules)
+      next_rule_id_ = std::max(next_rule_id_, r.id + 1);
+    by_project_[g.project_id].push_back(g);
+  }
+}
+
+std::vector<security_group_info>&
+security_groups::groups(const std::string& project_id) {
+  auto& groups = by_project_[project_id];
+  if (groups.empty())
+    groups.push_back({next_group_id_++, "default", "default", project_id, {}});
+  return groups;
+}
+
+const std::vector<security_group_info>&
+security_groups::of(const std::string& project_id) {
+  return groups(project_id);
+}
+
+caf::expected<security_group_list>
+security_groups::show(const std::string& project_id, int64_t id) {
+  if (auto g = find(groups(project_id), id))
+    return security_group_list{{*g}};
+  return missing(id);
+}
+
+caf::expected<security_group_list>
+security_groups::create(const std::string& project_id,
+                        security_group_info group, int64_t limit) {
+  auto& all = groups(project_id);
+  if (limit >= 0 && static_cast<int64_t>(all.size()) >= limit)
+    return nova_error(errc::security_group_limit_exceeded);
+  for (auto& g : all)
+    if (g.name == group.name)
+      return nova_error(errc::security_group_exists, group.name);
+  group.id = next_group_id_++;
+  group.project_id = project_id;
+  group.rules.clear();
+  all.push_back(group);
+  return security_group_list{{std::move(group)}};
+}
+
+caf::expected<security_group_list>
+security_groups::remove(const std::string& project_id, int64_t id) {
+  auto& all = groups(project_id);
+  auto g = find(all, id);
+  if (g == nullptr)
+    return missing(id);
+  if (g->name == "default")
+    return nova_error(errc::invalid_input,
+                      "Removing default security group not allowed.");
+  all.erase(all.begin() + (g - all.data()));
+  return security_group_list{};
+}
+
+caf::expected<security_group_list>
+security_groups::add_rule(const std::string& project_id,
+                          security_group_rule_info rule, int64_t limit) {
+  auto& all = groups(project_id);
+  auto g = find(all, rule.parent_group_id);
+  if (g == nullptr)
+    return missing(rule.parent_group_id);
+  int64_t rules = 0;
+  for (auto& x : all)
+    rules += static_cast<int64_t>(x.rules.size());
+  if (limit >= 0 && rules >= limit)
+    return nova_error(errc::security_group_rule_limit_exceeded);
+  rule.id = next_rule_id_++;
+  g->rules.push_back(rule);
+  return security_group_list{{*g}};
+}
+
+caf::expected<security_group_list>
+security_groups::remove_rule(const std::string& project_id, int64_t id) {
+  for (auto& g : groups(project_id))
+    for (auto r = g.rules.begin(); r != g.rules.end(); ++r)
+      if (r->id == id) {
+        g.rules.erase(r);
+        return security_group_list{};
+      }
+  return nova_error(errc::security_group_rule_not_found, id);
+}
+
+bool security_groups::known(const std::string& project_id,
+                            const std::string& name) const {
+  if (name == "default")
+    return true;
+  auto i = by_project_.find(project_id);
+  return i != by_project_.end()
+         && std::any_of(i->second.begin(), i->second.end(),
+                        [&](const security_group_info& g) {
+                          return g.name == name;
+                        });
+}
+
+int64_t security_groups::used(const std::string& project_id) const {
+  auto i = by_project_.find(project_id);
+  return i == by_project_.end() ? 1 : static_cast<int64_t>(i->second.size());
+}
+
+} // namespace vmforge

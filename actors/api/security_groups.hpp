@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "messages/security_group.hpp"
+
+namespace vmforge {
+
+/// Projects' security groups and their rules (os-security-groups, Nova's
+/// API before 2.36). A project has a "default" group from its first use.
+/// Answers carry the groups asked for (see security_group_list).
+class security_groups {
+public:
+  /// Takes the groups a database held; new ids follow the highest.
+  void restore(const std::vector<security_group_info>& stored);
+
+  /// The project's groups, "default" first.
+  const std::vector<security_group_info>& of(const std::string& project_id);
+
+  caf::expected<security_group_list> show(const std::string& project_id,
+                                          int64_t id);
+
+  /// A new group of `group`'s name and description, if the project has
+  /// fewer than `limit` (below 0: unlimited) and none of that name.
+  caf::expected<security_group_list> create(const std::string& project_id,
+                                            security_group_info group,
+                                            int64_t limit);
+
+  /// Any group but "default".
+  caf::expected<security_group_list> remove(const std::string& project_id,
+                                            int64_t id);
+
+  /// A new rule of its parent group, if the project's groups have fewer
+  /// than `limit` rules in all; answers the parent.
+  caf::expected<security_group_list> add_rule(const std::string& project_id,
+                                              security_group_rule_info rule,
+                                              int64_t limit);
+
+  caf::expected<security_group_list> remove_rule(const std::string& project_id,
+                                                 int64_t id);
+
+  /// Whether a server of the project may name the group.
+  bool known(const std::string& project_id, const std::string& name) const;
+
+  /// How many groups the project has ("default" counts before first use).
+  int64_t used(const std::string& project_id) const;
+
+private:
+  std::vector<security_group_info>& groups(const std::string& project_id);
+
+  std::map<std::string, std::vector<security_group_info>> by_project_;
+  int64_t next_group_id_ = 1;
+  int64_t next_rule_id_ = 1;
+};
+
+} // namespace vmforge

@@ -1,0 +1,146 @@
+#include <catch2/catch.hpp>
+
+#include "actors/api/create_plan.hpp"
+#include "messages/errors.hpp"
+
+using namespace vmforge;
+
+namespace {
+
+struct world {
+  options opts = default_options(1);
+  catalog cat{opts.flavors, opts.images, {"nova"}};
+  quotas quota{opts};
+  keypairs keys;
+  security_groups groups;
+
+  world() {
+    quota.set_project("p", {{"metadata_items", 2}, {"instances", 4}});
+  }
+
+  create_servers request() const {
+    create_servers req;
+    req.ctx = request_context{"u", "p", false, "req-1"};
+    req.name = "vm";
+    req.flavor_ref = "1";
+    req.image_ref = opts.images.front().id;
+    return req;
+  }
+
+  std::string refusal(const create_servers& req) const {
+    auto err = validate(req, cat, quota, keys, groups);
+    return err ? error_message(err) : "";
+  }
+};
+
+} // namespace
+
+TEST_CASE("create_plan: a request of the catalog's flavor and image passes",
+          "[create_plan]") {
+  world w;
+  auto req = w.request();
+  CHECK(w.refusal(req).empty());
+  keypair kp;
+  kp.name = "k";
+  REQUIRE(w.keys.create("u", kp, -1));
+  security_group_info web;
+  web.name = "web";
+  REQUIRE(w.groups.create("p", web, -1));
+  req.key_name = "k";
+  req.security_groups = {"default", "web"};
+  req.availability_zone = "nova";
+  req.metadata = {{"a", "1"}, {"b", "2"}};
+  CHECK(w.refusal(req).empty());
+}
+
+TEST_CASE("create_plan: names and counts first, with Nova's texts",
+          "[create_plan]") {
+  world w;
+  auto req = w.request();
+  req.name = "";
+  req.image_ref = ""; // reported after the name
+  CHECK(w.refusal(req)
+        == "Invalid input for field/attribute name. Value: . '' is not a "
+           "valid name: length must be 1 to 255");
+  req.name = " vm";
+  CHECK(w.refusal(req).find("must not have leading or trailing whitespace")
+        != std::string::npos);
+  req.name = "vm";
+  req.min_count = 0;
+  CHECK(w.refusal(req) == "min_count and max_count must be >= 1");
+  req.min_count = 3;
+  req.max_count = 2;
+  CHECK(w.refusal(req) == "min_count must be <= max_count");
+}
+
+TEST_CASE("create_plan: then the image, flavor and zone", "[create_plan]") {
+  world w;
+  auto req = w.request();
+  req.image_ref = "";
+  req.flavor_ref = "42";
+  CHECK(w.refusal(req) == "Missing imageRef attribute");
+  req.image_ref = "no-such-image";
+  CHECK(w.refusal(req) == "Image no-such-image could not be found.");
+  req.image_ref = w.opts.images.front().id;
+  CHECK(w.refusal(req) == "Flavor 42 could not be found.");
+  req.flavor_ref = "1";
+  req.availability_zone = "elsewhere";
+  CHECK(w.refusal(req) == "The requested availability zone is not available");
+}
+
+TEST_CASE("create_plan: then the project's metadata limit, the user's "
+          "keypair, the project's groups",
+          "[create_plan]") {
+  world w;
+  auto req = w.request();
+  req.metadata = {{"a", "1"}, {"b", "2"}, {"c", "3"}};
+  req.key_name = "k";
+  auto err = validate(req, w.cat, w.quota, w.keys, w.groups);
+  CHECK(err == errc::over_quota);
+  CHECK(error_message(err)
+        == "Quota exceeded for metadata_items: Requested 3, but already used "
+           "0 of 2 metadata_items");
+  req.metadata.clear();
+  CHECK(w.refusal(req) == "Keypair k not found for user u");
+  req.key_name.clear();
+  req.security_groups = {"web"};
+  CHECK(w.refusal(req)
+        == "Unable to find security_group with name or id 'web'");
+  req.security_groups = {"default"};
+  req.metadata = {{std::string(256, 'k'), "v"}};
+  CHECK(w.refusal(req).find("Metadata keys must be 1-255")
+        != std::string::npos);
+}
+
+TEST_CASE("create_plan: rows in BUILD/scheduling named by the template, "
+          "under the project's limits",
+          "[create_plan]") {
+  world w;
+  auto req = w.request();
+  req.flavor_ref = "http://h/v2.1/flavors/2";
+  req.min_count = 2;
+  req.max_count = 3;
+  req.metadata = {{"a", "1"}};
+  auto ins = rows_of(req, w.cat, w.quota, "%(name)s-%(count)d", "r-1");
+  CHECK(ins.min_count == 2);
+  CHECK(ins.limits.instances == 4);
+  CHECK(ins.limits.cores == w.opts.quota.cores);
+  REQUIRE(ins.rows.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    auto& row = ins.rows[i];
+    CHECK(row.name == "vm-" + std::to_string(i + 1));
+    CHECK(row.reservation_id == "r-1");
+    CHECK(row.flavor_.id == "2");
+    CHECK(row.project_id == "p");
+    CHECK(row.user_id == "u");
+    CHECK(row.metadata == req.metadata);
+    CHECK(row.vm == vm_state::building);
+    CHECK(row.task == task_state::scheduling);
+  }
+  CHECK(ins.rows[0].id != ins.rows[1].id);
+  req.max_count = 1;
+  req.min_count = 1;
+  auto one = rows_of(req, w.cat, w.quota, "%(name)s-%(count)d", "r-2");
+  REQUIRE(one.rows.size() == 1);
+  CHECK(one.rows[0].name == "vm");
+}
