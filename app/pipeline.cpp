@@ -74,12 +74,11 @@ struct initial_state {
   std::vector<instance> corrected;
 };
 
-// Reads the database and reconciles it with the hypervisors. Blocking, so
-// it runs before any actor does.
-initial_state load(database& db,
+// Reconciles what the database held with the hypervisors. Blocking, so it
+// runs before any actor does.
+initial_state load(stored_state stored,
                    const std::map<std::string, driver_ptr>& drivers) {
   initial_state init;
-  auto stored = db.load();
   init.catalog = std::move(stored.catalog);
   init.hosts = std::move(stored.hosts);
   std::map<std::string, std::string> request_ids;
@@ -156,9 +155,7 @@ pipeline::start(caf::actor_system& sys, options opts,
   init.catalog.flavors = o.flavors;
   if (db) {
     try {
-      db->migrate();
-      db->replace_images(o.images);
-      init = load(*db, p->drivers);
+      init = load(db->open(o.images), p->drivers);
       p->writer = std::make_shared<store_writer>(std::move(db));
       p->writer->set_commit_observer(
         [m = p->metrics](size_t writes, std::chrono::duration<double> took) {

@@ -393,6 +393,12 @@ void database::rollback() {
   exec("ROLLBACK");
 }
 
+stored_state database::open(const std::vector<image>& images) {
+  migrate();
+  replace_images(images);
+  return load();
+}
+
 stored_state database::load() {
   stored_state out;
   std::map<int64_t, size_t> index; // instances.id -> position

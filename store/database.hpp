@@ -38,6 +38,9 @@ public:
   static int latest_version();
 
   stored_state load();
+  /// What a start does: migrate, replace the image catalog with the
+  /// configuration's, then load.
+  stored_state open(const std::vector<image>& images);
 
   void begin();
   void commit();
