@@ -431,6 +431,14 @@ typename Inspector::result_type inspect(Inspector& f, update_service& x) {
 }
 
 /// Daemon -> API handler at shutdown: refuse new builds from now on (503).
+/// The API actor's own timer: requests whose answer is overdue fail.
+struct deadline_tick {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, deadline_tick&) {
+  return f(caf::meta::type_name("deadline_tick"));
+}
+
 struct refuse_builds {};
 
 template <class Inspector>
@@ -462,6 +470,7 @@ using api_actor = caf::typed_actor<
   caf::replies_to<create_keypair>::with<keypair>,
   caf::replies_to<get_keypairs>::with<keypair_list>,
   caf::replies_to<delete_keypair>::with<accepted>,
-  caf::replies_to<refuse_builds>::with<accepted>>;
+  caf::replies_to<refuse_builds>::with<accepted>,
+  caf::reacts_to<deadline_tick>>;
 
 } // namespace vmforge

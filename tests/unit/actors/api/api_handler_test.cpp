@@ -162,6 +162,13 @@ struct silent_fixture : fixture {
   silent_fixture() : fixture(true) {
     // nop
   }
+
+  // The unanswered request's handler holds the API actor's own promise:
+  // it ends only when told to, as the pipeline's stop does.
+  ~silent_fixture() override {
+    self->send_exit(api, caf::exit_reason::user_shutdown);
+    run();
+  }
 };
 
 } // namespace
