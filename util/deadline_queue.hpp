@@ -7,6 +7,11 @@
 #include <optional>
 #include <utility>
 
+#include <caf/detail/type_traits.hpp>
+#include <caf/error.hpp>
+#include <caf/sec.hpp>
+#include <caf/timespan.hpp>
+
 // Deadlines of requests that all wait equally long, so that they expire in
 // the order they were made: an actor keeps one timer for all of them
 // instead of one per request. A CAF request timeout costs a clock insertion
@@ -70,6 +75,58 @@ private:
   }
 
   std::deque<entry> entries_;
+};
+
+/// An actor's requests with deadlines, on one timer: the actor handles
+/// `Tick` by calling on_tick().
+template <class Tick>
+class request_deadlines {
+public:
+  using duration = std::chrono::steady_clock::duration;
+
+  /// Requests `msg` of `dest`: `on_reply` or `on_error` runs with its
+  /// answer, or on_error(sec::request_timeout) after `wait`, whichever
+  /// comes first; the other is dropped.
+  template <class Self, class Dest, class Msg, class OnReply, class OnError>
+  void request(Self* self, const Dest& dest, duration wait, Msg msg,
+               OnReply on_reply, OnError on_error) {
+    using reply = std::decay_t<caf::detail::tl_head_t<
+      typename caf::detail::get_callable_trait<OnReply>::arg_types>>;
+    auto due = self->clock().now() + wait;
+    auto open = queue_.add(due, [on_error]() mutable {
+      auto err = caf::make_error(caf::sec::request_timeout);
+      on_error(err);
+    });
+    if (!armed_)
+      arm(self, due);
+    self->request(dest, caf::infinite, std::move(msg))
+      .then(
+        [open, on_reply](reply& x) mutable {
+          if (deadline_queue::settle(open))
+            on_reply(x);
+        },
+        [open, on_error](caf::error& err) mutable {
+          if (deadline_queue::settle(open))
+            on_error(err);
+        });
+  }
+
+  template <class Self>
+  void on_tick(Self* self) {
+    armed_ = false;
+    if (auto next = queue_.expire(self->clock().now()))
+      arm(self, *next);
+  }
+
+private:
+  template <class Self>
+  void arm(Self* self, deadline_queue::time_point due) {
+    armed_ = true;
+    self->delayed_send(self, due - self->clock().now(), Tick{});
+  }
+
+  deadline_queue queue_;
+  bool armed_ = false;
 };
 
 } // namespace vmforge

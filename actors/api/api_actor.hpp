@@ -13,6 +13,7 @@
 #include "actors/store/store_actor.hpp"
 #include "messages/action.hpp"
 #include "messages/context.hpp"
+#include "messages/deadline_tick.hpp"
 #include "messages/instance.hpp"
 #include "messages/keypair.hpp"
 #include "messages/security_group.hpp"
@@ -431,14 +432,6 @@ typename Inspector::result_type inspect(Inspector& f, update_service& x) {
 }
 
 /// Daemon -> API handler at shutdown: refuse new builds from now on (503).
-/// The API actor's own timer: requests whose answer is overdue fail.
-struct deadline_tick {};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, deadline_tick&) {
-  return f(caf::meta::type_name("deadline_tick"));
-}
-
 struct refuse_builds {};
 
 template <class Inspector>

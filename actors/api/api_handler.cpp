@@ -30,8 +30,7 @@ struct api_state {
   /// Set at shutdown: creates are refused with 503.
   bool refusing_builds = false;
   /// Requests to the store and scheduler awaiting their answers.
-  deadline_queue deadlines;
-  bool tick_armed = false;
+  request_deadlines<deadline_tick> deadlines;
 };
 
 using api_pointer = api_actor::stateful_pointer<api_state>;
@@ -61,46 +60,17 @@ caf::error failure(const char* to, caf::error err) {
                     "Service is unavailable at this time.");
 }
 
-void arm_tick(api_pointer self, deadline_queue::time_point due) {
-  self->state.tick_armed = true;
-  self->delayed_send(self, due - self->clock().now(), deadline_tick{});
-}
-
-void on_tick(api_pointer self) {
-  auto& st = self->state;
-  st.tick_armed = false;
-  if (auto next = st.deadlines.expire(self->clock().now()))
-    arm_tick(self, *next);
-}
-
-template <class F>
-using reply_of = std::decay_t<caf::detail::tl_head_t<
-  typename caf::detail::get_callable_trait<F>::arg_types>>;
-
 // Asks `dest` and runs `then` with its answer; a failure, or no answer
 // within api_request_timeout, answers `rp`. The deadline is the actor's
 // own (deadline_queue), not a CAF request timeout per request.
 template <class T, class Dest, class Msg, class F>
 void ask(api_pointer self, caf::typed_response_promise<T> rp,
          const Dest& dest, Msg msg, F then) {
-  auto& st = self->state;
-  auto due = self->clock().now() + api_request_timeout;
-  auto to = name_of(dest);
-  auto open = st.deadlines.add(due, [rp, to]() mutable {
-    rp.deliver(failure(to, caf::make_error(caf::sec::request_timeout)));
-  });
-  if (!st.tick_armed)
-    arm_tick(self, due);
-  self->request(dest, caf::infinite, std::move(msg))
-    .then(
-      [open, then = std::move(then)](reply_of<F>& x) mutable {
-        if (deadline_queue::settle(open))
-          then(x);
-      },
-      [open, rp, to](caf::error& err) mutable {
-        if (deadline_queue::settle(open))
-          rp.deliver(failure(to, std::move(err)));
-      });
+  self->state.deadlines.request(
+    self, dest, api_request_timeout, std::move(msg), std::move(then),
+    [rp, to = name_of(dest)](caf::error& err) mutable {
+      rp.deliver(failure(to, std::move(err)));
+    });
 }
 
 // Answers `rp` with what `dest` answers.
@@ -589,7 +559,7 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
       return self->state.keys.get(req.ctx.user_id, req.name);
     },
     [self](delete_keypair& req) { return on_delete_keypair(self, req); },
-    [self](deadline_tick) { on_tick(self); },
+    [self](deadline_tick) { self->state.deadlines.on_tick(self); },
     [self](refuse_builds&) {
       self->state.refusing_builds = true;
       return accepted{};

@@ -7,6 +7,7 @@
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
 #include "metrics/mailbox.hpp"
+#include "util/deadline_queue.hpp"
 #include "util/log.hpp"
 
 namespace vmforge {
@@ -42,6 +43,8 @@ struct conductor_state {
   std::unordered_map<std::string, std::string> terminating;
   std::unordered_map<std::string, compute_actor> computes;
   conductor_stats stats;
+  /// Requests to the scheduler awaiting their answers.
+  request_deadlines<deadline_tick> deadlines;
 };
 
 using conductor_pointer = conductor_actor::stateful_pointer<conductor_state>;
@@ -175,32 +178,32 @@ void next_alternate(conductor_pointer self, build_ctx& ctx) {
   ctx.alternates.erase(ctx.alternates.begin());
   ctx.ph = phase::claiming;
   auto id = ctx.req.instance_id;
-  self->request(self->state.cfg.scheduler, scheduler_timeout(self),
-                claim_host{spec_of(ctx), host})
-    .then(
-      [self, id, host](host_claimed&) {
-        auto i = self->state.builds.find(id);
-        if (i == self->state.builds.end())
-          return;
-        if (!settle_if_abandoned(self, i->second))
-          dispatch(self, i->second, host);
-      },
-      [self, id, host](caf::error& err) {
-        auto i = self->state.builds.find(id);
-        if (i == self->state.builds.end())
-          return;
-        auto& ctx = i->second;
-        // A claim that timed out counts as refused: the next alternate.
-        auto timed_out = err == caf::sec::request_timeout;
-        if (timed_out)
-          count_scheduler_timeout(self, ctx, "claim_host on " + host,
-                                  counters(self).claim_timeouts);
-        if (settle_if_abandoned(self, ctx))
-          return;
-        if (timed_out)
-          release(self, id);
-        next_alternate(self, ctx);
-      });
+  self->state.deadlines.request(
+    self, self->state.cfg.scheduler, scheduler_timeout(self),
+    claim_host{spec_of(ctx), host},
+    [self, id, host](host_claimed&) {
+      auto i = self->state.builds.find(id);
+      if (i == self->state.builds.end())
+        return;
+      if (!settle_if_abandoned(self, i->second))
+        dispatch(self, i->second, host);
+    },
+    [self, id, host](caf::error& err) {
+      auto i = self->state.builds.find(id);
+      if (i == self->state.builds.end())
+        return;
+      auto& ctx = i->second;
+      // A claim that timed out counts as refused: the next alternate.
+      auto timed_out = err == caf::sec::request_timeout;
+      if (timed_out)
+        count_scheduler_timeout(self, ctx, "claim_host on " + host,
+                                counters(self).claim_timeouts);
+      if (settle_if_abandoned(self, ctx))
+        return;
+      if (timed_out)
+        release(self, id);
+      next_alternate(self, ctx);
+    });
 }
 
 void on_failure(conductor_pointer self, build_ctx& ctx, bool retryable,
@@ -305,16 +308,16 @@ void schedule(conductor_pointer self, const std::string& id) {
   ctx.ph = phase::scheduling;
   auto alts = self->state.cfg.max_attempts - 1
               - static_cast<int32_t>(ctx.tried.size());
-  self->request(self->state.cfg.scheduler, scheduler_timeout(self),
-                select_destinations{spec_of(ctx), ctx.tried,
-                                    std::max<int32_t>(0, alts)})
-    .then([self](host_selection& sel) { on_selected(self, sel); },
-          [self, id](caf::error& err) {
-            if (err == caf::sec::request_timeout)
-              on_select_timeout(self, id);
-            else
-              on_no_host(self, id, err);
-          });
+  self->state.deadlines.request(
+    self, self->state.cfg.scheduler, scheduler_timeout(self),
+    select_destinations{spec_of(ctx), ctx.tried, std::max<int32_t>(0, alts)},
+    [self](host_selection& sel) { on_selected(self, sel); },
+    [self, id](caf::error& err) {
+      if (err == caf::sec::request_timeout)
+        on_select_timeout(self, id);
+      else
+        on_no_host(self, id, err);
+    });
 }
 
 void on_build_request(conductor_pointer self, build_request& req) {
@@ -496,6 +499,7 @@ conductor_actor::behavior_type conductor(conductor_pointer self,
         metrics::mailbox_depth(self));
       on_timeout_tick(self);
     },
+    [self](deadline_tick) { self->state.deadlines.on_tick(self); },
     [self](instance_action& act) { on_action(self, act); },
     [self](get_conductor_stats&) -> conductor_stats {
       auto stats = self->state.stats;
