@@ -107,8 +107,12 @@ TEST_CASE("deleted, timed-out and unplaceable builds are counted once each",
   auto& reg = *h.p->metrics;
   auto doomed = h.create("deleted");
   REQUIRE(h.wait_state(doomed, vm_state::building, task_state::spawning));
-  CHECK(host_gauge(h, "vmforge_compute_host_running_builds", "compute-1")
-        == 1);
+  // The compute manager sets its gauges after it has sent the state to the
+  // store: the store may be seen first.
+  CHECK(h.wait_for([&] {
+    return host_gauge(h, "vmforge_compute_host_running_builds", "compute-1")
+           == 1;
+  }));
   CHECK(sample(reg, "vmforge_builds_in_flight") == 1);
   REQUIRE(h.remove(doomed));
   REQUIRE(h.wait_deleted(doomed));
