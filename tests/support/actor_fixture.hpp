@@ -19,4 +19,18 @@ struct actor_config : caf::actor_system_config {
 
 using actor_fixture = test_coordinator_fixture<actor_config>;
 
+/// A function-based stub as a class-based actor: CAF 0.17 binds a null
+/// argument tuple when a function-based actor is spawned without
+/// arguments, undefined behaviour that UBSan aborts on. Spawn it with
+/// `sys.spawn<stub<Base, fun>>()`.
+template <class Base, caf::behavior (*Fun)(Base*)>
+class stub : public Base {
+public:
+  using Base::Base;
+
+  caf::behavior make_behavior() override {
+    return Fun(this);
+  }
+};
+
 } // namespace vmforge::test

@@ -86,14 +86,20 @@ caf::behavior scheduler_stub(caf::event_based_actor*) {
 
 struct fixture : test::actor_fixture {
   caf::actor store;
-  caf::actor conductor = sys.spawn(conductor_stub);
-  caf::actor scheduler = sys.spawn(scheduler_stub);
+  caf::actor conductor = sys.spawn<
+    test::stub<caf::stateful_actor<conductor_state>, conductor_stub>>();
+  caf::actor scheduler =
+    sys.spawn<test::stub<caf::event_based_actor, scheduler_stub>>();
   api_actor api;
   request_context member{"u", "p", false, "req-1"};
   request_context admin{"a", "p", true, "req-2"};
 
   explicit fixture(bool silent_store_ = false) {
-    store = silent_store_ ? sys.spawn(silent_store) : sys.spawn(store_stub);
+    store = silent_store_
+              ? caf::actor{sys.spawn<
+                  test::stub<caf::event_based_actor, silent_store>>()}
+              : caf::actor{sys.spawn<
+                  test::stub<caf::stateful_actor<store_state>, store_stub>>()};
     auto opts = default_options(1);
     api = spawn_api_handler(
       sys, api_config{opts, caf::actor_cast<store_actor>(store),

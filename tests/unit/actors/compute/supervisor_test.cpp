@@ -43,7 +43,8 @@ struct fixture : test::actor_fixture {
   supervisor_actor sup;
 
   fixture() {
-    auto others = sys.spawn(store_and_scheduler);
+    auto others = sys.spawn<
+      test::stub<caf::event_based_actor, store_and_scheduler>>();
     supervisor_config sc;
     sc.conductor = caf::actor_cast<conductor_actor>(sys.spawn(conductor, log));
     sc.restarts = restart_counters_of(reg);
