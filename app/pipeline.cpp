@@ -11,7 +11,7 @@
 #include "actors/store/instance_store.hpp"
 #include "actors/scheduler/scheduler.hpp"
 #include "actors/compute/supervisor.hpp"
-#include "app/recovery.hpp"
+#include "recovery/recovery.hpp"
 #include "drivers/fake/fake_driver.hpp"
 #include "drivers/libvirt/libvirt_driver.hpp"
 #include "messages/errors.hpp"

@@ -44,7 +44,7 @@ class pipeline {
 public:
   /// Spawns every actor and returns once the scheduler knows every host.
   /// With a database: migrates it, loads it, reconciles it with the
-  /// hypervisors (app/recovery.hpp) and persists every change from then
+  /// hypervisors (recovery/recovery.hpp) and persists every change from then
   /// on; without, everything lives in memory. Every stage counts into
   /// `reg` (a registry of its own if null).
   static caf::expected<std::unique_ptr<pipeline>>

@@ -53,6 +53,10 @@ constexpr entry catalog[] = {
   {errc::claim_failed, "ClaimFailed", "Cannot claim host {}: {}"},
   {errc::filter_not_found, "SchedulerHostFilterNotFound",
    "Scheduler Host Filter {} could not be found."},
+  {errc::incompatible_compute, "IncompatibleCompute",
+   "Compute host {} speaks cluster protocol {}; this controller speaks {}."},
+  {errc::compute_already_joined, "ComputeAlreadyJoined",
+   "Compute host {} is joined by another process (incarnation {})."},
   {errc::service_unavailable, "ServiceUnavailable", "{}"},
   {errc::internal, "NovaException", "{}"},
 };

@@ -39,6 +39,8 @@ enum class errc : uint8_t {
   no_valid_host,                 // NoValidHost
   claim_failed,                  // an alternate that no longer fits
   filter_not_found,              // SchedulerHostFilterNotFound
+  incompatible_compute,          // a compute of another cluster protocol
+  compute_already_joined,        // the host is joined by another process
   service_unavailable,           // ServiceUnavailable
   internal,                      // NovaException: "An unknown exception..."
 };

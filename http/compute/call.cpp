@@ -109,6 +109,8 @@ unsigned status_of(errc code) {
     case errc::no_valid_host:
     case errc::claim_failed:
     case errc::filter_not_found:
+    case errc::incompatible_compute:
+    case errc::compute_already_joined:
     case errc::internal:
       break;
   }

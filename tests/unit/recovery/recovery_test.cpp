@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "app/recovery.hpp"
+#include "recovery/recovery.hpp"
 #include "config/options.hpp"
 
 using namespace vmforge;

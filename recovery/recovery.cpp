@@ -1,4 +1,4 @@
-#include "app/recovery.hpp"
+#include "recovery/recovery.hpp"
 
 #include <set>
 
