@@ -57,8 +57,25 @@ pipeline::pipeline(caf::actor_system& sys, options opts)
   // nop
 }
 
+// What recovery left for the running actors.
+struct recovery_backlog {
+  std::vector<host_record> hosts;
+  recovery_plan plan;
+};
+
 pipeline::~pipeline() {
   stop();
+}
+
+void resolve_capacity(host_config& host, driver& drv) {
+  // Configured capacity wins; what is left unset comes from the driver.
+  auto reported = drv.host_capacity();
+  if (host.capacity.vcpus == 0)
+    host.capacity.vcpus = reported.vcpus;
+  if (host.capacity.ram_mb == 0)
+    host.capacity.ram_mb = reported.ram_mb;
+  if (host.capacity.disk_gb == 0)
+    host.capacity.disk_gb = reported.disk_gb;
 }
 
 namespace {
@@ -68,8 +85,7 @@ namespace {
 struct initial_state {
   std::shared_ptr<memory_repository> repo = std::make_shared<memory_repository>();
   catalog_state catalog;
-  std::vector<host_record> hosts;
-  recovery_plan plan;
+  recovery_backlog backlog;
   /// Rows recovery changed, to be written back.
   std::vector<instance> corrected;
 };
@@ -80,7 +96,7 @@ initial_state load(stored_state stored,
                    const std::map<std::string, driver_ptr>& drivers) {
   initial_state init;
   init.catalog = std::move(stored.catalog);
-  init.hosts = std::move(stored.hosts);
+  init.backlog.hosts = std::move(stored.hosts);
   std::map<std::string, std::string> request_ids;
   for (auto& kv : stored.actions)
     request_ids[kv.first] = kv.second.request_id; // oldest first: last wins
@@ -90,8 +106,8 @@ initial_state load(stored_state stored,
     for (auto& id : drv->list_instances())
       domains[id] = drv->get_power_state(id);
   }
-  init.plan = plan_recovery(stored.instances, hypervisors, request_ids);
-  auto& plan = init.plan;
+  init.backlog.plan = plan_recovery(stored.instances, hypervisors, request_ids);
+  auto& plan = init.backlog.plan;
   for (auto& [host, id] : plan.orphans)
     drivers.at(host)->destroy(id);
   for (auto& [host, id] : plan.power_offs)
@@ -112,32 +128,33 @@ initial_state load(stored_state stored,
   return init;
 }
 
-// Hands what recovery left to the running actors: operators' disabled
-// hosts, the events of interrupted builds, then the builds, deletes and
-// actions themselves.
-void resume(pipeline& p, initial_state& init) {
-  for (auto& h : init.hosts)
-    if (h.disabled)
-      caf::anon_send(p.scheduler,
-                     set_host_status{h.host, true, h.disabled_reason});
-  auto& plan = init.plan;
-  for (auto& ev : plan.events)
-    caf::anon_send(p.store, std::move(ev));
-  for (auto& b : plan.rebuilds)
-    caf::anon_send(p.conductor, std::move(b));
-  for (auto& [id, host] : plan.deletes)
-    caf::anon_send(p.conductor, delete_request{id, host});
-  for (auto& act : plan.actions)
-    caf::anon_send(p.conductor, std::move(act));
-}
-
 } // namespace
+
+// Operators' disabled hosts, the events of interrupted builds, then the
+// builds, deletes and actions themselves.
+void pipeline::resume() {
+  if (!backlog_)
+    return;
+  auto b = std::move(backlog_);
+  for (auto& h : b->hosts)
+    if (h.disabled)
+      caf::anon_send(scheduler, set_host_status{h.host, true, h.disabled_reason});
+  auto& plan = b->plan;
+  for (auto& ev : plan.events)
+    caf::anon_send(store, std::move(ev));
+  for (auto& r : plan.rebuilds)
+    caf::anon_send(conductor, std::move(r));
+  for (auto& [id, host] : plan.deletes)
+    caf::anon_send(conductor, delete_request{id, host});
+  for (auto& act : plan.actions)
+    caf::anon_send(conductor, std::move(act));
+}
 
 caf::expected<std::unique_ptr<pipeline>>
 pipeline::start(caf::actor_system& sys, options opts,
                 const driver_factory& make_driver,
                 std::unique_ptr<database> db,
-                metrics::registry_ptr reg) {
+                metrics::registry_ptr reg, resume_mode mode) {
   // Nova: a service_down_time not above report_interval is raised to 2.5x.
   if (opts.scheduler.service_down_time_s <= opts.report_interval_s)
     opts.scheduler.service_down_time_s = opts.report_interval_s * 5 / 2;
@@ -185,15 +202,7 @@ pipeline::start(caf::actor_system& sys, options opts,
     auto& drv = p->drivers.at(host.name);
     compute_config c;
     c.host = host;
-    // Configured capacity wins; what is left unset comes from the driver.
-    // (Blocking, but only once here, before any actor depends on it.)
-    auto reported = drv->host_capacity();
-    if (c.host.capacity.vcpus == 0)
-      c.host.capacity.vcpus = reported.vcpus;
-    if (c.host.capacity.ram_mb == 0)
-      c.host.capacity.ram_mb = reported.ram_mb;
-    if (c.host.capacity.disk_gb == 0)
-      c.host.capacity.disk_gb = reported.disk_gb;
+    resolve_capacity(c.host, *drv);
     c.max_concurrent_builds = o.max_concurrent_builds;
     c.report_interval_s = o.report_interval_s;
     c.drv = drv;
@@ -222,7 +231,11 @@ pipeline::start(caf::actor_system& sys, options opts,
       return nova_error(errc::internal, "compute hosts did not register");
     std::this_thread::sleep_for(std::chrono::milliseconds{2});
   }
-  resume(*p, init);
+  for (auto& h : init.backlog.hosts)
+    p->stored_hosts_.push_back(h.host);
+  p->backlog_ = std::make_unique<recovery_backlog>(std::move(init.backlog));
+  if (mode == resume_mode::now)
+    p->resume();
   return p;
 }
 

@@ -36,6 +36,21 @@ driver_factory compute_driver_factory(
 void configure(caf::actor_system_config& cfg);
 
 class store_writer;
+struct recovery_backlog;
+
+/// Fills the capacity fields `host` leaves at zero from what its driver
+/// reports (blocking: before any actor depends on it).
+void resolve_capacity(host_config& host, driver& drv);
+
+/// How pipeline::start hands over what recovery left to do.
+enum class resume_mode {
+  /// At once: every host is in this process (all-in-one).
+  now,
+  /// When the caller calls resume(): a controller first waits for its
+  /// compute processes to rejoin, so that the builds it found in flight
+  /// have hosts to go to.
+  deferred,
+};
 
 /// The whole build pipeline of an all-in-one process, wired together:
 /// store, scheduler, conductor, supervisor (with one compute manager per
@@ -50,11 +65,21 @@ public:
   static caf::expected<std::unique_ptr<pipeline>>
   start(caf::actor_system& sys, options opts, const driver_factory& make_driver,
         std::unique_ptr<database> db = nullptr,
-        metrics::registry_ptr reg = nullptr);
+        metrics::registry_ptr reg = nullptr,
+        resume_mode mode = resume_mode::now);
 
   pipeline(const pipeline&) = delete;
   pipeline& operator=(const pipeline&) = delete;
   ~pipeline();
+
+  /// Hands what recovery left (builds, deletes and actions in flight at the
+  /// last stop) to the running actors; once, later calls do nothing.
+  void resume();
+
+  /// The compute hosts the database knows (Nova's compute_nodes).
+  const std::vector<std::string>& stored_hosts() const {
+    return stored_hosts_;
+  }
 
   /// Stops every actor, unblocks the drivers and waits until every write
   /// is durable; idempotent.
@@ -86,6 +111,8 @@ private:
 
   caf::actor_system& sys_;
   options opts_;
+  std::unique_ptr<recovery_backlog> backlog_;
+  std::vector<std::string> stored_hosts_;
   bool stopped_ = false;
 };
 

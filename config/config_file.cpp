@@ -71,6 +71,7 @@ void fixed_sections(O& o, F& f) {
            o.multi_instance_display_name_template);
     f.flag("debug", o.logging.debug);
     f.text("log_file", o.logging.log_file);
+    f.text("host", o.host);
   }
   if (f.section("libvirt")) {
     f.text("connection_uri", o.libvirt.connection_uri, required);
@@ -87,6 +88,20 @@ void fixed_sections(O& o, F& f) {
   if (f.section("metrics")) {
     f.text("listen", o.metrics.listen);
     f.integer("port", o.metrics.port, 0);
+  }
+  if (f.section("cluster")) {
+    auto& c = o.cluster;
+    f.text("listen", c.listen, required);
+    f.integer("port", c.port, 0);
+    f.text("certificate", c.certificate);
+    f.text("private_key", c.private_key);
+    f.text("ca_file", c.ca_file);
+    f.text("server_name", c.server_name);
+    f.number("heartbeat_interval", c.heartbeat_interval_s, positive);
+    f.number("connection_timeout", c.connection_timeout_s, positive);
+    f.number("handshake_timeout", c.handshake_timeout_s, positive);
+    f.integer("max_connections", c.max_connections, 1);
+    f.integer("rejoin_wait", c.rejoin_wait_s, 0);
   }
   if (f.section("scheduler"))
     f.integer("max_attempts", o.scheduler.max_attempts, 1);

@@ -100,6 +100,39 @@ struct logging_options {
   std::string log_file;
 };
 
+/// [cluster]: how compute processes join a controller (`vmforged --role
+/// controller|compute`, docs/cluster.md). Not a Nova section: Nova's
+/// services meet on a message bus.
+struct cluster_options {
+  /// The controller's cluster endpoint. A listen address other than
+  /// loopback needs the three TLS files.
+  std::string listen = "127.0.0.1";
+  uint16_t port = 8790;
+  /// PEM files of mutual TLS, the same three options at both ends: this
+  /// process's certificate chain and key, and the CA that signs its peers.
+  std::string certificate;
+  std::string private_key;
+  std::string ca_file;
+  /// The name the controller's certificate must carry (empty: the host of
+  /// --controller).
+  std::string server_name;
+  /// CAF's middleman.heartbeat-interval and connection-timeout, the same at
+  /// both ends: a peer silent for connection_timeout is gone.
+  double heartbeat_interval_s = 2;
+  double connection_timeout_s = 6;
+  /// A TLS client that has not finished its handshake by then is dropped.
+  double handshake_timeout_s = 10;
+  /// Connections the controller's TLS port holds at once.
+  int64_t max_connections = 256;
+  /// After a restart, how long a controller waits for the hosts it knew to
+  /// rejoin before it schedules the builds it found in flight again.
+  int64_t rejoin_wait_s = 30;
+
+  bool tls() const {
+    return !certificate.empty() || !private_key.empty() || !ca_file.empty();
+  }
+};
+
 /// Images by id: the catalog compute hosts resolve builds' images in.
 using image_catalog = std::map<std::string, image>;
 
@@ -122,6 +155,9 @@ struct options {
   api_endpoint_options api;
   metrics_options metrics;
   logging_options logging;
+  cluster_options cluster;
+  /// [DEFAULT] host: the compute host a `--role compute` process serves.
+  std::string host;
   /// [DEFAULT] max_concurrent_builds.
   int32_t max_concurrent_builds = 10;
   /// [DEFAULT] instance_build_timeout, seconds. Nova's default is 0 (off);
