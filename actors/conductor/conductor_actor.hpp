@@ -104,7 +104,8 @@ typename Inspector::result_type inspect(Inspector& f, compute_online& x) {
 using conductor_actor = caf::typed_actor<
   caf::reacts_to<build_request>, caf::reacts_to<build_result>,
   caf::reacts_to<delete_request>, caf::reacts_to<instance_terminated>,
-  caf::reacts_to<compute_online>, caf::reacts_to<timeout_tick>,
+  caf::reacts_to<compute_online>, caf::reacts_to<compute_offline>,
+  caf::reacts_to<timeout_tick>,
   caf::reacts_to<deadline_tick>,
   caf::reacts_to<instance_action>,
   caf::replies_to<get_conductor_stats>::with<conductor_stats>>;
