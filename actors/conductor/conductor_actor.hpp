@@ -9,6 +9,7 @@
 #include "actors/compute/compute_actor.hpp"
 #include "messages/build_request.hpp"
 #include "messages/deadline_tick.hpp"
+#include "messages/host_report.hpp"
 
 // The conductor's protocol (Nova's conductor rpcapi): builds and deletes
 // from the API, results from the compute hosts, and their stats.
