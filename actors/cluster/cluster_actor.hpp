@@ -48,6 +48,49 @@ typename Inspector::result_type inspect(Inspector& f, link_retry& x) {
 
 using controller_link_actor = caf::typed_actor<caf::reacts_to<link_retry>>;
 
+/// The link's blocking calls to its hypervisor, each on a detached actor of
+/// its own (never on CAF's scheduler threads): what it holds, for the join,
+/// and what the join's reconciliation asks of it.
+struct list_domains {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_domains&) {
+  return f(caf::meta::type_name("list_domains"));
+}
+
+struct domain_list {
+  std::vector<domain_state> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, domain_list& x) {
+  return f(caf::meta::type_name("domain_list"), x.items);
+}
+
+struct prepare_host {
+  std::vector<std::string> destroy;
+  std::vector<std::string> power_off;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, prepare_host& x) {
+  return f(caf::meta::type_name("prepare_host"), x.destroy, x.power_off);
+}
+
+/// What the driver refused, one line per call, for the log.
+struct host_prepared {
+  std::vector<std::string> failures;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_prepared& x) {
+  return f(caf::meta::type_name("host_prepared"), x.failures);
+}
+
+using hypervisor_probe_actor
+  = caf::typed_actor<caf::replies_to<list_domains>::with<domain_list>,
+                     caf::replies_to<prepare_host>::with<host_prepared>>;
+
 /// Compute -> controller, the first request over a new connection.
 /// A compute is named by its `--host` and its incarnation (its process's
 /// start, microseconds since the epoch), never by CAF's node id, which

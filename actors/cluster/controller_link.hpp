@@ -26,6 +26,10 @@ struct controller_link_config {
   uint16_t controller_port = 8790;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds join_timeout{15000};
+  /// The hypervisor's part of a join: listing its domains, then the
+  /// destroys and power-offs the controller asks for (a power-off may
+  /// wait shutdown_timeout for its guest).
+  std::chrono::milliseconds hypervisor_timeout{600000};
   /// Back-off between attempts: from `retry_min`, doubling to `retry_max`.
   std::chrono::milliseconds retry_min{500};
   std::chrono::milliseconds retry_max{8000};
