@@ -3,6 +3,7 @@
 #include <caf/type_id.hpp>
 
 #include "actors/api/api_actor.hpp"
+#include "actors/cluster/cluster_actor.hpp"
 #include "actors/compute/compute_actor.hpp"
 #include "actors/conductor/conductor_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
@@ -122,4 +123,16 @@ CAF_BEGIN_TYPE_ID_BLOCK(vmforge, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(vmforge, (vmforge::save_security_groups))
   CAF_ADD_TYPE_ID(vmforge, (vmforge::save_host_status))
   CAF_ADD_TYPE_ID(vmforge, (vmforge::deadline_tick))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::compute_offline))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::domain_state))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::link_retry))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::join_request))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::join_accepted))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::get_cluster_hosts))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::cluster_host))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::cluster_host_list))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::list_domains))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::domain_list))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::prepare_host))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::host_prepared))
 CAF_END_TYPE_ID_BLOCK(vmforge)

@@ -35,4 +35,18 @@ typename Inspector::result_type inspect(Inspector& f, host_report& x) {
            x.hypervisor_down, x.hypervisor_type);
 }
 
+/// Cluster registry -> conductor and scheduler: the compute process that
+/// served `host` is gone (died, lost its link, or was replaced by a new
+/// incarnation). Its builds in flight count as failed attempts there; the
+/// scheduler places nothing on it until it reports again.
+struct compute_offline {
+  std::string host;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, compute_offline& x) {
+  return f(caf::meta::type_name("compute_offline"), x.host, x.reason);
+}
+
 } // namespace vmforge

@@ -206,6 +206,24 @@ runtime_metrics make_runtime(prometheus::Registry& r) {
                    "libvirt calls that failed, by call.")};
 }
 
+cluster_metrics make_cluster(prometheus::Registry& r) {
+  auto& joins = counters(r, "vmforge_cluster_joins_total",
+                         "Joins of compute processes to their controller, "
+                         "by result.");
+  // Present from the start, so that rate() sees the first of each.
+  for (auto result : {"accepted", "incompatible", "already_joined", "failed"})
+    joins.Add({{"result", result}});
+  return {gauge(r, "vmforge_cluster_hosts_connected",
+                "Compute processes joined to this controller with their "
+                "link up."),
+          gauge(r, "vmforge_cluster_connected",
+                "1 while this compute process is joined to its controller."),
+          joins,
+          counter(r, "vmforge_cluster_link_losses_total",
+                  "Links between a controller and a compute process that "
+                  "were lost.")};
+}
+
 } // namespace
 
 registry::registry()
@@ -213,7 +231,8 @@ registry::registry()
     api(make_api(*reg_)),
     builds(make_builds(*reg_)),
     scheduler(make_scheduler(*reg_)),
-    runtime(make_runtime(*reg_)) {
+    runtime(make_runtime(*reg_)),
+    cluster(make_cluster(*reg_)) {
   // nop
 }
 

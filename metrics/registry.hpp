@@ -116,6 +116,24 @@ struct runtime_metrics {
   family<Counter>& libvirt_errors;
 };
 
+/// The cluster: the controller's registry of compute processes and a
+/// compute process's link to its controller.
+struct cluster_metrics {
+  /// Controller: compute processes joined with their link up.
+  Gauge& hosts_connected;
+  /// Compute: 1 while joined to its controller.
+  Gauge& connected;
+  /// Joins by result: accepted, incompatible, already_joined, failed.
+  family<Counter>& joins;
+  /// Links lost (a compute's, on the controller; the controller's, on a
+  /// compute).
+  Counter& link_losses;
+
+  Counter& join(const std::string& result) {
+    return joins.Add({{"result", result}});
+  }
+};
+
 /// Counts a failed libvirt call by the call's name (virDomainCreateXML...);
 /// safe from any thread.
 using call_error_hook = std::function<void(const std::string& call)>;
@@ -135,6 +153,7 @@ public:
   build_metrics builds;
   scheduler_metrics scheduler;
   runtime_metrics runtime;
+  cluster_metrics cluster;
 
   /// The host's gauges, created on first use; the reference stays valid
   /// (a restarted compute manager gets the same ones). Thread-safe.

@@ -49,6 +49,14 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self,
     entry.cfg = std::move(c);
     start_child(self, entry, false, {});
   }
+  // Its compute managers are monitored, not linked: they go with it when
+  // it is told to go (a compute process whose controller is gone stops
+  // its supervisor).
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& kv : self->state.children)
+      self->send_exit(kv.second.handle, msg.reason);
+    self->quit(msg.reason);
+  });
   self->set_down_handler([self](caf::down_msg& dm) {
     for (auto& kv : self->state.children) {
       auto& c = kv.second;

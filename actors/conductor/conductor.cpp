@@ -1,5 +1,6 @@
 #include "actors/conductor/conductor.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -42,6 +43,9 @@ struct conductor_state {
   // Instances that finished building and are now being deleted -> host.
   std::unordered_map<std::string, std::string> terminating;
   std::unordered_map<std::string, compute_actor> computes;
+  // Power actions for named hosts that are not online, delivered in order
+  // when the host's compute manager is (a compute process that rejoins).
+  std::unordered_map<std::string, std::vector<instance_action>> queued_actions;
   conductor_stats stats;
   /// Requests to the scheduler awaiting their answers.
   request_deadlines<deadline_tick> deadlines;
@@ -394,6 +398,17 @@ void on_delete(conductor_pointer self, delete_request& del) {
     send_terminate(self, del.host, del.instance_id);
     return;
   }
+  // A local delete, as Nova's for a host that is down: the row goes now,
+  // the domain when the host rejoins (its reconciliation destroys it), and
+  // no power action waits for it any more.
+  for (auto& kv : st.queued_actions) {
+    auto& q = kv.second;
+    q.erase(std::remove_if(q.begin(), q.end(),
+                           [&](const instance_action& x) {
+                             return x.instance_id == del.instance_id;
+                           }),
+            q.end());
+  }
   finish_delete(self, del.instance_id);
 }
 
@@ -408,41 +423,91 @@ void on_terminated(conductor_pointer self, instance_terminated& t) {
     finish_delete(self, t.instance_id);
 }
 
-// A compute manager was restarted: every build it held is lost with it and
-// goes back through the reschedule path; deletes in progress are resent.
-void on_compute_online(conductor_pointer self, compute_online& c) {
+// Every build in flight on `host` is lost with its compute manager: a
+// failed, retryable attempt there (the host counts as tried), through the
+// reschedule path. Deletes and timeouts among them are settled instead.
+void hand_back_builds(conductor_pointer self, const std::string& host,
+                      const std::string& why) {
   auto& st = self->state;
-  st.computes[c.host] = c.handle;
-  if (!c.restarted)
-    return;
   std::vector<std::string> lost;
   for (auto& kv : st.builds)
-    if (kv.second.ph == phase::on_host && kv.second.host == c.host)
+    if (kv.second.ph == phase::on_host && kv.second.host == host)
       lost.push_back(kv.first);
   for (auto& id : lost) {
     auto& ctx = st.builds.at(id);
     if (settle_if_abandoned(self, ctx))
       continue;
-    auto why = "Compute manager of host " + c.host + " failed: " + c.reason;
-    // The dead compute manager could not record its build event.
+    // The lost compute manager could not record its build event.
     self->send(st.cfg.store,
                event_record(id, ctx.req.request_id,
                             "compute__do_build_and_run_instance",
-                            ctx.accepted_us, false, c.host, why));
+                            ctx.accepted_us, false, host, why));
     on_failure(self, ctx, true, why);
   }
+}
+
+// A compute manager (re)starts serving `host`. A restart, or a handle other
+// than the one recorded (a new compute process after a loss nobody
+// noticed), loses the builds the old one held. A new handle gets the
+// deletes in progress and the power actions queued while it was away.
+void on_compute_online(conductor_pointer self, compute_online& c) {
+  auto& st = self->state;
+  auto prev = st.computes.find(c.host);
+  auto known = prev != st.computes.end();
+  auto replaced = known && prev->second != c.handle;
+  auto fresh = !known || replaced;
+  st.computes[c.host] = c.handle;
+  if (c.restarted || replaced)
+    hand_back_builds(self, c.host,
+                     c.restarted ? "Compute manager of host " + c.host
+                                     + " failed: " + c.reason
+                                 : "Compute manager of host " + c.host
+                                     + " was replaced by a new process");
+  if (!fresh)
+    return;
   for (auto& kv : st.terminating)
     if (kv.second == c.host)
       send_terminate(self, c.host, kv.first);
+  auto queued = st.queued_actions.find(c.host);
+  if (queued == st.queued_actions.end())
+    return;
+  for (auto& act : queued->second)
+    self->send(c.handle, std::move(act));
+  st.queued_actions.erase(queued);
 }
 
-// Power actions go straight to the instance's host. Without one (an
-// instance that never got a host) there is nothing to act on: the task the
-// API set is cleared again.
+// The compute process of `host` is gone: its builds are handed back now;
+// its deletes in progress stay terminating until it is online again.
+void on_compute_offline(conductor_pointer self, compute_offline& c) {
+  log::warning(log_name, "compute host ", c.host, " is offline: ", c.reason);
+  self->state.computes.erase(c.host);
+  hand_back_builds(self, c.host,
+                   "Compute host " + c.host + " is offline: " + c.reason);
+}
+
+// Power actions go straight to the instance's host; one that is not online
+// gets them when it is (once per instance and call: a rejoining host's
+// reconciliation may ask again for an action already queued). Without a
+// host (an instance that never got one) there is nothing to act on: the
+// task the API set is cleared again.
 void on_action(conductor_pointer self, instance_action& act) {
-  auto i = self->state.computes.find(act.host);
-  if (i != self->state.computes.end()) {
+  auto& st = self->state;
+  auto i = st.computes.find(act.host);
+  if (i != st.computes.end()) {
     self->send(i->second, std::move(act));
+    return;
+  }
+  if (!act.host.empty()) {
+    auto& queue = st.queued_actions[act.host];
+    auto same = [&](const instance_action& x) {
+      return x.instance_id == act.instance_id && x.call == act.call;
+    };
+    if (std::none_of(queue.begin(), queue.end(), same)) {
+      log::info(log_name, act.request_id, " instance ", act.instance_id, ": ",
+                to_string(act.call), " waits for host ", act.host,
+                " to be online");
+      queue.push_back(std::move(act));
+    }
     return;
   }
   log::warning(log_name, act.request_id, " instance ", act.instance_id,
@@ -452,7 +517,7 @@ void on_action(conductor_pointer self, instance_action& act) {
   u.set_vm = false;
   u.task = task_state::none;
   u.expected = tasks_of(act.call);
-  self->send(self->state.cfg.store, std::move(u));
+  self->send(st.cfg.store, std::move(u));
 }
 
 void on_timeout_tick(conductor_pointer self) {
@@ -493,6 +558,7 @@ conductor_actor::behavior_type conductor(conductor_pointer self,
     [self](delete_request& del) { on_delete(self, del); },
     [self](instance_terminated& t) { on_terminated(self, t); },
     [self](compute_online& c) { on_compute_online(self, c); },
+    [self](compute_offline& c) { on_compute_offline(self, c); },
     [self](timeout_tick) {
       // The conductor's own backlog, sampled on its one timer.
       self->state.cfg.metrics->runtime.conductor_mailbox.Set(

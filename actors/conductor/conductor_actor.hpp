@@ -9,6 +9,7 @@
 #include "actors/compute/compute_actor.hpp"
 #include "messages/build_request.hpp"
 #include "messages/deadline_tick.hpp"
+#include "messages/host_report.hpp"
 
 // The conductor's protocol (Nova's conductor rpcapi): builds and deletes
 // from the API, results from the compute hosts, and their stats.
@@ -104,7 +105,8 @@ typename Inspector::result_type inspect(Inspector& f, compute_online& x) {
 using conductor_actor = caf::typed_actor<
   caf::reacts_to<build_request>, caf::reacts_to<build_result>,
   caf::reacts_to<delete_request>, caf::reacts_to<instance_terminated>,
-  caf::reacts_to<compute_online>, caf::reacts_to<timeout_tick>,
+  caf::reacts_to<compute_online>, caf::reacts_to<compute_offline>,
+  caf::reacts_to<timeout_tick>,
   caf::reacts_to<deadline_tick>,
   caf::reacts_to<instance_action>,
   caf::replies_to<get_conductor_stats>::with<conductor_stats>>;

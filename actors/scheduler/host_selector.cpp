@@ -51,6 +51,7 @@ void host_selector::report(const host_report& r, steady_time now) {
   h.enabled = r.enabled;
   h.hypervisor_down = r.hypervisor_down;
   h.hypervisor_type = r.hypervisor_type;
+  h.offline.clear();
   h.last_seen = now;
   for (size_t k = 0; k < r.held_ids.size() && k < r.held.size(); ++k)
     if (claims_.count(r.held_ids[k]) == 0)
@@ -104,6 +105,17 @@ bool host_selector::set_status(const set_host_status& req) {
     return false;
   hosts_[i->second].admin_disabled = req.disabled;
   hosts_[i->second].disabled_reason = req.disabled ? req.reason : "";
+  return true;
+}
+
+// The claims stay: those of builds in flight there are released by the
+// conductor as it reschedules them, those of instances on the host still
+// hold (the instances do).
+bool host_selector::offline(const compute_offline& c) {
+  auto i = index_.find(c.host);
+  if (i == index_.end())
+    return false;
+  hosts_[i->second].offline = c.reason.empty() ? "offline" : c.reason;
   return true;
 }
 

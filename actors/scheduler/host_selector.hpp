@@ -41,6 +41,10 @@ public:
   /// An operator disables or enables a host; false if it is unknown.
   bool set_status(const set_host_status& req);
 
+  /// The host's compute process is gone: ComputeFilter fails the host
+  /// until its next report. False if it is unknown.
+  bool offline(const compute_offline& c);
+
   /// Releases the instance's claim, if it holds one.
   void release(const std::string& instance_id);
 

@@ -23,6 +23,10 @@ struct host_state {
   std::string disabled_reason;
   /// Why the host's driver cannot reach its hypervisor (empty: it can).
   std::string hypervisor_down;
+  /// Why the host's compute process is gone (compute_offline; empty: it
+  /// serves). It takes no builds until it reports again; os-services
+  /// still says down only after service_down_time, as Nova's.
+  std::string offline;
   /// As the host reports it (os-hypervisors).
   std::string hypervisor_type;
   steady_time last_seen{};

@@ -99,6 +99,10 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self,
       self->state.metrics->runtime.scheduler_mailbox.Set(
         metrics::mailbox_depth(self));
     },
+    [self](compute_offline& c) {
+      if (self->state.selector->offline(c))
+        track(self, c.host);
+    },
     [self, now](set_host_status& req) -> caf::result<host_view_list> {
       if (!self->state.selector->set_status(req))
         return nova_error(errc::compute_host_not_found, req.host);

@@ -140,6 +140,7 @@ using scheduler_actor = caf::typed_actor<
   caf::replies_to<select_destinations>::with<host_selection>,
   caf::replies_to<claim_host>::with<host_claimed>,
   caf::reacts_to<release_claim>, caf::reacts_to<host_report>,
+  caf::reacts_to<compute_offline>,
   caf::replies_to<set_host_status>::with<host_view_list>,
   caf::replies_to<get_host_views>::with<host_view_list>>;
 

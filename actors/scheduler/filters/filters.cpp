@@ -7,7 +7,7 @@ namespace vmforge {
 bool compute_filter(const host_state& host, const request_spec&,
                     const filter_context& ctx) {
   return host.enabled && !host.admin_disabled && host.hypervisor_down.empty()
-         && ctx.now - host.last_seen <= ctx.service_down_time;
+         && host.offline.empty() && ctx.now - host.last_seen <= ctx.service_down_time;
 }
 
 bool availability_zone_filter(const host_state& host, const request_spec& spec,

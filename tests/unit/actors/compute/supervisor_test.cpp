@@ -41,6 +41,7 @@ struct fixture : test::actor_fixture {
   std::shared_ptr<conductor_log> log = std::make_shared<conductor_log>();
   metrics::registry_ptr reg = std::make_shared<metrics::registry>();
   supervisor_actor sup;
+  bool stopped = false;
 
   fixture() {
     auto others = sys.spawn<
@@ -64,6 +65,8 @@ struct fixture : test::actor_fixture {
   }
 
   ~fixture() {
+    if (stopped)
+      return;
     // The supervisor first, as the pipeline stops them: the compute
     // manager, which holds the supervisor's handle, is not restarted.
     auto cm = compute();
@@ -134,6 +137,23 @@ CAF_TEST(an orderly stop of a compute manager is no crash) {
   sched.run();
   CAF_CHECK(log->online.empty());
   CAF_CHECK(ask<restart_counts>(get_restarts{}).by_kind.empty());
+}
+
+CAF_TEST(a supervisor told to go takes its compute managers with it) {
+  auto cm = online().handle;
+  self->monitor(cm);
+  self->send_exit(sup, caf::exit_reason::user_shutdown);
+  sched.run();
+  stopped = true;
+  auto gone = false;
+  self->receive(
+    [&](caf::down_msg& dm) {
+      gone = dm.source == cm.address()
+             && dm.reason == caf::exit_reason::user_shutdown;
+    },
+    caf::after(0s) >> [] { CAF_FAIL("the compute manager is still there"); });
+  CAF_CHECK(gone);
+  CAF_CHECK(log->online.empty());
 }
 
 CAF_TEST(driver worker restarts that compute managers report are counted) {

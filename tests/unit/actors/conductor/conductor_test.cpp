@@ -448,4 +448,118 @@ CAF_TEST(a delete during a select_destinations that times out wins) {
   CAF_CHECK_EQUAL(stats().builds_deleted, 1);
 }
 
+CAF_TEST(the builds of a host that went offline are rescheduled elsewhere
+           with the host tried) {
+  start();
+  online("compute-1");
+  online("compute-2");
+  place("compute-1");
+  tell(compute_offline{"compute-1", "lost its link (remote_link_unreachable)"});
+  auto event = next<record_action>(store);
+  CAF_CHECK_EQUAL(event.event.name, "compute__do_build_and_run_instance");
+  CAF_CHECK_EQUAL(event.event.result, "Error");
+  CAF_CHECK_EQUAL(event.event.host, "compute-1");
+  CAF_CHECK_EQUAL(event.event.traceback,
+                  "Compute host compute-1 is offline: lost its link "
+                  "(remote_link_unreachable)");
+  check_rescheduled();
+  auto sel = answer<select_destinations>(host_selection{id, "compute-2", {}});
+  CAF_CHECK_EQUAL(sel.ignore_hosts, std::vector<std::string>{"compute-1"});
+  CAF_CHECK_EQUAL(next_on<build_and_run>("compute-2").attempt, 2u);
+  CAF_CHECK(idle(hosts.at("compute-1")));
+  CAF_CHECK_EQUAL(stats().reschedules, 1);
+}
+
+CAF_TEST(a build whose hosts go offline until its attempts are exhausted
+           ends in ERROR with the fault Nova gives) {
+  conductor_config cfg;
+  cfg.max_attempts = 2;
+  start(cfg);
+  online("compute-1");
+  online("compute-2");
+  place("compute-1", {"compute-2"});
+  tell(compute_offline{"compute-1", "stopped"});
+  next<record_action>(store);
+  check_rescheduled();
+  answer<claim_host>(host_claimed{id, "compute-2"});
+  CAF_CHECK_EQUAL(next_on<build_and_run>("compute-2").attempt, 2u);
+  tell(compute_offline{"compute-2", "stopped"});
+  CAF_CHECK_EQUAL(next<record_action>(store).event.host, "compute-2");
+  CAF_CHECK_EQUAL(next<release_claim>(scheduler).instance_id, id);
+  check_error("Exceeded maximum number of retries. Exceeded max scheduling "
+              "attempts 2 for instance i-1. Last exception: Compute host "
+              "compute-2 is offline: stopped");
+  CAF_CHECK_EQUAL(stats().in_flight, 0);
+}
+
+CAF_TEST(a compute manager of another process for a host with builds in
+           flight hands them back even when not marked restarted) {
+  start();
+  online("compute-1");
+  online("compute-2");
+  place("compute-1", {"compute-2"});
+  caf::scoped_actor successor{sys};
+  tell(compute_online{"compute-1", as<compute_actor>(successor), false, {}});
+  auto event = next<record_action>(store);
+  CAF_CHECK_EQUAL(event.event.traceback,
+                  "Compute manager of host compute-1 was replaced by a new "
+                  "process");
+  check_rescheduled();
+  answer<claim_host>(host_claimed{id, "compute-2"});
+  CAF_CHECK_EQUAL(next_on<build_and_run>("compute-2").attempt, 2u);
+  CAF_CHECK(idle(successor));
+}
+
+CAF_TEST(power actions for a host that is not online wait for it once each) {
+  start();
+  instance_action stop{id, "compute-1", driver_call::power_off, "req-2"};
+  tell(stop);
+  tell(stop); // asked again by the host's reconciliation
+  tell(instance_action{"i-2", "compute-1", driver_call::reboot, "req-3"});
+  CAF_CHECK(idle(store)); // the tasks stay
+  online("compute-1");
+  auto first = next_on<instance_action>("compute-1");
+  CAF_CHECK_EQUAL(first.instance_id, id);
+  CAF_CHECK(first.call == driver_call::power_off);
+  CAF_CHECK_EQUAL(first.request_id, "req-2");
+  CAF_CHECK_EQUAL(next_on<instance_action>("compute-1").instance_id, "i-2");
+  CAF_CHECK(idle(hosts.at("compute-1")));
+}
+
+CAF_TEST(an action without a host clears its task) {
+  start();
+  tell(instance_action{id, {}, driver_call::power_on, "req-2"});
+  auto u = next<instance_update>(store);
+  CAF_CHECK(!u.set_vm);
+  CAF_CHECK(u.task == task_state::none);
+}
+
+CAF_TEST(a delete on a host that is offline is local and drops its queued
+           actions) {
+  start();
+  tell(instance_action{id, "compute-1", driver_call::power_off, "req-2"});
+  tell(delete_request{id, "compute-1"});
+  CAF_CHECK_EQUAL(next<release_claim>(scheduler).instance_id, id);
+  CAF_CHECK_EQUAL(next<instance_deleted>(store).id, id);
+  online("compute-1");
+  CAF_CHECK(idle(hosts.at("compute-1")));
+}
+
+CAF_TEST(a delete in progress on a host that goes offline is resent when the
+           host is online again) {
+  start();
+  online("compute-1");
+  place("compute-1");
+  tell(build_result{id, "compute-1", 1, true, false, {}});
+  tell(delete_request{id, "compute-1"});
+  CAF_CHECK_EQUAL(next_on<terminate_instance>("compute-1").instance_id, id);
+  tell(compute_offline{"compute-1", "stopped"});
+  CAF_CHECK(idle(store)); // still terminating: the row stays
+  online("compute-1");
+  CAF_CHECK_EQUAL(next_on<terminate_instance>("compute-1").instance_id, id);
+  tell(instance_terminated{id, "compute-1"});
+  CAF_CHECK_EQUAL(next<release_claim>(scheduler).instance_id, id);
+  CAF_CHECK_EQUAL(next<instance_deleted>(store).id, id);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

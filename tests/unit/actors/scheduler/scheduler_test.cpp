@@ -69,4 +69,31 @@ CAF_TEST(a reported host is selected and claimed; the next request goes to
   CAF_CHECK_NOT_EQUAL(first, second);
 }
 
+CAF_TEST(a host whose compute process went offline takes no build until
+           its next report; os-services still shows it up) {
+  report("a", {4, 4096, 40});
+  self->send(scheduler, compute_offline{"a", "lost its link"});
+  expect((compute_offline), from(self).to(scheduler));
+  self->send(scheduler, request("i-1", {1, 512, 1}));
+  expect((select_destinations), from(self).to(scheduler));
+  run();
+  self->receive(
+    [](host_selection&) { CAF_FAIL("an offline host was selected"); },
+    [](caf::error& err) { CAF_CHECK_EQUAL(err, errc::no_valid_host); });
+  self->send(scheduler, get_host_views{});
+  run();
+  self->receive([](host_view_list& views) {
+    CAF_REQUIRE_EQUAL(views.items.size(), 1u);
+    // Down is Nova's: service_down_time without reports, not a lost link.
+    CAF_CHECK(views.items[0].up);
+    CAF_CHECK(views.items[0].enabled);
+  });
+  report("a", {4, 4096, 40});
+  self->send(scheduler, request("i-1", {1, 512, 1}));
+  run();
+  self->receive(
+    [](host_selection& sel) { CAF_CHECK_EQUAL(sel.host, "a"); },
+    [](caf::error& err) { CAF_FAIL(to_string(err)); });
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -30,8 +30,8 @@ filter_context now_ctx() {
 
 } // namespace
 
-TEST_CASE("ComputeFilter rejects disabled hosts (by config or operator) and "
-          "hosts without a recent heartbeat",
+TEST_CASE("ComputeFilter rejects disabled hosts (by config or operator), "
+          "offline hosts and hosts without a recent heartbeat",
           "[filters]") {
   auto h = make_host({8, 8192, 100});
   auto ctx = now_ctx();
@@ -42,6 +42,9 @@ TEST_CASE("ComputeFilter rejects disabled hosts (by config or operator) and "
   h.admin_disabled = true; // os-services disable
   CHECK_FALSE(compute_filter(h, want(1, 512, 1), ctx));
   h.admin_disabled = false;
+  h.offline = "lost its link"; // its compute process is gone
+  CHECK_FALSE(compute_filter(h, want(1, 512, 1), ctx));
+  h.offline.clear();
   h.last_seen = ctx.now - 61s;
   CHECK_FALSE(compute_filter(h, want(1, 512, 1), ctx));
   h.last_seen = ctx.now - 60s;
