@@ -5,10 +5,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "net/tls_connector.hpp"
-#include "tests/support/echo_server.hpp"
+#include "tests/support/gateway_fixture.hpp"
 #include "tests/support/loopback.hpp"
-#include "tests/support/test_pki.hpp"
 
 using namespace std::chrono_literals;
 using namespace vmforge;
@@ -18,29 +16,7 @@ using test::eventually;
 
 namespace {
 
-struct gateway {
-  test::test_pki pki;
-  test::echo_server target;
-  boost::asio::io_context client_ioc;
-
-  net::tls_acceptor_options acceptor_options() {
-    net::tls_acceptor_options opts;
-    opts.listen = "127.0.0.1";
-    opts.tls = pki.server();
-    opts.target_port = target.port();
-    return opts;
-  }
-
-  /// A connector to `acceptor` presenting `client`.
-  net::tls_connector_options connector_options(const net::tls_acceptor& a,
-                                               net::tls_files client) {
-    net::tls_connector_options opts;
-    opts.remote_host = "127.0.0.1";
-    opts.remote_port = a.port();
-    opts.tls = std::move(client);
-    return opts;
-  }
-};
+using gateway = test::gateway_fixture;
 
 std::chrono::nanoseconds process_cpu_time() {
   timespec ts{};

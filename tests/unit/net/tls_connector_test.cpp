@@ -4,10 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "net/tls_acceptor.hpp"
-#include "tests/support/echo_server.hpp"
+#include "tests/support/gateway_fixture.hpp"
 #include "tests/support/loopback.hpp"
-#include "tests/support/test_pki.hpp"
 
 using namespace std::chrono_literals;
 using namespace vmforge;
@@ -16,28 +14,16 @@ using test::eventually;
 
 namespace {
 
-struct gateway {
-  test::test_pki pki;
-  test::echo_server target;
-  boost::asio::io_context client_ioc;
-  net::tls_acceptor acceptor{[this] {
-    net::tls_acceptor_options opts;
-    opts.listen = "127.0.0.1";
-    opts.tls = pki.server();
-    opts.target_port = target.port();
-    return opts;
-  }()};
+/// With an acceptor to connect to.
+struct gateway : test::gateway_fixture {
+  net::tls_acceptor acceptor{acceptor_options()};
 
   gateway() {
     acceptor.start();
   }
 
   net::tls_connector_options connector_options() {
-    net::tls_connector_options opts;
-    opts.remote_host = "127.0.0.1";
-    opts.remote_port = acceptor.port();
-    opts.tls = pki.client();
-    return opts;
+    return gateway_fixture::connector_options(acceptor, pki.client());
   }
 };
 
