@@ -14,7 +14,8 @@ using boost::system::error_code;
 namespace {
 
 constexpr size_t chunk_size = 64 * 1024;
-/// How long the peer has to answer our close_notify.
+/// How long closing may take: the pending operations and the peer's
+/// answer to our close_notify.
 constexpr auto shutdown_timeout = std::chrono::seconds(1);
 
 } // namespace
@@ -75,6 +76,13 @@ void splice::stop() {
     // Ends the pending TLS operations; the shutdown waits for them, as a
     // TLS stream takes one read and one write at a time.
     tls_.next_layer().cancel(ignored);
+    // A TLS read whose socket read had already completed goes on reading
+    // after the cancel: the deadline closes the socket under it.
+    shutdown_timer_.expires_after(shutdown_timeout);
+    shutdown_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec)
+        self->close_tls();
+    });
   }
   finish_if_idle();
 }
@@ -83,23 +91,18 @@ void splice::finish_if_idle() {
   if (finishing_ || up_.busy || down_.busy)
     return;
   finishing_ = true;
-  error_code ignored;
   if (!tls_sound_) {
-    tls_.next_layer().close(ignored);
+    close_tls();
     return;
   }
-  shutdown_timer_.expires_after(shutdown_timeout);
-  shutdown_timer_.async_wait([self = shared_from_this()](error_code ec) {
-    if (!ec) {
-      error_code ignored;
-      self->tls_.next_layer().close(ignored);
-    }
-  });
-  tls_.async_shutdown([self = shared_from_this()](error_code) {
-    error_code ignored;
-    self->shutdown_timer_.cancel();
-    self->tls_.next_layer().close(ignored);
-  });
+  tls_.async_shutdown(
+    [self = shared_from_this()](error_code) { self->close_tls(); });
+}
+
+void splice::close_tls() {
+  error_code ignored;
+  shutdown_timer_.cancel();
+  tls_.next_layer().close(ignored);
 }
 
 } // namespace vmforge::net

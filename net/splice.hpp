@@ -42,6 +42,7 @@ private:
   void pump(From& from, To& to, direction& d);
   void stop();
   void finish_if_idle();
+  void close_tls();
 
   tls_stream tls_;
   tcp::socket plain_;
