@@ -38,6 +38,12 @@ inline tcp::socket connect_local(boost::asio::io_context& ioc, uint16_t port) {
   return s;
 }
 
+/// A port nothing listens on: bound, then let go.
+inline uint16_t unused_port(boost::asio::io_context& ioc) {
+  tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
 /// Reads (and drops) until the peer closes or `limit` passes; whether the
 /// peer closed.
 inline bool closed_within(tcp::socket& s, std::chrono::milliseconds limit) {

@@ -114,3 +114,31 @@ TEST_CASE_METHOD(gateway, "tls_acceptor says which port it cannot bind",
   CHECK_THROWS_AS(second.start(), std::system_error);
   CHECK_THROWS_WITH(second.start(), Catch::Contains(std::to_string(opts.port)));
 }
+
+TEST_CASE_METHOD(gateway, "tls_acceptor closes a client whose target "
+                          "refuses", "[net]") {
+  auto opts = acceptor_options();
+  opts.target_port = test::unused_port(client_ioc);
+  net::tls_acceptor acceptor(opts);
+  acceptor.start();
+  net::tls_connector connector(connector_options(acceptor, pki.client()));
+  connector.start();
+  auto local = test::connect_local(client_ioc, connector.port());
+  CHECK(closed_within(local, 5s));
+  CHECK(acceptor.counters().accepted == 1);
+  CHECK(eventually([&] { return acceptor.counters().active == 0; }));
+}
+
+TEST_CASE_METHOD(gateway, "tls_acceptor stop closes spliced connections",
+                 "[net]") {
+  net::tls_acceptor acceptor(acceptor_options());
+  acceptor.start();
+  net::tls_connector connector(connector_options(acceptor, pki.client()));
+  connector.start();
+  auto local = test::connect_local(client_ioc, connector.port());
+  auto frame = basp_header(0);
+  REQUIRE(test::echo(local, frame) == frame);
+  acceptor.stop();
+  CHECK(acceptor.counters().active == 0);
+  CHECK(closed_within(local, 5s));
+}

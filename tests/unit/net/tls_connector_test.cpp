@@ -77,12 +77,7 @@ TEST_CASE_METHOD(gateway, "tls_connector refuses a server certificate for "
 TEST_CASE_METHOD(gateway, "tls_connector closes the local connection when "
                           "the controller is unreachable", "[net]") {
   auto opts = connector_options();
-  // A port nothing listens on: bind one and let it go.
-  opts.remote_port = [&] {
-      boost::asio::ip::tcp::acceptor a(
-        client_ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-      return a.local_endpoint().port();
-  }();
+  opts.remote_port = test::unused_port(client_ioc);
   net::tls_connector connector(opts);
   connector.start();
   auto local = test::connect_local(client_ioc, connector.port());
