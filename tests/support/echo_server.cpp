@@ -25,6 +25,9 @@ struct echo_server::impl {
       if (ec)
         return;
       ++connections;
+      // As CAF's BASP sockets: no Nagle delay on the echo.
+      error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
       echo(std::make_shared<tcp::socket>(std::move(s)),
            std::make_shared<std::array<char, 16384>>());
       accept();
