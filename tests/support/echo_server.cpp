@@ -17,7 +17,8 @@ struct echo_server::impl {
   std::atomic<uint64_t> connections{0};
   std::atomic<uint64_t> received{0};
   asio::io_context ioc;
-  tcp::acceptor acceptor{ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  tcp::acceptor acceptor{
+    ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
   std::thread thread;
 
   void accept() {
