@@ -22,6 +22,12 @@ constexpr auto shutdown_timeout = std::chrono::seconds(1);
 
 void splice::start(tls_stream tls, tcp::socket plain, inspector inspect,
                    std::shared_ptr<void> owner) {
+  // Nagle's algorithm holds back the tail of a message until the peer
+  // acknowledges the previous one (up to its 40 ms delayed ack), on each
+  // of the two hops.
+  error_code ignored;
+  tls.next_layer().set_option(tcp::no_delay(true), ignored);
+  plain.set_option(tcp::no_delay(true), ignored);
   auto self = std::make_shared<splice>(std::move(tls), std::move(plain),
                                        std::move(inspect), std::move(owner));
   self->pump(self->tls_, self->plain_, self->up_);

@@ -40,7 +40,7 @@ ssl::context make_tls_context(const tls_files& files, tls_role role) {
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   ctx.set_options(ssl::context::default_workarounds
                   | ssl::context::no_compression);
-  // TLS 1.2 only: forward secrecy and AEAD (1.3's suites are all so).
+  // The TLS 1.2 suites: forward secrecy and AEAD only (all of 1.3's are).
   SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20");
   load("certificate chain", files.certificate, [&](auto& ec) {
     ctx.use_certificate_chain_file(files.certificate, ec);

@@ -17,7 +17,8 @@ struct echo_server::impl {
   std::atomic<uint64_t> connections{0};
   std::atomic<uint64_t> received{0};
   asio::io_context ioc;
-  tcp::acceptor acceptor{ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  tcp::acceptor acceptor{
+    ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
   std::thread thread;
 
   void accept() {
@@ -25,6 +26,9 @@ struct echo_server::impl {
       if (ec)
         return;
       ++connections;
+      // As CAF's BASP sockets: no Nagle delay on the echo.
+      error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
       echo(std::make_shared<tcp::socket>(std::move(s)),
            std::make_shared<std::array<char, 16384>>());
       accept();

@@ -35,7 +35,8 @@ TEST_CASE_METHOD(gateway, "tls_acceptor refuses a client certificate of "
   connector.start();
   auto local = test::connect_local(client_ioc, connector.port());
   CHECK(closed_within(local, 5s));
-  CHECK(eventually([&] { return acceptor.counters().refused_certificate == 1; }));
+  CHECK(eventually(
+    [&] { return acceptor.counters().refused_certificate == 1; }));
   CHECK(acceptor.counters().accepted == 0);
   CHECK(target.connections() == 0);
 }

@@ -83,3 +83,20 @@ TEST_CASE_METHOD(gateway, "tls_connector closes the local connection when "
   auto local = test::connect_local(client_ioc, connector.port());
   CHECK(closed_within(local, 5s));
 }
+
+TEST_CASE_METHOD(gateway, "tls_connector gives up on a controller that "
+                          "does not answer the handshake", "[net]") {
+  // Listening but never accepting: the kernel completes the connect, and
+  // nothing ever answers the ClientHello.
+  boost::asio::ip::tcp::acceptor mute(
+    client_ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  auto opts = connector_options();
+  opts.remote_port = mute.local_endpoint().port();
+  opts.handshake_timeout = 300ms;
+  net::tls_connector connector(opts);
+  connector.start();
+  auto started = std::chrono::steady_clock::now();
+  auto local = test::connect_local(client_ioc, connector.port());
+  CHECK(closed_within(local, 5s));
+  CHECK(std::chrono::steady_clock::now() - started >= 290ms);
+}
