@@ -59,7 +59,6 @@ pipeline::pipeline(caf::actor_system& sys, options opts)
 
 // What recovery left for the running actors.
 struct recovery_backlog {
-  std::vector<host_record> hosts;
   recovery_plan plan;
 };
 
@@ -67,8 +66,11 @@ pipeline::~pipeline() {
   stop();
 }
 
+namespace {
+
+// Configured capacity wins; what is left unset comes from the driver
+// (blocking: before any actor depends on it).
 void resolve_capacity(host_config& host, driver& drv) {
-  // Configured capacity wins; what is left unset comes from the driver.
   auto reported = drv.host_capacity();
   if (host.capacity.vcpus == 0)
     host.capacity.vcpus = reported.vcpus;
@@ -78,6 +80,23 @@ void resolve_capacity(host_config& host, driver& drv) {
     host.capacity.disk_gb = reported.disk_gb;
 }
 
+} // namespace
+
+compute_config compute_config_of(const options& opts, host_config host,
+                                 driver_ptr drv,
+                                 const metrics::registry_ptr& reg) {
+  compute_config c;
+  c.host = std::move(host);
+  resolve_capacity(c.host, *drv);
+  c.max_concurrent_builds = opts.max_concurrent_builds;
+  c.report_interval_s = opts.report_interval_s;
+  c.drv = std::move(drv);
+  for (auto& img : opts.images)
+    c.images.emplace(img.id, img);
+  c.metrics = compute_metrics::of(reg, c.host.name);
+  return c;
+}
+
 namespace {
 
 // What the pipeline starts from: the rows, the API handler's catalog and
@@ -85,6 +104,7 @@ namespace {
 struct initial_state {
   std::shared_ptr<memory_repository> repo = std::make_shared<memory_repository>();
   catalog_state catalog;
+  std::vector<host_record> hosts;
   recovery_backlog backlog;
   /// Rows recovery changed, to be written back.
   std::vector<instance> corrected;
@@ -96,7 +116,7 @@ initial_state load(stored_state stored,
                    const std::map<std::string, driver_ptr>& drivers) {
   initial_state init;
   init.catalog = std::move(stored.catalog);
-  init.backlog.hosts = std::move(stored.hosts);
+  init.hosts = std::move(stored.hosts);
   std::map<std::string, std::string> request_ids;
   for (auto& kv : stored.actions)
     request_ids[kv.first] = kv.second.request_id; // oldest first: last wins
@@ -130,15 +150,12 @@ initial_state load(stored_state stored,
 
 } // namespace
 
-// Operators' disabled hosts, the events of interrupted builds, then the
-// builds, deletes and actions themselves.
+// The events of interrupted builds, then the builds, deletes and actions
+// themselves.
 void pipeline::resume() {
   if (!backlog_)
     return;
   auto b = std::move(backlog_);
-  for (auto& h : b->hosts)
-    if (h.disabled)
-      caf::anon_send(scheduler, set_host_status{h.host, true, h.disabled_reason});
   auto& plan = b->plan;
   for (auto& ev : plan.events)
     caf::anon_send(store, std::move(ev));
@@ -186,6 +203,10 @@ pipeline::start(caf::actor_system& sys, options opts,
     }
   }
   p->store = spawn_instance_store(sys, init.repo, p->metrics, p->writer);
+  // Operators' disabled hosts, whenever each registers.
+  for (auto& h : init.hosts)
+    if (h.disabled)
+      selector->preset_status(set_host_status{h.host, true, h.disabled_reason});
   p->scheduler = spawn_scheduler(sys, std::move(*selector), p->metrics);
   p->conductor = spawn_conductor(sys, conductor_config{
                                         o.scheduler.max_attempts,
@@ -195,22 +216,11 @@ pipeline::start(caf::actor_system& sys, options opts,
   supervisor_config sup;
   sup.conductor = p->conductor;
   sup.restarts = restart_counters_of(p->metrics);
-  image_catalog images;
-  for (auto& img : o.images)
-    images.emplace(img.id, img);
   for (auto& host : o.hosts) {
-    auto& drv = p->drivers.at(host.name);
-    compute_config c;
-    c.host = host;
-    resolve_capacity(c.host, *drv);
-    c.max_concurrent_builds = o.max_concurrent_builds;
-    c.report_interval_s = o.report_interval_s;
-    c.drv = drv;
-    c.images = images;
+    auto c = compute_config_of(o, host, p->drivers.at(host.name), p->metrics);
     c.conductor = p->conductor;
     c.scheduler = p->scheduler;
     c.store = p->store;
-    c.metrics = compute_metrics::of(p->metrics, host.name);
     sup.computes.push_back(std::move(c));
   }
   p->supervisor = spawn_supervisor(sys, std::move(sup));
@@ -231,7 +241,7 @@ pipeline::start(caf::actor_system& sys, options opts,
       return nova_error(errc::internal, "compute hosts did not register");
     std::this_thread::sleep_for(std::chrono::milliseconds{2});
   }
-  for (auto& h : init.backlog.hosts)
+  for (auto& h : init.hosts)
     p->stored_hosts_.push_back(h.host);
   p->backlog_ = std::make_unique<recovery_backlog>(std::move(init.backlog));
   if (mode == resume_mode::now)

@@ -9,6 +9,7 @@
 
 #include "actors/api/api_actor.hpp"
 #include "actors/compute/compute_actor.hpp"
+#include "actors/compute/compute_manager.hpp"
 #include "actors/conductor/conductor_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"
@@ -38,9 +39,13 @@ void configure(caf::actor_system_config& cfg);
 class store_writer;
 struct recovery_backlog;
 
-/// Fills the capacity fields `host` leaves at zero from what its driver
-/// reports (blocking: before any actor depends on it).
-void resolve_capacity(host_config& host, driver& drv);
+/// A compute host's configuration from `opts`: its slots, report
+/// interval, images and metrics handles in `reg`, and `drv`; the
+/// controller's handles are the caller's to fill in. The host's capacity
+/// is resolved from the driver (blocking).
+compute_config compute_config_of(const options& opts, host_config host,
+                                 driver_ptr drv,
+                                 const metrics::registry_ptr& reg);
 
 /// How pipeline::start hands over what recovery left to do.
 enum class resume_mode {

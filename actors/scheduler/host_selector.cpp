@@ -43,6 +43,11 @@ void host_selector::report(const host_report& r, steady_time now) {
     i = index_.emplace(r.host, hosts_.size()).first;
     hosts_.emplace_back();
     hosts_.back().name = r.host;
+    if (auto p = presets_.find(r.host); p != presets_.end()) {
+      hosts_.back().admin_disabled = p->second.disabled;
+      hosts_.back().disabled_reason = p->second.reason;
+      presets_.erase(p);
+    }
   }
   auto& h = hosts_[i->second];
   h.availability_zone = r.availability_zone;
@@ -117,6 +122,11 @@ bool host_selector::offline(const compute_offline& c) {
     return false;
   hosts_[i->second].offline = c.reason.empty() ? "offline" : c.reason;
   return true;
+}
+
+void host_selector::preset_status(set_host_status status) {
+  if (!set_status(status))
+    presets_[status.host] = std::move(status);
 }
 
 void host_selector::release(const std::string& instance_id) {

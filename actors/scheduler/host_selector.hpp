@@ -41,6 +41,10 @@ public:
   /// An operator disables or enables a host; false if it is unknown.
   bool set_status(const set_host_status& req);
 
+  /// The status the database holds for a host, applied when it registers
+  /// (a controller's hosts register only once they rejoin).
+  void preset_status(set_host_status status);
+
   /// The host's compute process is gone: ComputeFilter fails the host
   /// until its next report. False if it is unknown.
   bool offline(const compute_offline& c);
@@ -87,6 +91,7 @@ private:
   std::vector<weigher> weighers_;
   std::vector<host_state> hosts_;
   std::unordered_map<std::string, size_t> index_;
+  std::unordered_map<std::string, set_host_status> presets_;
   struct claim_entry {
     size_t host;
     resources need;

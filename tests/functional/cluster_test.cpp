@@ -120,22 +120,18 @@ struct compute_process {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   metrics::registry_ptr reg = std::make_shared<metrics::registry>();
+  std::shared_ptr<std::atomic<int>> refusals
+    = std::make_shared<std::atomic<int>>(0);
   controller_link_actor link;
 
   compute_process(const options& opts, uint16_t port) {
     cluster_config(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     auto host = opts.hosts.front();
-    auto drv = std::make_shared<fake_driver>(host.name, opts.fake_driver);
-    host.capacity = drv->host_capacity();
     controller_link_config c;
-    c.compute.host = host;
-    c.compute.max_concurrent_builds = opts.max_concurrent_builds;
-    c.compute.report_interval_s = opts.report_interval_s;
-    c.compute.drv = drv;
-    for (auto& img : opts.images)
-      c.compute.images.emplace(img.id, img);
-    c.compute.metrics = compute_metrics::of(reg, host.name);
+    c.compute = compute_config_of(
+      opts, host, std::make_shared<fake_driver>(host.name, opts.fake_driver),
+      reg);
     c.incarnation = static_cast<uint64_t>(now_us());
     c.controller_port = port;
     c.connect_timeout = 2s;
@@ -144,10 +140,10 @@ struct compute_process {
     c.retry_max = 200ms;
     c.metrics = reg;
     c.restarts = restart_counters_of(reg);
-    // On an actor thread, where Catch2 cannot fail a test: the joins
-    // counter tells.
-    c.on_incompatible = [](const std::string& why) {
+    // On an actor thread, where Catch2 cannot fail a test: counted.
+    c.on_incompatible = [n = refusals](const std::string& why) {
       log::error("test", "incompatible: ", why);
+      ++*n;
     };
     link = spawn_controller_link(*sys, std::move(c));
   }
@@ -168,7 +164,45 @@ struct compute_process {
   }
 };
 
+// A controller of another protocol version: it refuses every join as the
+// registry does.
+cluster_actor::behavior_type other_version(cluster_actor::pointer,
+                                           uint32_t version) {
+  return {
+    [version](join_request& req) -> caf::result<join_accepted> {
+      return nova_error(errc::incompatible_compute, req.host,
+                        req.protocol_version, version);
+    },
+    [](get_cluster_hosts&) { return cluster_host_list{}; },
+  };
+}
+
 } // namespace
+
+TEST_CASE("a compute process that a controller of another protocol refuses "
+          "gives up at once and says why",
+          "[cluster]") {
+  log::set_level(log::level::warning);
+  caf::actor_system_config cfg;
+  cluster_config(cfg);
+  caf::actor_system sys{cfg};
+  auto refusing = sys.spawn(other_version, cluster_protocol_version + 1);
+  auto published = sys.middleman().publish(refusing, 0, "127.0.0.1", true);
+  REQUIRE(published);
+  auto opts = test::test_options(1);
+  compute_process b{opts, *published};
+  auto gone = std::make_shared<std::atomic<bool>>(false);
+  caf::actor_cast<caf::abstract_actor*>(b.link)->attach_functor(
+    [gone](const caf::error&) { *gone = true; });
+  REQUIRE(eventually([&] { return b.refusals->load() == 1; }));
+  // The link stops instead of trying again: vmforged exits with code 2.
+  REQUIRE(eventually([&] { return gone->load(); }));
+  CHECK(test::sample(*b.reg, "vmforge_cluster_joins_total",
+                     {{"result", "accepted"}})
+        == 0);
+  CHECK(b.refusals->load() == 1);
+  caf::anon_send_exit(refusing, caf::exit_reason::user_shutdown);
+}
 
 TEST_CASE("a compute process joins its controller over BASP, builds there, "
           "and its builds in flight go back when it stops",

@@ -7,9 +7,22 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+
+
+def stop_process(proc, timeout=20):
+    """SIGTERM, then SIGKILL after `timeout`; answers the exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
 
 
 class Daemon:
@@ -36,6 +49,9 @@ class Daemon:
                 self.port = int(m.group(1))
                 self.metrics_url = re.search(
                     r"metrics on (http://\S+/metrics)", text).group(1)
+                cluster = re.search(r"compute hosts join on \S*:(\d+)",
+                                    text)
+                self.cluster_port = int(cluster.group(1)) if cluster else None
             elif self.proc.poll() is not None:
                 break
             else:
@@ -50,13 +66,7 @@ class Daemon:
             return f.read()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         if os.path.exists(self.log.name):
             os.unlink(self.log.name)
         if self.own_dir:
@@ -93,3 +103,68 @@ def call(url, method="GET", body=None, token="user-a:project-a",
     except urllib.error.HTTPError as e:
         status, hdrs, text = e.code, e.headers, e.read()
     return status, hdrs, (json.loads(text) if text else None)
+
+
+IMAGE = "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"
+ADMIN = "admin:project-a"
+
+
+def create_one(v1, name):
+    return call(v1 + "/servers", "POST",
+                {"server": {"name": name, "imageRef": IMAGE, "flavorRef": "1"}})
+
+
+class Burst:
+    """Threads creating servers until told to stop or the daemon goes away;
+    `acked` holds every id a 202 named, `refused` every 503 body."""
+
+    def __init__(self, v1, threads=16):
+        self.v1 = v1
+        self.acked = []
+        self.refused = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.workers = [threading.Thread(target=self.run, args=(i,))
+                        for i in range(threads)]
+        for w in self.workers:
+            w.start()
+
+    def run(self, n):
+        i = 0
+        while not self.stop.is_set():
+            i += 1
+            try:
+                status, _, body = create_one(self.v1, "burst-%d-%d" % (n, i))
+            except OSError:
+                return  # the daemon is gone
+            with self.lock:
+                if status == 202:
+                    self.acked.append(body["server"]["id"])
+                elif status == 503:
+                    self.refused.append(body)
+                else:
+                    raise AssertionError("create answered %d: %s" % (status, body))
+
+    def count(self):
+        with self.lock:
+            return len(self.acked)
+
+    def join(self):
+        self.stop.set()
+        for w in self.workers:
+            w.join()
+
+
+def all_servers(v1):
+    out, marker = [], None
+    while True:
+        url = v1 + "/servers/detail?all_tenants=1&limit=1000"
+        if marker:
+            url += "&marker=" + marker
+        status, _, body = call(url, token=ADMIN)
+        assert status == 200, body
+        page = body["servers"]
+        out += page
+        if len(page) < 1000:
+            return out
+        marker = page[-1]["id"]

@@ -9,16 +9,13 @@ import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from daemon import Daemon, call
+from daemon import ADMIN, Burst, Daemon, all_servers, call, create_one
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/bin/vmforged"
-IMAGE = "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"
-ADMIN = "admin:project-a"
 TINY = {"vcpus": 1, "ram": 512, "disk": 1}
 
 CONFIG = """
@@ -41,67 +38,6 @@ def write_config(workdir, grace=30, lat_min=5, lat_max=60, extra=""):
         f.write(CONFIG.format(grace=grace, lat_min=lat_min, lat_max=lat_max))
         f.write(extra)
     return path
-
-
-def create_one(v1, name):
-    return call(v1 + "/servers", "POST",
-                {"server": {"name": name, "imageRef": IMAGE, "flavorRef": "1"}})
-
-
-class Burst:
-    """Threads creating servers until told to stop or the daemon goes away;
-    `acked` holds every id a 202 named, `refused` every 503 body."""
-
-    def __init__(self, v1, threads=16):
-        self.v1 = v1
-        self.acked = []
-        self.refused = []
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.workers = [threading.Thread(target=self.run, args=(i,))
-                        for i in range(threads)]
-        for w in self.workers:
-            w.start()
-
-    def run(self, n):
-        i = 0
-        while not self.stop.is_set():
-            i += 1
-            try:
-                status, _, body = create_one(self.v1, "burst-%d-%d" % (n, i))
-            except OSError:
-                return  # the daemon is gone
-            with self.lock:
-                if status == 202:
-                    self.acked.append(body["server"]["id"])
-                elif status == 503:
-                    self.refused.append(body)
-                else:
-                    raise AssertionError("create answered %d: %s" % (status, body))
-
-    def count(self):
-        with self.lock:
-            return len(self.acked)
-
-    def join(self):
-        self.stop.set()
-        for w in self.workers:
-            w.join()
-
-
-def all_servers(v1):
-    out, marker = [], None
-    while True:
-        url = v1 + "/servers/detail?all_tenants=1&limit=1000"
-        if marker:
-            url += "&marker=" + marker
-        status, _, body = call(url, token=ADMIN)
-        assert status == 200, body
-        page = body["servers"]
-        out += page
-        if len(page) < 1000:
-            return out
-        marker = page[-1]["id"]
 
 
 def domain_files(workdir):

@@ -189,3 +189,22 @@ TEST_CASE("a host's view shows the hypervisor type it last reported",
   REQUIRE(views.size() == 1);
   CHECK(views[0].hypervisor_type == "QEMU");
 }
+
+TEST_CASE("a stored disabled status waits for its host to register, and "
+          "holds once it does",
+          "[scheduler]") {
+  auto s = make_selector();
+  auto t = now();
+  s.report(host("known", {8, 8192, 80}), t);
+  s.preset_status({"known", true, "known: at once"});
+  s.preset_status({"later", true, "maintenance"});
+  s.report(host("later", {8, 8192, 80}), t);
+  // Another report does not undo it: only an operator does.
+  s.report(host("later", {8, 8192, 80}), t);
+  for (auto& v : s.views(t)) {
+    CHECK_FALSE(v.enabled);
+    CHECK(v.disabled_reason
+          == (v.host == "later" ? "maintenance" : "known: at once"));
+  }
+  CHECK_FALSE(s.select(request("i-1", {1, 512, 1}), t));
+}
