@@ -37,7 +37,8 @@ private:
   cluster_actor registry_;
   std::string listen_;
   uint16_t basp_port_ = 0;
-  std::unique_ptr<net::tls_acceptor> tls_;
+  /// Shared with the metrics hook, which must not outlive it.
+  std::shared_ptr<net::tls_acceptor> tls_;
 };
 
 } // namespace vmforge

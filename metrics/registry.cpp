@@ -221,7 +221,12 @@ cluster_metrics make_cluster(prometheus::Registry& r) {
           joins,
           counter(r, "vmforge_cluster_link_losses_total",
                   "Links between a controller and a compute process that "
-                  "were lost.")};
+                  "were lost."),
+          counters(r, "vmforge_cluster_tls_connections_total",
+                   "Connections to the controller's TLS cluster port, by "
+                   "how their handshake ended."),
+          gauge(r, "vmforge_cluster_tls_connections",
+                "Connections open on the controller's TLS cluster port.")};
 }
 
 } // namespace

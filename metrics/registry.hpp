@@ -128,6 +128,12 @@ struct cluster_metrics {
   /// Links lost (a compute's, on the controller; the controller's, on a
   /// compute).
   Counter& link_losses;
+  /// Controller with TLS: connections to the cluster port by how they
+  /// ended their handshake (accepted, refused_certificate,
+  /// handshake_failed, handshake_timeout, over_limit, frame_too_large),
+  /// and those open now.
+  family<Counter>& tls_connections;
+  Gauge& tls_open;
 
   Counter& join(const std::string& result) {
     return joins.Add({{"result", result}});

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 from cluster import Compute, services, wait_state, wait_until
 from daemon import ADMIN, IMAGE, Daemon, call
@@ -165,6 +166,13 @@ class NetnsClusterTest(unittest.TestCase):
             c.remove()
         self.controller.stop()
 
+    def metric(self, series):
+        with urllib.request.urlopen(self.controller.metrics_url) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith(series + " "):
+                    return float(line.split()[-1])
+        return None
+
     def compute(self, name, i, who="compute", ca="ca"):
         c = Compute(BINARY, name, "198.18.%d.1:%d" % (i, PORT),
                     self.conf(who, ca), netns="%s-c%d" % (TAG, i))
@@ -224,6 +232,9 @@ class NetnsClusterTest(unittest.TestCase):
         self.assertIsNone(rogue.proc.poll())
         self.assertRegex(self.controller.log_text(),
                          r"refused.*198\.18\.1\.2.*(unknown ca|certificate)")
+        self.assertGreater(self.metric(
+            'vmforge_cluster_tls_connections_total{result="refused_certificate"}'),
+            0)
 
     def test_silent_and_garbage_clients_cost_no_cpu_and_are_dropped(self):
         pid = self.controller.proc.pid
@@ -246,6 +257,11 @@ class NetnsClusterTest(unittest.TestCase):
             s.close()
         elapsed = time.time() - started
         self.assertLess(elapsed, 2 + 5)
+        for result in ("handshake_timeout", "handshake_failed"):
+            self.assertGreaterEqual(self.metric(
+                'vmforge_cluster_tls_connections_total{result="%s"}' % result),
+                1, result)
+        self.assertEqual(self.metric("vmforge_cluster_tls_connections"), 0)
         ticks = cpu_ticks(pid) - before
         hz = os.sysconf("SC_CLK_TCK")
         # Idle: a busy loop would burn `elapsed` seconds of a core.
