@@ -75,6 +75,7 @@ stop_all() {
   procs=()
 }
 trap 'stop_all; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM # through the EXIT trap: nothing left running
 
 # launch NAME ARGS...: vmforged ARGS in $work/NAME (a ./var of its own),
 # its log in $work/NAME.log; sets last_pid.
@@ -117,11 +118,16 @@ wait_up() {
   return 1
 }
 
-# config LATENCY_MS: the configuration file every daemon of a run reads.
+# config LATENCY_MS HOSTS: the configuration file every daemon of a run
+# reads, with a [host:compute-I] section per host (all-in-one builds those,
+# compute-I reads its own) and capacity for every burst.
 config() {
-  local f=$work/latency-$1.conf
+  local f=$work/latency-$1-hosts-$2.conf h
   printf '[database]\nconnection =\n[cluster]\nport = 0\n[quota]\ninstances = -1\ncores = -1\nram = -1\n[fake_driver]\nstate_path =\nlatency_min_ms = %s\nlatency_max_ms = %s\n' \
     "$1" "$1" >"$f"
+  for h in $(seq 1 "$2"); do
+    printf '[host:compute-%s]\nvcpus = 100000\nmemory_mb = 100000000\ndisk_gb = 1000000\n' "$h"
+  done >>"$f"
   echo "$f"
 }
 
@@ -131,7 +137,7 @@ config() {
 start() {
   stop_all
   if [ "$1" = all-in-one ]; then
-    launch aio --port 0 --metrics-port 0 --config "$3" --hosts "$2"
+    launch aio --port 0 --metrics-port 0 --config "$3"
     api=http://127.0.0.1:$(log_value aio "$api_port")/v2.1
   else
     launch controller --role controller --port 0 --metrics-port 0 --config "$3"
@@ -154,7 +160,7 @@ join() {
 run_burst() {
   local n=$burst poll=10
   [ "$1" = 0 ] || { n=$((burst / 5)); poll=50; }
-  start "$2" "$3" "$(config "$1")"
+  start "$2" "$3" "$(config "$1" "$3")"
   "$bindir/vmforge-bench" burst "$n" --endpoint "$api" --poll-interval "$poll" \
     --no-progress --json "$work/burst.json" >"$work/burst.out" 2>&1 \
     || { echo "vmforge-bench burst on $2 ($3 hosts): exit $?" >&2; cat "$work/burst.out" >&2; }
@@ -188,7 +194,7 @@ stop_all
 
 # Idle: one controller, computes joined a few at a time.
 tck=$(getconf CLK_TCK)
-conf=$(config 0)
+conf=$(config 0 "$(set -- $idle_counts; eval echo "\${$#}")")
 start cluster 0 "$conf"
 joined=0
 for n in $idle_counts; do
