@@ -566,25 +566,19 @@ class ComputeApiTest(unittest.TestCase):
                  token=admin)
         _, _, body = call(sv + "?binary=nova-compute", token=admin)
         self.assertTrue(all(s["status"] == "enabled" for s in body["services"]))
-        self.assertFault(call(sv + "/disable", "PUT",
-                              {"host": "nowhere", "binary": "nova-compute"},
-                              token=admin), 404, "itemNotFound",
-                         "Could not find binary nova-compute on host "
-                         "nowhere.")
-        self.assertFault(call(sv + "/disable-log-reason", "PUT",
-                              {"host": "compute-1", "binary": "nova-compute"},
-                              token=admin), 400, "badRequest",
-                         "Missing disabled reason field")
-        self.assertFault(call(sv + "/disable", "PUT",
-                              {"host": "vmforge", "binary": "nova-conductor"},
-                              token=admin), 400, "badRequest",
-                         "Updating a nova-conductor service is not "
-                         "supported. Only nova-compute services can be "
-                         "updated.")
-        self.assertFault(call(sv + "/reboot", "PUT",
-                              {"host": "compute-1", "binary": "nova-compute"},
-                              token=admin), 404, "itemNotFound",
-                         "Unknown action")
+        compute_1 = {"host": "compute-1", "binary": "nova-compute"}
+        for action, body, code, name, message in [
+                ("disable", {"host": "nowhere", "binary": "nova-compute"},
+                 404, "itemNotFound",
+                 "Could not find binary nova-compute on host nowhere."),
+                ("disable-log-reason", compute_1, 400, "badRequest",
+                 "Missing disabled reason field"),
+                ("disable", {"host": "vmforge", "binary": "nova-conductor"},
+                 400, "badRequest", "Updating a nova-conductor service is "
+                 "not supported. Only nova-compute services can be updated."),
+                ("reboot", compute_1, 404, "itemNotFound", "Unknown action")]:
+            self.assertFault(call(sv + "/" + action, "PUT", body, token=admin),
+                             code, name, message)
 
     def test_services_force_down_from_2_11(self):
         admin = "admin:project-forced"
