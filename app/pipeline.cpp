@@ -203,10 +203,11 @@ pipeline::start(caf::actor_system& sys, options opts,
     }
   }
   p->store = spawn_instance_store(sys, init.repo, p->metrics, p->writer);
-  // Operators' disabled hosts, whenever each registers.
+  // Operators' disabled and forced-down hosts, whenever each registers.
   for (auto& h : init.hosts)
-    if (h.disabled)
-      selector->preset_status(set_host_status{h.host, true, h.disabled_reason});
+    if (h.disabled || h.forced_down)
+      selector->preset_status(
+        {h.host, h.disabled, h.disabled_reason, h.forced_down});
   p->scheduler = spawn_scheduler(sys, std::move(*selector), p->metrics);
   p->conductor = spawn_conductor(sys, conductor_config{
                                         o.scheduler.max_attempts,

@@ -49,6 +49,8 @@ constexpr entry catalog[] = {
    "Metadata item was not found"},
   {errc::compute_host_not_found, "ComputeHostNotFound",
    "Compute host {} could not be found."},
+  {errc::host_binary_not_found, "HostBinaryNotFound",
+   "Could not find binary {} on host {}."},
   {errc::no_valid_host, "NoValidHost", "No valid host was found. {}"},
   {errc::claim_failed, "ClaimFailed", "Cannot claim host {}: {}"},
   {errc::filter_not_found, "SchedulerHostFilterNotFound",

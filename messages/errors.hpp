@@ -36,6 +36,7 @@ enum class errc : uint8_t {
   security_group_rule_not_found, // SecurityGroupRuleNotFound
   metadata_item_not_found,       // MetadataItemNotFound (the API's words)
   compute_host_not_found,        // ComputeHostNotFound
+  host_binary_not_found,         // HostBinaryNotFound (os-services updates)
   no_valid_host,                 // NoValidHost
   claim_failed,                  // an alternate that no longer fits
   filter_not_found,              // SchedulerHostFilterNotFound

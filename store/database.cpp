@@ -151,6 +151,10 @@ CREATE TABLE compute_nodes (
   last_seen_up INTEGER NOT NULL
 );
 )",
+  // 2: os-services force-down (2.11), Nova's services.forced_down.
+  R"(
+ALTER TABLE compute_nodes ADD COLUMN forced_down INTEGER NOT NULL DEFAULT 0;
+)",
 };
 
 template <class Enum>
@@ -515,12 +519,12 @@ stored_state database::load() {
   }
   {
     statement q{db_, "SELECT host, availability_zone, vcpus, memory_mb, "
-                     "local_gb, disabled, disabled_reason, last_seen_up "
-                     "FROM compute_nodes ORDER BY host"};
+                     "local_gb, disabled, disabled_reason, last_seen_up, "
+                     "forced_down FROM compute_nodes ORDER BY host"};
     while (q.step())
       out.hosts.push_back(host_record{
         q.text(0), q.text(1), resources{q.integer(2), q.integer(3), q.integer(4)},
-        q.integer(5) != 0, q.text(6), q.integer(7)});
+        q.integer(5) != 0, q.text(6), q.integer(7), q.integer(8) != 0});
   }
   return out;
 }
@@ -649,7 +653,8 @@ void database::put_security_groups(
 }
 
 void database::put_host(const host_record& h) {
-  // The operator's disabled flag survives heartbeats (os-services sets it).
+  // The operator's disabled and forced_down flags survive heartbeats
+  // (os-services sets them).
   prepared("INSERT INTO compute_nodes (host, availability_zone, vcpus, "
            "memory_mb, local_gb, last_seen_up) VALUES (?, ?, ?, ?, ?, ?) "
            "ON CONFLICT (host) DO UPDATE SET availability_zone = "
@@ -666,6 +671,13 @@ void database::set_host_status(const std::string& host, bool disabled,
   prepared("UPDATE compute_nodes SET disabled = ?, disabled_reason = ? "
            "WHERE host = ?")
     .bind(disabled, reason, host)
+    .run();
+}
+
+void database::set_host_forced_down(const std::string& host,
+                                    bool forced_down) {
+  prepared("UPDATE compute_nodes SET forced_down = ? WHERE host = ?")
+    .bind(forced_down, host)
     .run();
 }
 

@@ -66,6 +66,7 @@ public:
   void put_host(const host_record& h);
   void set_host_status(const std::string& host, bool disabled,
                        const std::string& reason);
+  void set_host_forced_down(const std::string& host, bool forced_down);
   /// The image catalog is the configuration's: replaced at every start.
   void replace_images(const std::vector<image>& images);
 

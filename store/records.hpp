@@ -23,6 +23,8 @@ struct host_record {
   bool disabled = false;
   std::string disabled_reason;
   int64_t last_seen_us = 0;
+  /// os-services force-down (2.11).
+  bool forced_down = false;
 };
 
 /// What the API handler owns: flavors, keypairs, quotas, security groups.

@@ -431,6 +431,20 @@ typename Inspector::result_type inspect(Inspector& f, update_service& x) {
            x.reason);
 }
 
+/// PUT /os-services/force-down (2.11): sets or clears a compute's
+/// forced_down.
+struct force_down_service {
+  request_context ctx;
+  std::string host;
+  bool forced_down = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, force_down_service& x) {
+  return f(caf::meta::type_name("force_down_service"), x.ctx, x.host,
+           x.forced_down);
+}
+
 /// Daemon -> API handler at shutdown: refuse new builds from now on (503).
 struct refuse_builds {};
 
@@ -453,6 +467,7 @@ using api_actor = caf::typed_actor<
   caf::replies_to<list_instance_actions>::with<action_list>,
   caf::replies_to<list_services>::with<host_view_list>,
   caf::replies_to<update_service>::with<host_view_list>,
+  caf::replies_to<force_down_service>::with<host_view_list>,
   caf::replies_to<delete_flavor>::with<accepted>,
   caf::replies_to<list_images>::with<image_list>,
   caf::replies_to<get_limits>::with<project_limits>,

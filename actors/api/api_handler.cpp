@@ -472,18 +472,21 @@ caf::result<hypervisor_list> on_hypervisors(api_pointer self,
   return rp;
 }
 
-caf::result<host_view_list> on_update_service(api_pointer self,
-                                              update_service& req) {
-  if (!req.ctx.is_admin)
+// An operator's change to a compute service (os-services): the scheduler
+// takes it at once (404 for an unknown host), and the answer waits until
+// it is durable. A forced-down host is thus down for the scheduler before
+// the answer, and stays so across restarts until an operator clears it,
+// as Nova's servicegroup takes a forced_down service as down.
+template <class Change, class Save>
+caf::result<host_view_list> change_service(api_pointer self,
+                                           const request_context& ctx,
+                                           Change change, Save save) {
+  if (!ctx.is_admin)
     return policy("os_compute_api:os-services:update");
-  // The scheduler decides (404 for an unknown host); the answer waits
-  // until the new status is durable.
   auto rp = self->make_response_promise<host_view_list>();
-  ask(self, rp, self->state.cfg.scheduler,
-      set_host_status{req.host, req.disabled, req.reason},
-      [self, rp, req](host_view_list& views) mutable {
-        deliver_saved(self, rp, std::move(views),
-                      save_host_status{req.host, req.disabled, req.reason});
+  ask(self, rp, self->state.cfg.scheduler, std::move(change),
+      [self, rp, save](host_view_list& views) mutable {
+        deliver_saved(self, rp, std::move(views), std::move(save));
       });
   return rp;
 }
@@ -533,7 +536,17 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
       return forward<host_view_list>(self, self->state.cfg.scheduler,
                                      get_host_views{});
     },
-    [self](update_service& req) { return on_update_service(self, req); },
+    [self](update_service& req) {
+      return change_service(self, req.ctx,
+                            set_host_status{req.host, req.disabled, req.reason},
+                            save_host_status{req.host, req.disabled,
+                                             req.reason});
+    },
+    [self](force_down_service& req) {
+      return change_service(self, req.ctx,
+                            force_host_down{req.host, req.forced_down},
+                            save_host_forced_down{req.host, req.forced_down});
+    },
     [self](list_instance_actions& req) {
       return with_visible_row<action_list>(
         self, req.ctx, req.id, [self](instance& row, auto& rp) {

@@ -6,6 +6,16 @@
 
 namespace vmforge {
 
+namespace {
+
+void apply(host_state& h, const stored_status& s) {
+  h.admin_disabled = s.disabled;
+  h.disabled_reason = s.disabled ? s.reason : "";
+  h.forced_down = s.forced_down;
+}
+
+} // namespace
+
 caf::expected<host_selector>
 host_selector::make(const scheduler_options& opts,
                     metrics::scheduler_metrics* metrics) {
@@ -44,8 +54,7 @@ void host_selector::report(const host_report& r, steady_time now) {
     hosts_.emplace_back();
     hosts_.back().name = r.host;
     if (auto p = presets_.find(r.host); p != presets_.end()) {
-      hosts_.back().admin_disabled = p->second.disabled;
-      hosts_.back().disabled_reason = p->second.reason;
+      apply(hosts_.back(), p->second);
       presets_.erase(p);
     }
   }
@@ -113,6 +122,14 @@ bool host_selector::set_status(const set_host_status& req) {
   return true;
 }
 
+bool host_selector::force_down(const force_host_down& req) {
+  auto i = index_.find(req.host);
+  if (i == index_.end())
+    return false;
+  hosts_[i->second].forced_down = req.forced_down;
+  return true;
+}
+
 // The claims stay: those of builds in flight there are released by the
 // conductor as it reschedules them, those of instances on the host still
 // hold (the instances do).
@@ -124,8 +141,10 @@ bool host_selector::offline(const compute_offline& c) {
   return true;
 }
 
-void host_selector::preset_status(set_host_status status) {
-  if (!set_status(status))
+void host_selector::preset_status(stored_status status) {
+  if (auto i = index_.find(status.host); i != index_.end())
+    apply(hosts_[i->second], status);
+  else
     presets_[status.host] = std::move(status);
 }
 
@@ -219,7 +238,8 @@ std::vector<host_view> host_selector::views(steady_time now) const {
     v.disabled_reason = h.admin_disabled || h.hypervisor_down.empty()
                           ? h.disabled_reason
                           : "AUTO: Connection to libvirt lost: " + h.hypervisor_down;
-    v.up = now - h.last_seen <= ctx.service_down_time;
+    v.up = !h.forced_down && now - h.last_seen <= ctx.service_down_time;
+    v.forced_down = h.forced_down;
     v.claims = h.claims;
     v.hypervisor_type = h.hypervisor_type;
     out.push_back(std::move(v));

@@ -16,6 +16,14 @@
 
 namespace vmforge {
 
+/// An operator's say on a host (os-services) as the database holds it.
+struct stored_status {
+  std::string host;
+  bool disabled = false;
+  std::string reason;
+  bool forced_down = false;
+};
+
 /// The filter scheduler without the actor around it: host states, filters,
 /// weighers and the claims made at selection time. Not thread-safe; the
 /// scheduler actor owns one.
@@ -41,9 +49,12 @@ public:
   /// An operator disables or enables a host; false if it is unknown.
   bool set_status(const set_host_status& req);
 
+  /// An operator forces a host down or clears it; false if it is unknown.
+  bool force_down(const force_host_down& req);
+
   /// The status the database holds for a host, applied when it registers
   /// (a controller's hosts register only once they rejoin).
-  void preset_status(set_host_status status);
+  void preset_status(stored_status status);
 
   /// The host's compute process is gone: ComputeFilter fails the host
   /// until its next report. False if it is unknown.
@@ -91,7 +102,7 @@ private:
   std::vector<weigher> weighers_;
   std::vector<host_state> hosts_;
   std::unordered_map<std::string, size_t> index_;
-  std::unordered_map<std::string, set_host_status> presets_;
+  std::unordered_map<std::string, stored_status> presets_;
   struct claim_entry {
     size_t host;
     resources need;

@@ -21,6 +21,10 @@ struct host_state {
   /// Disabled by an operator (os-services); reports do not undo it.
   bool admin_disabled = false;
   std::string disabled_reason;
+  /// Forced down by an operator (os-services force-down, 2.11): the
+  /// service is down whatever its heartbeats say, until an operator
+  /// clears it (Nova's servicegroup is_up).
+  bool forced_down = false;
   /// Why the host's driver cannot reach its hypervisor (empty: it can).
   std::string hypervisor_down;
   /// Why the host's compute process is gone (compute_offline; empty: it

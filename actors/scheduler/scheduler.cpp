@@ -65,6 +65,16 @@ void track(scheduler_pointer self, const std::string& host) {
     st.up->update(*h, st.metrics->host(host).up);
 }
 
+// An operator's change to a host (os-services): the views it leaves, or
+// Nova's 404 if the host is unknown (every host here is a nova-compute).
+caf::result<host_view_list> changed(scheduler_pointer self, bool known,
+                                    const std::string& host) {
+  if (!known)
+    return nova_error(errc::host_binary_not_found, "nova-compute", host);
+  track(self, host);
+  return host_view_list{self->state.selector->views(steady_clock::now())};
+}
+
 scheduler_actor::behavior_type scheduler(scheduler_pointer self,
                                          host_selector selector,
                                          metrics::registry_ptr reg) {
@@ -103,11 +113,11 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self,
       if (self->state.selector->offline(c))
         track(self, c.host);
     },
-    [self, now](set_host_status& req) -> caf::result<host_view_list> {
-      if (!self->state.selector->set_status(req))
-        return nova_error(errc::compute_host_not_found, req.host);
-      track(self, req.host);
-      return host_view_list{self->state.selector->views(now())};
+    [self](set_host_status& req) {
+      return changed(self, self->state.selector->set_status(req), req.host);
+    },
+    [self](force_host_down& req) {
+      return changed(self, self->state.selector->force_down(req), req.host);
     },
     [self, now](get_host_views&) -> host_view_list {
       return host_view_list{self->state.selector->views(now())};

@@ -98,13 +98,14 @@ struct host_view {
   std::string disabled_reason;
   /// As the host reports it: "fake", "QEMU", "TEST".
   std::string hypervisor_type;
+  bool forced_down = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_view& x) {
   return f(caf::meta::type_name("host_view"), x.host, x.availability_zone,
            x.capacity, x.used, x.ratios, x.enabled, x.up, x.claims,
-           x.disabled_reason, x.hypervisor_type);
+           x.disabled_reason, x.hypervisor_type, x.forced_down);
 }
 
 /// os-services disable/enable of a compute host.
@@ -118,6 +119,17 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, set_host_status& x) {
   return f(caf::meta::type_name("set_host_status"), x.host, x.disabled,
            x.reason);
+}
+
+/// os-services force-down of a compute host (2.11): sets or clears it.
+struct force_host_down {
+  std::string host;
+  bool forced_down = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, force_host_down& x) {
+  return f(caf::meta::type_name("force_host_down"), x.host, x.forced_down);
 }
 
 struct get_host_views {};
@@ -142,6 +154,7 @@ using scheduler_actor = caf::typed_actor<
   caf::reacts_to<release_claim>, caf::reacts_to<host_report>,
   caf::reacts_to<compute_offline>,
   caf::replies_to<set_host_status>::with<host_view_list>,
+  caf::replies_to<force_host_down>::with<host_view_list>,
   caf::replies_to<get_host_views>::with<host_view_list>>;
 
 } // namespace vmforge

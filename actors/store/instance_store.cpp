@@ -265,6 +265,11 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
         db.set_host_status(req.host, req.disabled, req.reason);
       });
     },
+    [self](save_host_forced_down& req) {
+      return save(self, [req = std::move(req)](database& db) {
+        db.set_host_forced_down(req.host, req.forced_down);
+      });
+    },
     [self](writes_durable& d) { on_durable(self, d.seq); },
     [self](host_report& r) {
       persist_with(self, [r](database& db) {

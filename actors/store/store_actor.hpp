@@ -362,6 +362,19 @@ typename Inspector::result_type inspect(Inspector& f, save_host_status& x) {
            x.reason);
 }
 
+/// os-services force-down (2.11), as the scheduler took it.
+struct save_host_forced_down {
+  std::string host;
+  bool forced_down = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        save_host_forced_down& x) {
+  return f(caf::meta::type_name("save_host_forced_down"), x.host,
+           x.forced_down);
+}
+
 /// Store writer -> store: writes up to `seq` are committed.
 struct writes_durable {
   uint64_t seq = 0;
@@ -394,6 +407,7 @@ using store_actor = caf::typed_actor<
   caf::replies_to<drop_project_quotas>::with<store_synced>,
   caf::replies_to<save_security_groups>::with<store_synced>,
   caf::replies_to<save_host_status>::with<store_synced>,
+  caf::replies_to<save_host_forced_down>::with<store_synced>,
   caf::reacts_to<writes_durable>, caf::reacts_to<host_report>>;
 
 } // namespace vmforge

@@ -97,6 +97,7 @@ unsigned status_of(errc code) {
     case errc::security_group_rule_not_found:
     case errc::metadata_item_not_found:
     case errc::compute_host_not_found:
+    case errc::host_binary_not_found:
       return 404;
     case errc::instance_invalid_state:
     case errc::instance_is_locked:

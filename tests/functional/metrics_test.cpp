@@ -157,6 +157,19 @@ TEST_CASE("restarts are counted by actor kind", "[metrics]") {
   CHECK(restarts("driver_worker") == 1);
 }
 
+TEST_CASE("a forced-down host's up gauge is 0 until an operator clears it",
+          "[metrics]") {
+  harness h{test_options(1)};
+  auto up = [&] {
+    return host_gauge(h, "vmforge_compute_host_up", "compute-1");
+  };
+  CHECK(up() == 1);
+  (*h.self)->send(h.p->scheduler, force_host_down{"compute-1", true});
+  CHECK(h.wait_for([&] { return up() == 0; }, 5s));
+  (*h.self)->send(h.p->scheduler, force_host_down{"compute-1", false});
+  CHECK(h.wait_for([&] { return up() == 1; }, 5s));
+}
+
 TEST_CASE("a host is up while ComputeFilter takes it: disabled, or silent "
           "past service_down_time, it is down",
           "[metrics]") {

@@ -566,9 +566,111 @@ class ComputeApiTest(unittest.TestCase):
                  token=admin)
         _, _, body = call(sv + "?binary=nova-compute", token=admin)
         self.assertTrue(all(s["status"] == "enabled" for s in body["services"]))
-        self.assertFault(call(sv + "/disable", "PUT",
-                              {"host": "nowhere", "binary": "nova-compute"},
-                              token=admin), 404, "itemNotFound")
+        compute_1 = {"host": "compute-1", "binary": "nova-compute"}
+        for action, body, code, name, message in [
+                ("disable", {"host": "nowhere", "binary": "nova-compute"},
+                 404, "itemNotFound",
+                 "Could not find binary nova-compute on host nowhere."),
+                ("disable-log-reason", compute_1, 400, "badRequest",
+                 "Missing disabled reason field"),
+                ("disable", {"host": "vmforge", "binary": "nova-conductor"},
+                 400, "badRequest", "Updating a nova-conductor service is "
+                 "not supported. Only nova-compute services can be updated."),
+                ("reboot", compute_1, 404, "itemNotFound", "Unknown action")]:
+            self.assertFault(call(sv + "/" + action, "PUT", body, token=admin),
+                             code, name, message)
+
+    def test_services_force_down_from_2_11(self):
+        admin = "admin:project-forced"
+        sv = self.v + "/os-services"
+        fd = sv + "/force-down"
+        v210 = {"X-OpenStack-Nova-API-Version": "2.10"}
+        v211 = {"X-OpenStack-Nova-API-Version": "2.11"}
+
+        def put(body, token=admin, headers=v211):
+            return call(fd, "PUT", body, token=token, headers=headers)
+
+        def computes(headers):
+            _, _, body = call(sv + "?binary=nova-compute", token=admin,
+                              headers=headers)
+            return {s["host"]: s for s in body["services"]}
+
+        def down(host, forced_down):
+            return {"host": host, "binary": "nova-compute",
+                    "forced_down": forced_down}
+
+        # Before 2.11 there is no such action (Nova validates the body
+        # first: forced_down is not in its 2.1 schema).
+        self.assertFault(put({"host": "compute-1", "binary": "nova-compute"},
+                             headers=v210), 404, "itemNotFound",
+                         "Unknown action")
+        self.assertFault(put(down("compute-1", True), headers=v210), 400,
+                         "badRequest", "Additional properties are not "
+                         "allowed ('forced_down' was unexpected)")
+        booleans = ("[True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', "
+                    "'YES', 'Yes', 'yes', False, 'False', 'FALSE', 'false', "
+                    "'0', 'OFF', 'Off', 'off', 'NO', 'No', 'no']")
+        for body, message in [
+                ({"binary": "nova-compute", "forced_down": True},
+                 "'host' is a required property"),
+                ({"host": "compute-1", "forced_down": True},
+                 "'binary' is a required property"),
+                ({"host": "compute-1", "binary": "nova-compute"},
+                 "Missing forced_down field"),
+                (down("compute-1", "maybe"),
+                 "Invalid input for field/attribute forced_down. Value: "
+                 "maybe. 'maybe' is not one of " + booleans),
+                (down("compute-1", 1),
+                 "Invalid input for field/attribute forced_down. Value: 1. "
+                 "1 is not of type 'boolean', 'string'"),
+                (down("compute 1", True),
+                 "Invalid input for field/attribute host. Value: compute 1. "
+                 "'compute 1' does not match '^[a-zA-Z0-9-._]*$'"),
+                (dict(down("compute-1", True), extra=1),
+                 "Additional properties are not allowed ('extra' was "
+                 "unexpected)"),
+                ({"host": "vmforge", "binary": "nova-scheduler",
+                  "forced_down": True},
+                 "Updating a nova-scheduler service is not supported. Only "
+                 "nova-compute services can be updated.")]:
+            self.assertFault(put(body), 400, "badRequest", message)
+        self.assertFault(put(down("nowhere", True)), 404, "itemNotFound",
+                         "Could not find binary nova-compute on host "
+                         "nowhere.")
+        self.assertFault(put(down("compute-1", True), token="user-a:project-a"),
+                         403, "forbidden")
+        self.assertFalse(any(s["forced_down"]
+                             for s in computes(v211).values()))
+
+        for h in ("compute-1", "compute-2"):
+            status, _, body = put(down(h, True))
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body, {"service": {
+                "host": h, "binary": "nova-compute", "forced_down": True}})
+        shown = computes(v211)
+        for h in ("compute-1", "compute-2"):
+            # Down at once, whatever its heartbeats; still enabled.
+            self.assertEqual((shown[h]["forced_down"], shown[h]["state"],
+                              shown[h]["status"]), (True, "down", "enabled"))
+        self.assertEqual((shown["compute-3"]["forced_down"],
+                          shown["compute-3"]["state"]), (False, "up"))
+        self.assertTrue(all("forced_down" not in s
+                            for s in computes(v210).values()))
+        ids = [self.create("forced-%d" % i, token=admin)[0] for i in range(3)]
+        for sid in ids:
+            shown = self.wait(sid, "ACTIVE", token=admin)
+            self.assertEqual(shown["OS-EXT-SRV-ATTR:host"], "compute-3")
+
+        # Nova's boolean strings count as booleans, answered as one.
+        for h in ("compute-1", "compute-2"):
+            status, _, body = put(down(h, "false"))
+            self.assertEqual((status, body["service"]["forced_down"]),
+                             (200, False))
+        shown = computes(v211)
+        self.assertTrue(all((s["forced_down"], s["state"]) == (False, "up")
+                            for s in shown.values()))
+        for sid in ids:
+            call(self.v + "/servers/" + sid, "DELETE", token=admin)
 
     def test_expect_100_continue_is_answered_before_the_body(self):
         body = json.dumps({"server": {"name": "expect", "imageRef": IMAGE,

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from daemon import ADMIN, Burst, Daemon, all_servers, call, create_one
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/bin/vmforged"
+V211 = {"X-OpenStack-Nova-API-Version": "2.11"}
 TINY = {"vcpus": 1, "ram": 512, "disk": 1}
 
 CONFIG = """
@@ -292,6 +293,9 @@ class RestartTest(unittest.TestCase):
            {"metadata": {"k": "v"}})
         ok(202, v1 + "/servers/%s/action" % edited, "POST", {"lock": None})
         ok(204, v1 + "/servers/" + deleted, "DELETE")
+        ok(200, v1 + "/os-services/force-down", "PUT", {
+            "host": "compute-1", "binary": "nova-compute",
+            "forced_down": True}, token=ADMIN, headers=V211)
         d.kill()
         d.stop()
 
@@ -311,6 +315,11 @@ class RestartTest(unittest.TestCase):
                      token=ADMIN)["services"][-1]
         self.assertEqual((compute["status"], compute["disabled_reason"]),
                          ("disabled", "maintenance"))
+        # Forced down until an operator says otherwise, heartbeats or not.
+        compute = ok(200, v1 + "/os-services?host=compute-1", token=ADMIN,
+                     headers=V211)["services"][-1]
+        self.assertEqual((compute["forced_down"], compute["state"]),
+                         (True, "down"))
         server = ok(200, v1 + "/servers/" + edited)["server"]
         self.assertEqual(server["name"], "after")
         self.assertEqual(server["metadata"], {"k": "v"})

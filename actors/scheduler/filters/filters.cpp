@@ -7,7 +7,8 @@ namespace vmforge {
 bool compute_filter(const host_state& host, const request_spec&,
                     const filter_context& ctx) {
   return host.enabled && !host.admin_disabled && host.hypervisor_down.empty()
-         && host.offline.empty() && ctx.now - host.last_seen <= ctx.service_down_time;
+         && host.offline.empty() && !host.forced_down
+         && ctx.now - host.last_seen <= ctx.service_down_time;
 }
 
 bool availability_zone_filter(const host_state& host, const request_spec& spec,

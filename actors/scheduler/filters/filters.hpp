@@ -26,7 +26,8 @@ struct host_filter {
   host_filter_fn passes;
 };
 
-/// Host enabled and its service up (heartbeat within service_down_time).
+/// Host enabled and its service up (not forced down, heartbeat within
+/// service_down_time).
 bool compute_filter(const host_state& host, const request_spec& spec,
                     const filter_context& ctx);
 /// The requested availability zone, if any, is the host's.

@@ -18,6 +18,9 @@ TEST_CASE("a domain error carries Nova's message with its arguments in order",
         == "Cannot 'stop' instance abc while it is in vm_state stopped");
   CHECK(error_message(nova_error(errc::keypair_limit_exceeded))
         == "Quota exceeded, too many key pairs.");
+  CHECK(error_message(nova_error(errc::host_binary_not_found, "nova-compute",
+                                 "h"))
+        == "Could not find binary nova-compute on host h.");
 }
 
 TEST_CASE("every code has Nova's exception name and a message", "[errors]") {

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 
 #include "store/database.hpp"
 #include "tests/support/store_files.hpp"
@@ -22,6 +23,35 @@ TEST_CASE("database: migrations run once and seed the classic flavors",
   CHECK(db.migrate() == database::latest_version());
   auto flavors = db.load().catalog.flavors;
   CHECK(flavors.size() == default_flavors().size());
+}
+
+TEST_CASE("database: migration 2 gives the hosts of a version 1 database "
+          "forced_down false and keeps their status",
+          "[database]") {
+  temp_dir dir;
+  {
+    database db{db_path(dir)};
+    db.migrate();
+    db.put_host(host_record{"compute-1", "az1", {8, 1024, 10}, false, {}, 11});
+    db.set_host_status("compute-1", true, "maintenance");
+  }
+  // Back to what migration 1 left: no forced_down column, user_version 1.
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
+  CHECK(sqlite3_exec(raw,
+                     "ALTER TABLE compute_nodes DROP COLUMN forced_down;"
+                     "PRAGMA user_version=1",
+                     nullptr, nullptr, nullptr)
+        == SQLITE_OK);
+  sqlite3_close(raw);
+  database db{db_path(dir)};
+  CHECK(db.migrate() == 1);
+  auto hosts = db.load().hosts;
+  REQUIRE(hosts.size() == 1);
+  CHECK(hosts[0].disabled_reason == "maintenance");
+  CHECK_FALSE(hosts[0].forced_down);
+  db.set_host_forced_down("compute-1", true);
+  CHECK(db.load().hosts[0].forced_down);
 }
 
 TEST_CASE("database: every table reads back what was written",
@@ -51,6 +81,7 @@ TEST_CASE("database: every table reads back what was written",
     db.put_security_groups("p", {group});
     db.put_host(host_record{"compute-1", "az1", {8, 1024, 10}, false, {}, 11});
     db.set_host_status("compute-1", true, "maintenance");
+    db.set_host_forced_down("compute-1", true);
     db.commit();
   }
   auto st = reload(dir);
@@ -89,6 +120,7 @@ TEST_CASE("database: every table reads back what was written",
   REQUIRE(st.hosts.size() == 1);
   CHECK(st.hosts[0].disabled);
   CHECK(st.hosts[0].disabled_reason == "maintenance");
+  CHECK(st.hosts[0].forced_down);
   {
     database db{db_path(dir)};
     db.begin();

@@ -20,6 +20,7 @@ struct store_state {
   std::vector<instance_update> updates;
   std::vector<record_action> records;
   std::vector<save_host_status> statuses;
+  std::vector<save_host_forced_down> forced;
 };
 
 caf::behavior store_stub(caf::stateful_actor<store_state>* self) {
@@ -46,6 +47,10 @@ caf::behavior store_stub(caf::stateful_actor<store_state>* self) {
     [](save_keypair&) { return store_synced{}; },
     [self](save_host_status& s) {
       self->state.statuses.push_back(s);
+      return store_synced{};
+    },
+    [self](save_host_forced_down& s) {
+      self->state.forced.push_back(s);
       return store_synced{};
     },
   };
@@ -79,6 +84,13 @@ caf::behavior scheduler_stub(caf::event_based_actor*) {
       v.host = s.host;
       v.enabled = !s.disabled;
       v.disabled_reason = s.reason;
+      return host_view_list{{v}};
+    },
+    [](force_host_down& f) {
+      host_view v;
+      v.host = f.host;
+      v.forced_down = f.forced_down;
+      v.up = !f.forced_down;
       return host_view_list{{v}};
     },
   };
@@ -288,6 +300,29 @@ CAF_TEST(a host status the scheduler took is saved by the store before the
   CAF_CHECK_EQUAL(s.host, "compute-1");
   CAF_CHECK(s.disabled);
   CAF_CHECK_EQUAL(s.reason, "maintenance");
+}
+
+CAF_TEST(a forced down the scheduler took is saved by the store before the
+           answer) {
+  self->send(api, force_down_service{admin, "compute-1", true});
+  expect((force_down_service), from(self).to(api));
+  expect((force_host_down), from(api).to(scheduler));
+  expect((host_view_list), from(scheduler).to(api));
+  CAF_CHECK(!answered());
+  expect((save_host_forced_down), from(api).to(store));
+  expect((store_synced), from(store).to(api));
+  CAF_CHECK(answer<host_view_list>().items.at(0).forced_down);
+  auto& s = stored().forced.at(0);
+  CAF_CHECK_EQUAL(s.host, "compute-1");
+  CAF_CHECK(s.forced_down);
+}
+
+CAF_TEST(a member may not force a service down) {
+  self->send(api, force_down_service{member, "compute-1", true});
+  expect((force_down_service), from(self).to(api));
+  auto err = refusal<host_view_list>();
+  CAF_CHECK_EQUAL(err, errc::policy_not_authorized);
+  CAF_CHECK(stored().forced.empty());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

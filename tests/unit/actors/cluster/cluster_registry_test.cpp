@@ -150,8 +150,10 @@ CAF_TEST(a compute of another protocol version is refused) {
   CAF_REQUIRE(!acc);
   CAF_CHECK(acc.error() == errc::incompatible_compute);
   CAF_CHECK_EQUAL(error_message(acc.error()),
-                  "Compute host compute-1 speaks cluster protocol 2; this "
-                  "controller speaks 1.");
+                  "Compute host compute-1 speaks cluster protocol "
+                    + std::to_string(cluster_protocol_version + 1)
+                    + "; this controller speaks "
+                    + std::to_string(cluster_protocol_version) + ".");
   CAF_CHECK(idle(store));
   CAF_CHECK_EQUAL(joins("incompatible"), 1);
   CAF_CHECK(hosts().items.empty());

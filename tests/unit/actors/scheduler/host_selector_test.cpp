@@ -208,3 +208,44 @@ TEST_CASE("a stored disabled status waits for its host to register, and "
   }
   CHECK_FALSE(s.select(request("i-1", {1, 512, 1}), t));
 }
+
+TEST_CASE("a forced-down host is down and takes no build until an operator "
+          "clears it; its reports do not undo it",
+          "[scheduler]") {
+  auto s = make_selector();
+  auto t = now();
+  s.report(host("a", {8, 8192, 80}), t);
+  CHECK_FALSE(s.force_down({"nowhere", true}));
+  REQUIRE(s.force_down({"a", true}));
+  s.report(host("a", {8, 8192, 80}), t);
+  auto views = s.views(t);
+  REQUIRE(views.size() == 1);
+  CHECK_FALSE(views[0].up);
+  CHECK(views[0].forced_down);
+  CHECK(views[0].enabled); // forced down is not disabled
+  CHECK_FALSE(s.select(request("i-1", {1, 512, 1}), t));
+  CHECK_FALSE(s.claim(claim_host{{"i-1", "p", {1, 512, 1}, {}}, "a"}, t));
+  REQUIRE(s.force_down({"a", false}));
+  CHECK(s.views(t)[0].up);
+  CHECK_FALSE(s.views(t)[0].forced_down);
+  auto sel = s.select(request("i-1", {1, 512, 1}), t);
+  REQUIRE(sel);
+  CHECK(sel->host == "a");
+}
+
+TEST_CASE("a stored forced-down status waits for its host to register, "
+          "and keeps the disabled flag it came with",
+          "[scheduler]") {
+  auto s = make_selector();
+  auto t = now();
+  s.report(host("known", {8, 8192, 80}), t);
+  s.preset_status({"known", false, {}, true});
+  s.preset_status({"later", true, "maintenance", true});
+  s.report(host("later", {8, 8192, 80}), t);
+  for (auto& v : s.views(t)) {
+    CHECK(v.forced_down);
+    CHECK_FALSE(v.up);
+    CHECK(v.enabled == (v.host == "known"));
+  }
+  CHECK_FALSE(s.select(request("i-1", {1, 512, 1}), t));
+}

@@ -96,4 +96,25 @@ CAF_TEST(a host whose compute process went offline takes no build until
     [](caf::error& err) { CAF_FAIL(to_string(err)); });
 }
 
+CAF_TEST(forcing down an unknown host is HostBinaryNotFound and a known
+           one answers the views it leaves) {
+  self->send(scheduler, force_host_down{"nowhere", true});
+  expect((force_host_down), from(self).to(scheduler));
+  self->receive(
+    [](host_view_list&) { CAF_FAIL("an unknown host was forced down"); },
+    [](caf::error& err) {
+      CAF_CHECK_EQUAL(err, errc::host_binary_not_found);
+      CAF_CHECK_EQUAL(error_message(err),
+                      "Could not find binary nova-compute on host nowhere.");
+    });
+  report("a", {4, 4096, 40});
+  self->send(scheduler, force_host_down{"a", true});
+  expect((force_host_down), from(self).to(scheduler));
+  self->receive([](host_view_list& views) {
+    CAF_REQUIRE_EQUAL(views.items.size(), 1u);
+    CAF_CHECK(views.items[0].forced_down);
+    CAF_CHECK(!views.items[0].up);
+  });
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -31,7 +31,7 @@ filter_context now_ctx() {
 } // namespace
 
 TEST_CASE("ComputeFilter rejects disabled hosts (by config or operator), "
-          "offline hosts and hosts without a recent heartbeat",
+          "offline or forced-down hosts and hosts without a recent heartbeat",
           "[filters]") {
   auto h = make_host({8, 8192, 100});
   auto ctx = now_ctx();
@@ -45,6 +45,9 @@ TEST_CASE("ComputeFilter rejects disabled hosts (by config or operator), "
   h.offline = "lost its link"; // its compute process is gone
   CHECK_FALSE(compute_filter(h, want(1, 512, 1), ctx));
   h.offline.clear();
+  h.forced_down = true; // os-services force-down, whatever its heartbeats
+  CHECK_FALSE(compute_filter(h, want(1, 512, 1), ctx));
+  h.forced_down = false;
   h.last_seen = ctx.now - 61s;
   CHECK_FALSE(compute_filter(h, want(1, 512, 1), ctx));
   h.last_seen = ctx.now - 60s;
