@@ -142,9 +142,19 @@ int run_api_process(options opts, const command_line& cl, const char* argv0) {
       writer->flush();
     std::_Exit(70);
   });
+  // On every way out, before the actor system goes: it would wait for the
+  // registry for good.
+  struct registry_guard {
+    cluster_actor reg;
+    ~registry_guard() {
+      if (reg)
+        caf::anon_send_exit(reg, caf::exit_reason::user_shutdown);
+    }
+  } guard;
   std::unique_ptr<cluster_endpoint> cluster;
   if (controller) {
-    auto reg = spawn_cluster_registry(
+    auto& reg = guard.reg;
+    reg = spawn_cluster_registry(
       sys, cluster_registry_config{(*p)->conductor, (*p)->scheduler,
                                    (*p)->store, registry});
     try {

@@ -41,18 +41,16 @@ lines=$work/lines
 : >"$lines"
 procs=() # PIDs of the daemons running now, all started here
 declare -A names # their names, by PID
-# stop PID...: SIGTERM, then SIGKILL for any still running 1 s after its
-# log's last line ("vmforged stopped"), or 15 s after SIGTERM: named on
-# stderr and in the results, so that the bench stays bounded and the hang
-# is on record (a controller did not exit: docs/scaling.md).
+# stop PID...: SIGTERM, then SIGKILL for any still running 15 s later,
+# named on stderr and in the results, so that the bench stays bounded and
+# a hang is on record.
 stop() {
   local p="" i done
   for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
   for i in $(seq 1 300); do
     done=1
     for p in "$@"; do
-      kill -0 "$p" 2>/dev/null || continue
-      { [ "$i" -gt 20 ] && grep -q 'vmforged stopped' "$work/${names[$p]}.log"; } || done=""
+      kill -0 "$p" 2>/dev/null && done=""
     done
     [ -n "$done" ] && break
     sleep 0.05
@@ -66,8 +64,7 @@ stop() {
   done
 }
 # The computes first, then the controller (or the all-in-one), as an
-# operator would: a controller stopped with its computes at once did not
-# always exit (docs/scaling.md).
+# operator would.
 stop_all() {
   [ ${#procs[@]} -gt 0 ] || return 0
   stop "${procs[@]:1}"

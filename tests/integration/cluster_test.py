@@ -208,6 +208,10 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual({s["OS-EXT-SRV-ATTR:host"] for s in servers},
                          set(HOSTS[:2]))
         self.check_accounts(v1, servers, HOSTS[:2])
+        # SIGTERM ends every process by itself, the controller first.
+        self.assertEqual(self.controller.stop(), 0)
+        for c in self.computes.values():
+            self.assertEqual(c.stop(), 0, c.log_text())
 
 
 if __name__ == "__main__":
