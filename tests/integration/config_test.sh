@@ -38,6 +38,33 @@ expect_error "garbage line" $'[DEFAULT]\nthis is not ini' \
 expect_error "metrics port" $'[metrics]\nport = 70000' \
   "bad.conf:2: [metrics] port: must be <= 65535, got 70000"
 
+# The roles' [cluster] rules, checked before anything starts.
+expect_role_error() { # name, file text, expected message, role arguments...
+  printf '%s\n' "$2" >role.conf
+  local rc=0 out
+  out=$("$bin" --config role.conf --port 0 --metrics-port 0 "${@:4}" 2>&1) || rc=$?
+  if [ "$rc" -ne 2 ] || [[ "$out" != *"$3"* ]]; then
+    echo "FAIL $1: exit $rc, output: $out (expected: $3)"
+    exit 1
+  fi
+  passed=$((passed + 1))
+}
+expect_role_error "plain BASP off loopback" $'[database]\nconnection =\n[cluster]\nlisten = 0.0.0.0' \
+  "[cluster] listen 0.0.0.0 is not a loopback address: it needs TLS ([cluster] certificate, private_key and ca_file)" \
+  --role controller
+expect_role_error "a TLS file alone" $'[cluster]\nca_file = ca.pem' \
+  "[cluster] certificate, private_key and ca_file go together" --role controller
+expect_role_error "a timeout heartbeats cannot keep" $'[cluster]\nheartbeat_interval = 2\nconnection_timeout = 3' \
+  "[cluster] connection_timeout must be at least twice heartbeat_interval" \
+  --role compute --host h1 --controller 127.0.0.1:8790
+expect_role_error "a compute dialling off loopback in plain" $'[DEFAULT]\nreport_interval = 1' \
+  "--controller 192.0.2.1 is not a loopback address: it needs TLS" \
+  --role compute --host h1 --controller 192.0.2.1:8790
+expect_role_error "a compute without a host" $'[DEFAULT]\nreport_interval = 1' \
+  "--role compute needs --host NAME" --role compute
+expect_role_error "an unreadable certificate" $'[database]\nconnection =\n[cluster]\ncertificate = no.pem\nprivate_key = no.key\nca_file = no-ca.pem' \
+  "[cluster] cannot load TLS certificate chain no.pem" --role controller
+
 rc=0
 out=$("$bin" --config missing.conf 2>&1) || rc=$?
 [ "$rc" -eq 2 ] && [[ "$out" == *"cannot read missing.conf"* ]] || { echo "FAIL missing file: $rc $out"; exit 1; }
