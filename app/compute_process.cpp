@@ -1,7 +1,10 @@
 // `vmforged --role compute`: one compute host in a process of its own,
 // joined to its controller (docs/cluster.md).
+#include <atomic>
+#include <csignal>
 #include <iostream>
-#include <thread>
+
+#include <unistd.h>
 
 #include <caf/all.hpp>
 
