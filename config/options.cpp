@@ -15,10 +15,10 @@ std::vector<flavor> default_flavors() {
 
 std::vector<image> default_images() {
   // Two, so that clients (and Tempest) can tell images apart.
-  return {{"8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f", "cirros-0.6.2-x86_64-disk",
-           "var/images/cirros.qcow2", "qcow2", 0, 0},
-          {"3f8b5c2a-1d4e-4f6a-8b7c-9d0e1f2a3b4c", "cirros-0.6.2-x86_64-uefi",
-           "var/images/cirros-uefi.qcow2", "qcow2", 0, 0}};
+  return {make_image("8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f",
+               "cirros-0.6.2-x86_64-disk", "var/images/cirros.qcow2"),
+          make_image("3f8b5c2a-1d4e-4f6a-8b7c-9d0e1f2a3b4c",
+               "cirros-0.6.2-x86_64-uefi", "var/images/cirros-uefi.qcow2")};
 }
 
 options default_options(int host_count) {

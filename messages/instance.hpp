@@ -8,6 +8,8 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "messages/image.hpp"
+
 // The domain records the pipeline moves around: flavors, images, resources
 // and the instance row with Nova's vm_state / task_state / power_state.
 namespace vmforge {
@@ -75,21 +77,6 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, flavor& x) {
   return f(caf::meta::type_name("flavor"), x.id, x.name, x.vcpus, x.ram_mb,
            x.disk_gb, x.ephemeral_gb, x.swap_mb, x.is_public);
-}
-
-struct image {
-  std::string id;
-  std::string name;
-  std::string file;
-  std::string disk_format = "qcow2";
-  int64_t min_ram_mb = 0;
-  int64_t min_disk_gb = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, image& x) {
-  return f(caf::meta::type_name("image"), x.id, x.name, x.file, x.disk_format,
-           x.min_ram_mb, x.min_disk_gb);
 }
 
 enum class vm_state : uint8_t {

@@ -20,7 +20,7 @@ namespace vmforge::test {
 struct libvirt_workspace {
   temp_dir tmp;
   std::filesystem::path dir = tmp.path;
-  image img{make_uuid(), "tiny", (dir / "tiny.qcow2").string(), "qcow2", 0, 0};
+  image img = make_image(make_uuid(), "tiny", (dir / "tiny.qcow2").string());
 
   libvirt_workspace() {
     // The test hypervisor reads nothing from it; it only has to exist.

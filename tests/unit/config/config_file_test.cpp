@@ -117,7 +117,10 @@ options customised() {
   o.compute_driver = "libvirt.LibvirtDriver";
   o.instances_path = "/srv/instances";
   o.libvirt.connection_uri = "qemu:///system";
-  o.images = {{"img-1", "Ubuntu 24.04", "/srv/ubuntu.raw", "raw", 1024, 10}};
+  o.images = {make_image("img-1", "Ubuntu 24.04", "/srv/ubuntu.raw")};
+  o.images[0].disk_format = "raw";
+  o.images[0].min_ram_mb = 1024;
+  o.images[0].min_disk_gb = 10;
   return o;
 }
 

@@ -18,8 +18,8 @@ flavor make_flavor(std::string id, std::string name, bool is_public = true) {
 catalog sample() {
   return catalog{{make_flavor("1", "m1.tiny"), make_flavor("2", "secret",
                                                            false)},
-                 {image{"img-b", "b", "", "qcow2", 0, 0},
-                  image{"img-a", "a", "", "qcow2", 0, 0}},
+                 {make_image("img-b", "b"),
+                  make_image("img-a", "a")},
                  {"nova", "az2"}};
 }
 

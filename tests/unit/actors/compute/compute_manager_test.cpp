@@ -103,7 +103,7 @@ T next(stub_state& st) {
 }
 
 const flavor tiny{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
-const image cirros{"img", "cirros", "/images/cirros.qcow2", "qcow2", 0, 0};
+const image cirros = make_image("img", "cirros", "/images/cirros.qcow2");
 
 build_and_run job(std::string id, flavor f = tiny) {
   build_and_run b;
