@@ -87,7 +87,7 @@ options bench_options(int hosts) {
 
 create_servers make_request(const options& opts, int i) {
   create_servers req;
-  req.ctx = {"bench", "bench", false, {}};
+  req.ctx = {"bench", "bench", false, {}, {}};
   req.name = "bench-" + std::to_string(i);
   req.flavor_ref = "1";
   req.image_ref = opts.images.front().id;

@@ -224,7 +224,8 @@ catalog_image_service::catalog_image_service(std::vector<image> configured,
       // An upload cut short by a stop never became active.
       if (rec.status == "saving")
         rec.status = "queued";
-      images_[rec.id] = entry{std::move(rec), false};
+      auto id = rec.id; // the right side is evaluated first: not rec.id
+      images_[id] = entry{std::move(rec), false};
     } catch (const std::exception& e) {
       log::error(log_name, "ignoring ", f.path().string(), ": ", e.what());
     }

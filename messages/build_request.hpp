@@ -11,10 +11,11 @@
 // action: made by the API, carried by the conductor, run by a compute host.
 namespace vmforge {
 
-/// API handler -> conductor: one accepted instance to build. The image is
-/// named by id: compute hosts resolve it in their catalog (Nova's compute
-/// asks the image service), which keeps the copies every in-flight build
-/// leaves in the conductor and compute manager small.
+/// API handler -> conductor: one accepted instance to build. It carries
+/// the image record the API checked (Nova's request spec carries the image
+/// meta) and the caller's token for the compute host's download; a build
+/// resumed after a restart has neither (`image_.id` empty): its host asks
+/// the image service for `image_id` with its own credentials.
 struct build_request {
   std::string instance_id;
   /// instances.id: the hypervisor names the instance after it.
@@ -23,6 +24,8 @@ struct build_request {
   std::string project_id;
   flavor flavor_;
   std::string image_id;
+  image image_;
+  image_auth auth;
   std::string availability_zone;
   /// The create request's id: build events are recorded under it.
   std::string request_id;
@@ -35,14 +38,21 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, build_request& x) {
   return f(caf::meta::type_name("build_request"), x.instance_id,
            x.db_id, x.instance_name, x.project_id, x.flavor_, x.image_id,
-           x.availability_zone, x.request_id, x.tried_hosts);
+           x.image_, x.auth, x.availability_zone, x.request_id, x.tried_hosts);
 }
 
 /// The build of an instance row, under its create request's id.
 inline build_request build_of(const instance& row, std::string request_id) {
-  return build_request{row.id,       row.db_id,    row.name,
-                       row.project_id, row.flavor_, row.image_id,
-                       row.availability_zone, std::move(request_id), {}};
+  build_request b;
+  b.instance_id = row.id;
+  b.db_id = row.db_id;
+  b.instance_name = row.name;
+  b.project_id = row.project_id;
+  b.flavor_ = row.flavor_;
+  b.image_id = row.image_id;
+  b.availability_zone = row.availability_zone;
+  b.request_id = std::move(request_id);
+  return b;
 }
 
 /// Why a build resumed after a restart failed on the host it was on.

@@ -49,6 +49,8 @@ std::optional<request_context> authenticate(const request& req,
   if (ctx.user_id.empty() || ctx.project_id.empty())
     return std::nullopt;
   ctx.is_admin = has_role(header(req, "X-Roles"), "admin");
+  // Passed on to Glance, as Nova's context passes the user's token.
+  ctx.auth_token = header(req, "X-Auth-Token");
   return ctx;
 }
 

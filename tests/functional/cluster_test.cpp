@@ -93,7 +93,7 @@ struct controller {
 
   std::string create() {
     create_servers req;
-    req.ctx = request_context{"user-a", "project-a", false, "req-cluster"};
+    req.ctx = request_context{"user-a", "project-a", false, "req-cluster", {}};
     req.name = "vm";
     req.flavor_ref = "1";
     req.image_ref = p->opts().images.front().id;

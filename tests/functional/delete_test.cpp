@@ -60,7 +60,7 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
     sys, api_config{opts, store, conductor,
                     caf::actor_cast<scheduler_actor>(gate),
                     catalog_state{opts.flavors, {}, {}, {}}});
-  request_context ctx{"u", "p", false, {}};
+  request_context ctx{"u", "p", false, {}, {}};
   create_servers req;
   req.ctx = ctx;
   req.name = "doomed";

@@ -73,7 +73,7 @@ public:
   restart_counts restarts();
   compute_actor compute(const std::string& host);
 
-  request_context ctx{"user-a", "project-a", false, "req-test"};
+  request_context ctx{"user-a", "project-a", false, "req-test", {}};
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<pipeline> p;

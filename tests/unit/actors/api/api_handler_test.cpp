@@ -103,8 +103,8 @@ struct fixture : test::actor_fixture {
   caf::actor scheduler =
     sys.spawn<test::stub<caf::event_based_actor, scheduler_stub>>();
   api_actor api;
-  request_context member{"u", "p", false, "req-1"};
-  request_context admin{"a", "p", true, "req-2"};
+  request_context member{"u", "p", false, "req-1", {}};
+  request_context admin{"a", "p", true, "req-2", {}};
 
   explicit fixture(bool silent_store_ = false) {
     store = silent_store_

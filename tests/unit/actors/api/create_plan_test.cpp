@@ -20,7 +20,7 @@ struct world {
 
   create_servers request() const {
     create_servers req;
-    req.ctx = request_context{"u", "p", false, "req-1"};
+    req.ctx = request_context{"u", "p", false, "req-1", {}};
     req.name = "vm";
     req.flavor_ref = "1";
     req.image_ref = opts.images.front().id;

@@ -14,8 +14,8 @@ namespace json = boost::json;
 namespace {
 
 const link_base base{"http://api:8774", ""};
-const request_context member{"u", "p", false, "req-1"};
-const request_context admin{"root", "admin", true, "req-2"};
+const request_context member{"u", "p", false, "req-1", {}};
+const request_context admin{"root", "admin", true, "req-2", {}};
 
 // 2025-11-25T16:27:13Z
 constexpr int64_t t0_us = 1764088033LL * 1000000;
