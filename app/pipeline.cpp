@@ -8,6 +8,7 @@
 #include "actors/api/api_handler.hpp"
 #include "actors/conductor/conductor.hpp"
 #include "actors/scheduler/host_selector.hpp"
+#include "images/image_services.hpp"
 #include "actors/store/instance_store.hpp"
 #include "actors/scheduler/scheduler.hpp"
 #include "actors/compute/supervisor.hpp"
@@ -53,7 +54,9 @@ void configure(caf::actor_system_config& cfg) {
 }
 
 pipeline::pipeline(caf::actor_system& sys, options opts)
-  : sys_(sys), opts_(std::move(opts)) {
+  : image_service(images::make_image_service(opts)),
+    sys_(sys),
+    opts_(std::move(opts)) {
   // nop
 }
 

@@ -15,6 +15,7 @@
 #include "actors/store/store_actor.hpp"
 #include "config/options.hpp"
 #include "drivers/driver.hpp"
+#include "images/image_service.hpp"
 #include "metrics/registry.hpp"
 #include "store/database.hpp"
 
@@ -110,6 +111,9 @@ public:
   /// Null without a database.
   std::shared_ptr<store_writer> writer;
   metrics::registry_ptr metrics;
+  /// The process's one image service (make_image_service), shared by the
+  /// API's image workers and the hosts' image caches.
+  images::image_service_ptr image_service;
 
 private:
   pipeline(caf::actor_system& sys, options opts);
