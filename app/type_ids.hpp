@@ -6,6 +6,7 @@
 #include "actors/cluster/cluster_actor.hpp"
 #include "actors/compute/compute_actor.hpp"
 #include "actors/conductor/conductor_actor.hpp"
+#include "actors/image/image_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"
 
@@ -138,4 +139,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(vmforge, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(vmforge, (vmforge::force_host_down))
   CAF_ADD_TYPE_ID(vmforge, (vmforge::save_host_forced_down))
   CAF_ADD_TYPE_ID(vmforge, (vmforge::force_down_service))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::image_auth))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::image_show))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::image_query))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::image_records))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::image_new))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::image_remove))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::image_removed))
 CAF_END_TYPE_ID_BLOCK(vmforge)
