@@ -54,8 +54,7 @@ void configure(caf::actor_system_config& cfg) {
 }
 
 pipeline::pipeline(caf::actor_system& sys, options opts)
-  : image_service(images::make_image_service(opts)),
-    sys_(sys),
+  : sys_(sys),
     opts_(std::move(opts)) {
   // nop
 }
@@ -186,6 +185,8 @@ pipeline::start(caf::actor_system& sys, options opts,
   std::unique_ptr<pipeline> p{new pipeline(sys, std::move(opts))};
   auto& o = p->opts_;
   p->metrics = std::move(reg);
+  p->image_service = images::make_image_service(
+    o, metrics::glance_request_hook(p->metrics));
   for (auto& host : o.hosts)
     p->drivers.emplace(host.name, make_driver(host));
   initial_state init;
