@@ -29,10 +29,15 @@ std::string generate_password() {
 }
 
 // Nova's create answers 400 for what it cannot find, in its own words
-// (nova/api/openstack/compute/servers.py).
+// (nova/api/openstack/compute/servers.py), and for an image it may not
+// read (ImageNotAuthorized is in its 400 list). The other image errors
+// have their own statuses (call.cpp): 400, the zero-disk flavor's 403, a
+// Glance that does not answer 503.
 void reply_create_error(const call_ptr& c, const caf::error& err) {
   if (err == errc::image_not_found)
     reply_error(c, 400, "Can not find requested image");
+  else if (err == errc::image_not_authorized)
+    reply_error(c, 400, error_message(err));
   else if (err == errc::keypair_not_found)
     reply_error(c, 400, "Invalid key_name provided.");
   else if (err == errc::flavor_not_found)
