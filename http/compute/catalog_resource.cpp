@@ -22,16 +22,13 @@ bool is_get(const call_ptr& c) {
 // answered an error.
 template <class T>
 bool paginate(const call_ptr& c, std::vector<T>& items) {
-  if (c->has_param("marker")) {
-    auto marker = c->param("marker");
-    auto i = std::find_if(items.begin(), items.end(),
-                          [&](const T& x) { return x.id == marker; });
-    if (i == items.end()) {
-      reply_error(c, 400, "marker [" + marker + "] not found");
-      return false;
-    }
-    items.erase(items.begin(), i + 1);
+  auto after = after_marker(c, items, [](const T& x) { return x.id; });
+  if (!after) {
+    reply_error(c, 400, "marker [" + c->param("marker") + "] not found");
+    return false;
   }
+  items.erase(items.begin(),
+              items.begin() + static_cast<std::ptrdiff_t>(*after));
   if (c->has_param("limit")) {
     auto text = c->param("limit");
     if (text.empty() || !std::all_of(text.begin(), text.end(), ::isdigit)) {

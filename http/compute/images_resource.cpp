@@ -126,17 +126,12 @@ void proxy_list(compute_api& api, const call_ptr& c, bool detail) {
       for (auto& img : r.items)
         if (f.matches(img))
           items.push_back(&img);
-      size_t start = 0;
-      if (c->has_param("marker")) {
-        auto marker = c->param("marker");
-        auto i = std::find_if(items.begin(), items.end(),
-                              [&](const image* x) { return x->id == marker; });
-        if (i == items.end()) {
-          reply_error(c, 400, "marker [" + marker + "] not found");
-          return;
-        }
-        start = static_cast<size_t>(i - items.begin()) + 1;
+      auto after = after_marker(c, items, [](const image* x) { return x->id; });
+      if (!after) {
+        reply_error(c, 400, "marker [" + c->param("marker") + "] not found");
+        return;
       }
+      auto start = *after;
       json::array out;
       for (size_t i = start;
            i < items.size() && (!has_limit || out.size() < limit); ++i)
@@ -227,7 +222,9 @@ void reply_glance_error(const call_ptr& c, const caf::error& err,
 }
 
 // The query string as Glance echoes it in `first` and `next`.
-std::string query_of(const std::vector<std::pair<std::string, std::string>>& kv) {
+using query_items = std::vector<std::pair<std::string, std::string>>;
+
+std::string query_of(const query_items& kv) {
   std::string out;
   for (auto& [k, v] : kv) {
     out += out.empty() ? "?" : "&";
@@ -254,7 +251,7 @@ void glance_list(compute_api& api, const call_ptr& c) {
     }
     limit = std::stoul(text);
   }
-  std::vector<std::pair<std::string, std::string>> echoed;
+  query_items echoed;
   for (auto& [k, v] : c->query)
     if (known.count(k) != 0 && k != "marker")
       echoed.emplace_back(k, v);
@@ -262,21 +259,16 @@ void glance_list(compute_api& api, const call_ptr& c) {
     api, std::move(q),
     [c, limit, echoed](image_records& r) {
       auto& items = r.items;
-      size_t start = 0;
-      if (c->has_param("marker")) {
-        auto marker = c->param("marker");
-        auto i = std::find_if(items.begin(), items.end(),
-                              [&](const image& x) { return x.id == marker; });
-        if (i == items.end()) {
-          reply_glance_error(c, 400, "Bad Request",
-                             "marker [" + marker + "] not found");
-          return;
-        }
-        start = static_cast<size_t>(i - items.begin()) + 1;
+      auto after = after_marker(c, items, [](const image& x) { return x.id; });
+      if (!after) {
+        reply_glance_error(c, 400, "Bad Request",
+                           "marker [" + c->param("marker") + "] not found");
+        return;
       }
+      auto start = *after;
       json::array out;
-      for (size_t i = start; i < items.size() && (limit == 0 || out.size() < limit);
-           ++i)
+      for (size_t i = start;
+           i < items.size() && (limit == 0 || out.size() < limit); ++i)
         out.push_back(glance_image(items[i]));
       auto shown = out.size();
       json::object body{{"images", std::move(out)},

@@ -146,17 +146,12 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
         continue;
       rows.push_back(&row);
     }
-    size_t start = 0;
-    if (c->has_param("marker")) {
-      auto marker = c->param("marker");
-      auto i = std::find_if(rows.begin(), rows.end(),
-                            [&](const instance* r) { return r->id == marker; });
-      if (i == rows.end()) {
-        reply_error(c, 400, "marker [" + marker + "] not found");
-        return;
-      }
-      start = static_cast<size_t>(i - rows.begin()) + 1;
+    auto after = after_marker(c, rows, [](const instance* r) { return r->id; });
+    if (!after) {
+      reply_error(c, 400, "marker [" + c->param("marker") + "] not found");
+      return;
     }
+    auto start = *after;
     json::array out;
     for (size_t i = start; i < rows.size() && out.size() < limit; ++i)
       out.push_back(detail ? server_detail(*rows[i], c->base, c->ctx, c->version)
