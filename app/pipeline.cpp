@@ -1,5 +1,6 @@
 #include "app/pipeline.hpp"
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -7,6 +8,7 @@
 
 #include "actors/api/api_handler.hpp"
 #include "actors/conductor/conductor.hpp"
+#include "actors/image/image_api.hpp"
 #include "actors/scheduler/host_selector.hpp"
 #include "images/image_services.hpp"
 #include "actors/store/instance_store.hpp"
@@ -229,8 +231,12 @@ pipeline::start(caf::actor_system& sys, options opts,
     sup.computes.push_back(std::move(c));
   }
   p->supervisor = spawn_supervisor(sys, std::move(sup));
+  image_api_config images;
+  images.service = p->image_service;
+  images.workers = static_cast<size_t>(std::max(o.api.image_workers, 1));
+  p->images = spawn_image_api(sys, std::move(images));
   p->api = spawn_api_handler(sys, api_config{o, p->store, p->conductor,
-                                             p->scheduler,
+                                             p->scheduler, p->images,
                                              std::move(init.catalog)});
   // Ready once every compute manager has registered with the scheduler.
   caf::scoped_actor self{sys};
@@ -286,6 +292,7 @@ void pipeline::stop() {
   for (auto& c : computes)
     self->send_exit(c, bye);
   self->send_exit(api, bye);
+  self->send_exit(images, bye);
   self->send_exit(conductor, bye);
   self->send_exit(scheduler, bye);
   // What the others sent the store before they stopped is applied and

@@ -11,6 +11,7 @@
 #include "actors/compute/compute_actor.hpp"
 #include "actors/compute/compute_manager.hpp"
 #include "actors/conductor/conductor_actor.hpp"
+#include "actors/image/image_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "config/options.hpp"
@@ -60,7 +61,7 @@ enum class resume_mode {
 
 /// The whole build pipeline of an all-in-one process, wired together:
 /// store, scheduler, conductor, supervisor (with one compute manager per
-/// host) and the API handler.
+/// host), the image actor and the API handler.
 class pipeline {
 public:
   /// Spawns every actor and returns once the scheduler knows every host.
@@ -103,6 +104,10 @@ public:
   }
 
   api_actor api;
+  /// The controller's image actor ([api] image_workers detached workers
+  /// calling image_service): the API handler's and the HTTP layer's way
+  /// to the image service.
+  image_actor images;
   conductor_actor conductor;
   scheduler_actor scheduler;
   store_actor store;

@@ -143,6 +143,7 @@ void fixed_sections(O& o, F& f) {
     f.integer("port", o.api.port, 0);
     f.integer("io_threads", o.api.io_threads, 1);
     f.choice("auth_strategy", o.api.auth_strategy, {"noauth2", "keystone"});
+    f.integer("image_workers", o.api.image_workers, 1);
   }
   if (f.section("metrics")) {
     f.text("listen", o.metrics.listen);

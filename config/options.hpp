@@ -84,6 +84,9 @@ struct api_endpoint_options {
   int32_t io_threads = 2;
   /// noauth2 or keystone (trusted keystonemiddleware headers).
   std::string auth_strategy = "noauth2";
+  /// Threads the controller calls the image service on (show, list of
+  /// creates and of the image proxy): its image actor's detached workers.
+  int32_t image_workers = 4;
 };
 
 /// [metrics]: where Prometheus scrapes /metrics. Not a Nova section.

@@ -27,6 +27,7 @@ void require_same(const options& a, const options& b) {
   CHECK(a.api.port == b.api.port);
   CHECK(a.api.io_threads == b.api.io_threads);
   CHECK(a.api.auth_strategy == b.api.auth_strategy);
+  CHECK(a.api.image_workers == b.api.image_workers);
   auto &s = a.scheduler, &t = b.scheduler;
   CHECK(s.service_down_time_s == t.service_down_time_s);
   CHECK(s.max_attempts == t.max_attempts);
@@ -104,6 +105,7 @@ options customised() {
   o.api.port = 0;
   o.api.io_threads = 8;
   o.api.auth_strategy = "keystone";
+  o.api.image_workers = 6;
   o.scheduler.max_attempts = 1;
   o.scheduler.enabled_filters = {"RamFilter", "ComputeFilter"};
   o.scheduler.host_subset_size = 2;
@@ -174,6 +176,7 @@ listen = 0.0.0.0
 port = 0
 io_threads = 8
 auth_strategy = keystone
+image_workers = 6
 
 [glance]
 api_servers = http://10.0.0.1:9292, https://glance.test/image
