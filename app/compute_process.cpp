@@ -12,6 +12,7 @@
 #include "app/cluster_dialer.hpp"
 #include "app/pipeline.hpp"
 #include "app/process.hpp"
+#include "images/image_services.hpp"
 #include "util/log.hpp"
 
 namespace vmforge {
@@ -97,7 +98,9 @@ int run_compute_process(options opts, const command_line& cl,
   configure_cluster(cfg, opts);
   caf::actor_system sys{cfg};
   controller_link_config lc;
-  lc.compute = compute_config_of(opts, host, drv, registry);
+  // A compute process fetches its own images: its own image service.
+  lc.compute = compute_config_of(opts, host, drv, registry,
+                                 images::make_image_service(opts));
   lc.incarnation = incarnation_now();
   lc.controller_host = dialer->host();
   lc.controller_port = dialer->port();

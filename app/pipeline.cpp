@@ -88,15 +88,18 @@ void resolve_capacity(host_config& host, driver& drv) {
 
 compute_config compute_config_of(const options& opts, host_config host,
                                  driver_ptr drv,
-                                 const metrics::registry_ptr& reg) {
+                                 const metrics::registry_ptr& reg,
+                                 images::image_service_ptr images) {
   compute_config c;
   c.host = std::move(host);
   resolve_capacity(c.host, *drv);
   c.max_concurrent_builds = opts.max_concurrent_builds;
   c.report_interval_s = opts.report_interval_s;
   c.drv = std::move(drv);
-  for (auto& img : opts.images)
-    c.images.emplace(img.id, img);
+  c.image_service = std::move(images);
+  c.instances_path = opts.instances_path;
+  c.image_cache = opts.image_cache;
+  c.image_timeout_s = opts.instance_build_timeout_s;
   c.metrics = compute_metrics::of(reg, c.host.name);
   return c;
 }
@@ -224,7 +227,8 @@ pipeline::start(caf::actor_system& sys, options opts,
   sup.conductor = p->conductor;
   sup.restarts = restart_counters_of(p->metrics);
   for (auto& host : o.hosts) {
-    auto c = compute_config_of(o, host, p->drivers.at(host.name), p->metrics);
+    auto c = compute_config_of(o, host, p->drivers.at(host.name), p->metrics,
+                               p->image_service);
     c.conductor = p->conductor;
     c.scheduler = p->scheduler;
     c.store = p->store;
