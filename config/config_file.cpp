@@ -389,32 +389,18 @@ public:
 
   void list(const char* name, std::vector<std::string>& field,
             names allowed = {}) {
-    if (!take(name))
-      return;
-    std::vector<std::string> items;
-    std::istringstream in{value_};
-    for (std::string item; std::getline(in, item, ',');)
-      if (auto t = trim(item); !t.empty()) {
-        require_one_of(t, allowed);
-        items.push_back(t);
-      }
-    field = std::move(items);
+    if (take(name))
+      field = items([&](const std::string& t) { require_one_of(t, allowed); });
   }
 
   /// A list whose every item passes `check`.
   void list(const char* name, std::vector<std::string>& field,
             check_fn check) {
-    if (!take(name))
-      return;
-    std::vector<std::string> items;
-    std::istringstream in{value_};
-    for (std::string item; std::getline(in, item, ',');)
-      if (auto t = trim(item); !t.empty()) {
+    if (take(name))
+      field = items([&](const std::string& t) {
         if (auto problem = check(t); !problem.empty())
           fail(problem);
-        items.push_back(t);
-      }
-    field = std::move(items);
+      });
   }
 
   void flag(const char* name, bool& field) {
@@ -506,6 +492,20 @@ private:
       kind_ = kind::fixed;
     }
     section_lines_.emplace(name, line_);
+  }
+
+  /// The value's comma-separated items, blanks dropped, each given to
+  /// `check` (which fails on a bad one).
+  template <class Check>
+  std::vector<std::string> items(Check check) {
+    std::vector<std::string> out;
+    std::istringstream in{value_};
+    for (std::string item; std::getline(in, item, ',');)
+      if (auto t = trim(item); !t.empty()) {
+        check(t);
+        out.push_back(t);
+      }
+    return out;
   }
 
   bool take(const char* name) {

@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 #include <openssl/evp.h>
 
+#include "util/digest.hpp"
 #include "util/log.hpp"
 #include "util/uuid.hpp"
 
@@ -34,16 +35,6 @@ std::string now_iso() {
   gmtime_r(&t, &tm);
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-std::string hex(const unsigned char* md, unsigned n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += digits[md[i] >> 4];
-    out += digits[md[i] & 0xf];
-  }
-  return out;
 }
 
 [[noreturn]] void io_failure(const char* call, const std::string& what) {
@@ -175,9 +166,9 @@ file_digest copy_and_hash(int in, int out, const char* call) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(sha.get(), md, &len);
-  d.sha512 = hex(md, len);
+  d.sha512 = hex_of(md, len);
   EVP_DigestFinal_ex(md5.get(), md, &len);
-  d.md5 = hex(md, len);
+  d.md5 = hex_of(md, len);
   return d;
 }
 

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "images/catalog_image_service.hpp"
+#include "util/digest.hpp"
 #include "util/log.hpp"
 
 namespace json = boost::json;
@@ -165,16 +166,6 @@ std::string pointer(const std::string& key) {
       out += "~1";
     else
       out += c;
-  }
-  return out;
-}
-
-std::string hex(const unsigned char* md, unsigned n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += digits[md[i] >> 4];
-    out += digits[md[i] & 0xf];
   }
   return out;
 }
@@ -698,7 +689,7 @@ download_result glance_image_service::download(const image_auth& auth,
   download_result out;
   out.bytes = bytes;
   out.algo = algo;
-  out.hex = hex(digest, len);
+  out.hex = hex_of(digest, len);
   out.seconds = seconds_since(started);
   if (img.size >= 0 && bytes < img.size) {
     outcome("short_read", rid);

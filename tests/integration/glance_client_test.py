@@ -12,18 +12,33 @@ with them in the environment. Exit 77 (ctest: skipped) when python3-glance
 or qemu-img is missing.
 
     /usr/bin/python3 tests/integration/glance_client_test.py build/bin/unit_tests
+
+With --keystone, Keystone mode instead: the tempest harness
+($TEMPEST_HARNESS, else ../shared/tempest-harness beside the tree) starts
+its Keystone, memcached and a keystone-mode Glance (IMAGE_SERVICE=glance,
+which makes the service user glance/glancepass in project service) in a
+private state directory on free ports, and UNIT_TESTS "[glance-keystone]"
+runs against them with an admin token; everything is stopped afterwards.
+Exit 77 when the harness is missing.
 """
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import glance  # noqa: E402
 
-UNIT_TESTS = os.path.abspath(sys.argv[1] if len(sys.argv) > 1
-                             else "build/bin/unit_tests")
+KEYSTONE = "--keystone" in sys.argv[1:]
+ARGS = [a for a in sys.argv[1:] if a != "--keystone"]
+UNIT_TESTS = os.path.abspath(ARGS[0] if ARGS else "build/bin/unit_tests")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+HARNESS = os.environ.get("TEMPEST_HARNESS") or os.path.join(
+    os.path.dirname(ROOT), "shared", "tempest-harness")
 QEMU_IMG = shutil.which("qemu-img")
 LIST_NAME = "live-list"
 LIST_COUNT = 5  # Glance's page is 2 here: three pages, two next links
@@ -34,6 +49,74 @@ def create(g, **fields):
     if status != 201:
         raise RuntimeError("create: %d %s" % (status, image))
     return image
+
+
+def keystone_token(url, user, password, project):
+    body = {"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": user, "domain": {"name": "Default"},
+            "password": password}}},
+        "scope": {"project": {"name": project,
+                              "domain": {"name": "Default"}}}}}
+    req = urllib.request.Request(url + "/auth/tokens",
+                                 data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return r.headers["X-Subject-Token"]
+
+
+def keystone_mode(tmp, qcow2):
+    if not os.access(os.path.join(HARNESS, "start.sh"), os.X_OK):
+        print("glance_client --keystone: skipped (no tempest harness at %s)"
+              % HARNESS)
+        return 77
+    env = dict(os.environ,
+               TEMPEST_HARNESS_STATE=os.path.join(tmp, "harness"),
+               IMAGE_SERVICE="glance",
+               KEYSTONE_PORT=str(glance.free_port()),
+               MEMCACHED_PORT=str(glance.free_port()),
+               PROXY_PORT=str(glance.free_port()),
+               IMAGE_PORT=str(glance.free_port()))
+    os.makedirs(env["TEMPEST_HARNESS_STATE"])
+    log = open(os.path.join(tmp, "harness.log"), "w")
+    try:
+        for step in (["setup.sh"], ["start.sh", "image"]):
+            rc = subprocess.call([os.path.join(HARNESS, step[0])] + step[1:],
+                                 env=env, stdout=log, stderr=subprocess.STDOUT,
+                                 timeout=300)
+            if rc != 0:
+                log.close()
+                with open(log.name) as f:
+                    print(f.read()[-4000:])
+                print("glance_client --keystone: harness %s failed (%d)"
+                      % (" ".join(step), rc))
+                return 1
+        keystone = "http://127.0.0.1:%s/v3" % env["KEYSTONE_PORT"]
+        print("harness Keystone %s, Glance :%s" % (keystone,
+                                                    env["IMAGE_PORT"]),
+              flush=True)
+        test_env = dict(os.environ,
+                        GLANCE_URL="http://127.0.0.1:" + env["IMAGE_PORT"],
+                        GLANCE_KEYSTONE_URL=keystone,
+                        GLANCE_USER_TOKEN=keystone_token(
+                            keystone, "admin",
+                            os.environ.get("ADMIN_PASSWORD", "adminpass"),
+                            "admin"),
+                        GLANCE_IMAGE_FILE=qcow2)
+        rc = subprocess.call([UNIT_TESTS, "[glance-keystone]"], env=test_env,
+                             timeout=150)
+        if rc != 0:
+            glance_log = os.path.join(env["TEMPEST_HARNESS_STATE"], "logs",
+                                      "glance-api.log")
+            if os.path.exists(glance_log):
+                with open(glance_log, errors="replace") as f:
+                    print("---- glance-api log (tail) ----")
+                    print(f.read()[-6000:])
+        return 1 if rc else 0
+    finally:
+        subprocess.call([os.path.join(HARNESS, "stop.sh"), "all"], env=env,
+                        stdout=log, stderr=subprocess.STDOUT, timeout=120)
+        log.close()
 
 
 def main():
@@ -52,6 +135,8 @@ def main():
         qcow2 = os.path.join(tmp, "disk.qcow2")
         subprocess.check_call([QEMU_IMG, "create", "-q", "-f", "qcow2", qcow2,
                                "64M"])
+        if KEYSTONE:
+            return keystone_mode(tmp, qcow2)
         conf = {"DEFAULT": {"limit_param_default": "2"}}
         with glance.Glance(extra_conf=conf) as g:
             print("glance-api %s: db_sync %.1fs, started in %.1fs"

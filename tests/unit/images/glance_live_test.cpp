@@ -237,3 +237,70 @@ TEST_CASE("live Glance: errors", "[.glance-live]") {
   CHECK(error_of([&] { svc.update(admin, env("GLANCE_QUEUED_ID"), wrong); })
         == image_errc::bad_request);
 }
+
+// Keystone mode (GLANCE_KEYSTONE_URL set by glance_client_test.py
+// --keystone): the tempest harness's Keystone and Glance (flavor keystone).
+//   GLANCE_KEYSTONE_URL  http://127.0.0.1:PORT/v3
+//   GLANCE_USER_TOKEN    a token of the harness's admin (project admin)
+// The service user is the harness's glance/glancepass in project service.
+namespace {
+
+glance_options with_service_user() {
+  auto o = live();
+  o.auth_type = "password";
+  o.auth_url = env("GLANCE_KEYSTONE_URL");
+  o.username = "glance";
+  o.password = "glancepass";
+  o.project_name = "service";
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("live Glance with Keystone: the service user's token",
+          "[.glance-keystone]") {
+  glance_image_service svc{with_service_user(), {}, quick()};
+  image_create req;
+  req.name = "live-keystone";
+  req.disk_format = "qcow2";
+  req.container_format = "bare";
+  req.properties = {{"image_type", "snapshot"}};
+  auto img = svc.create(admin, req);
+  CHECK(img.status == "queued");
+  CHECK_FALSE(img.owner.empty()); // the service project, from the token
+  auto file = env("GLANCE_IMAGE_FILE");
+  auto data = read_file(file);
+  int fd = ::open(file.c_str(), O_RDONLY);
+  svc.upload(admin, img.id, fd, static_cast<int64_t>(data.size()));
+  ::close(fd);
+  auto active = svc.show(admin, img.id);
+  CHECK(active.status == "active");
+  out_file out;
+  CHECK(svc.download(admin, active, out.fd).bytes
+        == static_cast<int64_t>(data.size()));
+  CHECK(read_file(out.path) == data);
+  list_query q;
+  q.name = "live-keystone";
+  CHECK(svc.list(admin, q).size() == 1);
+
+  // The caller's own token instead: Glance filters by it (the admin
+  // project sees the service project's private image only as admin).
+  const image_auth user{env("GLANCE_USER_TOKEN"), "admin", "admin", true};
+  CHECK(svc.show(user, img.id).id == img.id);
+  const image_auth forged{"not-a-token", "admin", "admin", true};
+  CHECK(error_of([&] { svc.show(forged, img.id); })
+        == image_errc::not_authorized);
+  // Without any token, a keystone Glance refuses.
+  glance_image_service anonymous{live(), {}, quick()};
+  CHECK(error_of([&] { anonymous.show(admin, img.id); })
+        == image_errc::not_authorized);
+  // A wrong service password: Keystone refuses.
+  auto wrong = with_service_user();
+  wrong.password = "nope";
+  glance_image_service refused{wrong, {}, quick()};
+  CHECK(error_of([&] { refused.show(admin, img.id); })
+        == image_errc::not_authorized);
+
+  svc.remove(admin, img.id);
+  CHECK(error_of([&] { svc.show(admin, img.id); }) == image_errc::not_found);
+}
