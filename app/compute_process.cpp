@@ -11,6 +11,7 @@
 #include "actors/cluster/controller_link.hpp"
 #include "app/cluster_dialer.hpp"
 #include "app/pipeline.hpp"
+#include "images/image_services.hpp"
 #include "app/process.hpp"
 #include "util/log.hpp"
 
@@ -98,6 +99,8 @@ int run_compute_process(options opts, const command_line& cl,
   caf::actor_system sys{cfg};
   controller_link_config lc;
   lc.compute = compute_config_of(opts, host, drv, registry);
+  // A compute process's own image service: snapshots' uploads.
+  lc.compute.image_service = images::make_image_service(opts);
   lc.incarnation = incarnation_now();
   lc.controller_host = dialer->host();
   lc.controller_port = dialer->port();

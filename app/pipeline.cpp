@@ -93,6 +93,9 @@ compute_config compute_config_of(const options& opts, host_config host,
   resolve_capacity(c.host, *drv);
   c.max_concurrent_builds = opts.max_concurrent_builds;
   c.report_interval_s = opts.report_interval_s;
+  c.snapshot_dir = opts.instances_path + "/snapshots";
+  c.shelved_offload_time_s = opts.shelved_offload_time_s;
+  c.shelved_poll_interval_s = opts.shelved_poll_interval_s;
   c.drv = std::move(drv);
   for (auto& img : opts.images)
     c.images.emplace(img.id, img);
@@ -101,6 +104,70 @@ compute_config compute_config_of(const options& opts, host_config host,
 }
 
 namespace {
+
+// -- a stand-in for the controller's image actor pool -------------------------
+//
+// TODO(integration): actors/image's pool of image workers replaces this.
+// One detached actor (its own thread: every call blocks) answering the
+// image actor protocol from the process's image service, Nova's errors
+// for the image service's.
+
+caf::error image_failure(const images::image_error& e, const std::string& id) {
+  switch (e.code()) {
+    case images::image_errc::not_found:
+      return nova_error(errc::image_not_found, id);
+    case images::image_errc::connection_failed:
+      return nova_error(errc::service_unavailable, e.what());
+    default:
+      return nova_error(errc::internal, e.what());
+  }
+}
+
+image_actor::behavior_type image_adapter(image_actor::pointer,
+                                         images::image_service_ptr svc) {
+  return {
+    [svc](image_show& q) -> caf::result<image> {
+      try {
+        return svc->show(q.auth, q.id);
+      } catch (const images::image_error& e) {
+        return image_failure(e, q.id);
+      }
+    },
+    [svc](image_query& q) -> caf::result<image_records> {
+      try {
+        images::list_query lq;
+        lq.name = q.name;
+        lq.status = q.status;
+        lq.visibility = q.visibility;
+        lq.limit = q.limit;
+        return image_records{svc->list(q.auth, lq)};
+      } catch (const images::image_error& e) {
+        return image_failure(e, {});
+      }
+    },
+    [svc](image_new& q) -> caf::result<image> {
+      try {
+        images::image_create req;
+        req.name = q.name;
+        req.visibility = q.visibility;
+        req.min_ram_mb = q.min_ram_mb;
+        req.min_disk_gb = q.min_disk_gb;
+        req.properties = q.properties;
+        return svc->create(q.auth, req);
+      } catch (const images::image_error& e) {
+        return image_failure(e, {});
+      }
+    },
+    [svc](image_remove& q) -> caf::result<image_removed> {
+      try {
+        svc->remove(q.auth, q.id);
+        return image_removed{q.id};
+      } catch (const images::image_error& e) {
+        return image_failure(e, q.id);
+      }
+    },
+  };
+}
 
 // What the pipeline starts from: the rows, the API handler's catalog and
 // what recovery left to do once the actors run.
@@ -222,15 +289,21 @@ pipeline::start(caf::actor_system& sys, options opts,
   sup.restarts = restart_counters_of(p->metrics);
   for (auto& host : o.hosts) {
     auto c = compute_config_of(o, host, p->drivers.at(host.name), p->metrics);
+    c.image_service = p->image_service;
     c.conductor = p->conductor;
     c.scheduler = p->scheduler;
     c.store = p->store;
     sup.computes.push_back(std::move(c));
   }
   p->supervisor = spawn_supervisor(sys, std::move(sup));
-  p->api = spawn_api_handler(sys, api_config{o, p->store, p->conductor,
-                                             p->scheduler,
-                                             std::move(init.catalog)});
+  p->image_api = sys.spawn<caf::detached>(image_adapter, p->image_service);
+  api_config ac{o, p->store, p->conductor, p->scheduler,
+                std::move(init.catalog)};
+  ac.images = p->image_api;
+  ac.image_url = [svc = p->image_service](const std::string& id) {
+    return svc->image_url(id);
+  };
+  p->api = spawn_api_handler(sys, std::move(ac));
   // Ready once every compute manager has registered with the scheduler.
   caf::scoped_actor self{sys};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
@@ -285,6 +358,8 @@ void pipeline::stop() {
   for (auto& c : computes)
     self->send_exit(c, bye);
   self->send_exit(api, bye);
+  if (image_api)
+    self->send_exit(image_api, bye);
   self->send_exit(conductor, bye);
   self->send_exit(scheduler, bye);
   // What the others sent the store before they stopped is applied and

@@ -11,6 +11,7 @@
 #include "actors/compute/compute_actor.hpp"
 #include "actors/compute/compute_manager.hpp"
 #include "actors/conductor/conductor_actor.hpp"
+#include "actors/image/image_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "config/options.hpp"
@@ -114,6 +115,9 @@ public:
   /// The process's one image service (make_image_service), shared by the
   /// API's image workers and the hosts' image caches.
   images::image_service_ptr image_service;
+  /// The image actor the API handler asks (a stand-in in front of
+  /// image_service until actors/image's pool takes its place).
+  image_actor image_api;
 
 private:
   pipeline(caf::actor_system& sys, options opts);

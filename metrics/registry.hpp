@@ -140,6 +140,20 @@ struct cluster_metrics {
   }
 };
 
+/// Snapshot uploads of the compute hosts (createImage and shelve): the
+/// flattened disk sent to the image service.
+struct snapshot_metrics {
+  /// vmforge_image_snapshot_uploads_total by result (ok, error).
+  Counter& uploads_ok;
+  Counter& uploads_error;
+  Counter& bytes;
+  Histogram& seconds;
+
+  Counter& uploads(bool ok) {
+    return ok ? uploads_ok : uploads_error;
+  }
+};
+
 /// Counts a failed libvirt call by the call's name (virDomainCreateXML...);
 /// safe from any thread.
 using call_error_hook = std::function<void(const std::string& call)>;
@@ -160,6 +174,7 @@ public:
   scheduler_metrics scheduler;
   runtime_metrics runtime;
   cluster_metrics cluster;
+  snapshot_metrics snapshots;
 
   /// The host's gauges, created on first use; the reference stays valid
   /// (a restarted compute manager gets the same ones). Thread-safe.

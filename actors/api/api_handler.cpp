@@ -10,6 +10,7 @@
 #include "actors/api/quotas.hpp"
 #include "actors/api/security_groups.hpp"
 #include "actors/api/server_rules.hpp"
+#include "actors/api/snapshot_plan.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
 #include "util/deadline_queue.hpp"
@@ -47,6 +48,10 @@ const char* name_of(const store_actor&) {
 
 const char* name_of(const scheduler_actor&) {
   return "scheduler";
+}
+
+const char* name_of(const image_actor&) {
+  return "image service";
 }
 
 // A failed request's answer. A timeout means the service is stuck: the
@@ -136,23 +141,24 @@ void record_user_action(api_pointer self, const request_context& ctx,
 
 // -- servers ------------------------------------------------------------------
 
-caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
+// The create of validated rows; `resolved` is the image the image service
+// answered for an imageRef the catalog does not have (empty id: none).
+void create_rows(api_pointer self, caf::typed_response_promise<servers_created> rp,
+                 const create_servers& req, image resolved) {
   auto& st = self->state;
-  if (st.refusing_builds)
-    return nova_error(errc::service_unavailable,
-                      "vmforged is shutting down: no new builds are "
-                      "accepted.");
+  auto known = !resolved.id.empty();
   if (auto err = validate(req, st.images_and_flavors, st.quota, st.keys,
-                          st.groups))
-    return err;
+                          st.groups, known ? &resolved : nullptr)) {
+    rp.deliver(std::move(err));
+    return;
+  }
   // Nova's utils.generate_uid('r'): "r-" and 8 characters.
   auto rid = "r-" + make_uuid().substr(0, 8);
-  auto rp = self->make_response_promise<servers_created>();
   auto ins = rows_of(req, st.images_and_flavors, st.quota,
                      st.cfg.opts.multi_instance_display_name_template, rid);
   ask(self, rp, st.cfg.store, std::move(ins),
-      [self, rp, rid, request_id = req.ctx.request_id](
-        instance_list& rows) mutable {
+      [self, rp, rid, request_id = req.ctx.request_id,
+       auth = image_auth_of(req.ctx), resolved](instance_list& rows) mutable {
         auto& st = self->state;
         servers_created out;
         out.reservation_id = rid;
@@ -163,10 +169,40 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
           rec.action = action_record{"create", request_id, row.user_id,
                                      row.project_id, row.created_us, {}};
           self->send(st.cfg.store, std::move(rec));
-          self->send(st.cfg.conductor, build_of(row, request_id));
+          auto b = build_of(row, request_id);
+          if (!resolved.id.empty()) {
+            b.image_ = resolved;
+            b.auth = auth;
+          }
+          self->send(st.cfg.conductor, std::move(b));
         }
         rp.deliver(std::move(out));
       });
+}
+
+caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
+  auto& st = self->state;
+  if (st.refusing_builds)
+    return nova_error(errc::service_unavailable,
+                      "vmforged is shutting down: no new builds are "
+                      "accepted.");
+  auto rp = self->make_response_promise<servers_created>();
+  // An imageRef the [image:*] catalog does not have may be an image of
+  // the image service (a snapshot): it must be there and active.
+  if (!req.image_ref.empty() && st.cfg.images
+      && st.images_and_flavors.find_image(req.image_ref) == nullptr) {
+    ask(self, rp, st.cfg.images, image_show{image_auth_of(req.ctx), req.image_ref},
+        [self, rp, req](image& img) mutable {
+          if (img.status != "active") {
+            rp.deliver(nova_error(errc::invalid_input,
+                                  "Image " + img.id + " is not active."));
+            return;
+          }
+          create_rows(self, rp, req, std::move(img));
+        });
+    return rp;
+  }
+  create_rows(self, rp, req, image{});
   return rp;
 }
 
@@ -250,6 +286,257 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
                               "There is no such action: " + action));
       else
         start_action(self, rp, *rule, ctx, row);
+    });
+}
+
+// -- snapshots and shelving ---------------------------------------------------
+
+caf::error no_image_service() {
+  return nova_error(errc::service_unavailable,
+                    "There is no image service to snapshot to.");
+}
+
+std::string image_url_of(api_pointer self, const std::string& id) {
+  auto& fn = self->state.cfg.image_url;
+  return fn ? fn(id) : "/images/" + id;
+}
+
+// A queued image nobody will upload to goes (Nova's API.snapshot when the
+// instance disappeared meanwhile); its answer does not matter.
+void drop_image(api_pointer self, const request_context& ctx,
+                const std::string& image_id) {
+  auto& images = self->state.cfg.images;
+  if (!images || image_id.empty())
+    return;
+  self->request(images, api_request_timeout,
+                image_remove{image_auth_of(ctx), image_id})
+    .then([](image_removed&) {},
+          [image_id](caf::error& err) {
+            log::warning("api_handler", "the queued image ", image_id,
+                         " stays: ", error_message(err));
+          });
+}
+
+// Starts `rule` on the row (the store sets its task only while the row
+// still allows it), then `then(row)`; a row that no longer allows it is
+// refused with the rules' error after `refused()`.
+template <class T, class F, class R>
+void begin_rule(api_pointer self, caf::typed_response_promise<T> rp,
+                const server_rule& rule, const request_context& ctx,
+                const std::string& id, F then, R refused) {
+  ask(self, rp, self->state.cfg.store, begin_of(rule, id, ctx.is_admin),
+      [self, rp, rule = &rule, ctx, then, refused](task_begun& begun) mutable {
+        auto& row = begun.row;
+        if (!begun.started) {
+          if (auto err = check(*rule, row, ctx.is_admin)) {
+            refused();
+            rp.deliver(std::move(err));
+            return;
+          }
+          begin_rule(self, rp, *rule, ctx, row.id, std::move(then),
+                     std::move(refused));
+          return;
+        }
+        then(row);
+      });
+}
+
+void send_operation(api_pointer self, const instance& row, instance_op op,
+                    const std::string& image_id, const request_context& ctx) {
+  instance_operation o;
+  o.instance_id = row.id;
+  o.host = row.host;
+  o.op = op;
+  o.image_id = image_id;
+  o.project_id = row.project_id;
+  o.base_image_ref = base_image_ref(row);
+  o.auth = image_auth_of(ctx);
+  o.request_id = ctx.request_id;
+  self->send(self->state.cfg.conductor, std::move(o));
+}
+
+// Nova's compute_utils.create_image first (the record, queued), then the
+// task; `then(row, image)` once both are there.
+template <class T, class F>
+void snapshot_then(api_pointer self, caf::typed_response_promise<T> rp,
+                   const server_rule& rule, const request_context& ctx,
+                   const instance& row, const std::string& name,
+                   const std::map<std::string, std::string>& metadata, F then) {
+  auto& st = self->state;
+  if (!st.cfg.images) {
+    rp.deliver(no_image_service());
+    return;
+  }
+  auto rec = snapshot_image(row, ctx, name, metadata,
+                            st.images_and_flavors.find_image(row.image_id));
+  ask(self, rp, st.cfg.images, std::move(rec),
+      [self, rp, rule = &rule, ctx, id = row.id, then](image& made) mutable {
+        begin_rule(
+          self, rp, *rule, ctx, id,
+          [then, made](const instance& row) mutable { then(row, made); },
+          [self, ctx, image_id = made.id] { drop_image(self, ctx, image_id); });
+      });
+}
+
+caf::result<image_created> on_create_image(api_pointer self,
+                                           create_image& req) {
+  return with_visible_row<image_created>(
+    self, req.ctx, req.id, [self, req](instance& row, auto& rp) {
+      auto& ctx = req.ctx;
+      if (req.check_metadata_quota) {
+        auto limit = self->state.quota.limit(ctx.project_id, "metadata_items");
+        if (limit >= 0 && static_cast<int64_t>(req.metadata.size()) > limit) {
+          rp.deliver(nova_error(errc::image_metadata_limit));
+          return;
+        }
+      }
+      if (auto err = check(create_image_rule, row, ctx.is_admin)) {
+        rp.deliver(std::move(err));
+        return;
+      }
+      snapshot_then(self, rp, create_image_rule, ctx, row, req.name,
+                    req.metadata,
+                    [self, rp, ctx](const instance& row,
+                                    const image& made) mutable {
+                      record_user_action(self, ctx, row.id, "createImage");
+                      send_operation(self, row, instance_op::snapshot,
+                                     made.id, ctx);
+                      rp.deliver(image_created{made.id,
+                                               image_url_of(self, made.id)});
+                    });
+    });
+}
+
+// An unshelve whose snapshot is gone (Nova's conductor: "Unshelve
+// attempted but the image %s cannot be found.", the instance in ERROR).
+void unshelve_without_image(api_pointer self, const instance& row,
+                            const std::string& image_id) {
+  auto why = "Unshelve attempted but the image " + image_id
+             + " cannot be found.";
+  log::error("api_handler", "instance ", row.id, ": ", why);
+  instance_update u;
+  u.id = row.id;
+  u.vm = vm_state::error;
+  u.task = task_state::none;
+  u.expected = {task_state::unshelving};
+  u.set_fault = true;
+  u.fault_ = fault{404, why, {}, now_us()};
+  self->send(self->state.cfg.store, std::move(u));
+}
+
+// Nova's conductor unshelve_instance for SHELVED_OFFLOADED: its snapshot
+// looked up, then scheduled and spawned like a build from it.
+void unshelve_offloaded(api_pointer self, const request_context& ctx,
+                        const instance& row, bool set_zone,
+                        const std::string& zone) {
+  auto& st = self->state;
+  auto snap = row.system_metadata.find("shelved_image_id");
+  if (snap == row.system_metadata.end() || !st.cfg.images) {
+    unshelve_without_image(self, row, snap == row.system_metadata.end()
+                                        ? std::string{}
+                                        : snap->second);
+    return;
+  }
+  auto image_id = snap->second;
+  self->request(st.cfg.images, api_request_timeout,
+                image_show{image_auth_of(ctx), image_id})
+    .then(
+      [self, ctx, row, set_zone, zone](image& img) {
+        auto b = build_of(row, ctx.request_id);
+        b.image_id = img.id;
+        b.image_ = std::move(img);
+        b.auth = image_auth_of(ctx);
+        b.unshelve = true;
+        if (set_zone)
+          b.availability_zone = zone;
+        self->send(self->state.cfg.conductor, std::move(b));
+      },
+      [self, row, image_id](caf::error& err) {
+        if (err == errc::image_not_found) {
+          unshelve_without_image(self, row, image_id);
+          return;
+        }
+        log::error("api_handler", "instance ", row.id,
+                   ": unshelve cannot read its snapshot ", image_id, ": ",
+                   error_message(err));
+        instance_update u;
+        u.id = row.id;
+        u.set_vm = false;
+        u.task = task_state::none;
+        u.expected = {task_state::unshelving};
+        u.set_fault = true;
+        u.fault_ = fault{500, error_message(err), {}, now_us()};
+        self->send(self->state.cfg.store, std::move(u));
+      });
+}
+
+caf::result<accepted> on_shelve(api_pointer self, shelve_server& req) {
+  const char* key = req.op == shelve_op::shelve    ? "shelve"
+                    : req.op == shelve_op::offload ? "shelveOffload"
+                                                   : "unshelve";
+  auto rule = shelve_action(key);
+  return with_visible_row<accepted>(
+    self, req.ctx, req.id, [self, req, rule](instance& row, auto& rp) {
+      auto& ctx = req.ctx;
+      if (auto err = check(*rule, row, ctx.is_admin)) {
+        rp.deliver(std::move(err));
+        return;
+      }
+      auto nothing = [] {};
+      switch (req.op) {
+        case shelve_op::shelve:
+          // Nova's API.shelve: the snapshot "<name>-shelved".
+          snapshot_then(self, rp, *rule, ctx, row, row.name + "-shelved", {},
+                        [self, rp, ctx](const instance& row,
+                                        const image& made) mutable {
+                          record_user_action(self, ctx, row.id, "shelve");
+                          send_operation(self, row, instance_op::shelve,
+                                         made.id, ctx);
+                          rp.deliver(accepted{row.id});
+                        });
+          return;
+        case shelve_op::offload:
+          begin_rule(
+            self, rp, *rule, ctx, row.id,
+            [self, rp, ctx](const instance& row) mutable {
+              record_user_action(self, ctx, row.id, "shelveOffload");
+              send_operation(self, row, instance_op::shelve_offload, {}, ctx);
+              rp.deliver(accepted{row.id});
+            },
+            nothing);
+          return;
+        case shelve_op::unshelve:
+          break;
+      }
+      if (req.set_zone) {
+        // Nova's _check_offloaded and _validate_unshelve_az.
+        if (row.vm != vm_state::shelved_offloaded) {
+          rp.deliver(nova_error(errc::unshelve_invalid_state, row.id,
+                                to_string(row.vm)));
+          return;
+        }
+        if (auto err = self->state.images_and_flavors.check_zone(req.zone)) {
+          rp.deliver(std::move(err));
+          return;
+        }
+      }
+      begin_rule(
+        self, rp, *rule, ctx, row.id,
+        [self, rp, ctx, set_zone = req.set_zone,
+         zone = req.zone](const instance& row) mutable {
+          record_user_action(self, ctx, row.id, "unshelve");
+          if (row.vm == vm_state::shelved) {
+            auto snap = row.system_metadata.find("shelved_image_id");
+            send_operation(self, row, instance_op::unshelve,
+                           snap == row.system_metadata.end() ? std::string{}
+                                                             : snap->second,
+                           ctx);
+          } else {
+            unshelve_offloaded(self, ctx, row, set_zone, zone);
+          }
+          rp.deliver(accepted{row.id});
+        },
+        nothing);
     });
 }
 
@@ -529,6 +816,8 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
         });
     },
     [self](server_action& req) { return on_action(self, req); },
+    [self](create_image& req) { return on_create_image(self, req); },
+    [self](shelve_server& req) { return on_shelve(self, req); },
     [self](server_metadata& req) { return on_metadata(self, req); },
     [self](list_services& req) -> caf::result<host_view_list> {
       if (!req.ctx.is_admin)

@@ -1,11 +1,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <string>
 
 #include <caf/fwd.hpp>
 
 #include "actors/api/api_actor.hpp"
 #include "actors/conductor/conductor_actor.hpp"
+#include "actors/image/image_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "config/options.hpp"
@@ -27,6 +30,13 @@ struct api_config {
   /// What the database held (or the defaults of a new one); the store
   /// writes every change of it.
   catalog_state catalog;
+  /// The image service (snapshots' records, unshelve's snapshot, images
+  /// that are not in the [image:*] catalog); without it createImage and
+  /// shelve are ServiceUnavailable.
+  image_actor images{};
+  /// Where clients find image `id` (createImage's Location before 2.45);
+  /// empty: /images/<id> under no endpoint.
+  std::function<std::string(const std::string&)> image_url{};
 };
 
 /// The API handler: validates a request, checks quota and records the

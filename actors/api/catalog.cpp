@@ -40,6 +40,13 @@ caf::error catalog::check_image(const std::string& ref) const {
   return caf::none;
 }
 
+const image* catalog::find_image(const std::string& id) const {
+  for (auto& i : images_)
+    if (i.id == id)
+      return &i;
+  return nullptr;
+}
+
 caf::error catalog::check_zone(const std::string& zone) const {
   if (!zone.empty() && zones_.count(zone) == 0)
     return nova_error(errc::invalid_input,

@@ -28,6 +28,9 @@ public:
   /// Whether a server's imageRef names an image (it must name one).
   caf::error check_image(const std::string& ref) const;
 
+  /// The configured image `id`; nullptr if it is none of them.
+  const image* find_image(const std::string& id) const;
+
   /// Whether a server may ask for the zone (none asked is fine).
   caf::error check_zone(const std::string& zone) const;
 

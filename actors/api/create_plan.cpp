@@ -18,7 +18,7 @@ caf::error bad_request(std::string msg) {
 
 caf::error validate(const create_servers& req, const catalog& cat,
                     const quotas& quota, const keypairs& keys,
-                    const security_groups& groups) {
+                    const security_groups& groups, const image* resolved) {
   auto& name = req.name;
   if (name.empty() || name.size() > 255)
     return bad_request("Invalid input for field/attribute name. Value: "
@@ -34,8 +34,9 @@ caf::error validate(const create_servers& req, const catalog& cat,
     return bad_request("min_count and max_count must be >= 1");
   if (req.min_count > req.max_count)
     return bad_request("min_count must be <= max_count");
-  if (auto err = cat.check_image(req.image_ref))
-    return err;
+  if (resolved == nullptr || resolved->id != req.image_ref || req.image_ref.empty())
+    if (auto err = cat.check_image(req.image_ref))
+      return err;
   if (auto fl = cat.flavor_of(req.flavor_ref); !fl)
     return fl.error();
   if (auto err = cat.check_zone(req.availability_zone))

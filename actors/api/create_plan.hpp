@@ -18,9 +18,12 @@ namespace vmforge {
 /// What the caller may ask for: a valid name and counts, an image, flavor
 /// and zone of the catalog, metadata within the project's limit, the
 /// user's keypair and the project's security groups. None if it passes.
+/// `resolved`: the image the image service answered for an imageRef the
+/// catalog does not have (a snapshot), which then passes.
 caf::error validate(const create_servers& req, const catalog& cat,
                     const quotas& quota, const keypairs& keys,
-                    const security_groups& groups);
+                    const security_groups& groups,
+                    const image* resolved = nullptr);
 
 /// The rows of a validated request, all BUILD/scheduling, named after
 /// `name_template` when there are several (Nova's

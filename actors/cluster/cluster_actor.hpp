@@ -21,8 +21,10 @@ namespace vmforge {
 /// Raised whenever a message of any of the interfaces above changes in a
 /// way an older peer cannot read: a controller refuses a compute of another
 /// version (and the compute exits with code 2). 2: errc gained
-/// host_binary_not_found, which renumbered the codes after it.
-constexpr uint32_t cluster_protocol_version = 2;
+/// host_binary_not_found, which renumbered the codes after it. 3:
+/// createImage and shelve (instance_operation, the shelve states, the
+/// instance's system metadata, build_request's unshelve, two errcs).
+constexpr uint32_t cluster_protocol_version = 3;
 
 /// One domain of the compute's hypervisor, as its driver reports it.
 struct domain_state {

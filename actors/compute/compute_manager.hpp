@@ -9,6 +9,7 @@
 #include "actors/store/store_actor.hpp"
 #include "config/options.hpp"
 #include "drivers/driver.hpp"
+#include "images/image_service.hpp"
 
 namespace vmforge {
 
@@ -25,15 +26,27 @@ struct compute_config {
   store_actor store;
   supervisor_actor supervisor;
   compute_metrics metrics;
-  /// Driver workers on threads of their own; tests under CAF's test
-  /// coordinator, which runs only scheduled actors, turn it off.
+  /// The process's image service: snapshots are uploaded and shelved
+  /// snapshots deleted through it, on image workers only.
+  vmforge::images::image_service_ptr image_service;
+  /// Where a snapshot's flattened disk waits for its upload (Nova's
+  /// [libvirt] snapshots_directory, $instances_path/snapshots).
+  std::string snapshot_dir = "var/instances/snapshots";
+  /// [DEFAULT] shelved_offload_time and shelved_poll_interval, seconds.
+  int64_t shelved_offload_time_s = 0;
+  int64_t shelved_poll_interval_s = 3600;
+  /// Driver and image workers on threads of their own; tests under CAF's
+  /// test coordinator, which runs only scheduled actors, turn it off.
   bool detach_workers = true;
 };
 
 /// Spawns the compute manager of one host, monitored by `parent` (its
 /// supervisor). It claims resources, runs at most max_concurrent_builds
 /// builds at once (queueing the rest), drives the hypervisor through its
-/// driver workers and restarts any worker that dies.
+/// driver workers and restarts any worker that dies. It runs the host's
+/// part of createImage and shelve (instance_operation): the task states in
+/// Nova's order through the store, the disk flattened on a driver worker,
+/// the upload on an image worker, an offload freeing the host's claim.
 compute_actor spawn_compute_manager(caf::local_actor* parent,
                                     compute_config cfg);
 

@@ -18,13 +18,16 @@ struct compute_metrics {
   std::shared_ptr<metrics::Histogram> spawning;
   /// Its usage gauges and mailbox depth.
   std::shared_ptr<metrics::host_metrics> host;
+  /// Snapshot uploads (the process's, not the host's).
+  std::shared_ptr<metrics::snapshot_metrics> snapshots;
 
   /// The handles of `host` in `reg`.
   static compute_metrics of(const metrics::registry_ptr& reg,
                             const std::string& host) {
     return {{reg, &reg->builds.queued},
             {reg, &reg->builds.spawning},
-            {reg, &reg->host(host)}};
+            {reg, &reg->host(host)},
+            {reg, &reg->snapshots}};
   }
 };
 

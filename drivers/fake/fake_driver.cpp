@@ -6,6 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "util/process.hpp"
 #include "util/uuid.hpp"
 
 namespace vmforge {
@@ -170,6 +171,32 @@ power_state fake_driver::get_power_state(const std::string& instance_id) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = domains_.find(instance_id);
   return i == domains_.end() ? power_state::nostate : i->second;
+}
+
+driver_status fake_driver::snapshot(const std::string& instance_id,
+                                    const std::string& out_file) {
+  count_call("snapshot");
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (domains_.count(instance_id) == 0)
+      return driver_status::failure("Instance " + instance_id
+                                      + " could not be found.",
+                                    false);
+  }
+  std::error_code ec;
+  auto dir = std::filesystem::path{out_file}.parent_path();
+  if (!dir.empty())
+    std::filesystem::create_directories(dir, ec);
+  auto res = run_command(
+    {"qemu-img", "create", "-q", "-f", "qcow2", out_file, "64M"});
+  if (!res.ok()) {
+    std::filesystem::remove(out_file, ec);
+    return driver_status::failure("Snapshot of instance " + instance_id
+                                    + " failed: qemu-img create: "
+                                    + res.error,
+                                  false);
+  }
+  return driver_status::success();
 }
 
 std::vector<std::string> fake_driver::list_instances() {

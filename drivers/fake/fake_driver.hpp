@@ -30,6 +30,10 @@ public:
   driver_status suspend(const std::string& instance_id) override;
   driver_status resume(const std::string& instance_id) override;
   power_state get_power_state(const std::string& instance_id) override;
+  /// A real qcow2 (qemu-img create, 64 MiB virtual): the fake hypervisor
+  /// has no disk to copy, but what it uploads is an image that boots on it.
+  driver_status snapshot(const std::string& instance_id,
+                         const std::string& out_file) override;
   std::vector<std::string> list_instances() override;
   resources host_capacity() override;
   std::string hypervisor_type() override;
