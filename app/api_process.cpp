@@ -175,7 +175,7 @@ int run_api_process(options opts, const command_line& cl, const char* argv0) {
   api_opts.auth = opts.api.auth_strategy == "keystone"
                     ? http::auth_strategy::keystone
                     : http::auth_strategy::noauth2;
-  http::compute_api api{sys, (*p)->api, api_opts};
+  http::compute_api api{sys, (*p)->api, (*p)->images, api_opts};
   http::server server{http_opts,
                       [&api](http::request&& req, http::responder done) {
                         api.handle(std::move(req), std::move(done));

@@ -1,5 +1,6 @@
 #include "app/pipeline.hpp"
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -7,6 +8,7 @@
 
 #include "actors/api/api_handler.hpp"
 #include "actors/conductor/conductor.hpp"
+#include "actors/image/image_api.hpp"
 #include "actors/scheduler/host_selector.hpp"
 #include "images/image_services.hpp"
 #include "actors/store/instance_store.hpp"
@@ -54,8 +56,7 @@ void configure(caf::actor_system_config& cfg) {
 }
 
 pipeline::pipeline(caf::actor_system& sys, options opts)
-  : image_service(images::make_image_service(opts)),
-    sys_(sys),
+  : sys_(sys),
     opts_(std::move(opts)) {
   // nop
 }
@@ -104,70 +105,6 @@ compute_config compute_config_of(const options& opts, host_config host,
 }
 
 namespace {
-
-// -- a stand-in for the controller's image actor pool -------------------------
-//
-// TODO(integration): actors/image's pool of image workers replaces this.
-// One detached actor (its own thread: every call blocks) answering the
-// image actor protocol from the process's image service, Nova's errors
-// for the image service's.
-
-caf::error image_failure(const images::image_error& e, const std::string& id) {
-  switch (e.code()) {
-    case images::image_errc::not_found:
-      return nova_error(errc::image_not_found, id);
-    case images::image_errc::connection_failed:
-      return nova_error(errc::service_unavailable, e.what());
-    default:
-      return nova_error(errc::internal, e.what());
-  }
-}
-
-image_actor::behavior_type image_adapter(image_actor::pointer,
-                                         images::image_service_ptr svc) {
-  return {
-    [svc](image_show& q) -> caf::result<image> {
-      try {
-        return svc->show(q.auth, q.id);
-      } catch (const images::image_error& e) {
-        return image_failure(e, q.id);
-      }
-    },
-    [svc](image_query& q) -> caf::result<image_records> {
-      try {
-        images::list_query lq;
-        lq.name = q.name;
-        lq.status = q.status;
-        lq.visibility = q.visibility;
-        lq.limit = q.limit;
-        return image_records{svc->list(q.auth, lq)};
-      } catch (const images::image_error& e) {
-        return image_failure(e, {});
-      }
-    },
-    [svc](image_new& q) -> caf::result<image> {
-      try {
-        images::image_create req;
-        req.name = q.name;
-        req.visibility = q.visibility;
-        req.min_ram_mb = q.min_ram_mb;
-        req.min_disk_gb = q.min_disk_gb;
-        req.properties = q.properties;
-        return svc->create(q.auth, req);
-      } catch (const images::image_error& e) {
-        return image_failure(e, {});
-      }
-    },
-    [svc](image_remove& q) -> caf::result<image_removed> {
-      try {
-        svc->remove(q.auth, q.id);
-        return image_removed{q.id};
-      } catch (const images::image_error& e) {
-        return image_failure(e, q.id);
-      }
-    },
-  };
-}
 
 // What the pipeline starts from: the rows, the API handler's catalog and
 // what recovery left to do once the actors run.
@@ -253,6 +190,8 @@ pipeline::start(caf::actor_system& sys, options opts,
   std::unique_ptr<pipeline> p{new pipeline(sys, std::move(opts))};
   auto& o = p->opts_;
   p->metrics = std::move(reg);
+  p->image_service = images::make_image_service(
+    o, metrics::glance_request_hook(p->metrics));
   for (auto& host : o.hosts)
     p->drivers.emplace(host.name, make_driver(host));
   initial_state init;
@@ -296,10 +235,12 @@ pipeline::start(caf::actor_system& sys, options opts,
     sup.computes.push_back(std::move(c));
   }
   p->supervisor = spawn_supervisor(sys, std::move(sup));
-  p->image_api = sys.spawn<caf::detached>(image_adapter, p->image_service);
-  api_config ac{o, p->store, p->conductor, p->scheduler,
+  image_api_config images;
+  images.service = p->image_service;
+  images.workers = static_cast<size_t>(std::max(o.api.image_workers, 1));
+  p->images = spawn_image_api(sys, std::move(images));
+  api_config ac{o, p->store, p->conductor, p->scheduler, p->images,
                 std::move(init.catalog)};
-  ac.images = p->image_api;
   ac.image_url = [svc = p->image_service](const std::string& id) {
     return svc->image_url(id);
   };
@@ -358,8 +299,7 @@ void pipeline::stop() {
   for (auto& c : computes)
     self->send_exit(c, bye);
   self->send_exit(api, bye);
-  if (image_api)
-    self->send_exit(image_api, bye);
+  self->send_exit(images, bye);
   self->send_exit(conductor, bye);
   self->send_exit(scheduler, bye);
   // What the others sent the store before they stopped is applied and

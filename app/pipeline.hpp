@@ -61,7 +61,7 @@ enum class resume_mode {
 
 /// The whole build pipeline of an all-in-one process, wired together:
 /// store, scheduler, conductor, supervisor (with one compute manager per
-/// host) and the API handler.
+/// host), the image actor and the API handler.
 class pipeline {
 public:
   /// Spawns every actor and returns once the scheduler knows every host.
@@ -104,6 +104,10 @@ public:
   }
 
   api_actor api;
+  /// The controller's image actor ([api] image_workers detached workers
+  /// calling image_service): the API handler's and the HTTP layer's way
+  /// to the image service.
+  image_actor images;
   conductor_actor conductor;
   scheduler_actor scheduler;
   store_actor store;
@@ -115,9 +119,6 @@ public:
   /// The process's one image service (make_image_service), shared by the
   /// API's image workers and the hosts' image caches.
   images::image_service_ptr image_service;
-  /// The image actor the API handler asks (a stand-in in front of
-  /// image_service until actors/image's pool takes its place).
-  image_actor image_api;
 
 private:
   pipeline(caf::actor_system& sys, options opts);

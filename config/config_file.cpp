@@ -53,6 +53,65 @@ std::string required(const std::string& v) {
   return v.empty() ? "must not be empty" : "";
 }
 
+// scheme://host[:port][/path], as Nova's api_servers and keystoneauth's
+// auth_url take them.
+std::string url_problem(const std::string& v) {
+  auto bad = [&](const std::string& why) {
+    return "'" + v + "' is not a URL of the form http(s)://host[:port][/path]"
+           + (why.empty() ? "" : " (" + why + ")");
+  };
+  auto sep = v.find("://");
+  if (sep == std::string::npos)
+    return bad("no scheme");
+  auto scheme = v.substr(0, sep);
+  if (scheme != "http" && scheme != "https")
+    return bad("scheme " + scheme + " is not http or https");
+  auto rest = v.substr(sep + 3);
+  auto authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string::npos)
+    return bad("credentials in the URL are not supported");
+  auto host = authority;
+  std::string port;
+  if (!authority.empty() && authority[0] == '[') {
+    auto close = authority.find(']');
+    if (close == std::string::npos)
+      return bad("unclosed [");
+    host = authority.substr(1, close - 1);
+    auto after = authority.substr(close + 1);
+    if (!after.empty() && after[0] != ':')
+      return bad("");
+    if (!after.empty())
+      port = after.substr(1);
+  } else if (auto colon = authority.rfind(':'); colon != std::string::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty())
+    return bad("no host");
+  if (authority.find(':') != std::string::npos || !port.empty()) {
+    unsigned n = 0;
+    auto end = port.data() + port.size();
+    auto res = std::from_chars(port.data(), end, n);
+    if (port.empty() || res.ec != std::errc{} || res.ptr != end || n == 0
+        || n > 65535)
+      return bad("bad port '" + port + "'");
+  }
+  if (rest.find_first_of("?#") != std::string::npos)
+    return bad("no query or fragment");
+  return {};
+}
+
+std::string optional_url(const std::string& v) {
+  return v.empty() ? "" : url_problem(v);
+}
+
+std::string auth_type_problem(const std::string& v) {
+  if (v.empty() || v == "password")
+    return {};
+  return "'" + v + "' is not supported (password, or empty for no service "
+         "user)";
+}
+
 // Every option, once: the reader and the writer below walk these same
 // calls, so that names, kinds and limits cannot drift apart between
 // parse_config and print_config. `O` is const when printing.
@@ -87,6 +146,7 @@ void fixed_sections(O& o, F& f) {
     f.integer("port", o.api.port, 0);
     f.integer("io_threads", o.api.io_threads, 1);
     f.choice("auth_strategy", o.api.auth_strategy, {"noauth2", "keystone"});
+    f.integer("image_workers", o.api.image_workers, 1);
   }
   if (f.section("metrics")) {
     f.text("listen", o.metrics.listen);
@@ -105,6 +165,20 @@ void fixed_sections(O& o, F& f) {
     f.number("handshake_timeout", c.handshake_timeout_s, positive);
     f.integer("max_connections", c.max_connections, 1);
     f.integer("rejoin_wait", c.rejoin_wait_s, 0);
+  }
+  if (f.section("glance")) {
+    auto& g = o.glance;
+    f.list("api_servers", g.api_servers, url_problem);
+    f.integer("num_retries", g.num_retries, 0);
+    f.integer("timeout", g.timeout_s, 0);
+    f.text("cafile", g.cafile);
+    f.text("auth_type", g.auth_type, auth_type_problem);
+    f.text("auth_url", g.auth_url, optional_url);
+    f.text("username", g.username);
+    f.text("password", g.password);
+    f.text("project_name", g.project_name);
+    f.text("user_domain_name", g.user_domain_name);
+    f.text("project_domain_name", g.project_domain_name);
   }
   if (f.section("scheduler"))
     f.integer("max_attempts", o.scheduler.max_attempts, 1);
@@ -243,6 +317,19 @@ public:
           fail_at(section_lines_[section],
                   "[" + section + "] name: required option missing");
       }
+    auto& g = o_.glance;
+    if (g.service_user()) {
+      auto need = [&](const char* key, const std::string& v) {
+        if (v.empty())
+          fail_at(line_of("glance", "auth_type"),
+                  std::string{"[glance] "} + key
+                    + ": required with auth_type = password");
+      };
+      need("auth_url", g.auth_url);
+      need("username", g.username);
+      need("password", g.password);
+      need("project_name", g.project_name);
+    }
     auto& d = o_.fake_driver;
     auto min_line = line_of("fake_driver", "latency_min_ms");
     auto max_line = line_of("fake_driver", "latency_max_ms");
@@ -294,6 +381,22 @@ public:
     for (std::string item; std::getline(in, item, ',');)
       if (auto t = trim(item); !t.empty()) {
         require_one_of(t, allowed);
+        items.push_back(t);
+      }
+    field = std::move(items);
+  }
+
+  /// A list whose every item passes `check`.
+  void list(const char* name, std::vector<std::string>& field,
+            check_fn check) {
+    if (!take(name))
+      return;
+    std::vector<std::string> items;
+    std::istringstream in{value_};
+    for (std::string item; std::getline(in, item, ',');)
+      if (auto t = trim(item); !t.empty()) {
+        if (auto problem = check(t); !problem.empty())
+          fail(problem);
         items.push_back(t);
       }
     field = std::move(items);
@@ -452,6 +555,10 @@ public:
 
   void list(const char* name, const std::vector<std::string>& v,
             names = {}) {
+    put(name, join(v, ","));
+  }
+
+  void list(const char* name, const std::vector<std::string>& v, check_fn) {
     put(name, join(v, ","));
   }
 

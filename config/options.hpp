@@ -84,6 +84,9 @@ struct api_endpoint_options {
   int32_t io_threads = 2;
   /// noauth2 or keystone (trusted keystonemiddleware headers).
   std::string auth_strategy = "noauth2";
+  /// Threads the controller calls the image service on (show, list of
+  /// creates and of the image proxy): its image actor's detached workers.
+  int32_t image_workers = 4;
 };
 
 /// [metrics]: where Prometheus scrapes /metrics. Not a Nova section.
@@ -130,6 +133,40 @@ struct cluster_options {
 
   bool tls() const {
     return !certificate.empty() || !private_key.empty() || !ca_file.empty();
+  }
+};
+
+/// [glance]: a real Glance v2 behind the image service (docs/images.md).
+/// Empty api_servers: the embedded [image:*] catalog serves images.
+struct glance_options {
+  /// Nova's [glance] api_servers: full URLs (http://host:9292[/path]),
+  /// tried in a shuffled cycle as Nova's get_api_servers.
+  std::vector<std::string> api_servers;
+  /// Nova's: retries of a call after a connection error or a 503 (so
+  /// 1 + num_retries attempts, one second apart, each on the next server).
+  int64_t num_retries = 3;
+  /// keystoneauth's session timeout, seconds: the longest a connect, or a
+  /// read or write of one chunk, may wait (0: never). Nova's default is
+  /// none; vmforge's is 60, so that a hung Glance cannot hang a worker.
+  int64_t timeout_s = 60;
+  /// keystoneauth's cafile: the CA bundle https servers (Glance, Keystone)
+  /// are verified against; empty: the system's.
+  std::string cafile;
+  /// The service user (keystoneauth's password plugin), whose token is
+  /// sent when a call has no user token. auth_type empty: none.
+  std::string auth_type;
+  std::string auth_url;
+  std::string username;
+  std::string password;
+  std::string project_name;
+  std::string user_domain_name = "Default";
+  std::string project_domain_name = "Default";
+
+  bool enabled() const {
+    return !api_servers.empty();
+  }
+  bool service_user() const {
+    return auth_type == "password";
   }
 };
 
@@ -183,6 +220,7 @@ struct options {
   std::vector<host_config> hosts;
   std::vector<flavor> flavors;
   std::vector<image> images;
+  glance_options glance;
   fake_driver_options fake_driver;
 };
 

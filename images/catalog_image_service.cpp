@@ -1,5 +1,6 @@
 #include "images/catalog_image_service.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -282,9 +283,14 @@ std::vector<image> catalog_image_service::list(const image_auth& auth,
         || (!q.visibility.empty() && r.visibility != q.visibility))
       continue;
     out.push_back(r);
-    if (q.limit != 0 && out.size() == q.limit)
-      break;
   }
+  // Glance's default order: newest first (created_at desc), then id desc.
+  std::sort(out.begin(), out.end(), [](const image& x, const image& y) {
+    return x.created_at != y.created_at ? x.created_at > y.created_at
+                                        : x.id > y.id;
+  });
+  if (q.limit != 0 && out.size() > q.limit)
+    out.resize(q.limit);
   return out;
 }
 

@@ -29,6 +29,20 @@ enum class errc : uint8_t {
   flavor_id_exists,              // FlavorIdExists
   flavor_exists,                 // FlavorExists
   image_not_found,               // ImageNotFound
+  image_not_active,              // ImageNotActive
+  image_not_authorized,          // ImageNotAuthorized (Glance's 401/403)
+  image_bad_request,             // ImageBadRequest (Glance's 400)
+  image_unacceptable,            // ImageUnacceptable
+  image_quota_exceeded,          // ImageQuotaExceeded (Glance's 413)
+  image_delete_conflict,         // ImageDeleteConflict (Glance's 409)
+  glance_connection_failed,      // GlanceConnectionFailed
+  invalid_image_config_drive,    // InvalidImageConfigDrive
+  invalid_machine_type,          // InvalidMachineType
+  auto_disk_config_disabled,     // AutoDiskConfigDisabledByImage
+  flavor_memory_too_small,       // FlavorMemoryTooSmall
+  flavor_disk_smaller_than_image,    // FlavorDiskSmallerThanImage
+  flavor_disk_smaller_than_min_disk, // FlavorDiskSmallerThanMinDisk
+  zero_disk_flavor,              // BootFromVolumeRequiredForZeroDiskFlavor
   keypair_not_found,             // KeypairNotFound
   keypair_exists,                // KeyPairExists
   security_group_not_found,      // SecurityGroupNotFound

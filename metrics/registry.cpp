@@ -26,6 +26,10 @@ const buckets decision_buckets{0.00001, 0.000025, 0.00005, 0.0001, 0.00025,
 const buckets commit_buckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                              0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
                              1,      2.5,     5};
+// A Glance request: milliseconds (a show) to the minutes of a large
+// image's download or upload.
+const buckets glance_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                             2.5,   5,    10,    30,   60,  120, 300, 600};
 const buckets batch_buckets{1,   2,   5,    10,   20,   50,
                             100, 200, 500,  1000, 2000, 5000};
 
@@ -247,7 +251,22 @@ snapshot_metrics make_snapshots(prometheus::Registry& r) {
             .Add({}, upload_buckets)};
 }
 
+glance_metrics make_glance(prometheus::Registry& r) {
+  return {counters(r, "vmforge_glance_requests_total",
+                   "HTTP requests of the Glance client, by call and HTTP "
+                   "status (connect_error: no answer)."),
+          histograms(r, "vmforge_glance_request_seconds",
+                     "Time an HTTP request of the Glance client took (a "
+                     "download or upload until its last byte), by call.")};
+}
+
 } // namespace
+
+void glance_metrics::observe(const std::string& call, const std::string& code,
+                             double seconds) {
+  requests.Add({{"call", call}, {"code", code}}).Increment();
+  duration.Add({{"call", call}}, glance_buckets).Observe(seconds);
+}
 
 registry::registry()
   : reg_(std::make_shared<prometheus::Registry>()),
@@ -256,7 +275,8 @@ registry::registry()
     scheduler(make_scheduler(*reg_)),
     runtime(make_runtime(*reg_)),
     cluster(make_cluster(*reg_)),
-    snapshots(make_snapshots(*reg_)) {
+    snapshots(make_snapshots(*reg_)),
+    glance(make_glance(*reg_)) {
   // nop
 }
 
@@ -418,6 +438,13 @@ std::string registry::text() const {
 call_error_hook libvirt_call_error_hook(registry_ptr reg) {
   return [reg = std::move(reg)](const std::string& call) {
     reg->runtime.libvirt_errors.Add({{"call", call}}).Increment();
+  };
+}
+
+request_hook glance_request_hook(registry_ptr reg) {
+  return [reg = std::move(reg)](const std::string& call,
+                                const std::string& code, double seconds) {
+    reg->glance.observe(call, code, seconds);
   };
 }
 

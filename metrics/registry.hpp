@@ -154,6 +154,18 @@ struct snapshot_metrics {
   }
 };
 
+/// The Glance v2 client's HTTP requests (images/glance_image_service),
+/// by call (show, list, download, create, update, upload, delete) and code
+/// (the HTTP status, or connect_error).
+struct glance_metrics {
+  family<Counter>& requests;
+  family<Histogram>& duration;
+
+  /// One request; thread-safe.
+  void observe(const std::string& call, const std::string& code,
+               double seconds);
+};
+
 /// Counts a failed libvirt call by the call's name (virDomainCreateXML...);
 /// safe from any thread.
 using call_error_hook = std::function<void(const std::string& call)>;
@@ -175,6 +187,7 @@ public:
   runtime_metrics runtime;
   cluster_metrics cluster;
   snapshot_metrics snapshots;
+  glance_metrics glance;
 
   /// The host's gauges, created on first use; the reference stays valid
   /// (a restarted compute manager gets the same ones). Thread-safe.
@@ -199,5 +212,13 @@ using registry_ptr = std::shared_ptr<registry>;
 /// What the libvirt driver calls on a failed call: counts it in
 /// vmforge_libvirt_call_errors_total{call}. It keeps `reg` alive.
 call_error_hook libvirt_call_error_hook(registry_ptr reg);
+
+/// What the Glance client tells of each request (images::request_observer's
+/// signature): counted in vmforge_glance_requests_total{call,code} and
+/// vmforge_glance_request_seconds{call}. It keeps `reg` alive.
+using request_hook = std::function<void(const std::string& call,
+                                        const std::string& code,
+                                        double seconds)>;
+request_hook glance_request_hook(registry_ptr reg);
 
 } // namespace vmforge::metrics

@@ -216,24 +216,6 @@ typename Inspector::result_type inspect(Inspector& f, delete_flavor& x) {
   return f(caf::meta::type_name("delete_flavor"), x.ctx, x.id);
 }
 
-struct list_images {
-  request_context ctx;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, list_images& x) {
-  return f(caf::meta::type_name("list_images"), x.ctx);
-}
-
-struct image_list {
-  std::vector<image> items;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, image_list& x) {
-  return f(caf::meta::type_name("image_list"), x.items);
-}
-
 /// GET /limits: the project's quota and what it uses.
 struct get_limits {
   request_context ctx;
@@ -518,7 +500,6 @@ using api_actor = caf::typed_actor<
   caf::replies_to<update_service>::with<host_view_list>,
   caf::replies_to<force_down_service>::with<host_view_list>,
   caf::replies_to<delete_flavor>::with<accepted>,
-  caf::replies_to<list_images>::with<image_list>,
   caf::replies_to<get_limits>::with<project_limits>,
   caf::replies_to<get_quota_set>::with<quota_set_info>,
   caf::replies_to<update_quota_set>::with<quota_set_info>,

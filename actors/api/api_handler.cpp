@@ -6,6 +6,7 @@
 
 #include "actors/api/catalog.hpp"
 #include "actors/api/create_plan.hpp"
+#include "actors/api/image_checks.hpp"
 #include "actors/api/keypairs.hpp"
 #include "actors/api/quotas.hpp"
 #include "actors/api/security_groups.hpp"
@@ -24,7 +25,7 @@ namespace {
 struct api_state {
   static inline const char* name = "api_handler";
   api_config cfg;
-  catalog images_and_flavors;
+  catalog flavors_and_zones;
   quotas quota;
   keypairs keys;
   security_groups groups;
@@ -141,24 +142,31 @@ void record_user_action(api_pointer self, const request_context& ctx,
 
 // -- servers ------------------------------------------------------------------
 
-// The create of validated rows; `resolved` is the image the image service
-// answered for an imageRef the catalog does not have (empty id: none).
-void create_rows(api_pointer self, caf::typed_response_promise<servers_created> rp,
-                 const create_servers& req, image resolved) {
+caf::error refused_build() {
+  return nova_error(errc::service_unavailable,
+                    "vmforged is shutting down: no new builds are "
+                    "accepted.");
+}
+
+// The rows of a request whose image passed, then a record and a build
+// (with the checked image and the caller's image_auth) per row.
+void create_rows(api_pointer self,
+                 caf::typed_response_promise<servers_created> rp,
+                 const create_servers& req, const flavor& fl, image img) {
   auto& st = self->state;
-  auto known = !resolved.id.empty();
-  if (auto err = validate(req, st.images_and_flavors, st.quota, st.keys,
-                          st.groups, known ? &resolved : nullptr)) {
-    rp.deliver(std::move(err));
+  // The shutdown may have begun while the image service was asked.
+  if (st.refusing_builds) {
+    rp.deliver(refused_build());
     return;
   }
   // Nova's utils.generate_uid('r'): "r-" and 8 characters.
   auto rid = "r-" + make_uuid().substr(0, 8);
-  auto ins = rows_of(req, st.images_and_flavors, st.quota,
+  auto ins = rows_of(req, fl, st.quota,
                      st.cfg.opts.multi_instance_display_name_template, rid);
   ask(self, rp, st.cfg.store, std::move(ins),
       [self, rp, rid, request_id = req.ctx.request_id,
-       auth = image_auth_of(req.ctx), resolved](instance_list& rows) mutable {
+       auth = image_auth_of(req.ctx),
+       img = std::move(img)](instance_list& rows) mutable {
         auto& st = self->state;
         servers_created out;
         out.reservation_id = rid;
@@ -169,40 +177,65 @@ void create_rows(api_pointer self, caf::typed_response_promise<servers_created> 
           rec.action = action_record{"create", request_id, row.user_id,
                                      row.project_id, row.created_us, {}};
           self->send(st.cfg.store, std::move(rec));
-          auto b = build_of(row, request_id);
-          if (!resolved.id.empty()) {
-            b.image_ = resolved;
-            b.auth = auth;
-          }
-          self->send(st.cfg.conductor, std::move(b));
+          auto build = build_of(row, request_id);
+          build.image_ = img;
+          build.auth = auth;
+          self->send(st.cfg.conductor, std::move(build));
         }
         rp.deliver(std::move(out));
       });
 }
 
+// The images the server boots by direct kernel, from `next` on, each
+// asked of the image service and checked; then the rows.
+void check_boot_files(api_pointer self,
+                      caf::typed_response_promise<servers_created> rp,
+                      create_servers req, flavor fl, image img,
+                      std::vector<boot_file> files, size_t next) {
+  if (next == files.size()) {
+    create_rows(self, rp, req, fl, std::move(img));
+    return;
+  }
+  auto which = files[next];
+  ask(self, rp, self->state.cfg.images,
+      image_show{image_auth_of(req.ctx), which.id},
+      [self, rp, req = std::move(req), fl = std::move(fl),
+       img = std::move(img), files = std::move(files), next,
+       which](image& file) mutable {
+        if (auto err = image_checks::check_boot_file(img, which, file)) {
+          rp.deliver(std::move(err));
+          return;
+        }
+        check_boot_files(self, rp, std::move(req), std::move(fl),
+                         std::move(img), std::move(files), next + 1);
+      });
+}
+
+// POST /servers: what needs no image first (create_plan's validate), then
+// the image from the image service and Nova's checks of it against the
+// flavor, then the rows. A missing image is ImageNotFound, which the HTTP
+// layer answers in Nova's create words.
 caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
   auto& st = self->state;
   if (st.refusing_builds)
-    return nova_error(errc::service_unavailable,
-                      "vmforged is shutting down: no new builds are "
-                      "accepted.");
+    return refused_build();
+  if (auto err = validate(req, st.flavors_and_zones, st.quota, st.keys,
+                          st.groups))
+    return err;
+  auto fl = st.flavors_and_zones.flavor_of(req.flavor_ref).value();
   auto rp = self->make_response_promise<servers_created>();
-  // An imageRef the [image:*] catalog does not have may be an image of
-  // the image service (a snapshot): it must be there and active.
-  if (!req.image_ref.empty() && st.cfg.images
-      && st.images_and_flavors.find_image(req.image_ref) == nullptr) {
-    ask(self, rp, st.cfg.images, image_show{image_auth_of(req.ctx), req.image_ref},
-        [self, rp, req](image& img) mutable {
-          if (img.status != "active") {
-            rp.deliver(nova_error(errc::invalid_input,
-                                  "Image " + img.id + " is not active."));
-            return;
-          }
-          create_rows(self, rp, req, std::move(img));
-        });
-    return rp;
-  }
-  create_rows(self, rp, req, image{});
+  ask(self, rp, st.cfg.images, image_show{image_auth_of(req.ctx), req.image_ref},
+      [self, rp, req, fl](image& img) mutable {
+        // Nova's zero_disk_flavor policy: admins only.
+        image_checks checks{req.ctx.is_admin};
+        if (auto err = checks.check(img, fl, req.disk_config)) {
+          rp.deliver(std::move(err));
+          return;
+        }
+        auto files = image_checks::boot_files(img);
+        check_boot_files(self, rp, std::move(req), std::move(fl),
+                         std::move(img), std::move(files), 0);
+      });
   return rp;
 }
 
@@ -367,15 +400,27 @@ void snapshot_then(api_pointer self, caf::typed_response_promise<T> rp,
     rp.deliver(no_image_service());
     return;
   }
-  auto rec = snapshot_image(row, ctx, name, metadata,
-                            st.images_and_flavors.find_image(row.image_id));
-  ask(self, rp, st.cfg.images, std::move(rec),
-      [self, rp, rule = &rule, ctx, id = row.id, then](image& made) mutable {
-        begin_rule(
-          self, rp, *rule, ctx, id,
-          [then, made](const instance& row) mutable { then(row, made); },
-          [self, ctx, image_id = made.id] { drop_image(self, ctx, image_id); });
-      });
+  // What the snapshot inherits comes from the instance's image (Nova keeps
+  // it in the instance's system metadata; vmforge asks the image service).
+  // An image gone since is no reason to refuse.
+  auto make = [self, rp, rule = &rule, ctx, row, name, metadata,
+               then](const image* source) mutable {
+    auto rec = snapshot_image(row, ctx, name, metadata, source);
+    ask(self, rp, self->state.cfg.images, std::move(rec),
+        [self, rp, rule, ctx, id = row.id, then](image& made) mutable {
+          begin_rule(
+            self, rp, *rule, ctx, id,
+            [then, made](const instance& row) mutable { then(row, made); },
+            [self, ctx, image_id = made.id] {
+              drop_image(self, ctx, image_id);
+            });
+        });
+  };
+  st.deadlines.request(
+    self, st.cfg.images, api_request_timeout,
+    image_show{image_auth_of(ctx), row.image_id},
+    [make](image& source) mutable { make(&source); },
+    [make](caf::error&) mutable { make(nullptr); });
 }
 
 caf::result<image_created> on_create_image(api_pointer self,
@@ -515,7 +560,7 @@ caf::result<accepted> on_shelve(api_pointer self, shelve_server& req) {
                                 to_string(row.vm)));
           return;
         }
-        if (auto err = self->state.images_and_flavors.check_zone(req.zone)) {
+        if (auto err = self->state.flavors_and_zones.check_zone(req.zone)) {
           rp.deliver(std::move(err));
           return;
         }
@@ -702,7 +747,7 @@ on_security_group(api_pointer self, security_group_request& req) {
 caf::result<flavor> on_create_flavor(api_pointer self, create_flavor& req) {
   if (!req.ctx.is_admin)
     return policy("os_compute_api:os-flavor-manage:create");
-  auto f = self->state.images_and_flavors.create_flavor(req.flavor_);
+  auto f = self->state.flavors_and_zones.create_flavor(req.flavor_);
   if (!f)
     return f.error();
   return saved(self, *f, save_flavor{*f});
@@ -711,7 +756,7 @@ caf::result<flavor> on_create_flavor(api_pointer self, create_flavor& req) {
 caf::result<accepted> on_delete_flavor(api_pointer self, delete_flavor& req) {
   if (!req.ctx.is_admin)
     return policy("os_compute_api:os-flavor-manage:delete");
-  if (auto err = self->state.images_and_flavors.delete_flavor(req.id))
+  if (auto err = self->state.flavors_and_zones.delete_flavor(req.id))
     return err;
   return saved(self, accepted{req.id}, drop_flavor{req.id});
 }
@@ -788,7 +833,7 @@ void restore(api_state& st) {
   std::vector<std::string> zones;
   for (auto& h : opts.hosts)
     zones.push_back(h.availability_zone);
-  st.images_and_flavors = catalog{stored.flavors, opts.images, zones};
+  st.flavors_and_zones = catalog{stored.flavors, zones};
   st.quota = quotas{opts};
   st.quota.restore(stored.quotas);
   st.keys.restore(stored.keypairs);
@@ -846,11 +891,10 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
       return on_security_group(self, req);
     },
     [self](list_flavors& req) {
-      return self->state.images_and_flavors.flavors(req.ctx.is_admin);
+      return self->state.flavors_and_zones.flavors(req.ctx.is_admin);
     },
     [self](create_flavor& req) { return on_create_flavor(self, req); },
     [self](delete_flavor& req) { return on_delete_flavor(self, req); },
-    [self](list_images&) { return self->state.images_and_flavors.images(); },
     [self](get_limits& req) { return on_limits(self, req); },
     [self](get_quota_set& req) { return on_get_quota(self, req); },
     [self](update_quota_set& req) { return on_update_quota(self, req); },

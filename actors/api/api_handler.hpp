@@ -16,7 +16,8 @@
 
 namespace vmforge {
 
-/// How long the API handler waits for the store or the scheduler: below
+/// How long the API handler waits for the store, the scheduler or the
+/// image actor: below
 /// the HTTP layer's own 60 s (http/compute/ask.hpp), so that a stuck actor
 /// is a ServiceUnavailable answer (503), never a client left waiting.
 constexpr std::chrono::seconds api_request_timeout{30};
@@ -27,21 +28,24 @@ struct api_config {
   store_actor store;
   conductor_actor conductor;
   scheduler_actor scheduler;
+  /// The image service (actors/image/image_api.hpp): a create's image is
+  /// asked of it, never read in place; createImage and shelve make their
+  /// records through it, unshelve reads its snapshot (without it they are
+  /// ServiceUnavailable).
+  image_actor images;
   /// What the database held (or the defaults of a new one); the store
   /// writes every change of it.
   catalog_state catalog;
-  /// The image service (snapshots' records, unshelve's snapshot, images
-  /// that are not in the [image:*] catalog); without it createImage and
-  /// shelve are ServiceUnavailable.
-  image_actor images{};
   /// Where clients find image `id` (createImage's Location before 2.45);
   /// empty: /images/<id> under no endpoint.
   std::function<std::string(const std::string&)> image_url{};
 };
 
-/// The API handler: validates a request, checks quota and records the
+/// The API handler: validates a request, asks the image actor for its
+/// image and checks it (image_checks.hpp), checks quota and records the
 /// instances in BUILD/scheduling (in one step, in the store), answers, and
-/// hands one build_request per instance to the conductor. Reads are
+/// hands one build_request per instance, with the checked image and the
+/// caller's image_auth, to the conductor. Reads are
 /// answered from the store with Nova's project isolation. It also owns the
 /// quota limits (class defaults, per project, per user), flavors, keypairs
 /// and security groups, and answers a change of them once the store has it

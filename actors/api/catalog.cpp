@@ -15,13 +15,11 @@ std::string id_from_href(const std::string& ref) {
 
 } // namespace
 
-catalog::catalog(const std::vector<flavor>& flavors, std::vector<image> images,
+catalog::catalog(const std::vector<flavor>& flavors,
                  const std::vector<std::string>& zones)
-  : images_(std::move(images)), zones_(zones.begin(), zones.end()) {
+  : zones_(zones.begin(), zones.end()) {
   for (auto& f : flavors)
     flavors_.emplace(f.id, f);
-  for (auto& i : images_)
-    image_ids_.insert(i.id);
 }
 
 caf::expected<flavor> catalog::flavor_of(const std::string& ref) const {
@@ -30,21 +28,6 @@ caf::expected<flavor> catalog::flavor_of(const std::string& ref) const {
   if (i == flavors_.end())
     return nova_error(errc::flavor_not_found, id);
   return i->second;
-}
-
-caf::error catalog::check_image(const std::string& ref) const {
-  if (ref.empty())
-    return nova_error(errc::invalid_input, "Missing imageRef attribute");
-  if (image_ids_.count(ref) == 0)
-    return nova_error(errc::image_not_found, ref);
-  return caf::none;
-}
-
-const image* catalog::find_image(const std::string& id) const {
-  for (auto& i : images_)
-    if (i.id == id)
-      return &i;
-  return nullptr;
 }
 
 caf::error catalog::check_zone(const std::string& zone) const {

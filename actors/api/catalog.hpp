@@ -14,32 +14,23 @@
 namespace vmforge {
 
 /// What servers are built of and where: flavors (with os-flavor-manage's
-/// rules), images and availability zones.
+/// rules) and availability zones. Images are the image service's
+/// (actors/image/image_actor.hpp).
 class catalog {
 public:
   catalog() = default;
 
-  catalog(const std::vector<flavor>& flavors, std::vector<image> images,
+  catalog(const std::vector<flavor>& flavors,
           const std::vector<std::string>& zones);
 
   /// A server's flavorRef: an id, or an href whose last segment is one.
   caf::expected<flavor> flavor_of(const std::string& ref) const;
-
-  /// Whether a server's imageRef names an image (it must name one).
-  caf::error check_image(const std::string& ref) const;
-
-  /// The configured image `id`; nullptr if it is none of them.
-  const image* find_image(const std::string& id) const;
 
   /// Whether a server may ask for the zone (none asked is fine).
   caf::error check_zone(const std::string& zone) const;
 
   /// Non-admins see public flavors only.
   flavor_list flavors(bool is_admin) const;
-
-  image_list images() const {
-    return image_list{images_};
-  }
 
   /// A new flavor (an empty id gets a UUID); ids and names are unique.
   caf::expected<flavor> create_flavor(flavor f);
@@ -49,9 +40,6 @@ public:
 
 private:
   std::map<std::string, flavor> flavors_;
-  /// In the configuration's order, as the API lists them.
-  std::vector<image> images_;
-  std::set<std::string> image_ids_;
   std::set<std::string> zones_;
 };
 

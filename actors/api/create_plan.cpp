@@ -18,7 +18,7 @@ caf::error bad_request(std::string msg) {
 
 caf::error validate(const create_servers& req, const catalog& cat,
                     const quotas& quota, const keypairs& keys,
-                    const security_groups& groups, const image* resolved) {
+                    const security_groups& groups) {
   auto& name = req.name;
   if (name.empty() || name.size() > 255)
     return bad_request("Invalid input for field/attribute name. Value: "
@@ -34,9 +34,8 @@ caf::error validate(const create_servers& req, const catalog& cat,
     return bad_request("min_count and max_count must be >= 1");
   if (req.min_count > req.max_count)
     return bad_request("min_count must be <= max_count");
-  if (resolved == nullptr || resolved->id != req.image_ref || req.image_ref.empty())
-    if (auto err = cat.check_image(req.image_ref))
-      return err;
+  if (req.image_ref.empty())
+    return bad_request("Missing imageRef attribute");
   if (auto fl = cat.flavor_of(req.flavor_ref); !fl)
     return fl.error();
   if (auto err = cat.check_zone(req.availability_zone))
@@ -60,14 +59,13 @@ caf::error validate(const create_servers& req, const catalog& cat,
   return caf::none;
 }
 
-create_instances rows_of(const create_servers& req, const catalog& cat,
+create_instances rows_of(const create_servers& req, const flavor& fl,
                          const quotas& quota, const std::string& name_template,
                          const std::string& reservation_id) {
   create_instances ins;
   ins.min_count = req.min_count;
   ins.limits = quota.instance_limits(req.ctx.project_id);
   auto now = now_us();
-  auto fl = cat.flavor_of(req.flavor_ref).value();
   for (int64_t n = 1; n <= req.max_count; ++n) {
     instance row;
     row.id = make_uuid();

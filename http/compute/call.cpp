@@ -82,7 +82,24 @@ unsigned status_of(errc code) {
   switch (code) {
     case errc::invalid_input:
     case errc::security_group_exists: // an Invalid in Nova
+    // What servers.py's create catches and answers 400 with the
+    // exception's message (INVALID_FLAVOR_IMAGE_EXCEPTIONS and its own
+    // list), wherever else they come from too.
+    case errc::image_not_active:
+    case errc::image_bad_request:
+    case errc::image_unacceptable:
+    case errc::invalid_image_config_drive:
+    case errc::invalid_machine_type:
+    case errc::auto_disk_config_disabled:
+    case errc::flavor_memory_too_small:
+    case errc::flavor_disk_smaller_than_image:
+    case errc::flavor_disk_smaller_than_min_disk:
       return 400;
+    // Forbidden in Nova (BootFromVolumeRequiredForZeroDiskFlavor); Glance's
+    // 401/403 and 413, which Nova's image API turns into these.
+    case errc::zero_disk_flavor:
+    case errc::image_not_authorized:
+    case errc::image_quota_exceeded:
     case errc::policy_not_authorized:
     case errc::image_metadata_limit:
     case errc::over_quota:
@@ -106,8 +123,10 @@ unsigned status_of(errc code) {
     case errc::flavor_id_exists:
     case errc::flavor_exists:
     case errc::keypair_exists:
+    case errc::image_delete_conflict:
       return 409;
     case errc::service_unavailable:
+    case errc::glance_connection_failed: // the image service is down
       return 503;
     case errc::no_valid_host:
     case errc::claim_failed:

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,21 @@ void reply_error(const call_ptr& c, const caf::error& err);
 void reply_bad_method(const call_ptr& c);
 /// 404 "The resource could not be found." (no such route)
 void reply_no_route(const call_ptr& c);
+
+/// Nova's `marker`: the index after the item whose id (`id_of(item)`) it
+/// is, 0 without one; nothing if no item has it (the caller answers 400
+/// "marker [X] not found").
+template <class Items, class IdOf>
+std::optional<size_t> after_marker(const call_ptr& c, const Items& items,
+                                   IdOf id_of) {
+  if (!c->has_param("marker"))
+    return size_t{0};
+  auto marker = c->param("marker");
+  for (size_t i = 0; i < items.size(); ++i)
+    if (id_of(items[i]) == marker)
+      return i + 1;
+  return std::nullopt;
+}
 
 /// Parses the JSON body; on failure answers 400 and returns nullptr.
 const boost::json::object* json_body(const call_ptr& c, boost::json::value& storage);

@@ -1,4 +1,5 @@
-// Flavors, images and limits: the read-mostly catalog of the Compute API.
+// Flavors and limits: the read-mostly catalog of the Compute API (images:
+// images_resource.cpp).
 #include <algorithm>
 #include <set>
 
@@ -21,16 +22,13 @@ bool is_get(const call_ptr& c) {
 // answered an error.
 template <class T>
 bool paginate(const call_ptr& c, std::vector<T>& items) {
-  if (c->has_param("marker")) {
-    auto marker = c->param("marker");
-    auto i = std::find_if(items.begin(), items.end(),
-                          [&](const T& x) { return x.id == marker; });
-    if (i == items.end()) {
-      reply_error(c, 400, "marker [" + marker + "] not found");
-      return false;
-    }
-    items.erase(items.begin(), i + 1);
+  auto after = after_marker(c, items, [](const T& x) { return x.id; });
+  if (!after) {
+    reply_error(c, 400, "marker [" + c->param("marker") + "] not found");
+    return false;
   }
+  items.erase(items.begin(),
+              items.begin() + static_cast<std::ptrdiff_t>(*after));
   if (c->has_param("limit")) {
     auto text = c->param("limit");
     if (text.empty() || !std::all_of(text.begin(), text.end(), ::isdigit)) {
@@ -203,42 +201,6 @@ void route_flavors(compute_api& api, const call_ptr& c) {
       out.push_back(detail ? flavor_detail(f, c->base)
                            : flavor_brief(f, c->base));
     reply_json(c, 200, json::object{{"flavors", std::move(out)}});
-  });
-}
-
-void route_images(compute_api& api, const call_ptr& c) {
-  if (!is_get(c))
-    return;
-  auto& p = c->path;
-  if (p.size() > 2) {
-    reply_no_route(c);
-    return;
-  }
-  bool detail = p.size() == 2 && p[1] == "detail";
-  std::string id = p.size() == 2 && !detail ? p[1] : std::string{};
-  ask<image_list>(api, c, list_images{c->ctx}, [c, detail, id](image_list& l) {
-    if (!id.empty()) {
-      for (auto& i : l.items)
-        if (i.id == id) {
-          reply_json(c, 200, json::object{{"image", image_detail(i, c->base)}});
-          return;
-        }
-      reply_error(c, 404, "Image not found.");
-      return;
-    }
-    auto items = l.items;
-    if (c->has_param("name"))
-      items.erase(std::remove_if(items.begin(), items.end(),
-                                 [&](const image& i) {
-                                   return i.name != c->param("name");
-                                 }),
-                  items.end());
-    if (!paginate(c, items))
-      return;
-    json::array out;
-    for (auto& i : items)
-      out.push_back(detail ? image_detail(i, c->base) : image_brief(i, c->base));
-    reply_json(c, 200, json::object{{"images", std::move(out)}});
   });
 }
 

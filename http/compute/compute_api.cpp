@@ -111,9 +111,29 @@ std::string route_template(const std::vector<std::string>& path) {
 } // namespace
 
 compute_api::compute_api(caf::actor_system& sys, api_actor api,
-                         api_options opts)
-  : sys_(sys), api_(std::move(api)), opts_(opts) {
+                         image_actor images, api_options opts)
+  : sys_(sys), api_(std::move(api)), images_(std::move(images)), opts_(opts) {
   // nop
+}
+
+bool compute_api::authenticate_call(const call_ptr& c) {
+  auto ctx = authenticate(c->req, opts_.auth);
+  if (!ctx) {
+    response res{beast_http::status::unauthorized, c->req.version()};
+    res.set("x-openstack-request-id", c->request_id);
+    res.set("WWW-Authenticate", "Keystone uri=\"" + c->base.root + "\"");
+    res.set(beast_http::field::content_type, "application/json");
+    res.body() = json::serialize(json::object{
+      {"error", json::object{{"code", 401},
+                             {"title", "Unauthorized"},
+                             {"message", "The request you have made requires "
+                                         "authentication."}}}});
+    respond(c, std::move(res));
+    return false;
+  }
+  c->ctx = *ctx;
+  c->ctx.request_id = c->request_id;
+  return true;
 }
 
 response compute_api::render_error(unsigned status, const std::string& message) {
@@ -154,6 +174,35 @@ void compute_api::handle(request&& req, responder done) {
       reply_json(c, 200, json::object{{"version", version_v21(c->base.root)}});
     return;
   }
+  // The Glance-shaped image endpoint: /versions (no authentication, as
+  // Glance's), /v2 (its discovery), /v2/images[/{id}].
+  if (segments[0] == "versions" || segments[0] == "v2") {
+    c->versioned = false;
+    if (segments.size() > 3 || (segments[0] == "versions" && segments.size() > 1)) {
+      reply_no_route(c);
+      return;
+    }
+    if (c->req.method() != beast_http::verb::get) {
+      reply_bad_method(c);
+      return;
+    }
+    if (segments.size() == 1) {
+      c->route = "/" + segments[0];
+      reply_json(c, 200, glance_versions(c->base.root));
+      return;
+    }
+    c->route = "unrouted";
+    if (!authenticate_call(c))
+      return;
+    c->path.assign(segments.begin() + 1, segments.end());
+    if (c->path[0] != "images") {
+      reply_no_route(c);
+      return;
+    }
+    c->route = c->path.size() == 1 ? "/v2/images" : "/v2/images/{id}";
+    route_glance_images(*this, c);
+    return;
+  }
   if (segments[0] != "v2.1") {
     c->versioned = false;
     reply_no_route(c);
@@ -176,22 +225,8 @@ void compute_api::handle(request&& req, responder done) {
     return;
   }
   c->version = *negotiated.version;
-  auto ctx = authenticate(c->req, opts_.auth);
-  if (!ctx) {
-    response res{beast_http::status::unauthorized, c->req.version()};
-    res.set("x-openstack-request-id", c->request_id);
-    res.set("WWW-Authenticate", "Keystone uri=\"" + c->base.root + "\"");
-    res.set(beast_http::field::content_type, "application/json");
-    res.body() = json::serialize(json::object{
-      {"error", json::object{{"code", 401},
-                             {"title", "Unauthorized"},
-                             {"message", "The request you have made requires "
-                                         "authentication."}}}});
-    respond(c, std::move(res));
+  if (!authenticate_call(c))
     return;
-  }
-  c->ctx = *ctx;
-  c->ctx.request_id = c->request_id;
   if (!c->base.project_id.empty() && c->base.project_id != c->ctx.project_id) {
     reply_error(c, 400,
                 "Malformed request URL: URL's project_id '"

@@ -3,6 +3,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/api/api_actor.hpp"
+#include "actors/image/image_actor.hpp"
 #include "http/compute/auth.hpp"
 #include "http/compute/call.hpp"
 #include "http/server.hpp"
@@ -17,11 +18,15 @@ struct api_options {
 
 /// The Compute API v2.1 over HTTP: version documents, authentication,
 /// microversions, request ids, routing to the resources. Resources turn a
-/// request into a message to the API handler actor and its answer into
-/// Nova's JSON; nothing here blocks.
+/// request into a message to the API handler actor (or, for images, the
+/// image actor) and its answer into Nova's JSON; nothing here blocks.
+/// Beside /v2.1, a read-only Glance-v2-shaped image endpoint (/versions,
+/// /v2/images, /v2/images/{id}) on the same port, for clients that look
+/// images up in the image service (docs/images.md).
 class compute_api {
 public:
-  compute_api(caf::actor_system& sys, api_actor api, api_options opts);
+  compute_api(caf::actor_system& sys, api_actor api, image_actor images,
+              api_options opts);
 
   /// The server's handler.
   void handle(request&& req, responder done);
@@ -35,12 +40,18 @@ public:
   const api_actor& api() const {
     return api_;
   }
+  const image_actor& images() const {
+    return images_;
+  }
 
 private:
   void route(const call_ptr& c);
+  /// Authenticates the caller; false if it answered 401.
+  bool authenticate_call(const call_ptr& c);
 
   caf::actor_system& sys_;
   api_actor api_;
+  image_actor images_;
   api_options opts_;
 };
 
@@ -48,6 +59,8 @@ private:
 void route_servers(compute_api& api, const call_ptr& c);
 void route_flavors(compute_api& api, const call_ptr& c);
 void route_images(compute_api& api, const call_ptr& c);
+/// The Glance-shaped endpoint: the path after /v2 (images[/{id}]).
+void route_glance_images(compute_api& api, const call_ptr& c);
 void route_limits(compute_api& api, const call_ptr& c);
 void route_quota_sets(compute_api& api, const call_ptr& c);
 void route_quota_class_sets(compute_api& api, const call_ptr& c);

@@ -29,10 +29,15 @@ std::string generate_password() {
 }
 
 // Nova's create answers 400 for what it cannot find, in its own words
-// (nova/api/openstack/compute/servers.py).
+// (nova/api/openstack/compute/servers.py), and for an image it may not
+// read (ImageNotAuthorized is in its 400 list). The other image errors
+// have their own statuses (call.cpp): 400, the zero-disk flavor's 403, a
+// Glance that does not answer 503.
 void reply_create_error(const call_ptr& c, const caf::error& err) {
   if (err == errc::image_not_found)
     reply_error(c, 400, "Can not find requested image");
+  else if (err == errc::image_not_authorized)
+    reply_error(c, 400, error_message(err));
   else if (err == errc::keypair_not_found)
     reply_error(c, 400, "Invalid key_name provided.");
   else if (err == errc::flavor_not_found)
@@ -141,17 +146,12 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
         continue;
       rows.push_back(&row);
     }
-    size_t start = 0;
-    if (c->has_param("marker")) {
-      auto marker = c->param("marker");
-      auto i = std::find_if(rows.begin(), rows.end(),
-                            [&](const instance* r) { return r->id == marker; });
-      if (i == rows.end()) {
-        reply_error(c, 400, "marker [" + marker + "] not found");
-        return;
-      }
-      start = static_cast<size_t>(i - rows.begin()) + 1;
+    auto after = after_marker(c, rows, [](const instance* r) { return r->id; });
+    if (!after) {
+      reply_error(c, 400, "marker [" + c->param("marker") + "] not found");
+      return;
     }
+    auto start = *after;
     json::array out;
     for (size_t i = start; i < rows.size() && out.size() < limit; ++i)
       out.push_back(detail ? server_detail(*rows[i], c->base, c->ctx, c->version)

@@ -1,5 +1,6 @@
 #include "http/compute/views.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 
@@ -275,6 +276,8 @@ json::object flavor_detail(const flavor& f, const link_base& base) {
 
 json::object image_brief(const image& i, const link_base& base) {
   auto links = base.links("images", i.id);
+  // Nova's alternate link: the image service's root (generate_glance_url),
+  // which for the embedded back end is vmforge's own.
   links.push_back(json::object{
     {"rel", "alternate"},
     {"type", "application/vnd.openstack.image"},
@@ -282,17 +285,112 @@ json::object image_brief(const image& i, const link_base& base) {
   return {{"id", i.id}, {"name", i.name}, {"links", std::move(links)}};
 }
 
+std::string image_status(const std::string& glance_status) {
+  // nova/api/openstack/compute/views/images.py _get_status.
+  static const std::pair<const char*, const char*> map[] = {
+    {"active", "ACTIVE"},    {"queued", "SAVING"},
+    {"saving", "SAVING"},    {"deleted", "DELETED"},
+    {"pending_delete", "DELETED"}, {"killed", "ERROR"}};
+  for (auto& [from, to] : map)
+    if (glance_status == from)
+      return to;
+  return "UNKNOWN";
+}
+
+namespace {
+
+int64_t image_progress(const std::string& status) {
+  if (status == "queued")
+    return 25;
+  if (status == "saving")
+    return 50;
+  return status == "active" ? 100 : 0;
+}
+
+// oslo_utils.strutils.bool_from_string, non-strict.
+bool bool_from_string(std::string s) {
+  auto b = s.find_first_not_of(" \t");
+  s = b == std::string::npos ? "" : s.substr(b, s.find_last_not_of(" \t") - b + 1);
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s == "1" || s == "t" || s == "true" || s == "on" || s == "y"
+         || s == "yes";
+}
+
+json::value text_or_null(const std::string& s) {
+  return s.empty() ? json::value(nullptr) : json::value(s);
+}
+
+} // namespace
+
 json::object image_detail(const image& i, const link_base& base) {
+  // nova/api/openstack/compute/views/images.py show.
   auto out = image_brief(i, base);
-  out["status"] = "ACTIVE";
-  out["progress"] = 100;
   out["minRam"] = i.min_ram_mb;
   out["minDisk"] = i.min_disk_gb;
-  out["metadata"] = json::object{};
-  out["created"] = "2026-01-01T00:00:00Z";
-  out["updated"] = "2026-01-01T00:00:00Z";
-  out["OS-EXT-IMG-SIZE:size"] = 0;
+  json::object metadata;
+  for (auto& kv : i.properties)
+    metadata[kv.first] = kv.second;
+  out["metadata"] = std::move(metadata);
+  out["created"] = text_or_null(i.created_at);
+  out["updated"] = text_or_null(i.updated_at);
+  out["status"] = image_status(i.status);
+  out["progress"] = image_progress(i.status);
+  // Nova reads Glance's null size as 0.
+  out["OS-EXT-IMG-SIZE:size"] = i.size < 0 ? 0 : i.size;
+  if (auto u = i.properties.find("instance_uuid"); u != i.properties.end())
+    out["server"] = json::object{{"id", u->second},
+                                 {"links", base.links("servers", u->second)}};
+  if (auto adc = i.properties.find("auto_disk_config");
+      adc != i.properties.end())
+    out["OS-DCF:diskConfig"] = bool_from_string(adc->second) ? "AUTO"
+                                                             : "MANUAL";
   return out;
+}
+
+json::object glance_image(const image& i) {
+  // Glance v2's record (docs/images.md A.2, A.3): the base keys, every
+  // other property a top-level string beside them.
+  json::object out;
+  for (auto& kv : i.properties)
+    out[kv.first] = kv.second;
+  auto number_or_null = [](int64_t n) {
+    return n < 0 ? json::value(nullptr) : json::value(n);
+  };
+  out["id"] = i.id;
+  out["name"] = text_or_null(i.name);
+  out["status"] = i.status;
+  out["visibility"] = i.visibility;
+  out["protected"] = i.is_protected;
+  out["os_hidden"] = false;
+  out["checksum"] = text_or_null(i.checksum);
+  out["os_hash_algo"] = text_or_null(i.os_hash_algo);
+  out["os_hash_value"] = text_or_null(i.os_hash_value);
+  out["owner"] = text_or_null(i.owner);
+  out["size"] = number_or_null(i.size);
+  out["virtual_size"] = number_or_null(i.virtual_size);
+  out["min_ram"] = i.min_ram_mb;
+  out["min_disk"] = i.min_disk_gb;
+  out["disk_format"] = text_or_null(i.disk_format);
+  out["container_format"] = text_or_null(i.container_format);
+  out["created_at"] = i.created_at;
+  out["updated_at"] = i.updated_at;
+  out["tags"] = json::array{};
+  out["self"] = "/v2/images/" + i.id;
+  out["file"] = "/v2/images/" + i.id + "/file";
+  out["schema"] = "/v2/schemas/image";
+  return out;
+}
+
+json::object glance_versions(const std::string& root) {
+  // Glance's GET /versions (A.1), reduced to the one version vmforge's
+  // read-only stand-in speaks.
+  return {{"versions",
+           json::array{json::object{
+             {"id", "v2.0"},
+             {"status", "CURRENT"},
+             {"links", json::array{json::object{
+                         {"rel", "self"}, {"href", root + "/v2/"}}}}}}}};
 }
 
 json::object version_v21(const std::string& root) {

@@ -52,8 +52,16 @@ boost::json::object server_detail(const instance& row, const link_base& base,
 boost::json::object flavor_brief(const flavor& f, const link_base& base);
 boost::json::object flavor_detail(const flavor& f, const link_base& base);
 
+/// Nova's image proxy views (views/images.py): basic and show.
 boost::json::object image_brief(const image& i, const link_base& base);
 boost::json::object image_detail(const image& i, const link_base& base);
+/// Nova's image status for Glance's (active ACTIVE, queued and saving
+/// SAVING, deleted and pending_delete DELETED, killed ERROR, else UNKNOWN).
+std::string image_status(const std::string& glance_status);
+/// The image as Glance v2 answers GET /v2/images/{id}.
+boost::json::object glance_image(const image& i);
+/// Glance's GET /versions document, linking {root}/v2/.
+boost::json::object glance_versions(const std::string& root);
 
 /// The version documents of GET / and GET /v2.1.
 boost::json::object version_v21(const std::string& root);

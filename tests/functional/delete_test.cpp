@@ -2,9 +2,11 @@
 
 #include "actors/api/api_handler.hpp"
 #include "actors/conductor/conductor.hpp"
+#include "actors/image/image_api.hpp"
 #include "actors/store/instance_store.hpp"
 #include "store/memory_repository.hpp"
 #include "tests/functional/fixture.hpp"
+#include "tests/support/fake_image_service.hpp"
 
 using namespace vmforge;
 using namespace vmforge::test;
@@ -56,9 +58,13 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
   auto conductor = spawn_conductor(
     sys, conductor_config{3, 600, 1000, caf::actor_cast<scheduler_actor>(gate),
                           store, reg});
+  auto images_svc = std::make_shared<fake_image_service>();
+  for (auto& img : opts.images)
+    images_svc->add(img);
+  auto images = spawn_image_api(sys, image_api_config{images_svc, 1, false});
   auto api = spawn_api_handler(
     sys, api_config{opts, store, conductor,
-                    caf::actor_cast<scheduler_actor>(gate),
+                    caf::actor_cast<scheduler_actor>(gate), images,
                     catalog_state{opts.flavors, {}, {}, {}}});
   request_context ctx{"u", "p", false, {}, {}};
   create_servers req;
@@ -96,6 +102,7 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
       },
       [](caf::error&) { FAIL("no stats"); });
   for (auto a : {caf::actor_cast<caf::actor>(api),
+                 caf::actor_cast<caf::actor>(images),
                  caf::actor_cast<caf::actor>(conductor), gate,
                  caf::actor_cast<caf::actor>(store)})
     self->send_exit(a, caf::exit_reason::user_shutdown);

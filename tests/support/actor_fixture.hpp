@@ -17,7 +17,33 @@ struct actor_config : caf::actor_system_config {
   }
 };
 
-using actor_fixture = test_coordinator_fixture<actor_config>;
+/// The test coordinator, and the answers to what the test sent from its
+/// `self`.
+struct actor_fixture : test_coordinator_fixture<actor_config> {
+  bool answered() {
+    return self.ptr()->peek_at_next_mailbox_element() != nullptr;
+  }
+
+  /// The next answer, which must be an `Answer`.
+  template <class Answer>
+  Answer answer() {
+    CAF_REQUIRE(answered());
+    Answer out;
+    self->receive([&](Answer& x) { out = std::move(x); },
+                  [](caf::error& err) { CAF_FAIL(to_string(err)); });
+    return out;
+  }
+
+  /// The next answer, which must be an error.
+  template <class Answer>
+  caf::error refusal() {
+    CAF_REQUIRE(answered());
+    caf::error out;
+    self->receive([](Answer&) { CAF_FAIL("the request was granted"); },
+                  [&](caf::error& err) { out = std::move(err); });
+    return out;
+  }
+};
 
 /// A function-based stub as a class-based actor: CAF 0.17 binds a null
 /// argument tuple when a function-based actor is spawned without

@@ -27,6 +27,7 @@ void require_same(const options& a, const options& b) {
   CHECK(a.api.port == b.api.port);
   CHECK(a.api.io_threads == b.api.io_threads);
   CHECK(a.api.auth_strategy == b.api.auth_strategy);
+  CHECK(a.api.image_workers == b.api.image_workers);
   auto &s = a.scheduler, &t = b.scheduler;
   CHECK(s.service_down_time_s == t.service_down_time_s);
   CHECK(s.max_attempts == t.max_attempts);
@@ -35,6 +36,18 @@ void require_same(const options& a, const options& b) {
   CHECK(s.ram_weight_multiplier == t.ram_weight_multiplier);
   CHECK(s.cpu_weight_multiplier == t.cpu_weight_multiplier);
   CHECK(s.disk_weight_multiplier == t.disk_weight_multiplier);
+  auto &ga = a.glance, &gb = b.glance;
+  CHECK(ga.api_servers == gb.api_servers);
+  CHECK(ga.num_retries == gb.num_retries);
+  CHECK(ga.timeout_s == gb.timeout_s);
+  CHECK(ga.cafile == gb.cafile);
+  CHECK(ga.auth_type == gb.auth_type);
+  CHECK(ga.auth_url == gb.auth_url);
+  CHECK(ga.username == gb.username);
+  CHECK(ga.password == gb.password);
+  CHECK(ga.project_name == gb.project_name);
+  CHECK(ga.user_domain_name == gb.user_domain_name);
+  CHECK(ga.project_domain_name == gb.project_domain_name);
   CHECK(a.quota.instances == b.quota.instances);
   CHECK(a.quota.cores == b.quota.cores);
   CHECK(a.quota.ram_mb == b.quota.ram_mb);
@@ -92,12 +105,24 @@ options customised() {
   o.api.port = 0;
   o.api.io_threads = 8;
   o.api.auth_strategy = "keystone";
+  o.api.image_workers = 6;
   o.scheduler.max_attempts = 1;
   o.scheduler.enabled_filters = {"RamFilter", "ComputeFilter"};
   o.scheduler.host_subset_size = 2;
   o.scheduler.ram_weight_multiplier = -1.5;
   o.scheduler.cpu_weight_multiplier = 0.1;
   o.scheduler.disk_weight_multiplier = 1e-3;
+  o.glance.api_servers = {"http://10.0.0.1:9292", "https://glance.test/image"};
+  o.glance.num_retries = 0;
+  o.glance.timeout_s = 5;
+  o.glance.cafile = "/etc/ssl/ca.pem";
+  o.glance.auth_type = "password";
+  o.glance.auth_url = "http://keystone.test:5000/v3";
+  o.glance.username = "glance";
+  o.glance.password = "glance pass";
+  o.glance.project_name = "service";
+  o.glance.user_domain_name = "ud";
+  o.glance.project_domain_name = "pd";
   o.quota = {-1, 4, 1024};
   o.quota_metadata_items = 0;
   auto& d = o.fake_driver;
@@ -151,6 +176,20 @@ listen = 0.0.0.0
 port = 0
 io_threads = 8
 auth_strategy = keystone
+image_workers = 6
+
+[glance]
+api_servers = http://10.0.0.1:9292, https://glance.test/image
+num_retries = 0
+timeout = 5
+cafile = /etc/ssl/ca.pem
+auth_type = password
+auth_url = http://keystone.test:5000/v3
+username = glance
+password = glance pass
+project_name = service
+user_domain_name = ud
+project_domain_name = pd
 
 [scheduler]
 max_attempts = 1
@@ -346,6 +385,32 @@ TEST_CASE("config: errors name file, line, option and the problem") {
     CHECK_THAT(in("database", "connection = sqlite:///"),
                Catch::Contains("only SQLite is supported"));
     CHECK(in("database", "connection = sqlite:////abs/v.db").empty());
+  }
+  SECTION("glance") {
+    CHECK(in("glance", "api_servers = http://[::1]:9292/, https://g").empty());
+    CHECK(in("glance", "api_servers = glance:9292")
+          == "t.conf:3: [glance] api_servers: 'glance:9292' is not a URL of "
+             "the form http(s)://host[:port][/path] (no scheme)");
+    CHECK_THAT(in("glance", "api_servers = http://ok, ftp://glance"),
+               Catch::Contains("'ftp://glance' is not a URL")
+                 && Catch::Contains("scheme ftp is not http or https"));
+    CHECK_THAT(in("glance", "api_servers = http://glance:92x2"),
+               Catch::Contains("bad port '92x2'"));
+    CHECK_THAT(in("glance", "api_servers = http://:9292"),
+               Catch::Contains("no host"));
+    CHECK(in("glance", "num_retries = -1")
+          == "t.conf:3: [glance] num_retries: must be >= 0, got -1");
+    CHECK(in("glance", "auth_type = v3token")
+          == "t.conf:3: [glance] auth_type: 'v3token' is not supported "
+             "(password, or empty for no service user)");
+    CHECK_THAT(in("glance", "auth_url = keystone:5000"),
+               Catch::Contains("[glance] auth_url: 'keystone:5000' is not a URL"));
+    CHECK(error_of("[glance]\nauth_type = password\nauth_url = http://k/v3\n"
+                   "username = glance\npassword = x\n")
+          == "t.conf:2: [glance] project_name: required with auth_type = "
+             "password");
+    CHECK(error_of("[glance]\nauth_type = password\n")
+          == "t.conf:2: [glance] auth_url: required with auth_type = password");
   }
   SECTION("structure") {
     CHECK(in("foo", "") == "t.conf:2: unknown section [foo]");

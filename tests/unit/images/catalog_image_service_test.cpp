@@ -184,4 +184,29 @@ TEST_CASE("two catalogs on one snapshot directory see each other's snapshots "
   // A delete in one is a delete in the other.
   compute.remove(alice, made.id);
   CHECK_THROWS_AS(controller.show(alice, made.id), image_error);
+TEST_CASE("a catalog lists as Glance does: newest first, then by id "
+          "descending, `limit` of them") {
+  test::temp_dir dir;
+  write_file(dir.path / "a.qcow2", "a");
+  std::vector<image> imgs;
+  for (auto id : {"3f8b", "8d1a", "0aaa"}) {
+    auto img = configured(dir.path / "a.qcow2");
+    img.id = id;
+    imgs.push_back(img);
+  }
+  // No file, and not a format the catalog makes blank disks of: queued.
+  imgs[2].file = (dir.path / "missing.iso").string();
+  imgs[2].disk_format = "iso";
+  catalog_image_service svc{imgs, (dir.path / "snapshots").string()};
+  auto all = svc.list(alice, {});
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].id == "8d1a");
+  CHECK(all[1].id == "3f8b");
+  CHECK(all[2].id == "0aaa");
+  auto two = svc.list(alice, list_query{"", "", "", 2});
+  REQUIRE(two.size() == 2);
+  CHECK(two[1].id == "3f8b");
+  auto queued = svc.list(alice, list_query{"", "queued", "", 0});
+  REQUIRE(queued.size() == 1);
+  CHECK(queued[0].id == "0aaa");
 }

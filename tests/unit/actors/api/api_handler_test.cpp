@@ -4,7 +4,9 @@
 #include <caf/all.hpp>
 
 #include "actors/api/api_handler.hpp"
+#include "actors/image/image_api.hpp"
 #include "messages/errors.hpp"
+#include "tests/support/fake_image_service.hpp"
 
 using namespace vmforge;
 using namespace std::chrono_literals;
@@ -64,6 +66,13 @@ caf::behavior silent_store(caf::event_based_actor* self) {
   };
 }
 
+// An image actor that takes every show and never answers it.
+caf::behavior silent_images(caf::event_based_actor* self) {
+  return {
+    [self](image_show&) { return self->make_response_promise(); },
+  };
+}
+
 struct conductor_state {
   static inline const char* name = "conductor_stub";
   std::vector<build_request> builds;
@@ -102,23 +111,60 @@ struct fixture : test::actor_fixture {
     test::stub<caf::stateful_actor<conductor_state>, conductor_stub>>();
   caf::actor scheduler =
     sys.spawn<test::stub<caf::event_based_actor, scheduler_stub>>();
+  // The image actor: a dispatcher in front of one undetached worker over
+  // the fake image service, each hop visible to expect().
+  std::shared_ptr<test::fake_image_service> image_svc
+    = std::make_shared<test::fake_image_service>();
+  image_actor image_worker = spawn_image_worker(sys, image_svc, false);
+  image_actor images;
   api_actor api;
-  request_context member{"u", "p", false, "req-1", {}};
+  request_context member{"u", "p", false, "req-1", "token-u"};
   request_context admin{"a", "p", true, "req-2", {}};
 
-  explicit fixture(bool silent_store_ = false) {
+  explicit fixture(bool silent_store_ = false, bool silent_images_ = false) {
     store = silent_store_
               ? caf::actor{sys.spawn<
                   test::stub<caf::event_based_actor, silent_store>>()}
               : caf::actor{sys.spawn<
                   test::stub<caf::stateful_actor<store_state>, store_stub>>()};
     auto opts = default_options(1);
+    for (auto& img : opts.images)
+      image_svc->add(img);
+    images = silent_images_
+               ? caf::actor_cast<image_actor>(sys.spawn<
+                   test::stub<caf::event_based_actor, silent_images>>())
+               : spawn_image_dispatcher(sys, {image_worker});
     api = spawn_api_handler(
       sys, api_config{opts, caf::actor_cast<store_actor>(store),
                       caf::actor_cast<conductor_actor>(conductor),
-                      caf::actor_cast<scheduler_actor>(scheduler),
+                      caf::actor_cast<scheduler_actor>(scheduler), images,
                       catalog_state{opts.flavors, {}, {}, {}}});
     run();
+  }
+
+  ~fixture() {
+    for (auto a : {caf::actor_cast<caf::actor>(images),
+                   caf::actor_cast<caf::actor>(image_worker)})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  // An image of the fake service (active unless `edit` says otherwise).
+  template <class F>
+  std::string add_image(const std::string& id, F edit) {
+    auto img = make_image(id, "img-" + id);
+    edit(img);
+    image_svc->add(img);
+    return id;
+  }
+
+  // The create's image_show, through the dispatcher to the worker and
+  // back.
+  void expect_image_show() {
+    expect((image_show), from(api).to(images));
+    expect((image_show), from(images).to(image_worker));
+    expect((image), from(image_worker).to(images));
+    expect((image), from(images).to(api));
   }
 
   store_state& stored() {
@@ -153,27 +199,6 @@ struct fixture : test::actor_fixture {
     return row.id;
   }
 
-  bool answered() {
-    return self.ptr()->peek_at_next_mailbox_element() != nullptr;
-  }
-
-  template <class Answer>
-  Answer answer() {
-    CAF_REQUIRE(answered());
-    Answer out;
-    self->receive([&](Answer& x) { out = std::move(x); },
-                  [](caf::error& err) { CAF_FAIL(to_string(err)); });
-    return out;
-  }
-
-  template <class Answer>
-  caf::error refusal() {
-    CAF_REQUIRE(answered());
-    caf::error out;
-    self->receive([](Answer&) { CAF_FAIL("the request was granted"); },
-                  [&](caf::error& err) { out = std::move(err); });
-    return out;
-  }
 };
 
 struct silent_fixture : fixture {
@@ -193,10 +218,12 @@ struct silent_fixture : fixture {
 
 CAF_TEST_FIXTURE_SCOPE(api_handler_tests, fixture)
 
-CAF_TEST(a create inserts the rows in the store then records and builds
-           each) {
+CAF_TEST(a create asks the image actor then inserts the rows in the store
+           then records and builds each with the image and the auth of
+           the caller) {
   self->send(api, create_request(2));
   expect((create_servers), from(self).to(api));
+  expect_image_show();
   expect((create_instances), from(api).to(store));
   expect((instance_list), from(store).to(api));
   expect((record_action), from(api).to(store));
@@ -208,10 +235,20 @@ CAF_TEST(a create inserts the rows in the store then records and builds
   CAF_CHECK_EQUAL(created.reservation_id.substr(0, 2), "r-");
   auto& builds = conducted().builds;
   CAF_REQUIRE_EQUAL(builds.size(), 2u);
+  auto wanted = image_svc->show({}, create_request(1).image_ref);
   for (size_t i = 0; i < 2; ++i) {
     CAF_CHECK_EQUAL(builds[i].instance_id, created.ids[i]);
     CAF_CHECK_EQUAL(builds[i].request_id, "req-1");
     CAF_CHECK_EQUAL(builds[i].flavor_.id, "1");
+    // The record the API checked, for the host's download (Nova's
+    // request spec), and whose request it is (Nova's context).
+    CAF_CHECK_EQUAL(builds[i].image_id, wanted.id);
+    CAF_CHECK_EQUAL(builds[i].image_.id, wanted.id);
+    CAF_CHECK_EQUAL(builds[i].image_.os_hash_value, wanted.os_hash_value);
+    CAF_CHECK_EQUAL(builds[i].auth.token, "token-u");
+    CAF_CHECK_EQUAL(builds[i].auth.user_id, "u");
+    CAF_CHECK_EQUAL(builds[i].auth.project_id, "p");
+    CAF_CHECK(!builds[i].auth.is_admin);
   }
   auto& records = stored().records;
   CAF_REQUIRE_EQUAL(records.size(), 2u);
@@ -220,6 +257,97 @@ CAF_TEST(a create inserts the rows in the store then records and builds
   CAF_CHECK_EQUAL(row.vm, vm_state::building);
   CAF_CHECK_EQUAL(row.task, task_state::scheduling);
   CAF_CHECK_EQUAL(row.name, "vm-1");
+}
+
+CAF_TEST(a create of an image the service does not have is ImageNotFound
+           and makes no row) {
+  auto req = create_request(1);
+  req.image_ref = "0b5bd3c1-0000-4000-8000-000000000000";
+  self->send(api, req);
+  expect((create_servers), from(self).to(api));
+  expect((image_show), from(api).to(images));
+  run();
+  auto err = refusal<servers_created>();
+  CAF_CHECK_EQUAL(err, errc::image_not_found);
+  CAF_CHECK_EQUAL(stored().creates, 0);
+  CAF_CHECK(conducted().builds.empty());
+}
+
+CAF_TEST(a create of an image that is not active is ImageNotActive) {
+  auto req = create_request(1);
+  req.image_ref = add_image("q-1", [](image& i) { i.status = "queued"; });
+  self->send(api, req);
+  expect((create_servers), from(self).to(api));
+  expect_image_show();
+  auto err = refusal<servers_created>();
+  CAF_CHECK_EQUAL(err, errc::image_not_active);
+  CAF_CHECK_EQUAL(error_message(err), "Image q-1 is not active.");
+  CAF_CHECK_EQUAL(stored().creates, 0);
+}
+
+CAF_TEST(a create of an image whose min_ram the flavor lacks is
+           FlavorMemoryTooSmall) {
+  auto req = create_request(1);
+  req.image_ref = add_image("big", [](image& i) { i.min_ram_mb = 100000; });
+  self->send(api, req);
+  expect((create_servers), from(self).to(api));
+  expect_image_show();
+  auto err = refusal<servers_created>();
+  CAF_CHECK_EQUAL(err, errc::flavor_memory_too_small);
+  CAF_CHECK_EQUAL(error_message(err),
+                  "Flavor's memory is too small for requested image.");
+  CAF_CHECK_EQUAL(stored().creates, 0);
+}
+
+CAF_TEST(what needs no image is refused before the image actor is asked) {
+  auto req = create_request(1);
+  req.flavor_ref = "42";
+  self->send(api, req);
+  expect((create_servers), from(self).to(api));
+  auto err = refusal<servers_created>();
+  CAF_CHECK_EQUAL(err, errc::flavor_not_found);
+  CAF_CHECK_EQUAL(image_svc->calls("show"), 0);
+}
+
+CAF_TEST(a kernel_id and ramdisk_id are asked of the image actor and must
+           be active aki and ari images) {
+  auto kernel = add_image("k-1", [](image& i) { i.disk_format = "aki"; });
+  auto ramdisk = add_image("r-1", [](image& i) { i.disk_format = "qcow2"; });
+  auto req = create_request(1);
+  req.image_ref = add_image("ami-1", [&](image& i) {
+    i.disk_format = "ami";
+    i.properties["kernel_id"] = kernel;
+    i.properties["ramdisk_id"] = ramdisk;
+  });
+  self->send(api, req);
+  expect((create_servers), from(self).to(api));
+  expect_image_show(); // the image
+  expect_image_show(); // its kernel
+  expect_image_show(); // its ramdisk
+  auto err = refusal<servers_created>();
+  CAF_CHECK_EQUAL(err, errc::image_unacceptable);
+  CAF_CHECK_EQUAL(error_message(err),
+                  "Image ami-1 is unacceptable: ramdisk_id r-1 is an image of "
+                  "disk_format qcow2, not ari");
+  CAF_CHECK_EQUAL(stored().creates, 0);
+  add_image("r-1", [](image& i) { i.disk_format = "ari"; });
+  self->send(api, req);
+  run();
+  CAF_CHECK_EQUAL(answer<servers_created>().ids.size(), 1u);
+  CAF_CHECK_EQUAL(conducted().builds.at(0).image_.id, "ami-1");
+}
+
+CAF_TEST(a shutdown begun while the image is asked refuses the build) {
+  self->send(api, create_request(1));
+  expect((create_servers), from(self).to(api));
+  expect((image_show), from(api).to(images));
+  self->send(api, refuse_builds{});
+  expect((refuse_builds), from(self).to(api));
+  answer<accepted>();
+  run();
+  auto err = refusal<servers_created>();
+  CAF_CHECK_EQUAL(err, errc::service_unavailable);
+  CAF_CHECK_EQUAL(stored().creates, 0);
 }
 
 CAF_TEST(a delete of a locked server by a member is refused before the
@@ -323,6 +451,41 @@ CAF_TEST(a member may not force a service down) {
   auto err = refusal<host_view_list>();
   CAF_CHECK_EQUAL(err, errc::policy_not_authorized);
   CAF_CHECK(stored().forced.empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+struct silent_images_fixture : fixture {
+  silent_images_fixture() : fixture(false, true) {
+    // nop
+  }
+
+  ~silent_images_fixture() override {
+    self->send_exit(api, caf::exit_reason::user_shutdown);
+    run();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(api_handler_image_timeout_tests, silent_images_fixture)
+
+CAF_TEST(an image actor that never answers is service unavailable after
+           the timeout and no row is made) {
+  self->send(api, create_request(1));
+  expect((create_servers), from(self).to(api));
+  expect((image_show), from(api).to(images));
+  CAF_CHECK_EQUAL(advance_time(api_request_timeout - 1ms), 0u);
+  sched.run();
+  CAF_CHECK(!answered());
+  CAF_CHECK_EQUAL(advance_time(1ms), 1u);
+  sched.run();
+  auto err = refusal<servers_created>();
+  CAF_CHECK_EQUAL(err, errc::service_unavailable);
+  CAF_CHECK_EQUAL(error_message(err), "Service is unavailable at this time.");
+  CAF_CHECK_EQUAL(stored().creates, 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

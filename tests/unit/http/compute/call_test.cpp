@@ -43,6 +43,26 @@ TEST_CASE("a domain error is answered with Nova's status, fault name and "
     {nova_error(errc::flavor_exists, "m1.tiny"), 409, "conflictingRequest"},
     {nova_error(errc::service_unavailable, "stopping"), 503,
      "serviceUnavailable"},
+    // The image errors as Nova's create answers them (400), the zero-disk
+    // flavor's Forbidden, a Glance that does not answer.
+    {nova_error(errc::image_not_active, "abc"), 400, "badRequest"},
+    {nova_error(errc::image_unacceptable, "abc", "why"), 400, "badRequest"},
+    {nova_error(errc::flavor_memory_too_small), 400, "badRequest"},
+    {nova_error(errc::flavor_disk_smaller_than_image, 1, 2), 400,
+     "badRequest"},
+    {nova_error(errc::flavor_disk_smaller_than_min_disk, 1, 2), 400,
+     "badRequest"},
+    {nova_error(errc::invalid_image_config_drive, "x"), 400, "badRequest"},
+    {nova_error(errc::invalid_machine_type, "virt", "n", "abc", "why"), 400,
+     "badRequest"},
+    {nova_error(errc::auto_disk_config_disabled, "abc"), 400, "badRequest"},
+    {nova_error(errc::image_bad_request, "abc", "400"), 400, "badRequest"},
+    {nova_error(errc::zero_disk_flavor), 403, "forbidden"},
+    {nova_error(errc::image_not_authorized, "abc"), 403, "forbidden"},
+    {nova_error(errc::image_delete_conflict, "in use"), 409,
+     "conflictingRequest"},
+    {nova_error(errc::glance_connection_failed, "http://g:9292", "refused"),
+     503, "serviceUnavailable"},
   };
   for (auto& r : rows) {
     auto [status, body] = answer(r.err);

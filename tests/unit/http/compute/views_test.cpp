@@ -244,3 +244,132 @@ TEST_CASE("views: a fault shows in ERROR and DELETED, its details to admins "
   recovered.vm = vm_state::active;
   CHECK_FALSE(has(detail(recovered), "fault"));
 }
+
+namespace {
+
+image snapshot_image() {
+  image img = make_image("c4e552d2-0000-4000-8000-000000000001", "snap");
+  img.status = "active";
+  img.size = 196616;
+  img.virtual_size = 67108864;
+  img.min_ram_mb = 512;
+  img.min_disk_gb = 1;
+  img.owner = "p";
+  img.checksum = "41ce4d32ce22529a293044bc1eb4e734";
+  img.os_hash_algo = "sha512";
+  img.os_hash_value = "2e45";
+  img.properties = {{"instance_uuid", "11111111-2222-4333-8444-555555555555"},
+                    {"image_type", "snapshot"},
+                    {"hw_disk_bus", "virtio"}};
+  img.created_at = "2026-12-01T14:41:39Z";
+  img.updated_at = "2026-12-01T14:41:40Z";
+  return img;
+}
+
+} // namespace
+
+TEST_CASE("views: an image of the proxy has Nova's links, the alternate "
+          "at the image service",
+          "[views][images]") {
+  auto img = snapshot_image();
+  auto b = image_brief(img, base);
+  CHECK(b.size() == 3);
+  CHECK(b.at("id") == json::value(img.id));
+  CHECK(b.at("name") == "snap");
+  auto& links = b.at("links").as_array();
+  REQUIRE(links.size() == 3);
+  CHECK(links[0].at("href")
+        == json::value("http://api:8774/v2.1/images/" + img.id));
+  CHECK(links[1].at("rel") == "bookmark");
+  CHECK(links[1].at("href")
+        == json::value("http://api:8774/images/" + img.id));
+  CHECK(links[2].at("rel") == "alternate");
+  CHECK(links[2].at("type") == "application/vnd.openstack.image");
+}
+
+TEST_CASE("views: an image's detail is Nova's show: status, progress, "
+          "sizes, properties as metadata, the snapshot's server",
+          "[views][images]") {
+  auto d = image_detail(snapshot_image(), base);
+  CHECK(d.at("status") == "ACTIVE");
+  CHECK(d.at("progress") == 100);
+  CHECK(d.at("minRam") == 512);
+  CHECK(d.at("minDisk") == 1);
+  CHECK(d.at("OS-EXT-IMG-SIZE:size") == 196616);
+  CHECK(d.at("created") == "2026-12-01T14:41:39Z");
+  CHECK(d.at("updated") == "2026-12-01T14:41:40Z");
+  CHECK(d.at("metadata")
+        == json::object{{"instance_uuid",
+                         "11111111-2222-4333-8444-555555555555"},
+                        {"image_type", "snapshot"},
+                        {"hw_disk_bus", "virtio"}});
+  auto& server = d.at("server").as_object();
+  CHECK(server.at("id") == "11111111-2222-4333-8444-555555555555");
+  CHECK(server.at("links").as_array().at(0).at("href")
+        == "http://api:8774/v2.1/servers/11111111-2222-4333-8444-555555555555");
+  CHECK_FALSE(d.contains("OS-DCF:diskConfig"));
+  auto plain = make_image("i", "cirros");
+  plain.properties["auto_disk_config"] = "True";
+  auto p = image_detail(plain, base);
+  CHECK_FALSE(p.contains("server"));
+  CHECK(p.at("OS-DCF:diskConfig") == "AUTO");
+  CHECK(p.at("OS-EXT-IMG-SIZE:size") == 0); // Glance's null size
+  CHECK(p.at("created").is_null());
+  plain.properties["auto_disk_config"] = "disabled";
+  CHECK(image_detail(plain, base).at("OS-DCF:diskConfig") == "MANUAL");
+}
+
+TEST_CASE("views: Glance's statuses as Nova's proxy shows them",
+          "[views][images]") {
+  std::pair<const char*, const char*> rows[] = {
+    {"active", "ACTIVE"},   {"queued", "SAVING"},
+    {"saving", "SAVING"},   {"deleted", "DELETED"},
+    {"pending_delete", "DELETED"}, {"killed", "ERROR"},
+    {"deactivated", "UNKNOWN"}, {"importing", "UNKNOWN"}};
+  for (auto& [glance, nova] : rows) {
+    INFO(glance);
+    CHECK(image_status(glance) == nova);
+  }
+  auto img = make_image("i", "q");
+  std::pair<const char*, int> progress[] = {
+    {"queued", 25}, {"saving", 50}, {"active", 100}, {"killed", 0}};
+  for (auto& [status, pct] : progress) {
+    img.status = status;
+    CHECK(image_detail(img, base).at("progress") == pct);
+  }
+}
+
+TEST_CASE("views: an image as Glance v2 answers it", "[views][images]") {
+  auto g = glance_image(snapshot_image());
+  CHECK(g.at("id") == "c4e552d2-0000-4000-8000-000000000001");
+  CHECK(g.at("status") == "active");
+  CHECK(g.at("visibility") == "public");
+  CHECK(g.at("size") == 196616);
+  CHECK(g.at("virtual_size") == 67108864);
+  CHECK(g.at("min_ram") == 512);
+  CHECK(g.at("disk_format") == "qcow2");
+  CHECK(g.at("container_format") == "bare");
+  CHECK(g.at("owner") == "p");
+  CHECK(g.at("protected") == false);
+  CHECK(g.at("tags") == json::array{});
+  CHECK(g.at("self") == "/v2/images/c4e552d2-0000-4000-8000-000000000001");
+  CHECK(g.at("file")
+        == "/v2/images/c4e552d2-0000-4000-8000-000000000001/file");
+  CHECK(g.at("schema") == "/v2/schemas/image");
+  // Custom properties are top-level keys.
+  CHECK(g.at("hw_disk_bus") == "virtio");
+  CHECK(g.at("image_type") == "snapshot");
+  CHECK_FALSE(g.contains("properties"));
+  auto queued = make_image("q", "q");
+  queued.status = "queued";
+  auto gq = glance_image(queued);
+  for (auto key : {"size", "virtual_size", "checksum", "os_hash_algo",
+                   "os_hash_value", "owner"}) {
+    INFO(key);
+    CHECK(gq.at(key).is_null());
+  }
+  auto v = glance_versions("http://api:8774");
+  CHECK(v.at("versions").as_array().at(0).at("links").as_array().at(0).at(
+          "href")
+        == "http://api:8774/v2/");
+}
