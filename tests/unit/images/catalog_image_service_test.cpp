@@ -184,6 +184,8 @@ TEST_CASE("two catalogs on one snapshot directory see each other's snapshots "
   // A delete in one is a delete in the other.
   compute.remove(alice, made.id);
   CHECK_THROWS_AS(controller.show(alice, made.id), image_error);
+}
+
 TEST_CASE("a catalog lists as Glance does: newest first, then by id "
           "descending, `limit` of them") {
   test::temp_dir dir;

@@ -115,10 +115,12 @@ struct fixture : test::actor_fixture {
   fixture() {
     auto opts = default_options(2);
     opts.hosts[1].availability_zone = "az2";
-    api_config cfg{opts, caf::actor_cast<store_actor>(store),
-                   caf::actor_cast<conductor_actor>(conductor), {},
+    api_config cfg{opts,
+                   caf::actor_cast<store_actor>(store),
+                   caf::actor_cast<conductor_actor>(conductor),
+                   {},
+                   caf::actor_cast<image_actor>(images),
                    catalog_state{opts.flavors, {}, {}, {}}};
-    cfg.images = caf::actor_cast<image_actor>(images);
     cfg.image_url = [](const std::string& id) {
       return "http://glance.example:9292/images/" + id;
     };
@@ -199,6 +201,11 @@ CAF_TEST_FIXTURE_SCOPE(api_snapshot_tests, fixture)
 CAF_TEST(createImage makes the image first then sets the task records the
            action and sends the snapshot to the host) {
   server(vm_state::active, true); // a lock does not refuse a snapshot
+  // The instance's image, whose properties the snapshot inherits.
+  auto source = make_image(row().image_id, "cirros");
+  source.min_ram_mb = 64;
+  source.properties = {{"hw_disk_bus", "virtio"}, {"img_signature", "s"}};
+  imaged().images[source.id] = source;
   auto made = ask<image_created>(snapshot(member, {{"purpose", "x"}}));
   CAF_REQUIRE(made);
   CAF_CHECK_EQUAL(made->image_id, "snap-1");
@@ -210,6 +217,10 @@ CAF_TEST(createImage makes the image first then sets the task records the
   CAF_CHECK_EQUAL(rec.properties.at("image_type"), "snapshot");
   CAF_CHECK_EQUAL(rec.properties.at("instance_uuid"), "i-1");
   CAF_CHECK_EQUAL(rec.properties.at("purpose"), "x");
+  CAF_CHECK_EQUAL(rec.properties.at("hw_disk_bus"), "virtio");
+  CAF_CHECK_EQUAL(rec.properties.count("img_signature"), 0u);
+  CAF_CHECK_EQUAL(rec.min_ram_mb, 64);
+  CAF_CHECK_EQUAL(rec.min_disk_gb, 1); // m1.tiny's root disk
   CAF_CHECK_EQUAL(row().task, task_state::image_snapshot_pending);
   CAF_REQUIRE_EQUAL(stored().records.size(), 1u);
   CAF_CHECK_EQUAL(stored().records[0].action.action, "createImage");
