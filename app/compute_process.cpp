@@ -98,9 +98,9 @@ int run_compute_process(options opts, const command_line& cl,
   configure_cluster(cfg, opts);
   caf::actor_system sys{cfg};
   controller_link_config lc;
-  lc.compute = compute_config_of(opts, host, drv, registry);
-  // A compute process's own image service: snapshots' uploads.
-  lc.compute.image_service = images::make_image_service(opts);
+  // A compute process fetches its own images: its own image service.
+  lc.compute = compute_config_of(opts, host, drv, registry,
+                                 images::make_image_service(opts));
   lc.incarnation = incarnation_now();
   lc.controller_host = dialer->host();
   lc.controller_port = dialer->port();

@@ -88,7 +88,8 @@ void resolve_capacity(host_config& host, driver& drv) {
 
 compute_config compute_config_of(const options& opts, host_config host,
                                  driver_ptr drv,
-                                 const metrics::registry_ptr& reg) {
+                                 const metrics::registry_ptr& reg,
+                                 images::image_service_ptr images) {
   compute_config c;
   c.host = std::move(host);
   resolve_capacity(c.host, *drv);
@@ -98,8 +99,10 @@ compute_config compute_config_of(const options& opts, host_config host,
   c.shelved_offload_time_s = opts.shelved_offload_time_s;
   c.shelved_poll_interval_s = opts.shelved_poll_interval_s;
   c.drv = std::move(drv);
-  for (auto& img : opts.images)
-    c.images.emplace(img.id, img);
+  c.image_service = std::move(images);
+  c.instances_path = opts.instances_path;
+  c.image_cache = opts.image_cache;
+  c.image_timeout_s = opts.instance_build_timeout_s;
   c.metrics = compute_metrics::of(reg, c.host.name);
   return c;
 }
@@ -227,8 +230,8 @@ pipeline::start(caf::actor_system& sys, options opts,
   sup.conductor = p->conductor;
   sup.restarts = restart_counters_of(p->metrics);
   for (auto& host : o.hosts) {
-    auto c = compute_config_of(o, host, p->drivers.at(host.name), p->metrics);
-    c.image_service = p->image_service;
+    auto c = compute_config_of(o, host, p->drivers.at(host.name), p->metrics,
+                               p->image_service);
     c.conductor = p->conductor;
     c.scheduler = p->scheduler;
     c.store = p->store;

@@ -42,12 +42,14 @@ class store_writer;
 struct recovery_backlog;
 
 /// A compute host's configuration from `opts`: its slots, report
-/// interval, images and metrics handles in `reg`, and `drv`; the
-/// controller's handles are the caller's to fill in. The host's capacity
-/// is resolved from the driver (blocking).
+/// interval, image cache options, metrics handles in `reg`, `drv` and the
+/// image service its cache downloads with (`images`: the process's own);
+/// the controller's handles are the caller's to fill in. The host's
+/// capacity is resolved from the driver (blocking).
 compute_config compute_config_of(const options& opts, host_config host,
                                  driver_ptr drv,
-                                 const metrics::registry_ptr& reg);
+                                 const metrics::registry_ptr& reg,
+                                 images::image_service_ptr images);
 
 /// How pipeline::start hands over what recovery left to do.
 enum class resume_mode {

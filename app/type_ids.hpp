@@ -5,6 +5,7 @@
 #include "actors/api/api_actor.hpp"
 #include "actors/cluster/cluster_actor.hpp"
 #include "actors/compute/compute_actor.hpp"
+#include "actors/compute/image_cache_actor.hpp"
 #include "actors/conductor/conductor_actor.hpp"
 #include "actors/image/image_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
@@ -151,4 +152,15 @@ CAF_BEGIN_TYPE_ID_BLOCK(vmforge, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(vmforge, (vmforge::create_image))
   CAF_ADD_TYPE_ID(vmforge, (vmforge::image_created))
   CAF_ADD_TYPE_ID(vmforge, (vmforge::shelve_server))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::ensure_base))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::base_image))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::lookup_image))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::manage_image_cache))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::image_cache_pass))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::image_cache_tick))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::get_image_cache))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::cached_base))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::image_cache_state))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::fetch_base))
+  CAF_ADD_TYPE_ID(vmforge, (vmforge::base_fetched))
 CAF_END_TYPE_ID_BLOCK(vmforge)

@@ -112,6 +112,15 @@ std::string auth_type_problem(const std::string& v) {
          "user)";
 }
 
+// A folder name inside instances_path, as Nova reads it.
+std::string subdirectory_problem(const std::string& v) {
+  if (v.empty())
+    return "must not be empty";
+  if (v == "." || v == ".." || v.find('/') != std::string::npos)
+    return "must be a folder name inside instances_path, got '" + v + "'";
+  return {};
+}
+
 // Every option, once: the reader and the writer below walk these same
 // calls, so that names, kinds and limits cannot drift apart between
 // parse_config and print_config. `O` is const when printing.
@@ -138,6 +147,15 @@ void fixed_sections(O& o, F& f) {
   if (f.section("libvirt")) {
     f.text("connection_uri", o.libvirt.connection_uri, required);
     f.choice("virt_type", o.libvirt.virt_type, {"kvm", "qemu"});
+  }
+  if (f.section("image_cache")) {
+    auto& c = o.image_cache;
+    f.integer("manager_interval", c.manager_interval_s, -1);
+    f.text("subdirectory_name", c.subdirectory_name, subdirectory_problem);
+    f.flag("remove_unused_base_images", c.remove_unused_base_images);
+    f.integer("remove_unused_original_minimum_age_seconds",
+              c.remove_unused_original_minimum_age_seconds, 0);
+    f.integer("download_workers", c.download_workers, 1);
   }
   if (f.section("database"))
     f.text("connection", o.database_connection, connection_problem);

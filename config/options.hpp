@@ -170,15 +170,39 @@ struct glance_options {
   }
 };
 
-/// Images by id: the catalog compute hosts resolve builds' images in.
-using image_catalog = std::map<std::string, image>;
+
+/// [image_cache]: each compute host's cache of image base files in
+/// instances_path/subdirectory_name (Nova's libvirt image cache and its
+/// ImageCacheManager, docs/images.md). Nova's names and defaults, plus
+/// download_workers.
+struct image_cache_options {
+  /// Seconds between runs of the image cache manager: 0 runs it every
+  /// 60 s, -1 never.
+  int64_t manager_interval_s = 2400;
+  /// The base files' folder, relative to instances_path.
+  std::string subdirectory_name = "_base";
+  bool remove_unused_base_images = true;
+  /// Unused base files younger than this are kept.
+  int64_t remove_unused_original_minimum_age_seconds = 86400;
+  /// Downloads of different images a host runs at once (not a Nova
+  /// option: Nova downloads on its greenthreads).
+  int32_t download_workers = 2;
+
+  /// The manager's period in seconds, 0 when it is off.
+  int64_t manager_period_s() const {
+    return manager_interval_s < 0 ? 0
+           : manager_interval_s == 0 ? 60
+                                     : manager_interval_s;
+  }
+};
 
 struct options {
   /// [DEFAULT] compute_driver: fake.FakeDriver or libvirt.LibvirtDriver.
   std::string compute_driver = "fake.FakeDriver";
-  /// [DEFAULT] instances_path: instance disks (a libvirt storage pool) and
-  /// console logs.
+  /// [DEFAULT] instances_path: instance disks (a libvirt storage pool),
+  /// console logs and the image cache (image_cache.subdirectory_name).
   std::string instances_path = "var/instances";
+  image_cache_options image_cache;
   libvirt_options libvirt;
   /// [DEFAULT] graceful_shutdown_timeout, seconds: how long SIGTERM waits
   /// for in-flight builds.

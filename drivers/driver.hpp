@@ -39,12 +39,18 @@ struct spawn_spec {
   /// For the domain's metadata.
   std::string display_name;
   std::string project_id;
+  /// The image's base file in the host's image cache
+  /// (instances_path/_base/<sha1 of the image id>), which the instance's
+  /// disk is an overlay on, and its format (qcow2 or raw).
+  std::string base_file;
+  std::string base_format = "qcow2";
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, spawn_spec& x) {
   return f(caf::meta::type_name("spawn_spec"), x.instance_id, x.instance_name,
-           x.flavor_, x.image_, x.display_name, x.project_id);
+           x.flavor_, x.image_, x.display_name, x.project_id, x.base_file,
+           x.base_format);
 }
 
 /// What a hypervisor tells on its own, outside any call (Nova's virt

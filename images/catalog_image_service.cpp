@@ -52,17 +52,24 @@ std::string hex(const unsigned char* md, unsigned n) {
 }
 
 // qemu-img, as Nova's libvirt driver makes disks: never hand-written.
+// Made under a name of its own, then renamed: another process starting
+// from the same configuration never hashes a half-written file.
 bool create_blank(const std::string& file, const std::string& format) {
   fs::create_directories(fs::path{file}.parent_path());
+  auto tmp = file + ".tmp-" + std::to_string(::getpid());
   auto pid = fork();
   if (pid == 0) {
     execlp("qemu-img", "qemu-img", "create", "-q", "-f", format.c_str(),
-           file.c_str(), "64M", static_cast<char*>(nullptr));
+           tmp.c_str(), "64M", static_cast<char*>(nullptr));
     _exit(127);
   }
   int status = 0;
-  return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)
-         && WEXITSTATUS(status) == 0;
+  auto made = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)
+              && WEXITSTATUS(status) == 0;
+  if (made && ::rename(tmp.c_str(), file.c_str()) == 0)
+    return true;
+  ::unlink(tmp.c_str());
+  return false;
 }
 
 json::object to_json(const image& i) {

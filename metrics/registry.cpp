@@ -192,6 +192,7 @@ runtime_metrics make_runtime(prometheus::Registry& r) {
   // Present from the start, so that rate() sees the first restart.
   restarts.Add({{"kind", "compute_manager"}});
   restarts.Add({{"kind", "driver_worker"}});
+  restarts.Add({{"kind", "image_cache"}});
   auto& mailbox = gauges(r, "vmforge_actor_mailbox_messages",
                          "Messages waiting in an actor's mailbox, sampled "
                          "on its timer, by actor.");
@@ -309,6 +310,49 @@ host_metrics& registry::host(const std::string& name) {
       one("vmforge_compute_host_mailbox_messages",
           "Messages waiting in the host's compute manager mailbox, sampled "
           "at each heartbeat.")});
+  }
+  return *slot;
+}
+
+image_cache_metrics& registry::image_cache(const std::string& name) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto& slot = image_caches_[name];
+  if (!slot) {
+    auto& r = *reg_;
+    auto labels = prometheus::Labels{{"host", name}};
+    auto& downloads = counters(r, "vmforge_image_downloads_total",
+                               "Image downloads into a host's image cache, "
+                               "by result.");
+    auto& requests = counters(r, "vmforge_image_cache_requests_total",
+                              "Requests for an image's base file on a host, "
+                              "by result: hit (present), miss (a download "
+                              "started), wait (a download already running).");
+    slot.reset(new image_cache_metrics{
+      downloads,
+      counters(r, "vmforge_image_download_bytes_total",
+               "Bytes downloaded into a host's image cache.")
+        .Add(labels),
+      histograms(r, "vmforge_image_download_seconds",
+                 "Time one image download took (the transfer, its digest, "
+                 "qemu-img's checks and any conversion).")
+        .Add(labels, build_buckets),
+      requests.Add({{"host", name}, {"result", "hit"}}),
+      requests.Add({{"host", name}, {"result", "miss"}}),
+      requests.Add({{"host", name}, {"result", "wait"}}),
+      gauges(r, "vmforge_image_cache_bases",
+             "Base files present in a host's image cache.")
+        .Add(labels),
+      gauges(r, "vmforge_image_cache_bytes",
+             "Bytes of the base files present in a host's image cache.")
+        .Add(labels),
+      counters(r, "vmforge_image_cache_removed_total",
+               "Unused base files the image cache manager removed.")
+        .Add(labels),
+      name});
+    // Present from the start, so that rate() sees the first of each.
+    for (auto result : {"ok", "checksum_mismatch", "no_data", "http_error",
+                        "io_error", "unacceptable"})
+      slot->download(result);
   }
   return *slot;
 }

@@ -107,6 +107,29 @@ struct host_metrics {
                  int64_t running, int64_t queued);
 };
 
+/// One compute host's image cache (docs/images.md): its downloads, the
+/// requests it answered and the base files it holds.
+struct image_cache_metrics {
+  /// Downloads by result (ok, checksum_mismatch, no_data, http_error,
+  /// io_error, unacceptable).
+  family<Counter>& downloads;
+  Counter& download_bytes;
+  Histogram& download_seconds;
+  /// Requests for a base: present (hit), a download started (miss), a
+  /// download already running (wait).
+  Counter& hits;
+  Counter& misses;
+  Counter& waits;
+  Gauge& bases;
+  Gauge& bytes;
+  Counter& removed;
+  std::string host;
+
+  Counter& download(const std::string& result) {
+    return downloads.Add({{"host", host}, {"result", result}});
+  }
+};
+
 struct runtime_metrics {
   family<Counter>& restarts;
   Gauge& conductor_mailbox;
@@ -192,6 +215,9 @@ public:
   /// The host's gauges, created on first use; the reference stays valid
   /// (a restarted compute manager gets the same ones). Thread-safe.
   host_metrics& host(const std::string& name);
+  /// The host's image cache metrics, as `host`: created on first use,
+  /// the same ones for a restarted cache. Thread-safe.
+  image_cache_metrics& image_cache(const std::string& name);
 
   /// `fn` runs before every collection, on the collecting thread: for
   /// values that change with time alone (a host whose heartbeat stops).
@@ -204,6 +230,8 @@ public:
 private:
   mutable std::mutex mtx_;
   std::unordered_map<std::string, std::unique_ptr<host_metrics>> hosts_;
+  std::unordered_map<std::string, std::unique_ptr<image_cache_metrics>>
+    image_caches_;
   std::vector<std::function<void()>> hooks_;
 };
 

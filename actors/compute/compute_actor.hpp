@@ -7,6 +7,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/compute/image_cache_actor.hpp"
 #include "drivers/driver.hpp"
 #include "messages/build_request.hpp"
 #include "messages/instance.hpp"
@@ -155,7 +156,8 @@ typename Inspector::result_type inspect(Inspector& f, host_usage& x) {
            x.instances, x.running_builds, x.queued_builds, x.workers);
 }
 
-/// A supervisor restarted an actor (kind: "compute_manager", "driver_worker").
+/// A supervisor restarted an actor (kind: "compute_manager",
+/// "driver_worker", "image_cache").
 struct actor_restarted {
   std::string kind;
   std::string host;
@@ -205,6 +207,7 @@ using compute_actor = caf::typed_actor<
   caf::reacts_to<instance_action>, caf::reacts_to<instance_operation>,
   caf::reacts_to<driver_reply>, caf::reacts_to<image_job_done>,
   caf::reacts_to<heartbeat_tick>, caf::reacts_to<shelved_poll_tick>,
+  caf::reacts_to<image_cache_tick>,
   caf::reacts_to<hypervisor_event>,
   caf::replies_to<get_host_usage>::with<host_usage>>;
 

@@ -11,6 +11,7 @@
 
 #include "actors/compute/driver_worker.hpp"
 #include "actors/compute/image_worker.hpp"
+#include "actors/compute/image_cache.hpp"
 #include "actors/compute/resource_tracker.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
@@ -31,6 +32,10 @@ struct build_entry {
   /// Queued for a slot, then the driver's spawn started (stage metrics).
   steady_clock::time_point queued_at;
   steady_clock::time_point spawn_started;
+  /// Started and waiting for its image (its record, then its base file);
+  /// `seq` tells the answers of this wait from those of an earlier one.
+  bool awaiting_image = false;
+  uint64_t seq = 0;
 };
 
 struct worker_entry {
@@ -85,6 +90,9 @@ struct compute_state {
   // Why the driver cannot reach the hypervisor (empty: it can). The host
   // takes no builds meanwhile and the scheduler skips it.
   std::string hypervisor_down;
+  // The host's image cache (linked; restarted if it dies).
+  image_cache_actor cache;
+  uint64_t next_seq = 0;
 };
 
 using compute_pointer = compute_actor::stateful_pointer<compute_state>;
@@ -97,6 +105,14 @@ constexpr auto store_timeout = std::chrono::seconds{30};
 // How often init_host asks a store that does not answer in time before
 // the host registers without its instances.
 constexpr int init_attempts = 3;
+// A record lookup of a resumed build (the image service's show).
+constexpr auto lookup_timeout = std::chrono::seconds{60};
+
+caf::duration timeout_of(int64_t seconds) {
+  if (seconds <= 0)
+    return caf::duration{caf::infinite};
+  return caf::duration{std::chrono::seconds{seconds}};
+}
 
 // The host's gauges follow its account and slots; called after every
 // message that may change them.
@@ -673,6 +689,112 @@ void fail_build(compute_pointer self, const std::string& id, bool retryable,
   report_build(self, job, false, retryable, why, started);
 }
 
+void pump(compute_pointer self);
+
+// The build still waiting for its image under this wait.
+build_entry* awaiting(compute_pointer self, const std::string& id,
+                      uint64_t seq) {
+  auto i = self->state.builds.find(id);
+  if (i == self->state.builds.end() || !i->second.awaiting_image
+      || i->second.seq != seq)
+    return nullptr;
+  return &i->second;
+}
+
+// A build that could not get its image: Nova's RescheduledException
+// (another host may) or BuildAbortException.
+void image_failed(compute_pointer self, const std::string& id, bool retryable,
+                  const std::string& why) {
+  fail_build(self, id, retryable,
+             "Build of instance " + id
+               + (retryable ? " was re-scheduled: " : " aborted: ") + why);
+  pump(self);
+  publish(self);
+}
+
+// The base file is there: the driver makes the instance's disk on it.
+void spawn_on(compute_pointer self, const std::string& id, base_image& base) {
+  auto& b = self->state.builds.at(id);
+  b.awaiting_image = false;
+  b.spawn_started = steady_clock::now();
+  auto& req = b.job.req;
+  spawn_spec spec{id,          instance_name(req.db_id), req.flavor_,
+                  req.image_,  req.instance_name,        req.project_id,
+                  base.path,   base.format};
+  dispatch(self, driver_op{driver_call::spawn, id, std::move(spec), {}});
+  publish(self);
+}
+
+// Nova's imagebackend cache(): the host's cache downloads the image once
+// (every build of it waits for the same download).
+void ensure_image(compute_pointer self, const std::string& id, uint64_t seq,
+                  image_auth auth) {
+  auto& st = self->state;
+  auto& img = st.builds.at(id).job.req.image_;
+  self->request(st.cache, timeout_of(st.cfg.image_timeout_s),
+                ensure_base{img, std::move(auth)})
+    .then(
+      [self, id, seq](base_image& base) {
+        if (!awaiting(self, id, seq))
+          return; // deleted meanwhile
+        if (!base.ok) {
+          image_failed(self, id, base.retryable, base.reason);
+          return;
+        }
+        spawn_on(self, id, base);
+      },
+      [self, id, seq](caf::error& err) {
+        auto b = awaiting(self, id, seq);
+        if (!b)
+          return;
+        auto& img = b->job.req.image_id;
+        image_failed(self, id, true,
+                     err == caf::sec::request_timeout
+                       ? "Image " + img + " was not cached within "
+                           + std::to_string(self->state.cfg.image_timeout_s)
+                           + " s"
+                       : "Image " + img + " could not be cached: "
+                           + error_message(err));
+      });
+}
+
+// The build's image record: the one the API checked, or, for a build
+// resumed after a restart (which carries none), the image service's
+// answer for the service's own credentials (image_auth{}).
+void want_image(compute_pointer self, const std::string& id, uint64_t seq) {
+  auto& st = self->state;
+  auto& req = st.builds.at(id).job.req;
+  if (!req.image_.id.empty()) {
+    ensure_image(self, id, seq, req.auth);
+    return;
+  }
+  auto image_id = req.image_id;
+  self->request(st.cache, lookup_timeout, lookup_image{image_auth{}, image_id})
+    .then(
+      [self, id, seq](image& img) {
+        auto b = awaiting(self, id, seq);
+        if (!b)
+          return;
+        b->job.req.image_ = std::move(img);
+        ensure_image(self, id, seq, image_auth{});
+      },
+      [self, id, seq, image_id](caf::error& err) {
+        if (!awaiting(self, id, seq))
+          return;
+        // Nova's ImageNotFound during a build: BuildAbortException.
+        if (err == errc::image_not_found)
+          image_failed(self, id, false,
+                       "Image " + image_id + " could not be found.");
+        else
+          image_failed(self, id, true,
+                       err == caf::sec::request_timeout
+                         ? "Image " + image_id + " could not be read from "
+                             "the image service within "
+                             + std::to_string(lookup_timeout.count()) + " s"
+                         : error_message(err));
+      });
+}
+
 // Starts queued builds while slots are free (max_concurrent_builds).
 void pump(compute_pointer self) {
   auto& st = self->state;
@@ -683,7 +805,6 @@ void pump(compute_pointer self) {
     if (i == st.builds.end())
       continue;
     i->second.started = true;
-    i->second.spawn_started = steady_clock::now();
     st.cfg.metrics.queued->Observe(
       metrics::seconds_since(i->second.queued_at));
     ++st.running;
@@ -691,7 +812,8 @@ void pump(compute_pointer self) {
     // Nova's _build_resources: networking, then block devices, then spawn.
     // There is no network or volume service behind them yet; the states
     // are still recorded in order, each guarded against a concurrent delete.
-    // An unshelve is spawning already (Nova's _unshelve_instance).
+    // An unshelve is spawning already (Nova's _unshelve_instance); its
+    // image is its snapshot, the record the API read.
     if (!req.unshelve) {
       update(self, id, vm_state::building, task_state::networking,
              {task_state::none});
@@ -700,26 +822,9 @@ void pump(compute_pointer self) {
       update(self, id, vm_state::building, task_state::spawning,
              {task_state::block_device_mapping});
     }
-    // The host's catalog first, else the record the API checked (an image
-    // of the image service: a snapshot, an unshelve's snapshot).
-    const image* img = nullptr;
-    if (auto known = st.cfg.images.find(req.image_id);
-        known != st.cfg.images.end())
-      img = &known->second;
-    else if (!req.image_.id.empty() && req.image_.id == req.image_id)
-      img = &req.image_;
-    if (img == nullptr) {
-      // Nova's ImageNotFound during a build: BuildAbortException.
-      fail_build(self, id, false,
-                 "Build of instance " + id + " aborted: Image " + req.image_id
-                   + " could not be found.");
-      continue;
-    }
-    dispatch(self, driver_op{driver_call::spawn, id,
-                             spawn_spec{id, instance_name(req.db_id),
-                                        req.flavor_, *img,
-                                        req.instance_name, req.project_id},
-                             {}});
+    i->second.awaiting_image = true;
+    i->second.seq = ++st.next_seq;
+    want_image(self, id, i->second.seq);
   }
 }
 
@@ -1051,6 +1156,91 @@ void on_build(compute_pointer self, build_and_run& job) {
   pump(self);
 }
 
+// The host's image cache in instances_path/[image_cache] subdirectory_name.
+void start_cache(compute_pointer self) {
+  auto& st = self->state;
+  auto root = std::filesystem::absolute(st.cfg.instances_path).string();
+  image_cache_config c;
+  c.host = st.cfg.host.name;
+  c.dir = root + "/" + st.cfg.image_cache.subdirectory_name;
+  c.lock_dir = root + "/locks";
+  c.service = st.cfg.image_service;
+  c.download_workers = st.cfg.image_cache.download_workers;
+  c.remove_unused_base_images = st.cfg.image_cache.remove_unused_base_images;
+  c.remove_unused_original_minimum_age_s =
+    st.cfg.image_cache.remove_unused_original_minimum_age_seconds;
+  c.download_timeout_s = st.cfg.image_timeout_s;
+  c.detach_workers = st.cfg.detach_workers;
+  c.metrics = st.cfg.metrics.images;
+  st.cache = spawn_image_cache(self, std::move(c));
+}
+
+// The cache died: builds waiting for it go elsewhere, a new one starts.
+void on_cache_down(compute_pointer self, const caf::error& reason) {
+  auto& st = self->state;
+  auto why = error_message(reason);
+  log::error(log_name, st.cfg.host.name, ": image cache died (", why,
+             "), restarting it");
+  self->send(st.cfg.supervisor,
+             actor_restarted{"image_cache", st.cfg.host.name, why});
+  start_cache(self);
+  std::vector<std::string> waiting;
+  for (auto& kv : st.builds)
+    if (kv.second.awaiting_image)
+      waiting.push_back(kv.first);
+  for (auto& id : waiting)
+    fail_build(self, id, true,
+               "Build of instance " + id + " was re-scheduled: the image "
+               "cache of " + st.cfg.host.name + " died: " + why);
+  pump(self);
+}
+
+// One pass of the image cache manager (Nova's ImageCacheManager.update)
+// over the images of the host's instances: its rows in the store, and the
+// builds it holds. `remove`: also delete the unused bases.
+void manage_images(compute_pointer self, std::vector<std::string> in_use,
+                   bool remove) {
+  auto& st = self->state;
+  for (auto& kv : st.builds)
+    in_use.push_back(kv.second.job.req.image_id);
+  self->request(st.cache, store_timeout,
+                manage_image_cache{std::move(in_use), remove})
+    .then(
+      [self](image_cache_pass& pass) {
+        if (!pass.removed.empty())
+          log::info(log_name, self->state.cfg.host.name,
+                    ": image cache manager removed ", pass.removed.size(),
+                    " unused base files; ", pass.bases, " left (",
+                    pass.bytes, " bytes)");
+      },
+      [self](caf::error& err) {
+        log::warning(log_name, self->state.cfg.host.name,
+                     ": image cache manager pass failed: ",
+                     error_message(err));
+      });
+}
+
+void on_image_cache_tick(compute_pointer self) {
+  auto& st = self->state;
+  self->request(st.cfg.store, store_timeout,
+                list_instances{std::string{}, st.cfg.host.name})
+    .then(
+      [self](instance_list& rows) {
+        std::vector<std::string> in_use;
+        for (auto& row : rows.items)
+          in_use.push_back(row.image_id);
+        manage_images(self, std::move(in_use), true);
+      },
+      [self](caf::error& err) {
+        // Without the host's instances nothing may be removed.
+        log::warning(log_name, self->state.cfg.host.name,
+                     ": image cache manager skipped: cannot list the "
+                     "host's instances (", error_message(err), ")");
+      });
+  if (auto period = st.cfg.image_cache.manager_period_s(); period > 0)
+    self->delayed_send(self, std::chrono::seconds{period}, image_cache_tick{});
+}
+
 // As Nova's init_host: account for the instances already on this host
 // (after a restart) before taking new builds, which wait meanwhile. A
 // store that does not answer in time is asked again; after init_attempts
@@ -1063,6 +1253,12 @@ void init_host(compute_pointer self, int attempt = 1) {
       [self](instance_list& rows) {
         auto& st = self->state;
         host_report first;
+        // The bases its instances use are touched before any cache
+        // manager of a host sharing the directory removes them.
+        std::vector<std::string> in_use;
+        for (auto& row : rows.items)
+          in_use.push_back(row.image_id);
+        manage_images(self, std::move(in_use), false);
         for (auto& row : rows.items) {
           if (row.vm == vm_state::building || row.vm == vm_state::error
               || row.vm == vm_state::shelved_offloaded)
@@ -1096,7 +1292,13 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.tracker = resource_tracker{st.cfg.host.capacity, st.cfg.host.ratios};
+  start_cache(self);
   self->set_exit_handler([self](caf::exit_msg& msg) {
+    if (self->state.cache && msg.source == self->state.cache.address()) {
+      on_cache_down(self, msg.reason);
+      publish(self);
+      return;
+    }
     if (find_worker(self, msg.source) != nullptr) {
       on_worker_down(self, msg.source, msg.reason);
       publish(self);
@@ -1112,6 +1314,8 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
   });
   self->delayed_send(self, std::chrono::seconds{st.cfg.report_interval_s},
                      heartbeat_tick{});
+  if (auto period = st.cfg.image_cache.manager_period_s(); period > 0)
+    self->delayed_send(self, std::chrono::seconds{period}, image_cache_tick{});
   // The driver's events come from its own thread. A weak address: the
   // driver, which the compute manager holds, must not keep it alive.
   st.cfg.drv->watch([addr = self->address()](hypervisor_event e) {
@@ -1171,6 +1375,7 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
                            self->state.cfg.report_interval_s},
                          heartbeat_tick{});
     },
+    [self](image_cache_tick) { on_image_cache_tick(self); },
     [self](get_host_usage&) -> host_usage {
       auto& st = self->state;
       return host_usage{st.cfg.host.name,

@@ -2,6 +2,8 @@
 
 #include <caf/all.hpp>
 
+#include "actors/compute/exception_reason.hpp"
+
 namespace vmforge {
 
 namespace {
@@ -52,19 +54,14 @@ driver_reply run(driver& drv, const driver_op& op) {
   return rep;
 }
 
-driver_worker_actor::behavior_type driver_worker(driver_worker_actor::pointer self,
-                                                 driver_ptr drv,
-                                                 compute_actor owner) {
-  self->set_exception_handler([](std::exception_ptr& eptr) -> caf::error {
-    try {
-      std::rethrow_exception(eptr);
-    } catch (const std::exception& e) {
-      return caf::make_error(caf::sec::runtime_error, std::string{e.what()});
-    } catch (...) {
-      return caf::make_error(caf::sec::runtime_error,
-                             std::string{"unknown exception"});
-    }
-  });
+struct driver_worker_state {
+  static inline const char* name = "driver_worker";
+};
+
+driver_worker_actor::behavior_type
+driver_worker(driver_worker_actor::stateful_pointer<driver_worker_state> self,
+              driver_ptr drv, compute_actor owner) {
+  self->set_exception_handler(exception_reason);
   return {
     [self, drv, owner](driver_op& op) { self->send(owner, run(*drv, op)); },
   };

@@ -33,25 +33,34 @@ fake_driver::fake_driver(std::string host, fake_driver_options opts)
       std::filesystem::remove(entry.path());
       continue;
     }
+    // Its power state, then the base file it was spawned on (files of
+    // older versions have only the state).
     std::ifstream in{entry.path()};
     int state = 0;
-    if (in >> state)
-      domains_[entry.path().filename().string()] =
-        static_cast<power_state>(state);
+    if (!(in >> state))
+      continue;
+    domain d;
+    d.power = static_cast<power_state>(state);
+    in >> std::ws;
+    std::getline(in, d.base_file);
+    domains_[entry.path().filename().string()] = std::move(d);
   }
 }
 
-void fake_driver::save(const std::string& instance_id, power_state state) {
-  domains_[instance_id] = state;
-  if (dir_.empty())
+void fake_driver::save(const std::string& instance_id, domain d) {
+  if (dir_.empty()) {
+    domains_[instance_id] = std::move(d);
     return;
+  }
   // Written whole to a temporary name, then renamed: a kill mid-write
   // leaves the old state or the new one, never a torn file.
   auto file = dir_ / instance_id;
   auto tmp = file;
   tmp += ".tmp";
-  std::ofstream{tmp} << static_cast<int>(state) << '\n';
+  std::ofstream{tmp} << static_cast<int>(d.power) << '\n'
+                     << d.base_file << '\n';
   std::filesystem::rename(tmp, file);
+  domains_[instance_id] = std::move(d);
 }
 
 void fake_driver::forget(const std::string& instance_id) {
@@ -93,6 +102,14 @@ driver_status fake_driver::spawn(const spawn_spec& spec) {
     stopped_.wait(guard, [this] { return shut_down_; });
     return driver_status::failure("hypervisor connection closed", true);
   }
+  // As libvirt's overlay, which needs its backing file: the cache of this
+  // host lost it (or never made it), another host may have it.
+  std::error_code ec;
+  if (spec.base_file.empty() || !std::filesystem::exists(spec.base_file, ec))
+    return driver_status::failure("Base file '" + spec.base_file
+                                    + "' of image " + spec.image_.id
+                                    + " not found on " + host_,
+                                  true);
   if (!wait_latency(spec.instance_id))
     return driver_status::failure("hypervisor connection closed", true);
   if (listed(opts_.fail_on_hosts, host_))
@@ -108,7 +125,7 @@ driver_status fake_driver::spawn(const spawn_spec& spec) {
                                     + host_,
                                   true);
   std::lock_guard<std::mutex> guard{mtx_};
-  save(spec.instance_id, power_state::running);
+  save(spec.instance_id, domain{power_state::running, spec.base_file});
   return driver_status::success();
 }
 
@@ -127,7 +144,7 @@ driver_status fake_driver::set_power(const std::string& instance_id,
     return driver_status::failure("Instance " + instance_id
                                     + " could not be found.",
                                   false);
-  save(instance_id, state);
+  save(instance_id, domain{state, i->second.base_file});
   return driver_status::success();
 }
 
@@ -170,30 +187,38 @@ power_state fake_driver::get_power_state(const std::string& instance_id) {
   count_call("get_power_state");
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = domains_.find(instance_id);
-  return i == domains_.end() ? power_state::nostate : i->second;
+  return i == domains_.end() ? power_state::nostate : i->second.power;
 }
 
 driver_status fake_driver::snapshot(const std::string& instance_id,
                                     const std::string& out_file) {
   count_call("snapshot");
+  std::string base;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (domains_.count(instance_id) == 0)
+    auto i = domains_.find(instance_id);
+    if (i == domains_.end())
       return driver_status::failure("Instance " + instance_id
                                       + " could not be found.",
                                     false);
+    base = i->second.base_file;
   }
   std::error_code ec;
   auto dir = std::filesystem::path{out_file}.parent_path();
   if (!dir.empty())
     std::filesystem::create_directories(dir, ec);
-  auto res = run_command(
-    {"qemu-img", "create", "-q", "-f", "qcow2", out_file, "64M"});
+  // The fake guest never wrote to its disk: the snapshot is its base as a
+  // standalone qcow2 (what the libvirt driver's flatten gives), or a blank
+  // one if the base is gone.
+  auto res = !base.empty() && std::filesystem::exists(base, ec)
+               ? run_command({"qemu-img", "convert", "-q", "-O", "qcow2", base,
+                              out_file})
+               : run_command({"qemu-img", "create", "-q", "-f", "qcow2",
+                              out_file, "64M"});
   if (!res.ok()) {
     std::filesystem::remove(out_file, ec);
     return driver_status::failure("Snapshot of instance " + instance_id
-                                    + " failed: qemu-img create: "
-                                    + res.error,
+                                    + " failed: qemu-img: " + res.error,
                                   false);
   }
   return driver_status::success();
@@ -227,6 +252,12 @@ void fake_driver::shutdown() {
 int64_t fake_driver::calls() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return calls_;
+}
+
+std::string fake_driver::base_file(const std::string& instance_id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = domains_.find(instance_id);
+  return i == domains_.end() ? std::string{} : i->second.base_file;
 }
 
 } // namespace vmforge

@@ -13,7 +13,9 @@ namespace vmforge {
 
 /// A hypervisor that keeps domains in memory (as Nova's FakeDriver), and
 /// with a state_path also in one small file per domain, so that they
-/// outlive the daemon; latency and faults are injected. Every fault decision is a function of the
+/// outlive the daemon; latency and faults are injected. A spawn needs its
+/// image's base file (the host's image cache made it) and records it, as a
+/// disk overlay on it would: the fake exercises the cache as libvirt does. Every fault decision is a function of the
 /// seed, the host and the instance id (or the call count on this host), so
 /// a run is reproducible whatever order threads call in.
 class fake_driver : public driver {
@@ -30,8 +32,8 @@ public:
   driver_status suspend(const std::string& instance_id) override;
   driver_status resume(const std::string& instance_id) override;
   power_state get_power_state(const std::string& instance_id) override;
-  /// A real qcow2 (qemu-img create, 64 MiB virtual): the fake hypervisor
-  /// has no disk to copy, but what it uploads is an image that boots on it.
+  /// A real qcow2: the domain's base file converted (the fake guest never
+  /// writes to its disk), or a blank 64 MiB one without a base.
   driver_status snapshot(const std::string& instance_id,
                          const std::string& out_file) override;
   std::vector<std::string> list_instances() override;
@@ -41,6 +43,9 @@ public:
 
   /// Driver calls made on this host so far.
   int64_t calls() const;
+  /// The base file domain `instance_id` was spawned on (empty: no such
+  /// domain).
+  std::string base_file(const std::string& instance_id) const;
 
 private:
   /// Counts a call; throws on the configured Nth one.
@@ -51,8 +56,12 @@ private:
   /// Returns false if the driver was shut down meanwhile.
   bool wait_latency(const std::string& instance_id);
   driver_status set_power(const std::string& instance_id, power_state state);
+  struct domain {
+    power_state power = power_state::nostate;
+    std::string base_file;
+  };
   /// Record or drop a domain (in memory and in state_path); mtx_ held.
-  void save(const std::string& instance_id, power_state state);
+  void save(const std::string& instance_id, domain d);
   void forget(const std::string& instance_id);
 
   const std::string host_;
@@ -61,7 +70,7 @@ private:
   std::condition_variable stopped_;
   bool shut_down_ = false;
   int64_t calls_ = 0;
-  std::unordered_map<std::string, power_state> domains_;
+  std::unordered_map<std::string, domain> domains_;
   std::filesystem::path dir_;
 };
 

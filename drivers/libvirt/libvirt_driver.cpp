@@ -470,13 +470,16 @@ std::string libvirt_driver::domain_xml(const spawn_spec& spec,
 
 driver_status libvirt_driver::spawn(const spawn_spec& spec) {
   std::string why;
-  auto& img = spec.image_;
-  // A missing image fails every host alike: not worth a reschedule.
-  if (!std::filesystem::exists(img.file))
+  // The image's base file in this host's cache, which the overlay is
+  // made on. A base gone missing is this host's loss: another may have it.
+  std::error_code missing;
+  if (spec.base_file.empty()
+      || !std::filesystem::exists(spec.base_file, missing))
     return driver_status::failure("Build of instance " + spec.instance_id
-                                    + " aborted: Image " + img.id + " file "
-                                    + img.file + " not found.",
-                                  false);
+                                    + " was re-scheduled: base file '"
+                                    + spec.base_file + "' of image "
+                                    + spec.image_.id + " not found.",
+                                  true);
   conn_ref ref{connection(why)};
   auto conn = ref.conn;
   if (!conn)
@@ -487,16 +490,16 @@ driver_status libvirt_driver::spawn(const spawn_spec& spec) {
   auto disks = pool(conn, why);
   if (!disks)
     return driver_status::failure(why, true);
-  // A qcow2 overlay on the image, as Nova's Qcow2 image backend makes:
-  // the flavor's size, allocated as the guest writes.
+  // A qcow2 overlay on the image's base file, as Nova's Qcow2 image
+  // backend makes: the flavor's size, allocated as the guest writes.
   auto vol_xml = "<volume><name>" + escape(spec.instance_id)
                  + ".qcow2</name><capacity unit='G'>"
                  + std::to_string(std::max<int64_t>(1, spec.flavor_.disk_gb))
                  + "</capacity><allocation>0</allocation>"
                  + "<target><format type='qcow2'/></target>"
                  + "<backingStore><path>"
-                 + escape(std::filesystem::absolute(img.file).string())
-                 + "</path><format type='" + escape(img.disk_format)
+                 + escape(std::filesystem::absolute(spec.base_file).string())
+                 + "</path><format type='" + escape(spec.base_format)
                  + "'/></backingStore></volume>";
   auto vol = virStorageVolCreateXML(disks, vol_xml.c_str(), 0);
   virStoragePoolFree(disks);

@@ -7,6 +7,7 @@
 #include "actors/cluster/cluster_registry.hpp"
 #include "actors/cluster/controller_link.hpp"
 #include "drivers/fake/fake_driver.hpp"
+#include "images/image_services.hpp"
 #include "tests/functional/fixture.hpp"
 #include "tests/support/metric_sample.hpp"
 #include "util/log.hpp"
@@ -129,9 +130,10 @@ struct compute_process {
     sys = std::make_unique<caf::actor_system>(cfg);
     auto host = opts.hosts.front();
     controller_link_config c;
+    // Its own image service, as a compute process makes one.
     c.compute = compute_config_of(
       opts, host, std::make_shared<fake_driver>(host.name, opts.fake_driver),
-      reg);
+      reg, images::make_image_service(opts));
     c.incarnation = static_cast<uint64_t>(now_us());
     c.controller_port = port;
     c.connect_timeout = 2s;

@@ -28,6 +28,7 @@ TEST_CASE("libvirt: 1,000 builds through the pipeline on 10 test-driver hosts",
     h.capacity = {1000, 1000000, 10000};
   }
   opts.images = {ws.img};
+  opts.instances_path = ws.instances_path();
   harness h{opts, [&ws](const host_config& host) -> driver_ptr {
               return std::make_shared<libvirt_driver>(ws.settings(host.name));
             }};
@@ -63,6 +64,7 @@ harness libvirt_pipeline(const libvirt_workspace& ws, int hosts,
     h.capacity = {100, 100000, 1000};
   }
   opts.images = {ws.img};
+  opts.instances_path = ws.instances_path();
   return harness{opts, [&ws, uri](const host_config& host) -> driver_ptr {
                    auto i = uri.find(host.name.substr(host.name.rfind('-') + 1));
                    return std::make_shared<libvirt_driver>(ws.settings(

@@ -8,6 +8,7 @@ compute by itself, and nothing acknowledged is lost or left in BUILD."""
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -184,9 +185,11 @@ class ClusterTest(unittest.TestCase):
     def test_libvirt_test_driver_in_each_compute(self):
         """libvirt's test:///default hypervisor in each compute process:
         each has its own, as each machine has its own libvirtd."""
+        # A real (blank) disk: each compute's image cache checks it with
+        # qemu-img before the overlays are made on it.
         image = os.path.join(self.work, "tiny.qcow2")
-        with open(image, "wb") as f:
-            f.write(b"QFI\xfb")
+        subprocess.check_call(["qemu-img", "create", "-q", "-f", "qcow2",
+                               image, "64M"])
         with open(self.conf, "a") as f:
             # The test hypervisor is small: memory given.
             f.write("[DEFAULT]\ncompute_driver = libvirt.LibvirtDriver\n"

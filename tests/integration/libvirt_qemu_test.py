@@ -119,11 +119,14 @@ class LibvirtQemuTest(unittest.TestCase):
         self.assertFalse(self.lv.domains("--all") & self.names)
         self.assertNotIn(".qcow2", self.lv.virsh("vol-list",
                                                  "vmforge-instances"))
-        # Disks and console logs alike; _snapshots is the embedded image
-        # catalog's (docs/images.md), not an instance's.
-        self.assertEqual([n for n in os.listdir(os.path.join(self.work,
-                                                             "instances"))
-                          if n != "_snapshots"], [])
+        # Disks and console logs alike; what stays is the image cache (its
+        # base, unused but young, and its locks) and the catalog's
+        # snapshot folder.
+        self.assertEqual(sorted(os.listdir(os.path.join(self.work,
+                                                        "instances"))),
+                         ["_base", "_snapshots", "locks"])
+        self.assertEqual(len(os.listdir(os.path.join(self.work, "instances",
+                                                     "_base"))), 1)
 
     def test_snapshot_and_shelve_in_qemu(self):
         import json

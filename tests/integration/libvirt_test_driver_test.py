@@ -1,10 +1,14 @@
 #!/usr/bin/python3
 """vmforged with compute_driver = libvirt.LibvirtDriver on libvirt's
 in-process test:///default hypervisor, through the HTTP API: servers build
-to ACTIVE on two hosts, power actions reach the domains, a missing image
-file is a build failure with libvirt's reason, deletes leave nothing."""
+to ACTIVE on two hosts on their image's base file in each host's cache,
+power actions reach the domains, an image file that is not what its
+disk_format says is a build failure without reschedule, deletes leave
+nothing."""
+import hashlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -14,7 +18,7 @@ from daemon import Daemon, call
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/bin/vmforged"
 IMAGE = "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"
-MISSING = "3f8b5c2a-1d4e-4f6a-8b7c-9d0e1f2a3b4c"
+LIAR = "3f8b5c2a-1d4e-4f6a-8b7c-9d0e1f2a3b4c"
 ADMIN = "admin:project-a"
 
 
@@ -22,8 +26,12 @@ class LibvirtTestDriverTest(unittest.TestCase):
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="vmforge-libvirt-")
         os.makedirs(os.path.join(self.work, "images"))
-        with open(os.path.join(self.work, "images", "tiny.qcow2"), "wb") as f:
-            f.write(b"QFI\xfb")
+        subprocess.check_call(["qemu-img", "create", "-q", "-f", "qcow2",
+                               os.path.join(self.work, "images",
+                                            "tiny.qcow2"), "64M"])
+        # Raw bytes said to be qcow2: qemu-img reads them as raw.
+        with open(os.path.join(self.work, "images", "liar.qcow2"), "wb") as f:
+            f.write(b"\0" * 65536)
         conf = os.path.join(self.work, "vmforge.conf")
         with open(conf, "w") as f:
             f.write("""
@@ -39,9 +47,9 @@ memory_mb = 100000
 name = tiny
 file = images/tiny.qcow2
 [image:%s]
-name = missing
-file = images/missing.qcow2
-""" % (IMAGE, MISSING))
+name = liar
+file = images/liar.qcow2
+""" % (IMAGE, LIAR))
         self.d = Daemon(BINARY, "--config", conf, workdir=self.work)
         self.v = self.d.url + "/v2.1"
 
@@ -100,17 +108,29 @@ file = images/missing.qcow2
         _, _, body = call(self.v + "/os-hypervisors/statistics", token=ADMIN)
         self.assertEqual(body["hypervisor_statistics"]["memory_mb_used"], 0)
 
-    def test_a_missing_image_file_is_a_fault_without_reschedule(self):
-        # The embedded catalog made the missing file a blank disk at start
-        # (and the API accepts the image): gone again, the driver finds no
-        # file.
-        os.remove(os.path.join(self.work, "images", "missing.qcow2"))
-        sid = self.create("no-image", image=MISSING)
+    def test_an_image_qemu_img_refuses_is_a_fault_without_reschedule(self):
+        sid = self.create("liar", image=LIAR)
         server = self.wait(sid, "ERROR")
         message = server["fault"]["message"]
-        self.assertIn("missing.qcow2 not found", message)
-        # Not retryable: no reschedule, so no "Exceeded maximum ..." fault.
+        self.assertIn("Image %s is unacceptable: its disk_format is qcow2 "
+                      "but qemu-img reads it as raw" % LIAR, message)
+        # Not retryable (Nova's ImageUnacceptable): no reschedule, so no
+        # "Exceeded maximum ..." fault.
         self.assertNotIn("Exceeded maximum", message)
+        base = os.path.join(self.work, "var", "instances", "_base")
+        self.assertEqual(os.listdir(base) if os.path.isdir(base) else [], [])
+
+    def test_overlays_are_made_on_the_base_file(self):
+        sid = self.create("on-base")
+        self.wait(sid, "ACTIVE")
+        base = os.path.join(self.work, "var", "instances", "_base",
+                            hashlib.sha1(IMAGE.encode()).hexdigest())
+        self.assertTrue(os.path.isfile(base))
+        self.assertEqual(open(base, "rb").read(),
+                         open(os.path.join(self.work, "images", "tiny.qcow2"),
+                              "rb").read())
+        self.assertEqual(call(self.v + "/servers/" + sid, "DELETE")[0], 204)
+        self.wait(sid, "gone")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,13 @@ void require_same(const options& a, const options& b) {
   CHECK(d.seed == e.seed);
   CHECK(d.state_path == e.state_path);
   CHECK(d.capacity == e.capacity);
+  auto &c = a.image_cache, &g = b.image_cache;
+  CHECK(c.manager_interval_s == g.manager_interval_s);
+  CHECK(c.subdirectory_name == g.subdirectory_name);
+  CHECK(c.remove_unused_base_images == g.remove_unused_base_images);
+  CHECK(c.remove_unused_original_minimum_age_seconds
+        == g.remove_unused_original_minimum_age_seconds);
+  CHECK(c.download_workers == g.download_workers);
   REQUIRE(a.hosts.size() == b.hosts.size());
   for (size_t i = 0; i < a.hosts.size(); ++i) {
     auto &h = a.hosts[i], &k = b.hosts[i];
@@ -136,6 +143,12 @@ options customised() {
   d.seed = 18446744073709551615u;
   d.state_path = "/srv/fake";
   d.capacity = {8, 4096, 40};
+  auto& c = o.image_cache;
+  c.manager_interval_s = -1;
+  c.subdirectory_name = "_base_10.0.0.1";
+  c.remove_unused_base_images = false;
+  c.remove_unused_original_minimum_age_seconds = 0;
+  c.download_workers = 4;
   o.hosts.resize(1);
   o.hosts[0] = host_config{"big", "az1", {64, 262144, 2048}, {2.0, 1.0, 0.5},
                            false, "qemu+ssh://big/system"};
@@ -220,6 +233,13 @@ state_path = /srv/fake
 vcpus = 8
 memory_mb = 4096
 disk_gb = 40
+
+[image_cache]
+manager_interval = -1
+subdirectory_name = _base_10.0.0.1
+remove_unused_base_images = false
+remove_unused_original_minimum_age_seconds = 0
+download_workers = 4
 
 [host:big]
 availability_zone = az1
@@ -331,6 +351,14 @@ TEST_CASE("config: errors name file, line, option and the problem") {
           == "t.conf:3: [DEFAULT] max_concurrent_builds: must be >= 1, got 0");
     CHECK(in("quota", "cores = -2")
           == "t.conf:3: [quota] cores: must be >= -1, got -2");
+    CHECK(in("image_cache", "manager_interval = -2")
+          == "t.conf:3: [image_cache] manager_interval: must be >= -1, got "
+             "-2");
+    CHECK(in("image_cache", "download_workers = 0")
+          == "t.conf:3: [image_cache] download_workers: must be >= 1, got 0");
+    CHECK(in("image_cache", "subdirectory_name = ../base")
+          == "t.conf:3: [image_cache] subdirectory_name: must be a folder "
+             "name inside instances_path, got '../base'");
     CHECK(in("api", "port = 65536")
           == "t.conf:3: [api] port: must be <= 65535, got 65536");
     CHECK(in("api", "io_threads = 2147483648")
@@ -462,6 +490,15 @@ TEST_CASE("config: load_config_file reports unreadable files") {
   CHECK(error_loading("/nonexistent/vmforge.conf")
         == "cannot read /nonexistent/vmforge.conf: No such file or directory");
   CHECK(error_loading("/") == "cannot read /: Is a directory");
+}
+
+TEST_CASE("config: the image cache manager's interval is Nova's") {
+  image_cache_options c;
+  CHECK(c.manager_period_s() == 2400);
+  c.manager_interval_s = 0;
+  CHECK(c.manager_period_s() == 60);
+  c.manager_interval_s = -1;
+  CHECK(c.manager_period_s() == 0);
 }
 
 TEST_CASE("config: print_config reads back to the same options") {

@@ -2,7 +2,10 @@
 #include "tests/support/actor_fixture.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -10,8 +13,11 @@
 #include <caf/all.hpp>
 
 #include "actors/compute/compute_manager.hpp"
+#include "actors/compute/image_cache.hpp"
 #include "drivers/fake/fake_driver.hpp"
 #include "messages/errors.hpp"
+#include "tests/support/fake_image_service.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vmforge;
 using namespace std::chrono_literals;
@@ -103,27 +109,13 @@ T next(stub_state& st) {
 }
 
 const flavor tiny{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
-const image cirros = make_image("img", "cirros", "/images/cirros.qcow2");
-
-build_and_run job(std::string id, flavor f = tiny) {
-  build_and_run b;
-  b.req.instance_id = std::move(id);
-  b.req.db_id = 42;
-  b.req.instance_name = "vm";
-  b.req.project_id = "p";
-  b.req.flavor_ = std::move(f);
-  b.req.image_id = cirros.id;
-  b.req.request_id = "req-1";
-  b.host = "h";
-  b.attempt = 1;
-  return b;
-}
+const std::string cirros_id = "img";
 
 instance row(std::string id, vm_state vm) {
   instance r;
   r.id = std::move(id);
   r.flavor_ = tiny;
-  r.image_id = cirros.id;
+  r.image_id = cirros_id;
   r.vm = vm;
   r.task = task_state::none;
   r.power = power_state::running;
@@ -137,7 +129,17 @@ caf::resumable* job_of(const Handle& h) {
   return dynamic_cast<caf::resumable*>(ptr);
 }
 
+// Actors of kind `name` (a stateful actor's state name).
+bool named(caf::resumable* r, const char* name) {
+  auto a = dynamic_cast<caf::local_actor*>(r);
+  return a != nullptr && std::strcmp(a->name(), name) == 0;
+}
+
 struct fixture : test::actor_fixture {
+  test::temp_dir tmp;
+  std::shared_ptr<test::fake_image_service> images
+    = std::make_shared<test::fake_image_service>();
+  image cirros;
   stub_ptr store = std::make_shared<stub_state>();
   stub_ptr scheduler = std::make_shared<stub_state>();
   stub_ptr conductor = std::make_shared<stub_state>();
@@ -157,7 +159,11 @@ struct fixture : test::actor_fixture {
     cfg.max_concurrent_builds = 2;
     // No heartbeat within the simulated minutes of a test.
     cfg.report_interval_s = 3600;
-    cfg.images = {{cirros.id, cirros}};
+    auto raw = make_image(cirros_id, "cirros");
+    raw.disk_format = "raw";
+    cirros = images->add(raw, "cirros raw disk");
+    cfg.image_service = images;
+    cfg.instances_path = tmp.path.string();
     cfg.store = caf::actor_cast<store_actor>(stubs[0]);
     cfg.scheduler = caf::actor_cast<scheduler_actor>(stubs[1]);
     cfg.conductor = caf::actor_cast<conductor_actor>(stubs[2]);
@@ -178,6 +184,39 @@ struct fixture : test::actor_fixture {
     sched.run();
   }
 
+  // A build as the conductor sends it: with the image record the API
+  // checked.
+  build_and_run job(std::string id, flavor f = tiny) const {
+    build_and_run b;
+    b.req.instance_id = std::move(id);
+    b.req.db_id = 42;
+    b.req.instance_name = "vm";
+    b.req.project_id = "p";
+    b.req.flavor_ = std::move(f);
+    b.req.image_id = cirros.id;
+    b.req.image_ = cirros;
+    b.req.auth = image_auth{"token", "u", "p", false};
+    b.req.request_id = "req-1";
+    b.host = "h";
+    b.attempt = 1;
+    return b;
+  }
+
+  // A spawn on a base file of its own, made behind the compute manager's
+  // back (an instance a previous process built).
+  spawn_spec on_base(std::string id) const {
+    auto file = tmp.path / "some-base";
+    std::ofstream{file} << "base";
+    spawn_spec spec;
+    spec.instance_id = std::move(id);
+    spec.base_file = file.string();
+    return spec;
+  }
+
+  std::string base_path() const {
+    return (tmp.path / "_base" / base_file_name(cirros.id)).string();
+  }
+
   // Spawns the compute manager and lets it read its instances (init_host).
   void start() {
     drv = std::make_shared<recording_driver>("h", opts);
@@ -195,14 +234,19 @@ struct fixture : test::actor_fixture {
     return s;
   }
 
-  // Runs the compute manager and the stand-ins, not the driver workers:
-  // their calls stay pending.
+  // Runs everything but the driver workers (the compute manager, its
+  // image cache and the cache's workers, the stand-ins): their calls stay
+  // pending.
   void run_without_workers() {
-    std::vector<caf::resumable*> mine{job_of(cm)};
-    for (auto& s : stubs)
-      mine.push_back(job_of(s));
+    sched.run_jobs_filtered(
+      [&](caf::resumable* r) { return !named(r, "driver_worker"); });
+  }
+
+  // Runs neither the driver workers nor the image cache's: downloads stay
+  // pending too.
+  void run_without_any_workers() {
     sched.run_jobs_filtered([&](caf::resumable* r) {
-      return std::find(mine.begin(), mine.end(), r) != mine.end();
+      return !named(r, "driver_worker") && !named(r, "image_cache_worker");
     });
   }
 
@@ -331,9 +375,17 @@ CAF_TEST(a build goes through its states to its spawn and becomes active) {
   CAF_CHECK_EQUAL(spec.instance_id, "i-1");
   CAF_CHECK_EQUAL(spec.instance_name, "instance-0000002a");
   CAF_CHECK_EQUAL(spec.flavor_.name, tiny.name);
-  CAF_CHECK_EQUAL(spec.image_.file, cirros.file);
+  CAF_CHECK_EQUAL(spec.image_.id, cirros.id);
+  CAF_CHECK_EQUAL(spec.image_.os_hash_value, cirros.os_hash_value);
   CAF_CHECK_EQUAL(spec.display_name, "vm");
   CAF_CHECK_EQUAL(spec.project_id, "p");
+  // Its disk is made on the image's base file in this host's cache.
+  CAF_CHECK_EQUAL(spec.base_file, base_path());
+  CAF_CHECK_EQUAL(spec.base_format, "raw");
+  CAF_CHECK_EQUAL(drv->base_file("i-1"), base_path());
+  CAF_CHECK(std::filesystem::exists(base_path()));
+  CAF_CHECK_EQUAL(images->downloads(cirros.id), 1);
+  CAF_CHECK_EQUAL(images->calls("show"), 0); // the build carried its record
   CAF_CHECK(check_build_ended("i-1", true).reason.empty());
   check_active("i-1");
   u = usage();
@@ -362,6 +414,7 @@ CAF_TEST(an image the host does not know aborts the build) {
   registered();
   auto b = job("i-1");
   b.req.image_id = "gone";
+  b.req.image_ = image{}; // resumed after a restart: the host asks
   caf::anon_send(cm, b);
   sched.run();
   check_build_started("i-1");
@@ -454,9 +507,7 @@ CAF_TEST(a guest that stopped by itself makes its instance SHUTOFF) {
   store->rows = {row("on", vm_state::active)};
   start();
   registered();
-  spawn_spec spec;
-  spec.instance_id = "on";
-  CAF_REQUIRE(drv->spawn(spec).ok);
+  CAF_REQUIRE(drv->spawn(on_base("on")).ok);
   CAF_REQUIRE(drv->power_off("on").ok);
   caf::anon_send(cm, hypervisor_event{hypervisor_event_kind::lifecycle, "on",
                                       {}});
@@ -476,9 +527,7 @@ CAF_TEST(a power sync the store does not answer in time is given up) {
   store->rows = {row("on", vm_state::active)};
   start();
   registered();
-  spawn_spec spec;
-  spec.instance_id = "on";
-  CAF_REQUIRE(drv->spawn(spec).ok);
+  CAF_REQUIRE(drv->spawn(on_base("on")).ok);
   CAF_REQUIRE(drv->power_off("on").ok);
   store->hold_reads = true;
   caf::anon_send(cm, hypervisor_event{hypervisor_event_kind::lifecycle, "on",
@@ -522,6 +571,121 @@ CAF_TEST(a lost hypervisor sends queued builds elsewhere and the host
   run_without_workers();
   res = check_build_ended("i-3", false);
   CAF_CHECK(res.retryable);
+}
+
+CAF_TEST(a build resumed without its image record shows it first) {
+  start();
+  registered();
+  auto b = job("i-1");
+  b.req.image_ = image{};
+  b.req.auth = image_auth{};
+  caf::anon_send(cm, b);
+  sched.run();
+  check_build_started("i-1");
+  check_build_ended("i-1", true);
+  check_active("i-1");
+  CAF_CHECK_EQUAL(images->calls("show"), 1);
+  CAF_REQUIRE_EQUAL(drv->specs.size(), 1u);
+  CAF_CHECK_EQUAL(drv->specs[0].image_.id, cirros.id);
+  CAF_CHECK_EQUAL(drv->specs[0].image_.os_hash_value, cirros.os_hash_value);
+  CAF_CHECK_EQUAL(drv->specs[0].base_file, base_path());
+}
+
+CAF_TEST(an image the cache cannot download is a retryable build failure) {
+  images->fail_downloads(images::image_errc::checksum_mismatch);
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  sched.run();
+  check_build_started("i-1");
+  auto res = check_build_ended("i-1", false);
+  CAF_CHECK(res.retryable);
+  CAF_CHECK_EQUAL(res.reason, "Build of instance i-1 was re-scheduled: Image "
+                              "img could not be downloaded: Corrupt image "
+                              "download.");
+  CAF_CHECK(drv->specs.empty());
+  auto use = usage();
+  CAF_CHECK(use.used == resources{});
+  CAF_CHECK_EQUAL(use.running_builds, 0);
+  CAF_CHECK(!std::filesystem::exists(base_path()));
+  // The next build downloads again.
+  caf::anon_send(cm, job("i-2"));
+  sched.run();
+  check_build_started("i-2");
+  check_build_ended("i-2", true);
+  check_active("i-2");
+  CAF_CHECK_EQUAL(images->downloads(cirros.id), 2);
+}
+
+CAF_TEST(builds of one image on a host share one download) {
+  cfg.max_concurrent_builds = 5;
+  cfg.host.capacity = {10, 4096, 40};
+  start();
+  registered();
+  for (auto id : {"i-1", "i-2", "i-3", "i-4", "i-5"})
+    caf::anon_send(cm, job(id));
+  sched.run();
+  CAF_CHECK_EQUAL(images->downloads(cirros.id), 1);
+  CAF_REQUIRE_EQUAL(drv->specs.size(), 5u);
+  for (auto& spec : drv->specs)
+    CAF_CHECK_EQUAL(spec.base_file, base_path());
+}
+
+CAF_TEST(a build deleted while it waits for its base never spawns) {
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  run_without_any_workers(); // its download is pending
+  check_build_started("i-1");
+  caf::anon_send(cm, terminate_instance{"i-1"});
+  run_without_any_workers();
+  sched.run(); // the destroy, then the download
+  auto t = next<instance_terminated>(*conductor);
+  CAF_CHECK_EQUAL(t.instance_id, "i-1");
+  CAF_CHECK(drv->specs.empty());
+  CAF_CHECK(conductor->inbox.empty()); // no build result
+  auto use = usage();
+  CAF_CHECK(use.used == resources{});
+  CAF_CHECK_EQUAL(use.running_builds, 0);
+  // The download it started still filled the cache.
+  CAF_CHECK(std::filesystem::exists(base_path()));
+}
+
+CAF_TEST(the image cache manager keeps the bases of instances on the host) {
+  cfg.image_cache.manager_interval_s = 60;
+  cfg.image_cache.remove_unused_original_minimum_age_seconds = 0;
+  store->rows = {row("on", vm_state::active)};
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  sched.run();
+  check_build_started("i-1");
+  check_build_ended("i-1", true);
+  check_active("i-1");
+  auto other = images->add(
+    [] {
+      auto i = make_image("other", "other");
+      i.disk_format = "raw";
+      return i;
+    }(),
+    "other raw disk");
+  auto b = job("i-2");
+  b.req.image_id = other.id;
+  b.req.image_ = other;
+  caf::anon_send(cm, b);
+  sched.run();
+  check_build_started("i-2");
+  check_build_ended("i-2", true);
+  check_active("i-2");
+  auto other_base = tmp.path / "_base" / base_file_name(other.id);
+  CAF_REQUIRE(std::filesystem::exists(other_base));
+  // The store knows "on" (of cirros) on this host; i-2 was deleted
+  // meanwhile: its image is unused.
+  advance_time(60s);
+  sched.run();
+  CAF_CHECK(next<list_instances>(*store).host == "h");
+  CAF_CHECK(std::filesystem::exists(base_path()));
+  CAF_CHECK(!std::filesystem::exists(other_base));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

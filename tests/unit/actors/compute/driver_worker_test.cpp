@@ -1,6 +1,7 @@
 #define CAF_SUITE driver_worker
 #include "tests/support/actor_fixture.hpp"
 
+#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "actors/compute/driver_worker.hpp"
 #include "drivers/fake/fake_driver.hpp"
 #include "messages/errors.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vmforge;
 
@@ -43,6 +45,9 @@ caf::behavior owner(caf::event_based_actor* self, driver_ptr drv,
 }
 
 struct fixture : test::actor_fixture {
+  // The image's base file a spawn is made on (the fake driver checks it).
+  test::temp_dir tmp;
+  std::string base = (tmp.path / "base").string();
   fake_driver_options opts;
   std::shared_ptr<fake_driver> drv;
   std::shared_ptr<owner_log> log = std::make_shared<owner_log>();
@@ -55,6 +60,7 @@ struct fixture : test::actor_fixture {
   }
 
   void start() {
+    std::ofstream{base} << "base";
     drv = std::make_shared<fake_driver>("h", opts);
     parent = sys.spawn(owner, drv, log);
     sched.run();
@@ -67,6 +73,7 @@ struct fixture : test::actor_fixture {
     op.instance_id = id;
     op.spec.instance_id = std::move(id);
     op.spec.instance_name = "instance-00000001";
+    op.spec.base_file = base;
     caf::anon_send(log->worker, std::move(op));
     sched.run();
     CAF_REQUIRE_EQUAL(log->replies.size(), 1u);

@@ -153,7 +153,7 @@ struct fixture : test::actor_fixture {
     cfg.host.capacity = {4, 2048, 40};
     cfg.host.ratios = {1.0, 1.0, 1.0};
     cfg.report_interval_s = 3600;
-    cfg.images = {{cirros.id, cirros}};
+    cfg.instances_path = dir.path.string();
     cfg.store = caf::actor_cast<store_actor>(peers[0]);
     cfg.scheduler = caf::actor_cast<scheduler_actor>(peers[1]);
     cfg.conductor = caf::actor_cast<conductor_actor>(peers[2]);
@@ -179,7 +179,10 @@ struct fixture : test::actor_fixture {
       if (r.host == "h" && r.vm != vm_state::shelved_offloaded) {
         spawn_spec spec;
         spec.instance_id = r.id;
-        drv->fake_driver::spawn(spec);
+        spec.base_file = (dir.path / "base").string();
+        spec.base_format = "raw";
+        std::ofstream{spec.base_file} << "a base";
+        CAF_REQUIRE(drv->fake_driver::spawn(spec).ok);
         if (r.power == power_state::shutdown)
           drv->power_off(r.id);
       }
@@ -494,7 +497,9 @@ CAF_TEST(an unshelve spawns from the snapshot and ends active where the
            scheduler placed it) {
   start();
   auto image_id = queued_image("vm-shelved");
-  svc->add(make_image(image_id, "vm-shelved"), snapshot_bytes);
+  auto snap = make_image(image_id, "vm-shelved");
+  snap.disk_format = "raw"; // what the image cache takes without qemu-img
+  svc->add(snap, "a raw snapshot disk");
   build_and_run b;
   b.req.instance_id = "i-1";
   b.req.db_id = 7;

@@ -9,6 +9,7 @@
 #include "actors/compute/supervisor.hpp"
 #include "drivers/fake/fake_driver.hpp"
 #include "messages/errors.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vmforge;
 using namespace std::chrono_literals;
@@ -38,6 +39,7 @@ caf::behavior store_and_scheduler(caf::event_based_actor*) {
 }
 
 struct fixture : test::actor_fixture {
+  test::temp_dir tmp;
   std::shared_ptr<conductor_log> log = std::make_shared<conductor_log>();
   metrics::registry_ptr reg = std::make_shared<metrics::registry>();
   supervisor_actor sup;
@@ -54,6 +56,7 @@ struct fixture : test::actor_fixture {
     c.host.capacity = {4, 2048, 40};
     c.report_interval_s = 3600;
     c.drv = std::make_shared<fake_driver>("h", fake_driver_options{});
+    c.instances_path = tmp.path.string(); // its image cache's
     c.store = caf::actor_cast<store_actor>(others);
     c.scheduler = caf::actor_cast<scheduler_actor>(others);
     c.conductor = sc.conductor;

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <chrono>
 #include <stdexcept>
 #include <thread>
 
@@ -15,9 +15,21 @@ using namespace vmforge;
 
 namespace {
 
+// A base file, as the host's image cache makes one.
+const std::string& base() {
+  static vmforge::test::temp_dir dir;
+  static const std::string path = [] {
+    auto p = (dir.path / "base").string();
+    std::ofstream{p} << "base image";
+    return p;
+  }();
+  return path;
+}
+
 spawn_spec spec(std::string id) {
-  return {id, "instance-" + id, flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true},
-          image{}, "vm", "p"};
+  return {id,   "instance-" + id,
+          flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true},
+          make_image("img", "img"), "vm", "p", base(), "raw"};
 }
 
 std::vector<bool> outcomes(const std::string& host, fake_driver_options opts,
@@ -51,6 +63,30 @@ TEST_CASE("the fake driver keeps domains and their power state",
   CHECK(off.reason == "Instance a could not be found.");
   CHECK(drv.host_capacity() == resources{1000, 800000, 600000});
   CHECK(drv.hypervisor_type() == "fake");
+}
+
+TEST_CASE("the fake driver spawns on its image's base file and records it",
+          "[fake_driver]") {
+  fake_driver drv{"h1", {}};
+  REQUIRE(drv.spawn(spec("a")).ok);
+  CHECK(drv.base_file("a") == base());
+  CHECK(drv.power_off("a").ok); // kept across power changes
+  CHECK(drv.base_file("a") == base());
+  CHECK(drv.base_file("none").empty());
+  // Without its base the spawn fails, retryable (another host's cache
+  // may have it), and leaves no domain.
+  auto s = spec("b");
+  s.base_file += ".missing";
+  auto st = drv.spawn(s);
+  CHECK_FALSE(st.ok);
+  CHECK(st.retryable);
+  CHECK(st.reason == "Base file '" + s.base_file + "' of image img not found "
+                     "on h1");
+  s.base_file.clear();
+  CHECK_FALSE(drv.spawn(s).ok);
+  CHECK(drv.list_instances() == std::vector<std::string>{"a"});
+  CHECK(drv.destroy("a").ok);
+  CHECK(drv.base_file("a").empty());
 }
 
 TEST_CASE("injected failures are a function of the seed, host and instance",
@@ -177,6 +213,8 @@ TEST_CASE("the fake driver with a state_path keeps domains across restarts",
   CHECK(ids == std::vector<std::string>{"a", "b"});
   CHECK(drv.get_power_state("a") == power_state::running);
   CHECK(drv.get_power_state("b") == power_state::shutdown);
+  CHECK(drv.base_file("a") == base());
+  CHECK(drv.base_file("b") == base());
   CHECK_FALSE(std::filesystem::exists(dir.path / "hv" / "h1" / "d.tmp"));
   // Another host's domains are its own.
   CHECK(fake_driver{"h2", opts}.list_instances().empty());
