@@ -11,8 +11,8 @@
 #include "actors/cluster/controller_link.hpp"
 #include "app/cluster_dialer.hpp"
 #include "app/pipeline.hpp"
-#include "app/process.hpp"
 #include "images/image_services.hpp"
+#include "app/process.hpp"
 #include "util/log.hpp"
 
 namespace vmforge {

@@ -95,6 +95,9 @@ compute_config compute_config_of(const options& opts, host_config host,
   resolve_capacity(c.host, *drv);
   c.max_concurrent_builds = opts.max_concurrent_builds;
   c.report_interval_s = opts.report_interval_s;
+  c.snapshot_dir = opts.instances_path + "/snapshots";
+  c.shelved_offload_time_s = opts.shelved_offload_time_s;
+  c.shelved_poll_interval_s = opts.shelved_poll_interval_s;
   c.drv = std::move(drv);
   c.image_service = std::move(images);
   c.instances_path = opts.instances_path;
@@ -239,9 +242,12 @@ pipeline::start(caf::actor_system& sys, options opts,
   images.service = p->image_service;
   images.workers = static_cast<size_t>(std::max(o.api.image_workers, 1));
   p->images = spawn_image_api(sys, std::move(images));
-  p->api = spawn_api_handler(sys, api_config{o, p->store, p->conductor,
-                                             p->scheduler, p->images,
-                                             std::move(init.catalog)});
+  api_config ac{o, p->store, p->conductor, p->scheduler, p->images,
+                std::move(init.catalog)};
+  ac.image_url = [svc = p->image_service](const std::string& id) {
+    return svc->image_url(id);
+  };
+  p->api = spawn_api_handler(sys, std::move(ac));
   // Ready once every compute manager has registered with the scheduler.
   caf::scoped_actor self{sys};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};

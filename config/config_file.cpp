@@ -134,6 +134,9 @@ void fixed_sections(O& o, F& f) {
     f.integer("max_concurrent_builds", o.max_concurrent_builds, 1);
     f.integer("instance_build_timeout", o.instance_build_timeout_s, 0);
     f.integer("report_interval", o.report_interval_s, 1);
+    f.integer("shelved_offload_time", o.shelved_offload_time_s, -1);
+    f.integer("shelved_poll_interval", o.shelved_poll_interval_s,
+              std::numeric_limits<int64_t>::min());
     f.integer("service_down_time", o.scheduler.service_down_time_s, 1);
     f.text("multi_instance_display_name_template",
            o.multi_instance_display_name_template);

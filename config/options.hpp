@@ -228,6 +228,13 @@ struct options {
   int64_t build_timeout_check_ms = 1000;
   /// [DEFAULT] report_interval, seconds.
   int64_t report_interval_s = 10;
+  /// [DEFAULT] shelved_offload_time, seconds: how long a shelved instance
+  /// stays on its host. 0 (Nova's default): offloaded at once; -1: never;
+  /// more: by the periodic task below once that old.
+  int64_t shelved_offload_time_s = 0;
+  /// [DEFAULT] shelved_poll_interval, seconds: how often a compute host
+  /// looks for shelved instances to offload (<= 0: never).
+  int64_t shelved_poll_interval_s = 3600;
   /// [DEFAULT] multi_instance_display_name_template.
   std::string multi_instance_display_name_template = "%(name)s-%(count)d";
   scheduler_options scheduler;

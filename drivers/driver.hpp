@@ -93,6 +93,12 @@ public:
   virtual driver_status suspend(const std::string& instance_id) = 0;
   virtual driver_status resume(const std::string& instance_id) = 0;
   virtual power_state get_power_state(const std::string& instance_id) = 0;
+  /// Flattens the instance's disk into the standalone qcow2 file
+  /// `out_file` (no backing file), as Nova's libvirt driver extracts a
+  /// snapshot: a running guest is paused for the copy and resumed after
+  /// (Nova's cold snapshot). On failure nothing is left at `out_file`.
+  virtual driver_status snapshot(const std::string& instance_id,
+                                 const std::string& out_file) = 0;
   /// Instance ids with a domain on this host.
   virtual std::vector<std::string> list_instances() = 0;
   /// What the host offers (before allocation ratios).

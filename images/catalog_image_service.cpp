@@ -212,22 +212,35 @@ catalog_image_service::catalog_image_service(std::vector<image> configured,
   }
   std::error_code ec;
   fs::create_directories(snapshot_dir_, ec);
-  for (auto& f : fs::directory_iterator(snapshot_dir_, ec)) {
-    if (f.path().extension() != ".json")
-      continue;
-    std::ifstream in{f.path()};
-    std::stringstream text;
-    text << in.rdbuf();
-    try {
-      auto rec = from_json(json::parse(text.str()).as_object());
-      // An upload cut short by a stop never became active.
-      if (rec.status == "saving")
-        rec.status = "queued";
-      auto id = rec.id; // the right side is evaluated first: not rec.id
-      images_[id] = entry{std::move(rec), false};
-    } catch (const std::exception& e) {
-      log::error(log_name, "ignoring ", f.path().string(), ": ", e.what());
-    }
+  for (auto& f : fs::directory_iterator(snapshot_dir_, ec))
+    if (f.path().extension() == ".json")
+      reload(f.path().stem().string());
+}
+
+std::string catalog_image_service::record_file(const std::string& id) const {
+  return snapshot_dir_ + "/" + id + ".json";
+}
+
+bool catalog_image_service::reload(const std::string& id) {
+  auto path = record_file(id);
+  std::ifstream in{path};
+  if (!in)
+    return false;
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    auto rec = from_json(json::parse(text.str()).as_object());
+    // An upload cut short by a stop never became active.
+    if (rec.status == "saving")
+      rec.status = "queued";
+    // The data of an active snapshot, for drivers that boot from a file.
+    if (rec.status == "active")
+      rec.file = data_file(rec.id);
+    images_[id] = entry{std::move(rec), false};
+    return true;
+  } catch (const std::exception& e) {
+    log::error(log_name, "ignoring ", path, ": ", e.what());
+    return false;
   }
 }
 
@@ -235,6 +248,16 @@ catalog_image_service::entry&
 catalog_image_service::visible(const image_auth& auth, const std::string& id,
                                const char* call) {
   auto i = images_.find(id);
+  // A snapshot's record on disk is the truth: another process sharing the
+  // directory (a controller and its compute processes) may have made,
+  // changed or deleted it. Read again (a small file), unless this process
+  // is uploading it.
+  if ((i == images_.end() || !i->second.configured)
+      && (i == images_.end() || i->second.record.status != "saving")) {
+    if (!reload(id) && i != images_.end())
+      images_.erase(i);
+    i = images_.find(id);
+  }
   if (i == images_.end() || !image_available(auth, i->second.record))
     throw image_error(image_errc::not_found, call,
                       "No image found with ID " + id, 404);
@@ -273,8 +296,8 @@ std::string catalog_image_service::data_file(const std::string& id) const {
   return snapshot_dir_ + "/" + id;
 }
 
-void catalog_image_service::save(const image& record) const {
-  auto path = snapshot_dir_ + "/" + record.id + ".json";
+void catalog_image_service::save(const image& record) {
+  auto path = record_file(record.id);
   {
     std::ofstream out{path + ".tmp", std::ios::trunc};
     out << json::serialize(to_json(record));
@@ -331,8 +354,8 @@ image catalog_image_service::create(const image_auth& auth,
   rec.properties = req.properties;
   rec.created_at = rec.updated_at = now_iso();
   std::lock_guard<std::mutex> guard{mtx_};
-  save(rec);
   images_[rec.id] = entry{rec, false};
+  save(rec);
   return rec;
 }
 
@@ -411,6 +434,7 @@ void catalog_image_service::upload(const image_auth& auth,
   }
   auto& r = i->second.record;
   r.status = "active";
+  r.file = data_file(id);
   r.size = d.bytes;
   r.checksum = d.md5;
   r.os_hash_algo = "sha512";
@@ -428,7 +452,7 @@ void catalog_image_service::remove(const image_auth& auth,
                       "Image " + id + " is protected and cannot be deleted.",
                       403);
   ::unlink(data_file(id).c_str());
-  ::unlink((snapshot_dir_ + "/" + id + ".json").c_str());
+  ::unlink(record_file(id).c_str());
   images_.erase(id);
 }
 

@@ -43,10 +43,16 @@ private:
   };
 
   /// The entry of `id` if `auth` may see it; throws not_found otherwise.
+  /// A snapshot is read again from its JSON record: another process on
+  /// the same instances_path may have made, changed or deleted it.
   entry& visible(const image_auth& auth, const std::string& id,
                  const char* call);
-  void save(const image& record) const;
+  /// Reads the snapshot record of `id` from disk into images_; false if
+  /// there is none (any more).
+  bool reload(const std::string& id);
+  void save(const image& record);
   std::string data_file(const std::string& id) const;
+  std::string record_file(const std::string& id) const;
 
   std::string snapshot_dir_;
   std::string public_url_;

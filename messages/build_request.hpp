@@ -32,13 +32,20 @@ struct build_request {
   /// Hosts already tried (a build resumed after a restart): they count as
   /// failed attempts and are not tried again.
   std::vector<std::string> tried_hosts;
+  /// The unshelve of a SHELVED_OFFLOADED instance (Nova's conductor
+  /// unshelve_instance): scheduled like a build, without alternates or
+  /// retries, spawned from its snapshot (`image_id` and `image_` are the
+  /// snapshot's; the row keeps its own image_id). A failure leaves it
+  /// SHELVED_OFFLOADED, never in ERROR.
+  bool unshelve = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, build_request& x) {
   return f(caf::meta::type_name("build_request"), x.instance_id,
            x.db_id, x.instance_name, x.project_id, x.flavor_, x.image_id,
-           x.image_, x.auth, x.availability_zone, x.request_id, x.tried_hosts);
+           x.image_, x.auth, x.availability_zone, x.request_id, x.tried_hosts,
+           x.unshelve);
 }
 
 /// The build of an instance row, under its create request's id.
@@ -75,6 +82,54 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, instance_action& x) {
   return f(caf::meta::type_name("instance_action"), x.instance_id, x.host,
            x.call, x.request_id);
+}
+
+/// The operations of createImage and shelve that a host runs (Nova's
+/// compute rpcapi snapshot_instance, shelve_instance,
+/// shelve_offload_instance and, for a SHELVED instance, the conductor's
+/// start_instance at unshelve).
+enum class instance_op : uint8_t {
+  /// Flatten the disk, upload it as image `image_id` (queued).
+  snapshot,
+  /// Power off, snapshot into `image_id`, SHELVED; offloaded at once when
+  /// shelved_offload_time is 0.
+  shelve,
+  /// Destroy the guest of a SHELVED instance and free the host's claim.
+  shelve_offload,
+  /// Power a SHELVED instance on again where it is; its snapshot
+  /// (`image_id`) is deleted.
+  unshelve,
+};
+
+inline const char* to_string(instance_op x) {
+  static constexpr const char* names[] = {"snapshot", "shelve",
+                                          "shelve_offload", "unshelve"};
+  return enum_name<instance_op::unshelve>(names, x);
+}
+
+/// API handler -> conductor -> compute manager of `host`: an instance_op
+/// on an instance whose task state the API already set.
+struct instance_operation {
+  std::string instance_id;
+  std::string host;
+  instance_op op = instance_op::snapshot;
+  /// The image made for the snapshot (snapshot, shelve) or the shelved
+  /// snapshot to delete (unshelve).
+  std::string image_id;
+  /// The instance's project (the snapshot's owner_id) and image, recorded
+  /// as the shelved instance's image_base_image_ref.
+  std::string project_id;
+  std::string base_image_ref;
+  /// On whose behalf the image service is called.
+  image_auth auth;
+  std::string request_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, instance_operation& x) {
+  return f(caf::meta::type_name("instance_operation"), x.instance_id, x.host,
+           x.op, x.image_id, x.project_id, x.base_image_ref, x.auth,
+           x.request_id);
 }
 
 } // namespace vmforge

@@ -88,6 +88,13 @@ constexpr entry catalog[] = {
    "Compute host {} speaks cluster protocol {}; this controller speaks {}."},
   {errc::compute_already_joined, "ComputeAlreadyJoined",
    "Compute host {} is joined by another process (incarnation {})."},
+  // nova/api/openstack/common.py check_img_metadata_properties_quota.
+  {errc::image_metadata_limit, "ImageMetadataLimitExceeded",
+   "Image metadata limit exceeded"},
+  {errc::unshelve_invalid_state, "UnshelveInstanceInvalidState",
+   "Specifying an availability zone or a host when unshelving server \"{}\" "
+   "with status \"{}\" is not supported. The server status must be "
+   "SHELVED_OFFLOADED."},
   {errc::service_unavailable, "ServiceUnavailable", "{}"},
   {errc::internal, "NovaException", "{}"},
 };

@@ -56,6 +56,8 @@ enum class errc : uint8_t {
   filter_not_found,              // SchedulerHostFilterNotFound
   incompatible_compute,          // a compute of another cluster protocol
   compute_already_joined,        // the host is joined by another process
+  image_metadata_limit,          // createImage before 2.39: the API's 403
+  unshelve_invalid_state,        // UnshelveInstanceInvalidState
   service_unavailable,           // ServiceUnavailable
   internal,                      // NovaException: "An unknown exception..."
 };

@@ -11,16 +11,20 @@ namespace vmforge {
 const char* to_string(vm_state x) {
   static constexpr const char* names[] = {
     "building", "active", "stopped", "paused",
-    "suspended", "error", "deleted", "soft-delete"};
-  return enum_name<vm_state::soft_deleted>(names, x);
+    "suspended", "error", "deleted", "soft-delete",
+    "shelved", "shelved_offloaded"};
+  return enum_name<vm_state::shelved_offloaded>(names, x);
 }
 
 const char* to_string(task_state x) {
   static constexpr const char* names[] = {
     "none", "scheduling", "networking", "block_device_mapping", "spawning",
     "deleting", "powering-off", "powering-on", "rebooting", "rebooting_hard",
-    "pausing", "unpausing", "suspending", "resuming"};
-  return enum_name<task_state::resuming>(names, x);
+    "pausing", "unpausing", "suspending", "resuming",
+    "image_snapshot_pending", "image_snapshot", "image_pending_upload",
+    "image_uploading", "shelving", "shelving_image_pending_upload",
+    "shelving_image_uploading", "shelving_offloading", "unshelving"};
+  return enum_name<task_state::unshelving>(names, x);
 }
 
 std::string instance_name(int64_t db_id) {

@@ -90,13 +90,20 @@ enum class vm_state : uint8_t {
   /// Only with reclaim_instance_interval > 0 (deferred delete), which
   /// vmforge does not offer: no instance reaches it, restore answers 409.
   soft_deleted,
+  /// Shelved: snapshotted and powered off, still on its host (until
+  /// shelved_offload_time) with its resources claimed.
+  shelved,
+  /// Shelved and gone from every host (no host, no claim); unshelve
+  /// schedules it again from its snapshot.
+  shelved_offloaded,
 };
 
 /// Every vm_state, in the enum's order (the metrics count instances by it).
 inline constexpr vm_state all_vm_states[] = {
-  vm_state::building, vm_state::active,    vm_state::stopped,
-  vm_state::paused,   vm_state::suspended, vm_state::error,
-  vm_state::deleted,  vm_state::soft_deleted};
+  vm_state::building, vm_state::active,       vm_state::stopped,
+  vm_state::paused,   vm_state::suspended,    vm_state::error,
+  vm_state::deleted,  vm_state::soft_deleted, vm_state::shelved,
+  vm_state::shelved_offloaded};
 
 enum class task_state : uint8_t {
   none,
@@ -113,6 +120,17 @@ enum class task_state : uint8_t {
   unpausing,
   suspending,
   resuming,
+  // createImage (Nova's order: the API, then the host, then the driver).
+  image_snapshot_pending,
+  image_snapshot,
+  image_pending_upload,
+  image_uploading,
+  // shelve, shelveOffload, unshelve (an unshelve's spawn is `spawning`).
+  shelving,
+  shelving_image_pending_upload,
+  shelving_image_uploading,
+  shelving_offloading,
+  unshelving,
 };
 
 /// Nova's integer power states (nova/objects/fields.py).
@@ -227,6 +245,10 @@ struct instance {
   int64_t created_us = 0;
   int64_t updated_us = 0;
   int64_t launched_us = 0;
+  /// Nova's instance_system_metadata, as far as vmforge keeps it: what a
+  /// shelved instance needs (shelved_at, shelved_image_id, shelved_host,
+  /// image_base_image_ref). Never shown to users.
+  std::map<std::string, std::string> system_metadata;
 };
 
 template <class Inspector>
@@ -236,7 +258,8 @@ typename Inspector::result_type inspect(Inspector& f, instance& x) {
            x.availability_zone, x.metadata, x.access_ipv4, x.access_ipv6,
            x.disk_config, x.key_name, x.security_groups, x.has_description,
            x.description, x.locked, x.vm, x.task, x.power, x.host,
-           x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us);
+           x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us,
+           x.system_metadata);
 }
 
 struct instance_list {
@@ -247,6 +270,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, instance_list& x) {
   return f(caf::meta::type_name("instance_list"), x.items);
 }
+
+/// The system metadata keys of a shelved instance (Nova's
+/// remove_shelved_keys_from_system_metadata removes them at unshelve).
+inline constexpr const char* shelved_keys[] = {"shelved_at", "shelved_image_id",
+                                               "shelved_host"};
 
 /// Nova's instance_name_template "instance-%08x" applied to instances.id:
 /// the hypervisor's name for the instance.

@@ -234,6 +234,24 @@ cluster_metrics make_cluster(prometheus::Registry& r) {
                 "Connections open on the controller's TLS cluster port.")};
 }
 
+// A snapshot's upload: a small qcow2 in a second to gigabytes in an hour.
+const buckets upload_buckets{0.01, 0.05, 0.1, 0.25, 0.5, 1,    2.5,  5,
+                             10,   30,   60,  120,  300, 600, 1800, 3600};
+
+snapshot_metrics make_snapshots(prometheus::Registry& r) {
+  auto& uploads = counters(r, "vmforge_image_snapshot_uploads_total",
+                           "Snapshots (createImage, shelve) a compute host "
+                           "uploaded to the image service, by result: ok, "
+                           "error.");
+  return {uploads.Add({{"result", "ok"}}), uploads.Add({{"result", "error"}}),
+          counter(r, "vmforge_image_snapshot_upload_bytes_total",
+                  "Bytes of snapshots uploaded to the image service."),
+          histograms(r, "vmforge_image_snapshot_upload_seconds",
+                     "Time one snapshot's upload to the image service took "
+                     "(its properties and its data), successful or not.")
+            .Add({}, upload_buckets)};
+}
+
 glance_metrics make_glance(prometheus::Registry& r) {
   return {counters(r, "vmforge_glance_requests_total",
                    "HTTP requests of the Glance client, by call and HTTP "
@@ -258,6 +276,7 @@ registry::registry()
     scheduler(make_scheduler(*reg_)),
     runtime(make_runtime(*reg_)),
     cluster(make_cluster(*reg_)),
+    snapshots(make_snapshots(*reg_)),
     glance(make_glance(*reg_)) {
   // nop
 }

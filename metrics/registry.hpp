@@ -163,6 +163,20 @@ struct cluster_metrics {
   }
 };
 
+/// Snapshot uploads of the compute hosts (createImage and shelve): the
+/// flattened disk sent to the image service.
+struct snapshot_metrics {
+  /// vmforge_image_snapshot_uploads_total by result (ok, error).
+  Counter& uploads_ok;
+  Counter& uploads_error;
+  Counter& bytes;
+  Histogram& seconds;
+
+  Counter& uploads(bool ok) {
+    return ok ? uploads_ok : uploads_error;
+  }
+};
+
 /// The Glance v2 client's HTTP requests (images/glance_image_service),
 /// by call (show, list, download, create, update, upload, delete) and code
 /// (the HTTP status, or connect_error).
@@ -195,6 +209,7 @@ public:
   scheduler_metrics scheduler;
   runtime_metrics runtime;
   cluster_metrics cluster;
+  snapshot_metrics snapshots;
   glance_metrics glance;
 
   /// The host's gauges, created on first use; the reference stays valid

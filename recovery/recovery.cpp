@@ -13,6 +13,34 @@ bool is_off(power_state ps) {
   return ps == power_state::shutdown || ps == power_state::crashed;
 }
 
+// A snapshot or shelve a restart interrupted: its task goes, the instance
+// stays in the vm_state it was (Nova's _init_instance clears the image_*
+// tasks; the shelve ones likewise, or they would stay for ever). An
+// unshelve interrupted leaves a SHELVED_OFFLOADED instance without a host
+// (a domain it got is an orphan then). Answers whether it was one.
+bool clear_interrupted(instance& row, recovery_plan& plan) {
+  using ts = task_state;
+  static constexpr task_set interrupted{
+    ts::image_snapshot_pending,        ts::image_snapshot,
+    ts::image_pending_upload,          ts::image_uploading,
+    ts::shelving,                      ts::shelving_image_pending_upload,
+    ts::shelving_image_uploading,      ts::shelving_offloading,
+    ts::unshelving};
+  auto unshelving = row.vm == vm_state::shelved_offloaded
+                    && row.task == ts::spawning;
+  if (!interrupted.contains(row.task) && !unshelving)
+    return false;
+  plan.notes.push_back(row.id + ": " + to_string(row.task)
+                       + " was interrupted, its task cleared");
+  row.task = ts::none;
+  if (row.vm == vm_state::shelved_offloaded) {
+    row.host.clear();
+    row.power = power_state::nostate;
+  }
+  plan.changed.push_back(row.id);
+  return true;
+}
+
 // Nova's _sync_instance_power_state for an instance with no task: the
 // stored power state follows the hypervisor; a guest that stopped by
 // itself stops the instance; a stopped instance found running is stopped.
@@ -68,6 +96,13 @@ recovery_plan plan_recovery(std::vector<instance>& rows,
     if (row.task == task_state::deleting) {
       accounted.emplace(row.host, row.id);
       plan.deletes.emplace_back(row.id, domain ? row.host : std::string{});
+      continue;
+    }
+    if (clear_interrupted(row, plan)) {
+      if (row.vm != vm_state::shelved_offloaded && domain) {
+        accounted.emplace(row.host, row.id);
+        sync_power(row, ps, plan);
+      }
       continue;
     }
     if (row.vm == vm_state::building) {

@@ -155,6 +155,16 @@ CREATE TABLE compute_nodes (
   R"(
 ALTER TABLE compute_nodes ADD COLUMN forced_down INTEGER NOT NULL DEFAULT 0;
 )",
+  // 3: Nova's instance_system_metadata: what shelve keeps of an instance
+  // (shelved_at, shelved_image_id, shelved_host, image_base_image_ref).
+  R"(
+CREATE TABLE instance_system_metadata (
+  instance_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (instance_id, key)
+) WITHOUT ROWID;
+)",
 };
 
 template <class Enum>
@@ -434,10 +444,11 @@ stored_state database::load() {
       r.key_name = q.text(20);
       r.security_groups = strings_from_json(q.text(21));
       r.locked = q.integer(22) != 0;
-      r.vm = parse_enum(q.text(23), vm_state::building, vm_state::soft_deleted);
+      r.vm = parse_enum(q.text(23), vm_state::building,
+                        vm_state::shelved_offloaded);
       r.task = q.is_null(24) ? task_state::none
                              : parse_enum(q.text(24), task_state::none,
-                                          task_state::resuming);
+                                          task_state::unshelving);
       r.power = static_cast<power_state>(q.integer(25));
       r.host = q.text(26);
       r.created_us = q.integer(27);
@@ -452,6 +463,13 @@ stored_state database::load() {
     while (q.step())
       if (auto i = index.find(q.integer(0)); i != index.end())
         out.instances[i->second].metadata[q.text(1)] = q.text(2);
+  }
+  {
+    statement q{db_, "SELECT instance_id, key, value "
+                     "FROM instance_system_metadata"};
+    while (q.step())
+      if (auto i = index.find(q.integer(0)); i != index.end())
+        out.instances[i->second].system_metadata[q.text(1)] = q.text(2);
   }
   {
     // The latest fault of each instance is the one the API shows.
@@ -560,12 +578,20 @@ void database::put_instance(const instance& r, bool with_metadata) {
                      "VALUES (?, ?, ?)");
   for (auto& kv : r.metadata)
     m.bind(r.db_id, kv.first, kv.second).run();
+  prepared("DELETE FROM instance_system_metadata WHERE instance_id = ?")
+    .bind(r.db_id)
+    .run();
+  auto& sm = prepared("INSERT INTO instance_system_metadata (instance_id, "
+                      "key, value) VALUES (?, ?, ?)");
+  for (auto& kv : r.system_metadata)
+    sm.bind(r.db_id, kv.first, kv.second).run();
 }
 
 void database::drop_instance(int64_t id) {
   // Nova soft-deletes; nothing here shows deleted instances, so they go.
   for (auto sql : {"DELETE FROM instances WHERE id = ?",
                    "DELETE FROM instance_metadata WHERE instance_id = ?",
+                   "DELETE FROM instance_system_metadata WHERE instance_id = ?",
                    "DELETE FROM instance_faults WHERE instance_id = ?",
                    "DELETE FROM instance_actions WHERE instance_id = ?"})
     prepared(sql).bind(id).run();

@@ -106,6 +106,12 @@ const instance* memory_repository::apply(const instance_update& update) {
     row.has_fault = true;
     row.fault_ = update.fault_;
   }
+  for (auto& kv : update.system_metadata)
+    row.system_metadata[kv.first] = kv.second;
+  for (auto& key : update.drop_system_metadata)
+    row.system_metadata.erase(key);
+  if (update.set_zone)
+    row.availability_zone = update.zone;
   row.updated_us = now_us();
   if (update.set_launched)
     row.launched_us = row.updated_us;

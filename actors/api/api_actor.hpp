@@ -129,6 +129,53 @@ typename Inspector::result_type inspect(Inspector& f, server_action& x) {
            x.hard);
 }
 
+/// POST /servers/{id}/action {"createImage": ...}, after schema validation.
+struct create_image {
+  request_context ctx;
+  std::string id;
+  std::string name;
+  std::map<std::string, std::string> metadata;
+  /// Before 2.39 the metadata counts against the metadata_items quota
+  /// (Nova's check_img_metadata_properties_quota).
+  bool check_metadata_quota = true;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_image& x) {
+  return f(caf::meta::type_name("create_image"), x.ctx, x.id, x.name,
+           x.metadata, x.check_metadata_quota);
+}
+
+/// The snapshot's image (queued) and where clients find it (the Location
+/// header before 2.45: Nova's generate_image_url).
+struct image_created {
+  std::string image_id;
+  std::string location;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, image_created& x) {
+  return f(caf::meta::type_name("image_created"), x.image_id, x.location);
+}
+
+enum class shelve_op : uint8_t { shelve, offload, unshelve };
+
+/// POST /servers/{id}/action shelve, shelveOffload, unshelve.
+struct shelve_server {
+  request_context ctx;
+  std::string id;
+  shelve_op op = shelve_op::shelve;
+  /// unshelve from 2.77: {"availability_zone": ...}.
+  bool set_zone = false;
+  std::string zone;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shelve_server& x) {
+  return f(caf::meta::type_name("shelve_server"), x.ctx, x.id, x.op,
+           x.set_zone, x.zone);
+}
+
 struct list_flavors {
   request_context ctx;
 };
@@ -442,6 +489,8 @@ using api_actor = caf::typed_actor<
   caf::replies_to<list_servers>::with<instance_list>,
   caf::replies_to<update_server>::with<instance>,
   caf::replies_to<server_action>::with<accepted>,
+  caf::replies_to<create_image>::with<image_created>,
+  caf::replies_to<shelve_server>::with<accepted>,
   caf::replies_to<server_metadata>::with<metadata_items>,
   caf::replies_to<security_group_request>::with<security_group_list>,
   caf::replies_to<list_flavors>::with<flavor_list>,

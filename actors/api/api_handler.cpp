@@ -11,6 +11,7 @@
 #include "actors/api/quotas.hpp"
 #include "actors/api/security_groups.hpp"
 #include "actors/api/server_rules.hpp"
+#include "actors/api/snapshot_plan.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
 #include "util/deadline_queue.hpp"
@@ -321,6 +322,269 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
     });
 }
 
+// -- snapshots and shelving ---------------------------------------------------
+
+caf::error no_image_service() {
+  return nova_error(errc::service_unavailable,
+                    "There is no image service to snapshot to.");
+}
+
+std::string image_url_of(api_pointer self, const std::string& id) {
+  auto& fn = self->state.cfg.image_url;
+  return fn ? fn(id) : "/images/" + id;
+}
+
+// A queued image nobody will upload to goes (Nova's API.snapshot when the
+// instance disappeared meanwhile); its answer does not matter.
+void drop_image(api_pointer self, const request_context& ctx,
+                const std::string& image_id) {
+  auto& images = self->state.cfg.images;
+  if (!images || image_id.empty())
+    return;
+  self->request(images, api_request_timeout,
+                image_remove{image_auth_of(ctx), image_id})
+    .then([](image_removed&) {},
+          [image_id](caf::error& err) {
+            log::warning("api_handler", "the queued image ", image_id,
+                         " stays: ", error_message(err));
+          });
+}
+
+// Starts `rule` on the row (the store sets its task only while the row
+// still allows it), then `then(row)`; a row that no longer allows it is
+// refused with the rules' error after `refused()`.
+template <class T, class F, class R>
+void begin_rule(api_pointer self, caf::typed_response_promise<T> rp,
+                const server_rule& rule, const request_context& ctx,
+                const std::string& id, F then, R refused) {
+  ask(self, rp, self->state.cfg.store, begin_of(rule, id, ctx.is_admin),
+      [self, rp, rule = &rule, ctx, then, refused](task_begun& begun) mutable {
+        auto& row = begun.row;
+        if (!begun.started) {
+          if (auto err = check(*rule, row, ctx.is_admin)) {
+            refused();
+            rp.deliver(std::move(err));
+            return;
+          }
+          begin_rule(self, rp, *rule, ctx, row.id, std::move(then),
+                     std::move(refused));
+          return;
+        }
+        then(row);
+      });
+}
+
+void send_operation(api_pointer self, const instance& row, instance_op op,
+                    const std::string& image_id, const request_context& ctx) {
+  instance_operation o;
+  o.instance_id = row.id;
+  o.host = row.host;
+  o.op = op;
+  o.image_id = image_id;
+  o.project_id = row.project_id;
+  o.base_image_ref = base_image_ref(row);
+  o.auth = image_auth_of(ctx);
+  o.request_id = ctx.request_id;
+  self->send(self->state.cfg.conductor, std::move(o));
+}
+
+// Nova's compute_utils.create_image first (the record, queued), then the
+// task; `then(row, image)` once both are there.
+template <class T, class F>
+void snapshot_then(api_pointer self, caf::typed_response_promise<T> rp,
+                   const server_rule& rule, const request_context& ctx,
+                   const instance& row, const std::string& name,
+                   const std::map<std::string, std::string>& metadata, F then) {
+  auto& st = self->state;
+  if (!st.cfg.images) {
+    rp.deliver(no_image_service());
+    return;
+  }
+  // What the snapshot inherits comes from the instance's image (Nova keeps
+  // it in the instance's system metadata; vmforge asks the image service).
+  // An image gone since is no reason to refuse.
+  auto make = [self, rp, rule = &rule, ctx, row, name, metadata,
+               then](const image* source) mutable {
+    auto rec = snapshot_image(row, ctx, name, metadata, source);
+    ask(self, rp, self->state.cfg.images, std::move(rec),
+        [self, rp, rule, ctx, id = row.id, then](image& made) mutable {
+          begin_rule(
+            self, rp, *rule, ctx, id,
+            [then, made](const instance& row) mutable { then(row, made); },
+            [self, ctx, image_id = made.id] {
+              drop_image(self, ctx, image_id);
+            });
+        });
+  };
+  st.deadlines.request(
+    self, st.cfg.images, api_request_timeout,
+    image_show{image_auth_of(ctx), row.image_id},
+    [make](image& source) mutable { make(&source); },
+    [make](caf::error&) mutable { make(nullptr); });
+}
+
+caf::result<image_created> on_create_image(api_pointer self,
+                                           create_image& req) {
+  return with_visible_row<image_created>(
+    self, req.ctx, req.id, [self, req](instance& row, auto& rp) {
+      auto& ctx = req.ctx;
+      if (req.check_metadata_quota) {
+        auto limit = self->state.quota.limit(ctx.project_id, "metadata_items");
+        if (limit >= 0 && static_cast<int64_t>(req.metadata.size()) > limit) {
+          rp.deliver(nova_error(errc::image_metadata_limit));
+          return;
+        }
+      }
+      if (auto err = check(create_image_rule, row, ctx.is_admin)) {
+        rp.deliver(std::move(err));
+        return;
+      }
+      snapshot_then(self, rp, create_image_rule, ctx, row, req.name,
+                    req.metadata,
+                    [self, rp, ctx](const instance& row,
+                                    const image& made) mutable {
+                      record_user_action(self, ctx, row.id, "createImage");
+                      send_operation(self, row, instance_op::snapshot,
+                                     made.id, ctx);
+                      rp.deliver(image_created{made.id,
+                                               image_url_of(self, made.id)});
+                    });
+    });
+}
+
+// An unshelve whose snapshot is gone (Nova's conductor: "Unshelve
+// attempted but the image %s cannot be found.", the instance in ERROR).
+void unshelve_without_image(api_pointer self, const instance& row,
+                            const std::string& image_id) {
+  auto why = "Unshelve attempted but the image " + image_id
+             + " cannot be found.";
+  log::error("api_handler", "instance ", row.id, ": ", why);
+  instance_update u;
+  u.id = row.id;
+  u.vm = vm_state::error;
+  u.task = task_state::none;
+  u.expected = {task_state::unshelving};
+  u.set_fault = true;
+  u.fault_ = fault{404, why, {}, now_us()};
+  self->send(self->state.cfg.store, std::move(u));
+}
+
+// Nova's conductor unshelve_instance for SHELVED_OFFLOADED: its snapshot
+// looked up, then scheduled and spawned like a build from it.
+void unshelve_offloaded(api_pointer self, const request_context& ctx,
+                        const instance& row, bool set_zone,
+                        const std::string& zone) {
+  auto& st = self->state;
+  auto snap = row.system_metadata.find("shelved_image_id");
+  if (snap == row.system_metadata.end() || !st.cfg.images) {
+    unshelve_without_image(self, row, snap == row.system_metadata.end()
+                                        ? std::string{}
+                                        : snap->second);
+    return;
+  }
+  auto image_id = snap->second;
+  self->request(st.cfg.images, api_request_timeout,
+                image_show{image_auth_of(ctx), image_id})
+    .then(
+      [self, ctx, row, set_zone, zone](image& img) {
+        auto b = build_of(row, ctx.request_id);
+        b.image_id = img.id;
+        b.image_ = std::move(img);
+        b.auth = image_auth_of(ctx);
+        b.unshelve = true;
+        if (set_zone)
+          b.availability_zone = zone;
+        self->send(self->state.cfg.conductor, std::move(b));
+      },
+      [self, row, image_id](caf::error& err) {
+        if (err == errc::image_not_found) {
+          unshelve_without_image(self, row, image_id);
+          return;
+        }
+        log::error("api_handler", "instance ", row.id,
+                   ": unshelve cannot read its snapshot ", image_id, ": ",
+                   error_message(err));
+        instance_update u;
+        u.id = row.id;
+        u.set_vm = false;
+        u.task = task_state::none;
+        u.expected = {task_state::unshelving};
+        u.set_fault = true;
+        u.fault_ = fault{500, error_message(err), {}, now_us()};
+        self->send(self->state.cfg.store, std::move(u));
+      });
+}
+
+caf::result<accepted> on_shelve(api_pointer self, shelve_server& req) {
+  const char* key = req.op == shelve_op::shelve    ? "shelve"
+                    : req.op == shelve_op::offload ? "shelveOffload"
+                                                   : "unshelve";
+  auto rule = shelve_action(key);
+  return with_visible_row<accepted>(
+    self, req.ctx, req.id, [self, req, rule](instance& row, auto& rp) {
+      auto& ctx = req.ctx;
+      if (auto err = check(*rule, row, ctx.is_admin)) {
+        rp.deliver(std::move(err));
+        return;
+      }
+      auto nothing = [] {};
+      switch (req.op) {
+        case shelve_op::shelve:
+          // Nova's API.shelve: the snapshot "<name>-shelved".
+          snapshot_then(self, rp, *rule, ctx, row, row.name + "-shelved", {},
+                        [self, rp, ctx](const instance& row,
+                                        const image& made) mutable {
+                          record_user_action(self, ctx, row.id, "shelve");
+                          send_operation(self, row, instance_op::shelve,
+                                         made.id, ctx);
+                          rp.deliver(accepted{row.id});
+                        });
+          return;
+        case shelve_op::offload:
+          begin_rule(
+            self, rp, *rule, ctx, row.id,
+            [self, rp, ctx](const instance& row) mutable {
+              record_user_action(self, ctx, row.id, "shelveOffload");
+              send_operation(self, row, instance_op::shelve_offload, {}, ctx);
+              rp.deliver(accepted{row.id});
+            },
+            nothing);
+          return;
+        case shelve_op::unshelve:
+          break;
+      }
+      if (req.set_zone) {
+        // Nova's _check_offloaded and _validate_unshelve_az.
+        if (row.vm != vm_state::shelved_offloaded) {
+          rp.deliver(nova_error(errc::unshelve_invalid_state, row.id,
+                                to_string(row.vm)));
+          return;
+        }
+        if (auto err = self->state.flavors_and_zones.check_zone(req.zone)) {
+          rp.deliver(std::move(err));
+          return;
+        }
+      }
+      begin_rule(
+        self, rp, *rule, ctx, row.id,
+        [self, rp, ctx, set_zone = req.set_zone,
+         zone = req.zone](const instance& row) mutable {
+          record_user_action(self, ctx, row.id, "unshelve");
+          if (row.vm == vm_state::shelved) {
+            auto snap = row.system_metadata.find("shelved_image_id");
+            send_operation(self, row, instance_op::unshelve,
+                           snap == row.system_metadata.end() ? std::string{}
+                                                             : snap->second,
+                           ctx);
+          } else {
+            unshelve_offloaded(self, ctx, row, set_zone, zone);
+          }
+          rp.deliver(accepted{row.id});
+        },
+        nothing);
+    });
+}
+
 caf::result<metadata_items> on_metadata(api_pointer self,
                                         server_metadata& req) {
   auto limit = self->state.quota.limit(req.ctx.project_id, "metadata_items");
@@ -597,6 +861,8 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
         });
     },
     [self](server_action& req) { return on_action(self, req); },
+    [self](create_image& req) { return on_create_image(self, req); },
+    [self](shelve_server& req) { return on_shelve(self, req); },
     [self](server_metadata& req) { return on_metadata(self, req); },
     [self](list_services& req) -> caf::result<host_view_list> {
       if (!req.ctx.is_admin)

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <string>
 
 #include <caf/fwd.hpp>
 
@@ -27,11 +29,16 @@ struct api_config {
   conductor_actor conductor;
   scheduler_actor scheduler;
   /// The image service (actors/image/image_api.hpp): a create's image is
-  /// asked of it, never read in place.
+  /// asked of it, never read in place; createImage and shelve make their
+  /// records through it, unshelve reads its snapshot (without it they are
+  /// ServiceUnavailable).
   image_actor images;
   /// What the database held (or the defaults of a new one); the store
   /// writes every change of it.
   catalog_state catalog;
+  /// Where clients find image `id` (createImage's Location before 2.45);
+  /// empty: /images/<id> under no endpoint.
+  std::function<std::string(const std::string&)> image_url{};
 };
 
 /// The API handler: validates a request, asks the image actor for its

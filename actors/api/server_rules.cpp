@@ -30,7 +30,30 @@ const power_rule power_rules[] = {
   {"restore", {"restore", true, true, {vs::soft_deleted}, ts::powering_on}},
 };
 
+const power_rule shelve_rules[] = {
+  {"shelve",
+   {"shelve", true, true, {vs::active, vs::stopped, vs::paused, vs::suspended},
+    ts::shelving}},
+  {"shelveOffload",
+   {"shelveOffload", true, true, {vs::shelved}, ts::shelving_offloading}},
+  {"unshelve",
+   {"unshelve", true, true, {vs::shelved, vs::shelved_offloaded},
+    ts::unshelving}},
+};
+
 } // namespace
+
+const server_rule create_image_rule{
+  "createImage", false, true,
+  {vs::active, vs::stopped, vs::paused, vs::suspended},
+  ts::image_snapshot_pending};
+
+const server_rule* shelve_action(const std::string& key) {
+  for (auto& p : shelve_rules)
+    if (key == p.key)
+      return &p.rule;
+  return nullptr;
+}
 
 const server_rule delete_rule{"delete", true, false, {}, ts::none};
 

@@ -36,6 +36,16 @@ extern const server_rule delete_rule;
 /// PAUSED, SUSPENDED, STOPPED); vmforge never has, and its answers stay.
 extern const server_rule metadata_rule;
 
+/// createImage (Nova's API.snapshot): ACTIVE, SHUTOFF, PAUSED or
+/// SUSPENDED, no task; a lock does not refuse it (Nova: "lock is intended
+/// to prevent accidental change/delete of instances").
+extern const server_rule create_image_rule;
+
+/// The shelve actions by their key in the action body: "shelve",
+/// "shelveOffload", "unshelve" (Nova's API.shelve, shelve_offload,
+/// unshelve, each with @check_instance_lock); nullptr for any other key.
+const server_rule* shelve_action(const std::string& key);
+
 /// Why `row` refuses `rule` to the caller: InstanceIsLocked or
 /// InstanceInvalidState with Nova's message; none if it allows it.
 caf::error check(const server_rule& rule, const instance& row, bool is_admin);

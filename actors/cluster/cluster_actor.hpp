@@ -24,8 +24,10 @@ namespace vmforge {
 /// host_binary_not_found, which renumbered the codes after it. 3:
 /// build_request carries the image record and the caller's image_auth, errc
 /// gained the image errors (ImageNotActive ...), and list_images/image_list
-/// left the type ID block, renumbering what came after them.
-constexpr uint32_t cluster_protocol_version = 3;
+/// left the type ID block, renumbering what came after them. 4: createImage
+/// and shelve (instance_operation, the shelve states, the instance's system
+/// metadata, build_request's unshelve, two more errcs).
+constexpr uint32_t cluster_protocol_version = 4;
 
 /// One domain of the compute's hypervisor, as its driver reports it.
 struct domain_state {

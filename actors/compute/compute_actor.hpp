@@ -45,11 +45,14 @@ struct driver_op {
   std::string instance_id;
   /// spawn only: what the driver makes.
   spawn_spec spec;
+  /// snapshot only: the qcow2 file to write.
+  std::string file;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, driver_op& x) {
-  return f(caf::meta::type_name("driver_op"), x.call, x.instance_id, x.spec);
+  return f(caf::meta::type_name("driver_op"), x.call, x.instance_id, x.spec,
+           x.file);
 }
 
 struct driver_reply {
@@ -65,6 +68,60 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, driver_reply& x) {
   return f(caf::meta::type_name("driver_reply"), x.call, x.instance_id, x.ok,
            x.retryable, x.reason, x.power);
+}
+
+/// What an image worker does for its compute manager: the image service's
+/// blocking calls of a snapshot, off the CAF scheduler's threads.
+enum class image_job_kind : uint8_t {
+  /// Sets the snapshot's formats and the driver's properties, then uploads
+  /// `file` (deleted afterwards, whatever the outcome).
+  upload,
+  /// Deletes `image_id` (a failed snapshot's queued image, or the snapshot
+  /// of an instance unshelved).
+  remove,
+};
+
+struct image_job {
+  image_job_kind kind = image_job_kind::upload;
+  std::string instance_id;
+  std::string image_id;
+  image_auth auth;
+  std::string file;
+  std::map<std::string, std::string> properties;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, image_job& x) {
+  return f(caf::meta::type_name("image_job"), x.kind, x.instance_id,
+           x.image_id, x.auth, x.file, x.properties);
+}
+
+/// Image worker -> compute manager: how a job ended.
+struct image_job_done {
+  image_job_kind kind = image_job_kind::upload;
+  std::string instance_id;
+  std::string image_id;
+  bool ok = false;
+  std::string reason;
+  /// upload: bytes sent and the time the job took.
+  int64_t bytes = 0;
+  double seconds = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, image_job_done& x) {
+  return f(caf::meta::type_name("image_job_done"), x.kind, x.instance_id,
+           x.image_id, x.ok, x.reason, x.bytes, x.seconds);
+}
+
+/// Periodic self-message of the compute manager: offload the shelved
+/// instances older than shelved_offload_time (Nova's
+/// _poll_shelved_instances, every shelved_poll_interval).
+struct shelved_poll_tick {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shelved_poll_tick&) {
+  return f(caf::meta::type_name("shelved_poll_tick"));
 }
 
 /// Periodic self-message of the compute manager (Nova's report_interval).
@@ -141,11 +198,15 @@ typename Inspector::result_type inspect(Inspector& f, get_compute& x) {
 /// Runs blocking hypervisor calls on its own thread (spawned detached).
 using driver_worker_actor = caf::typed_actor<caf::reacts_to<driver_op>>;
 
+/// Runs one image_job on its own thread (spawned detached) and ends.
+using image_worker_actor = caf::typed_actor<caf::reacts_to<image_job>>;
+
 /// One per compute host: claims, build slots, driver workers.
 using compute_actor = caf::typed_actor<
   caf::reacts_to<build_and_run>, caf::reacts_to<terminate_instance>,
-  caf::reacts_to<instance_action>,
-  caf::reacts_to<driver_reply>, caf::reacts_to<heartbeat_tick>,
+  caf::reacts_to<instance_action>, caf::reacts_to<instance_operation>,
+  caf::reacts_to<driver_reply>, caf::reacts_to<image_job_done>,
+  caf::reacts_to<heartbeat_tick>, caf::reacts_to<shelved_poll_tick>,
   caf::reacts_to<image_cache_tick>,
   caf::reacts_to<hypervisor_event>,
   caf::replies_to<get_host_usage>::with<host_usage>>;

@@ -1,5 +1,7 @@
 #include "actors/compute/compute_manager.hpp"
 
+#include <cstdio>
+#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <unordered_map>
@@ -8,12 +10,14 @@
 #include <caf/all.hpp>
 
 #include "actors/compute/driver_worker.hpp"
+#include "actors/compute/image_worker.hpp"
 #include "actors/compute/image_cache.hpp"
 #include "actors/compute/resource_tracker.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
 #include "metrics/mailbox.hpp"
 #include "util/log.hpp"
+#include "util/uuid.hpp"
 
 namespace vmforge {
 
@@ -40,6 +44,31 @@ struct worker_entry {
   driver_op op;
 };
 
+// Where an instance_operation is.
+enum class op_stage : uint8_t {
+  starting,     // the store's image_snapshot transition (createImage)
+  powering_off, // shelve, shelveOffload
+  snapshotting, // the driver flattens the disk
+  uploading,    // an image worker sends it
+  destroying,   // an offload's destroy
+  powering_on,  // the unshelve of a SHELVED instance
+};
+
+struct op_entry {
+  instance_operation req;
+  op_stage stage = op_stage::starting;
+  int64_t started_us = 0;
+  /// The flattened disk, until an image worker owns it.
+  std::string file;
+  /// As the driver last read it (what the row gets at the end).
+  power_state power = power_state::nostate;
+  /// The instance is being deleted: what is left is cleaned up, and the
+  /// row is no longer written.
+  bool cancelled = false;
+  /// The image is active: a failure after it no longer deletes it.
+  bool uploaded = false;
+};
+
 struct compute_state {
   static inline const char* name = "compute_manager";
   compute_config cfg;
@@ -56,6 +85,8 @@ struct compute_state {
   std::vector<caf::actor_addr> abandoned;
   // Power actions in progress: their request id and start, for the event.
   std::unordered_map<std::string, std::pair<std::string, int64_t>> actions;
+  // Snapshots and shelve operations in progress, by instance.
+  std::unordered_map<std::string, op_entry> ops;
   // Why the driver cannot reach the hypervisor (empty: it can). The host
   // takes no builds meanwhile and the scheduler skips it.
   std::string hypervisor_down;
@@ -156,14 +187,477 @@ void destroy_for_terminate(compute_pointer self, const std::string& id) {
   dispatch(self, std::move(op));
 }
 
+// -- snapshots and shelving ---------------------------------------------------
+
+// The task states an operation moves the row through: its updates' guards,
+// so that a delete in progress (deleting) wins over every one of them.
+task_set op_tasks(instance_op op) {
+  using ts = task_state;
+  switch (op) {
+    case instance_op::snapshot:
+      return {ts::image_snapshot_pending, ts::image_snapshot,
+              ts::image_pending_upload, ts::image_uploading};
+    case instance_op::shelve:
+      return {ts::shelving, ts::shelving_image_pending_upload,
+              ts::shelving_image_uploading, ts::shelving_offloading};
+    case instance_op::shelve_offload:
+      return {ts::shelving_offloading};
+    case instance_op::unshelve:
+      return {ts::unshelving, ts::powering_on};
+  }
+  return {};
+}
+
+// Nova's event names (wrap_instance_event(prefix='compute')); the unshelve
+// of a SHELVED instance is the conductor's start_instance cast.
+const char* event_of(instance_op op) {
+  switch (op) {
+    case instance_op::snapshot:
+      return "compute_snapshot_instance";
+    case instance_op::shelve:
+      return "compute_shelve_instance";
+    case instance_op::shelve_offload:
+      return "compute_shelve_offload_instance";
+    case instance_op::unshelve:
+      return "compute_start_instance";
+  }
+  return "compute_unknown";
+}
+
+// A task change that keeps the vm_state.
+void set_task(compute_pointer self, const std::string& id, task_state task,
+              task_set expected) {
+  instance_update u;
+  u.id = id;
+  u.set_vm = false;
+  u.task = task;
+  u.expected = expected;
+  self->send(self->state.cfg.store, std::move(u));
+}
+
+void run_image_job(compute_pointer self, image_job job) {
+  auto& st = self->state;
+  auto w = spawn_image_worker(self, st.cfg.image_service,
+                              caf::actor_cast<compute_actor>(self),
+                              st.cfg.detach_workers);
+  self->send(w, std::move(job));
+}
+
+// Deletes an image on an image worker (a failed snapshot's, Nova's
+// delete_image_on_error; an unshelved instance's snapshot).
+void remove_image(compute_pointer self, const std::string& instance_id,
+                  const std::string& image_id, const image_auth& auth) {
+  if (image_id.empty())
+    return;
+  image_job job;
+  job.kind = image_job_kind::remove;
+  job.instance_id = instance_id;
+  job.image_id = image_id;
+  job.auth = auth;
+  run_image_job(self, std::move(job));
+}
+
+void op_event(compute_pointer self, const op_entry& e, bool ok,
+              const std::string& error = {}) {
+  self->send(self->state.cfg.store,
+             event_record(e.req.instance_id, e.req.request_id,
+                          event_of(e.req.op), e.started_us, ok,
+                          self->state.cfg.host.name, error));
+}
+
+// An operation that cannot go on: the image it made goes (unless it is
+// active already), the task is cleared in the state the instance was, and
+// the fault recorded (Nova's reverts_task_state, wrap_instance_fault,
+// delete_image_on_error).
+void fail_op(compute_pointer self, op_entry& e, const std::string& why) {
+  auto& st = self->state;
+  auto id = e.req.instance_id;
+  log::error(log_name, e.req.request_id, " ", st.cfg.host.name, ": ",
+             to_string(e.req.op), " of ", id,
+             e.cancelled ? " abandoned (the instance is being deleted): "
+                         : " failed: ",
+             why);
+  auto makes_image = e.req.op == instance_op::snapshot
+                     || e.req.op == instance_op::shelve;
+  if (makes_image && !e.uploaded)
+    remove_image(self, id, e.req.image_id, e.req.auth);
+  if (!e.file.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(e.file, ec);
+  }
+  if (!e.cancelled) {
+    op_event(self, e, false, why);
+    instance_update u;
+    u.id = id;
+    u.set_vm = false;
+    u.task = task_state::none;
+    u.expected = op_tasks(e.req.op);
+    if (e.power != power_state::nostate) {
+      u.set_power = true;
+      u.power = e.power;
+    }
+    u.set_fault = true;
+    u.fault_ = fault{500, why, {}, now_us()};
+    self->send(st.cfg.store, std::move(u));
+  }
+  st.ops.erase(id);
+}
+
+// The disk flattened into snapshot_dir on a driver worker (the libvirt
+// driver's update_task_state(image_pending_upload) before it extracts).
+void extract_disk(compute_pointer self, op_entry& e) {
+  auto& st = self->state;
+  auto shelving = e.req.op == instance_op::shelve;
+  set_task(self, e.req.instance_id,
+           shelving ? task_state::shelving_image_pending_upload
+                    : task_state::image_pending_upload,
+           {shelving ? task_state::shelving : task_state::image_snapshot});
+  e.stage = op_stage::snapshotting;
+  e.file = st.cfg.snapshot_dir + "/" + e.req.image_id + ".qcow2";
+  driver_op op;
+  op.call = driver_call::snapshot;
+  op.instance_id = e.req.instance_id;
+  op.file = e.file;
+  dispatch(self, std::move(op));
+}
+
+// image_uploading (expected image_pending_upload), then the upload on an
+// image worker, which owns the file from now on.
+void upload_snapshot(compute_pointer self, op_entry& e) {
+  auto shelving = e.req.op == instance_op::shelve;
+  set_task(self, e.req.instance_id,
+           shelving ? task_state::shelving_image_uploading
+                    : task_state::image_uploading,
+           {shelving ? task_state::shelving_image_pending_upload
+                     : task_state::image_pending_upload});
+  e.stage = op_stage::uploading;
+  image_job job;
+  job.kind = image_job_kind::upload;
+  job.instance_id = e.req.instance_id;
+  job.image_id = e.req.image_id;
+  job.auth = e.req.auth;
+  job.file = std::move(e.file);
+  e.file.clear();
+  // Nova's libvirt _create_snapshot_metadata.
+  job.properties = {{"image_location", "snapshot"},
+                    {"image_state", "available"},
+                    {"owner_id", e.req.project_id}};
+  run_image_job(self, std::move(job));
+}
+
+void destroy_for_offload(compute_pointer self, op_entry& e) {
+  e.stage = op_stage::destroying;
+  driver_op op;
+  op.call = driver_call::destroy;
+  op.instance_id = e.req.instance_id;
+  dispatch(self, std::move(op));
+}
+
+// Nova's _shelve_offload_instance after the destroy: the host's claim
+// freed (before the state changes, for whoever polls to schedule more),
+// SHELVED_OFFLOADED without a host.
+void finish_offload(compute_pointer self, op_entry& e) {
+  auto& st = self->state;
+  auto id = e.req.instance_id;
+  st.tracker.release(id);
+  self->send(st.cfg.scheduler, release_claim{id});
+  op_event(self, e, true);
+  instance_update u;
+  u.id = id;
+  u.vm = vm_state::shelved_offloaded;
+  u.task = task_state::none;
+  u.expected = {task_state::shelving, task_state::shelving_offloading};
+  u.set_host = true;
+  u.set_power = true;
+  u.power = e.power == power_state::nostate ? power_state::shutdown : e.power;
+  self->send(st.cfg.store, std::move(u));
+  log::info(log_name, e.req.request_id, " ", st.cfg.host.name, ": ", id,
+            " offloaded");
+  st.ops.erase(id);
+}
+
+// Nova's start_instance for a SHELVED instance: ACTIVE, the shelved keys
+// and the snapshot gone.
+void finish_unshelve(compute_pointer self, op_entry& e) {
+  auto& st = self->state;
+  auto id = e.req.instance_id;
+  op_event(self, e, true);
+  instance_update u;
+  u.id = id;
+  u.vm = vm_state::active;
+  u.task = task_state::none;
+  u.expected = {task_state::powering_on};
+  u.set_power = true;
+  u.power = e.power;
+  u.drop_system_metadata.assign(std::begin(shelved_keys),
+                                std::end(shelved_keys));
+  self->send(st.cfg.store, std::move(u));
+  remove_image(self, id, e.req.image_id, e.req.auth);
+  st.ops.erase(id);
+}
+
+// Nova's timeutils.utcnow().isoformat(): shelved_at.
+std::string iso_now() {
+  auto us = now_us();
+  auto secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%06lld", buf,
+                static_cast<long long>(us % 1000000));
+  return out;
+}
+
+// Seconds since the Unix epoch of an iso_now() time; -1 if it is none.
+int64_t parse_iso(const std::string& text) {
+  std::tm tm{};
+  if (sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon,
+             &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec)
+      != 6)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+void on_upload_done(compute_pointer self, image_job_done& done) {
+  auto& st = self->state;
+  if (done.kind == image_job_kind::remove) {
+    if (!done.ok)
+      log::warning(log_name, st.cfg.host.name, ": image ", done.image_id,
+                   " of ", done.instance_id, " could not be deleted: ",
+                   done.reason);
+    return;
+  }
+  if (auto& m = st.cfg.metrics.snapshots) {
+    m->uploads(done.ok).Increment();
+    if (done.ok)
+      m->bytes.Increment(static_cast<double>(done.bytes));
+    m->seconds.Observe(done.seconds);
+  }
+  log::info(log_name, st.cfg.host.name, ": snapshot ", done.image_id, " of ",
+            done.instance_id, ": ", done.ok ? "uploaded" : "upload failed",
+            ", ", done.bytes, " bytes in ", done.seconds, " s",
+            done.ok ? "" : ": ", done.reason);
+  auto i = st.ops.find(done.instance_id);
+  if (i == st.ops.end() || i->second.req.image_id != done.image_id)
+    return;
+  auto& e = i->second;
+  if (!done.ok) {
+    fail_op(self, e, "Upload of snapshot " + done.image_id
+                       + " failed: " + done.reason);
+    return;
+  }
+  e.uploaded = true;
+  if (e.cancelled) { // an active image stays, as Nova's
+    st.ops.erase(i);
+    return;
+  }
+  auto id = e.req.instance_id;
+  if (e.req.op == instance_op::snapshot) {
+    op_event(self, e, true);
+    set_task(self, id, task_state::none, {task_state::image_uploading});
+    st.ops.erase(i);
+    return;
+  }
+  // Nova's _shelve_instance: SHELVED with the keys an unshelve needs, and
+  // offloaded at once when shelved_offload_time is 0.
+  auto offload = st.cfg.shelved_offload_time_s == 0;
+  instance_update u;
+  u.id = id;
+  u.vm = vm_state::shelved;
+  u.task = offload ? task_state::shelving_offloading : task_state::none;
+  u.expected = {task_state::shelving, task_state::shelving_image_uploading};
+  u.set_power = true;
+  u.power = e.power;
+  u.system_metadata = {{"shelved_at", iso_now()},
+                       {"shelved_image_id", e.req.image_id},
+                       {"shelved_host", st.cfg.host.name}};
+  if (!e.req.base_image_ref.empty())
+    u.system_metadata["image_base_image_ref"] = e.req.base_image_ref;
+  self->send(st.cfg.store, std::move(u));
+  if (!offload) {
+    op_event(self, e, true);
+    st.ops.erase(i);
+    return;
+  }
+  destroy_for_offload(self, e);
+}
+
+// createImage: image_snapshot, expected image_snapshot_pending (Nova's
+// snapshot_instance): a delete meanwhile ends it before the disk is read.
+void start_snapshot(compute_pointer self, const std::string& id) {
+  auto& st = self->state;
+  self
+    ->request(st.cfg.store, store_timeout,
+              begin_task{id, vm_set::any(), {task_state::image_snapshot_pending},
+                         false, task_state::image_snapshot})
+    .then(
+      [self, id](task_begun& begun) {
+        auto i = self->state.ops.find(id);
+        if (i == self->state.ops.end())
+          return;
+        auto& e = i->second;
+        if (!begun.started)
+          e.cancelled = true; // deleted, or its task cleared meanwhile
+        if (e.cancelled) {
+          fail_op(self, e, "the instance no longer waits for its snapshot");
+          return;
+        }
+        extract_disk(self, e);
+      },
+      [self, id](caf::error& err) {
+        auto i = self->state.ops.find(id);
+        if (i == self->state.ops.end())
+          return;
+        if (err == errc::instance_not_found)
+          i->second.cancelled = true;
+        fail_op(self, i->second, "the store did not start the snapshot: "
+                                   + error_message(err));
+      });
+}
+
+void on_operation(compute_pointer self, instance_operation& req) {
+  auto& st = self->state;
+  auto id = req.instance_id;
+  if (st.ops.count(id) != 0) {
+    log::warning(log_name, req.request_id, " ", st.cfg.host.name, ": ",
+                 to_string(req.op), " of ", id,
+                 " ignored: another operation of it is running");
+    return;
+  }
+  op_entry fresh;
+  fresh.req = std::move(req);
+  fresh.started_us = now_us();
+  auto& e = st.ops.emplace(id, std::move(fresh)).first->second;
+  log::info(log_name, e.req.request_id, " ", st.cfg.host.name, ": ",
+            to_string(e.req.op), " of ", id);
+  driver_op op;
+  op.instance_id = id;
+  switch (e.req.op) {
+    case instance_op::snapshot:
+      start_snapshot(self, id);
+      return;
+    case instance_op::shelve:
+    case instance_op::shelve_offload:
+      // Nova powers off first (shelve: then the snapshot; an offload:
+      // then the destroy).
+      e.stage = op_stage::powering_off;
+      op.call = driver_call::power_off;
+      break;
+    case instance_op::unshelve:
+      e.stage = op_stage::powering_on;
+      op.call = driver_call::power_on;
+      break;
+  }
+  dispatch(self, std::move(op));
+}
+
+// Whether the operation waits for this driver call's reply.
+bool awaits(const op_entry& e, driver_call call) {
+  switch (e.stage) {
+    case op_stage::powering_off:
+      return call == driver_call::power_off;
+    case op_stage::snapshotting:
+      return call == driver_call::snapshot;
+    case op_stage::destroying:
+      return call == driver_call::destroy;
+    case op_stage::powering_on:
+      return call == driver_call::power_on;
+    default:
+      return false;
+  }
+}
+
+void on_op_reply(compute_pointer self, op_entry& e, driver_reply& rep) {
+  if (e.cancelled) {
+    fail_op(self, e, "the instance is being deleted");
+    return;
+  }
+  if (!rep.ok) {
+    fail_op(self, e, rep.reason);
+    return;
+  }
+  if (rep.call != driver_call::destroy)
+    e.power = rep.power;
+  switch (e.stage) {
+    case op_stage::powering_off:
+      if (e.req.op == instance_op::shelve)
+        extract_disk(self, e);
+      else
+        destroy_for_offload(self, e);
+      break;
+    case op_stage::snapshotting:
+      upload_snapshot(self, e);
+      break;
+    case op_stage::destroying:
+      finish_offload(self, e);
+      break;
+    case op_stage::powering_on:
+      finish_unshelve(self, e);
+      break;
+    default:
+      break;
+  }
+}
+
+// Nova's _poll_shelved_instances: SHELVED instances of this host, with no
+// task, shelved longer than shelved_offload_time ago, are offloaded.
+void poll_shelved(compute_pointer self) {
+  auto& st = self->state;
+  self->request(st.cfg.store, store_timeout,
+                list_instances{std::string{}, st.cfg.host.name})
+    .then(
+      [self](instance_list& rows) {
+        auto& st = self->state;
+        auto now = now_us() / 1000000;
+        for (auto& row : rows.items) {
+          if (row.vm != vm_state::shelved || row.task != task_state::none
+              || st.ops.count(row.id) != 0)
+            continue;
+          auto at = row.system_metadata.find("shelved_at");
+          auto when = at == row.system_metadata.end() ? -1
+                                                      : parse_iso(at->second);
+          if (when < 0 || now - when < st.cfg.shelved_offload_time_s)
+            continue;
+          auto id = row.id;
+          self
+            ->request(st.cfg.store, store_timeout,
+                      begin_task{id, {vm_state::shelved}, {task_state::none},
+                                 false, task_state::shelving_offloading})
+            .then(
+              [self, id](task_begun& begun) {
+                if (!begun.started)
+                  return;
+                instance_operation op;
+                op.instance_id = id;
+                op.host = self->state.cfg.host.name;
+                op.op = instance_op::shelve_offload;
+                op.request_id = "req-" + make_uuid();
+                on_operation(self, op);
+              },
+              [](caf::error&) {});
+        }
+      },
+      [self](caf::error& err) {
+        log::warning(log_name, self->state.cfg.host.name,
+                     ": no shelved instances to offload this time: ",
+                     error_message(err));
+      });
+}
+
 void report_build(compute_pointer self, const build_and_run& job, bool ok,
                   bool retryable, std::string reason,
                   int64_t started_us = now_us()) {
   // One event per attempt: a user sees every host a build was tried on.
   self->send(self->state.cfg.store,
              event_record(job.req.instance_id, job.req.request_id,
-                          "compute__do_build_and_run_instance", started_us,
-                          ok, job.host, reason));
+                          job.req.unshelve
+                            ? "compute_unshelve_instance"
+                            : "compute__do_build_and_run_instance",
+                          started_us, ok, job.host, reason));
   self->send(self->state.cfg.conductor,
              build_result{job.req.instance_id, job.host, job.attempt, ok,
                           retryable, std::move(reason)});
@@ -227,7 +721,7 @@ void spawn_on(compute_pointer self, const std::string& id, base_image& base) {
   spawn_spec spec{id,          instance_name(req.db_id), req.flavor_,
                   req.image_,  req.instance_name,        req.project_id,
                   base.path,   base.format};
-  dispatch(self, driver_op{driver_call::spawn, id, std::move(spec)});
+  dispatch(self, driver_op{driver_call::spawn, id, std::move(spec), {}});
   publish(self);
 }
 
@@ -314,15 +808,20 @@ void pump(compute_pointer self) {
     st.cfg.metrics.queued->Observe(
       metrics::seconds_since(i->second.queued_at));
     ++st.running;
+    auto& req = i->second.job.req;
     // Nova's _build_resources: networking, then block devices, then spawn.
     // There is no network or volume service behind them yet; the states
     // are still recorded in order, each guarded against a concurrent delete.
-    update(self, id, vm_state::building, task_state::networking,
-           {task_state::none});
-    update(self, id, vm_state::building, task_state::block_device_mapping,
-           {task_state::networking});
-    update(self, id, vm_state::building, task_state::spawning,
-           {task_state::block_device_mapping});
+    // An unshelve is spawning already (Nova's _unshelve_instance); its
+    // image is its snapshot, the record the API read.
+    if (!req.unshelve) {
+      update(self, id, vm_state::building, task_state::networking,
+             {task_state::none});
+      update(self, id, vm_state::building, task_state::block_device_mapping,
+             {task_state::networking});
+      update(self, id, vm_state::building, task_state::spawning,
+             {task_state::block_device_mapping});
+    }
     i->second.awaiting_image = true;
     i->second.seq = ++st.next_seq;
     want_image(self, id, i->second.seq);
@@ -359,7 +858,19 @@ void on_spawned(compute_pointer self, driver_reply& rep) {
     u.set_power = true;
     u.power = rep.power;
     u.set_launched = true;
+    if (job.req.unshelve) {
+      // Nova's _unshelve_instance: the shelved keys go, the instance is
+      // in the zone it was unshelved to, and its snapshot is deleted.
+      u.drop_system_metadata.assign(std::begin(shelved_keys),
+                                    std::end(shelved_keys));
+      if (!job.req.availability_zone.empty()) {
+        u.set_zone = true;
+        u.zone = job.req.availability_zone;
+      }
+    }
     self->send(st.cfg.store, std::move(u));
+    if (job.req.unshelve)
+      remove_image(self, rep.instance_id, job.req.image_id, job.req.auth);
   } else {
     st.tracker.release(rep.instance_id);
     report_build(self, job, false, rep.retryable, std::move(rep.reason),
@@ -494,7 +1005,8 @@ void on_hypervisor_event(compute_pointer self, hypervisor_event& e) {
       auto& id = e.instance_id;
       // Our own calls change power states too; their replies say so.
       if (!st.tracker.holds(id) || st.builds.count(id) != 0
-          || st.terminating.count(id) != 0 || st.actions.count(id) != 0)
+          || st.terminating.count(id) != 0 || st.actions.count(id) != 0
+          || st.ops.count(id) != 0)
         return;
       driver_op op;
       op.call = driver_call::get_power_state;
@@ -507,6 +1019,9 @@ void on_hypervisor_event(compute_pointer self, hypervisor_event& e) {
 
 void on_terminate(compute_pointer self, const std::string& id) {
   auto& st = self->state;
+  // A snapshot or shelve in progress ends at its next step.
+  if (auto op = st.ops.find(id); op != st.ops.end())
+    op->second.cancelled = true;
   auto i = st.builds.find(id);
   if (i == st.builds.end()) {
     if (st.tracker.holds(id))
@@ -577,6 +1092,15 @@ void on_driver_reply(compute_pointer self, driver_reply& rep) {
       self->send(w->handle, w->op);
     }
   }
+  // An operation's own calls; a destroy for a terminate is the
+  // terminate's (the operation, cancelled, ends on its own call).
+  if (auto op = st.ops.find(rep.instance_id);
+      op != st.ops.end() && awaits(op->second, rep.call)
+      && !(rep.call == driver_call::destroy
+           && st.terminating.count(rep.instance_id) != 0)) {
+    on_op_reply(self, op->second, rep);
+    return;
+  }
   switch (rep.call) {
     case driver_call::spawn:
       on_spawned(self, rep);
@@ -609,12 +1133,20 @@ void on_build(compute_pointer self, build_and_run& job) {
     report_build(self, job, false, true, std::move(why));
     return;
   }
-  // Nova's _do_build_and_run_instance: building / no task, on this host.
+  // Nova's _do_build_and_run_instance: building / no task, on this host;
+  // an unshelve (Nova's _unshelve_instance): spawning, still
+  // SHELVED_OFFLOADED until it runs.
   instance_update u;
   u.id = id;
-  u.vm = vm_state::building;
-  u.task = task_state::none;
-  u.expected = {task_state::scheduling};
+  if (job.req.unshelve) {
+    u.set_vm = false;
+    u.task = task_state::spawning;
+    u.expected = {task_state::unshelving};
+  } else {
+    u.vm = vm_state::building;
+    u.task = task_state::none;
+    u.expected = {task_state::scheduling};
+  }
   u.set_host = true;
   u.host = st.cfg.host.name;
   self->send(st.cfg.store, std::move(u));
@@ -728,7 +1260,8 @@ void init_host(compute_pointer self, int attempt = 1) {
           in_use.push_back(row.image_id);
         manage_images(self, std::move(in_use), false);
         for (auto& row : rows.items) {
-          if (row.vm == vm_state::building || row.vm == vm_state::error)
+          if (row.vm == vm_state::building || row.vm == vm_state::error
+              || row.vm == vm_state::shelved_offloaded)
             continue;
           st.tracker.adopt(row.id, row.flavor_.claim());
           first.held_ids.push_back(row.id);
@@ -790,6 +1323,10 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
       caf::anon_send(me, std::move(e));
   });
   init_host(self);
+  if (st.cfg.shelved_offload_time_s > 0 && st.cfg.shelved_poll_interval_s > 0)
+    self->delayed_send(self,
+                       std::chrono::seconds{st.cfg.shelved_poll_interval_s},
+                       shelved_poll_tick{});
   return {
     [self](build_and_run& job) {
       on_build(self, job);
@@ -806,9 +1343,24 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
       op.instance_id = act.instance_id;
       dispatch(self, std::move(op));
     },
+    [self](instance_operation& op) {
+      on_operation(self, op);
+      publish(self);
+    },
     [self](driver_reply& rep) {
       on_driver_reply(self, rep);
       publish(self);
+    },
+    [self](image_job_done& done) {
+      on_upload_done(self, done);
+      publish(self);
+    },
+    [self](shelved_poll_tick) {
+      poll_shelved(self);
+      self->delayed_send(self,
+                         std::chrono::seconds{
+                           self->state.cfg.shelved_poll_interval_s},
+                         shelved_poll_tick{});
     },
     [self](hypervisor_event& e) {
       on_hypervisor_event(self, e);

@@ -18,6 +18,8 @@ struct compute_metrics {
   std::shared_ptr<metrics::Histogram> spawning;
   /// Its usage gauges and mailbox depth.
   std::shared_ptr<metrics::host_metrics> host;
+  /// Snapshot uploads (the process's, not the host's).
+  std::shared_ptr<metrics::snapshot_metrics> snapshots;
   /// Its image cache's downloads, requests and base files.
   std::shared_ptr<metrics::image_cache_metrics> images;
 
@@ -27,6 +29,7 @@ struct compute_metrics {
     return {{reg, &reg->builds.queued},
             {reg, &reg->builds.spawning},
             {reg, &reg->host(host)},
+            {reg, &reg->snapshots},
             {reg, &reg->image_cache(host)}};
   }
 };

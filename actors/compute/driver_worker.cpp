@@ -43,6 +43,9 @@ driver_reply run(driver& drv, const driver_op& op) {
       break;
     case driver_call::get_power_state:
       break;
+    case driver_call::snapshot:
+      st = drv.snapshot(op.instance_id, op.file);
+      break;
   }
   rep.ok = st.ok;
   rep.retryable = st.retryable;

@@ -46,6 +46,8 @@ struct conductor_state {
   // Power actions for named hosts that are not online, delivered in order
   // when the host's compute manager is (a compute process that rejoins).
   std::unordered_map<std::string, std::vector<instance_action>> queued_actions;
+  // The same for snapshots and shelve operations.
+  std::unordered_map<std::string, std::vector<instance_operation>> queued_ops;
   conductor_stats stats;
   /// Requests to the scheduler awaiting their answers.
   request_deadlines<deadline_tick> deadlines;
@@ -125,6 +127,26 @@ void fail(conductor_pointer self, build_ctx& ctx, std::string message,
   forget(self, ctx.req.instance_id);
 }
 
+// An unshelve that did not happen: the instance stays SHELVED_OFFLOADED,
+// without a host or a task (Nova's conductor and _unshelve_instance: no
+// reschedule, never ERROR), with the fault if there is one.
+void end_unshelve(conductor_pointer self, build_ctx& ctx, std::string message) {
+  auto id = ctx.req.instance_id;
+  log::warning(log_name, ctx.req.request_id, " unshelve of ", id,
+               " failed: ", message);
+  instance_update u;
+  u.id = id;
+  u.set_vm = false;
+  u.task = task_state::none;
+  u.expected = {task_state::unshelving, task_state::spawning};
+  u.set_host = true;
+  if (!message.empty()) {
+    u.set_fault = true;
+    u.fault_ = fault{500, std::move(message), {}, now_us()};
+  }
+  self->send(self->state.cfg.store, std::move(u));
+}
+
 // A build whose outcome no longer matters (deleted or timed out) reached a
 // point where nothing of it is left on any host.
 bool settle_if_abandoned(conductor_pointer self, build_ctx& ctx) {
@@ -150,9 +172,12 @@ void on_failure(conductor_pointer self, build_ctx& ctx, bool retryable,
 // Nova's conductor_schedule_and_build_instances event, once per build.
 void record_scheduling(conductor_pointer self, const build_ctx& ctx, bool ok,
                        std::string error = {}) {
+  // An unshelve's is Nova's conductor unshelve_instance EventReporter.
   self->send(self->state.cfg.store,
              event_record(ctx.req.instance_id, ctx.req.request_id,
-                          "conductor_schedule_and_build_instances",
+                          ctx.req.unshelve
+                            ? "schedule_instances"
+                            : "conductor_schedule_and_build_instances",
                           ctx.accepted_us, ok, {}, std::move(error)));
 }
 
@@ -217,6 +242,11 @@ void on_failure(conductor_pointer self, build_ctx& ctx, bool retryable,
   release(self, id);
   ctx.host.clear();
   ctx.last_reason = reason;
+  if (ctx.req.unshelve) {
+    end_unshelve(self, ctx, std::move(reason));
+    forget(self, id);
+    return;
+  }
   // Nova disables retries when max_attempts is 1: the error is the reason.
   if (!retryable || cfg.max_attempts <= 1) {
     fail(self, ctx, std::move(reason));
@@ -266,6 +296,17 @@ void on_no_host(conductor_pointer self, const std::string& id,
   auto& ctx = i->second;
   if (settle_if_abandoned(self, ctx))
     return;
+  if (ctx.req.unshelve) {
+    // Nova: "No valid host found for unshelve instance": the task goes,
+    // the instance stays SHELVED_OFFLOADED.
+    auto why = error_message(err);
+    record_scheduling(self, ctx, false, why);
+    log::warning(log_name, ctx.req.request_id, " unshelve of ", id, ": ",
+                 why);
+    end_unshelve(self, ctx, {});
+    forget(self, id);
+    return;
+  }
   if (err != errc::no_valid_host) {
     fail(self, ctx, nova_message(errc::no_valid_host, {error_message(err)}));
     return;
@@ -304,14 +345,21 @@ void on_select_timeout(conductor_pointer self, const std::string& id) {
              + " seconds.";
   if (ctx.tried.empty())
     record_scheduling(self, ctx, false, why);
+  if (ctx.req.unshelve) {
+    end_unshelve(self, ctx, why);
+    forget(self, id);
+    return;
+  }
   fail(self, ctx, why, ctx.last_reason);
 }
 
 void schedule(conductor_pointer self, const std::string& id) {
   auto& ctx = self->state.builds.at(id);
   ctx.ph = phase::scheduling;
-  auto alts = self->state.cfg.max_attempts - 1
-              - static_cast<int32_t>(ctx.tried.size());
+  // An unshelve asks for no alternates (Nova: return_alternates=False).
+  auto alts = ctx.req.unshelve ? 0
+                               : self->state.cfg.max_attempts - 1
+                                   - static_cast<int32_t>(ctx.tried.size());
   self->state.deadlines.request(
     self, self->state.cfg.scheduler, scheduler_timeout(self),
     select_destinations{spec_of(ctx), ctx.tried, std::max<int32_t>(0, alts)},
@@ -361,9 +409,11 @@ void on_build_result(conductor_pointer self, build_result& res) {
       || ctx.timed_out)
     return;
   if (res.ok) {
-    ++self->state.stats.builds_active;
-    counters(self).active.Increment();
-    counters(self).duration.Observe(metrics::seconds_since(ctx.accepted));
+    if (!ctx.req.unshelve) { // an unshelve is no build
+      ++self->state.stats.builds_active;
+      counters(self).active.Increment();
+      counters(self).duration.Observe(metrics::seconds_since(ctx.accepted));
+    }
     forget(self, res.instance_id);
     return;
   }
@@ -405,6 +455,14 @@ void on_delete(conductor_pointer self, delete_request& del) {
     auto& q = kv.second;
     q.erase(std::remove_if(q.begin(), q.end(),
                            [&](const instance_action& x) {
+                             return x.instance_id == del.instance_id;
+                           }),
+            q.end());
+  }
+  for (auto& kv : st.queued_ops) {
+    auto& q = kv.second;
+    q.erase(std::remove_if(q.begin(), q.end(),
+                           [&](const instance_operation& x) {
                              return x.instance_id == del.instance_id;
                            }),
             q.end());
@@ -468,6 +526,11 @@ void on_compute_online(conductor_pointer self, compute_online& c) {
   for (auto& kv : st.terminating)
     if (kv.second == c.host)
       send_terminate(self, c.host, kv.first);
+  if (auto ops = st.queued_ops.find(c.host); ops != st.queued_ops.end()) {
+    for (auto& op : ops->second)
+      self->send(c.handle, std::move(op));
+    st.queued_ops.erase(ops);
+  }
   auto queued = st.queued_actions.find(c.host);
   if (queued == st.queued_actions.end())
     return;
@@ -520,6 +583,56 @@ void on_action(conductor_pointer self, instance_action& act) {
   self->send(st.cfg.store, std::move(u));
 }
 
+// The task states an operation may have set when it gets no further.
+task_set op_tasks(instance_op op) {
+  switch (op) {
+    case instance_op::snapshot:
+      return {task_state::image_snapshot_pending};
+    case instance_op::shelve:
+      return {task_state::shelving};
+    case instance_op::shelve_offload:
+      return {task_state::shelving_offloading};
+    case instance_op::unshelve:
+      return {task_state::unshelving, task_state::powering_on};
+  }
+  return {};
+}
+
+// Snapshots and shelve operations go to the instance's host as power
+// actions do (queued while it is offline). The unshelve of a SHELVED
+// instance is Nova's conductor unshelve_instance: powering-on (expected
+// unshelving), then the host powers it on.
+void on_operation(conductor_pointer self, instance_operation& op) {
+  auto& st = self->state;
+  if (op.op == instance_op::unshelve && !op.host.empty()) {
+    instance_update u;
+    u.id = op.instance_id;
+    u.set_vm = false;
+    u.task = task_state::powering_on;
+    u.expected = {task_state::unshelving};
+    self->send(st.cfg.store, std::move(u));
+  }
+  if (auto i = st.computes.find(op.host); i != st.computes.end()) {
+    self->send(i->second, std::move(op));
+    return;
+  }
+  if (!op.host.empty()) {
+    log::info(log_name, op.request_id, " instance ", op.instance_id, ": ",
+              to_string(op.op), " waits for host ", op.host,
+              " to be online");
+    st.queued_ops[op.host].push_back(std::move(op));
+    return;
+  }
+  log::warning(log_name, op.request_id, " instance ", op.instance_id,
+               ": no host for ", to_string(op.op));
+  instance_update u;
+  u.id = op.instance_id;
+  u.set_vm = false;
+  u.task = task_state::none;
+  u.expected = op_tasks(op.op);
+  self->send(st.cfg.store, std::move(u));
+}
+
 void on_timeout_tick(conductor_pointer self) {
   auto& st = self->state;
   auto now = self->clock().now();
@@ -530,13 +643,20 @@ void on_timeout_tick(conductor_pointer self) {
   for (auto& id : expired) {
     auto& ctx = st.builds.at(id);
     ctx.timed_out = true;
-    ++st.stats.build_timeouts;
-    counters(self).timeouts.Increment();
-    set_error(self, ctx,
-              "Build of instance " + id + " timed out after "
-                + std::to_string(st.cfg.instance_build_timeout_s)
-                + " seconds.",
-              ctx.last_reason);
+    if (ctx.req.unshelve) {
+      end_unshelve(self, ctx,
+                   "Unshelve of instance " + id + " timed out after "
+                     + std::to_string(st.cfg.instance_build_timeout_s)
+                     + " seconds.");
+    } else {
+      ++st.stats.build_timeouts;
+      counters(self).timeouts.Increment();
+      set_error(self, ctx,
+                "Build of instance " + id + " timed out after "
+                  + std::to_string(st.cfg.instance_build_timeout_s)
+                  + " seconds.",
+                ctx.last_reason);
+    }
     if (ctx.ph == phase::on_host)
       send_terminate(self, ctx.host, id);
   }
@@ -567,6 +687,7 @@ conductor_actor::behavior_type conductor(conductor_pointer self,
     },
     [self](deadline_tick) { self->state.deadlines.on_tick(self); },
     [self](instance_action& act) { on_action(self, act); },
+    [self](instance_operation& op) { on_operation(self, op); },
     [self](get_conductor_stats&) -> conductor_stats {
       auto stats = self->state.stats;
       stats.in_flight = static_cast<int64_t>(self->state.builds.size());

@@ -108,7 +108,7 @@ using conductor_actor = caf::typed_actor<
   caf::reacts_to<compute_online>, caf::reacts_to<compute_offline>,
   caf::reacts_to<timeout_tick>,
   caf::reacts_to<deadline_tick>,
-  caf::reacts_to<instance_action>,
+  caf::reacts_to<instance_action>, caf::reacts_to<instance_operation>,
   caf::replies_to<get_conductor_stats>::with<conductor_stats>>;
 
 } // namespace vmforge

@@ -137,7 +137,10 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
     },
     [self](instance_update& update) {
       if (auto row = self->state.repo->apply(update)) {
-        persist(self, *row, update.acknowledged);
+        // The metadata rows go too when the system metadata changed.
+        persist(self, *row, update.acknowledged,
+                !update.system_metadata.empty()
+                  || !update.drop_system_metadata.empty());
         if (update.set_fault)
           persist_with(self, [id = row->db_id, f = row->fault_](database& db) {
             db.add_fault(id, f);

@@ -54,13 +54,20 @@ struct instance_update {
   /// A client's answer waits for this change (a delete's 204): it is
   /// written at once, not behind (see store/writer.hpp).
   bool acknowledged = false;
+  /// System metadata set and removed with the transition (shelve's keys).
+  std::map<std::string, std::string> system_metadata;
+  std::vector<std::string> drop_system_metadata;
+  /// The instance's availability zone (an unshelve to a zone, 2.77).
+  bool set_zone = false;
+  std::string zone;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, instance_update& x) {
   return f(caf::meta::type_name("instance_update"), x.id, x.set_vm, x.vm, x.task,
            x.expected, x.set_host, x.host, x.set_power, x.power, x.set_fault,
-           x.fault_, x.set_launched, x.acknowledged);
+           x.fault_, x.set_launched, x.acknowledged, x.system_metadata,
+           x.drop_system_metadata, x.set_zone, x.zone);
 }
 
 /// The instance is gone for good (Nova soft-deletes; GET answers 404).

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "util/process.hpp"
 #include "util/uuid.hpp"
 
 namespace vmforge {
@@ -187,6 +188,40 @@ power_state fake_driver::get_power_state(const std::string& instance_id) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = domains_.find(instance_id);
   return i == domains_.end() ? power_state::nostate : i->second.power;
+}
+
+driver_status fake_driver::snapshot(const std::string& instance_id,
+                                    const std::string& out_file) {
+  count_call("snapshot");
+  std::string base;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = domains_.find(instance_id);
+    if (i == domains_.end())
+      return driver_status::failure("Instance " + instance_id
+                                      + " could not be found.",
+                                    false);
+    base = i->second.base_file;
+  }
+  std::error_code ec;
+  auto dir = std::filesystem::path{out_file}.parent_path();
+  if (!dir.empty())
+    std::filesystem::create_directories(dir, ec);
+  // The fake guest never wrote to its disk: the snapshot is its base as a
+  // standalone qcow2 (what the libvirt driver's flatten gives), or a blank
+  // one if the base is gone.
+  auto res = !base.empty() && std::filesystem::exists(base, ec)
+               ? run_command({"qemu-img", "convert", "-q", "-O", "qcow2", base,
+                              out_file})
+               : run_command({"qemu-img", "create", "-q", "-f", "qcow2",
+                              out_file, "64M"});
+  if (!res.ok()) {
+    std::filesystem::remove(out_file, ec);
+    return driver_status::failure("Snapshot of instance " + instance_id
+                                    + " failed: qemu-img: " + res.error,
+                                  false);
+  }
+  return driver_status::success();
 }
 
 std::vector<std::string> fake_driver::list_instances() {

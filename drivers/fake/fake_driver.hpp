@@ -32,6 +32,10 @@ public:
   driver_status suspend(const std::string& instance_id) override;
   driver_status resume(const std::string& instance_id) override;
   power_state get_power_state(const std::string& instance_id) override;
+  /// A real qcow2: the domain's base file converted (the fake guest never
+  /// writes to its disk), or a blank 64 MiB one without a base.
+  driver_status snapshot(const std::string& instance_id,
+                         const std::string& out_file) override;
   std::vector<std::string> list_instances() override;
   resources host_capacity() override;
   std::string hypervisor_type() override;

@@ -10,6 +10,7 @@
 #include <libvirt/virterror.h>
 
 #include "util/log.hpp"
+#include "util/process.hpp"
 
 namespace vmforge {
 
@@ -653,6 +654,74 @@ power_state libvirt_driver::get_power_state(const std::string& instance_id) {
     return driver_status::success();
   });
   return out;
+}
+
+driver_status libvirt_driver::snapshot(const std::string& instance_id,
+                                       const std::string& out_file) {
+  return with_lookup(instance_id, [&](virConnectPtr conn, virDomainPtr dom) {
+    if (!dom)
+      return driver_status::failure("Instance " + instance_id
+                                      + " could not be found.",
+                                    false);
+    std::string why;
+    auto disks = pool(conn, why);
+    if (!disks)
+      return driver_status::failure(why, true);
+    std::string disk;
+    unsigned long long capacity = 0;
+    if (auto vol = virStorageVolLookupByName(
+          disks, (instance_id + ".qcow2").c_str())) {
+      auto path_c = virStorageVolGetPath(vol);
+      disk = path_c ? path_c : "";
+      free(path_c);
+      virStorageVolInfo info;
+      if (virStorageVolGetInfo(vol, &info) == 0)
+        capacity = info.capacity;
+      virStorageVolFree(vol);
+    }
+    virStoragePoolFree(disks);
+    if (disk.empty())
+      return driver_status::failure("the disk of " + instance_id
+                                      + " could not be found: "
+                                      + failed("disk_lookup"),
+                                    false);
+    int state = VIR_DOMAIN_NOSTATE, reason = 0;
+    virDomainGetState(dom, &state, &reason, 0);
+    auto paused_here = false;
+    if (state == VIR_DOMAIN_RUNNING) {
+      if (virDomainSuspend(dom) < 0)
+        return driver_status::failure("pausing " + instance_id
+                                        + " for its snapshot failed: "
+                                        + failed("suspend"),
+                                      false);
+      paused_here = true;
+    }
+    std::error_code ec;
+    auto dir = std::filesystem::path{out_file}.parent_path();
+    if (!dir.empty())
+      std::filesystem::create_directories(dir, ec);
+    command_result res;
+    if (std::filesystem::exists(disk))
+      // -U: the paused guest's qemu still holds the image's lock.
+      res = run_command({"qemu-img", "convert", "-q", "-U", "-O", "qcow2",
+                         disk, out_file});
+    else if (cfg_.uri.rfind("test:", 0) == 0)
+      res = run_command({"qemu-img", "create", "-q", "-f", "qcow2", out_file,
+                         std::to_string(std::max<unsigned long long>(
+                           capacity, 1ull << 20))});
+    else
+      res = command_result{1, "the disk file " + disk + " does not exist"};
+    if (paused_here && virDomainResume(dom) < 0)
+      log::warning(log_name, cfg_.host, ": ", instance_id,
+                   " stays paused after its snapshot: ", failed("resume"));
+    if (!res.ok()) {
+      std::filesystem::remove(out_file, ec);
+      return driver_status::failure("Snapshot of instance " + instance_id
+                                      + " failed: qemu-img: " + res.error,
+                                    false);
+    }
+    return driver_status::success();
+  });
 }
 
 std::vector<std::string> libvirt_driver::list_instances() {

@@ -101,6 +101,7 @@ unsigned status_of(errc code) {
     case errc::image_not_authorized:
     case errc::image_quota_exceeded:
     case errc::policy_not_authorized:
+    case errc::image_metadata_limit:
     case errc::over_quota:
     case errc::keypair_limit_exceeded:
     case errc::security_group_limit_exceeded:
@@ -117,6 +118,7 @@ unsigned status_of(errc code) {
     case errc::host_binary_not_found:
       return 404;
     case errc::instance_invalid_state:
+    case errc::unshelve_invalid_state:
     case errc::instance_is_locked:
     case errc::flavor_id_exists:
     case errc::flavor_exists:

@@ -431,6 +431,58 @@ bool parse_create(const json::object& body, api_version version,
                            error);
 }
 
+bool parse_create_image(const json::value& v, api_version,
+                        create_image& out, std::string& error) {
+  if (!v.is_object())
+    return invalid(error, "createImage", v,
+                   show(v) + " is not of type 'object'");
+  auto& o = v.as_object();
+  if (!no_extra(o, {"name", "metadata"}, error))
+    return false;
+  auto name = o.if_contains("name");
+  if (name == nullptr) {
+    error = "Invalid input for field/attribute createImage. 'name' is a "
+            "required property";
+    return false;
+  }
+  if (!valid_name(*name, error))
+    return false;
+  out.name = name->as_string().c_str();
+  if (auto m = o.if_contains("metadata");
+      m && !parse_metadata(*m, out.metadata, error))
+    return false;
+  return true;
+}
+
+bool parse_unshelve(const json::value& v, api_version version,
+                    shelve_server& out, std::string& error) {
+  out.op = shelve_op::unshelve;
+  if (!(version >= api_version{2, 77}) || v.is_null())
+    return true;
+  if (!v.is_object())
+    return invalid(error, "unshelve", v,
+                   show(v) + " is not of type 'object', 'null'");
+  auto& o = v.as_object();
+  if (!no_extra(o, {"availability_zone"}, error))
+    return false;
+  auto zone = o.if_contains("availability_zone");
+  if (zone == nullptr)
+    return invalid(error, "unshelve", v,
+                   "'availability_zone' is a required property");
+  std::string name_error;
+  if (!valid_name(*zone, name_error)) {
+    // The field is availability_zone, with the name rule's reason.
+    auto pos = name_error.find(". Value: ");
+    error = "Invalid input for field/attribute availability_zone"
+            + (pos == std::string::npos ? ". " + name_error
+                                        : name_error.substr(pos));
+    return false;
+  }
+  out.set_zone = true;
+  out.zone = zone->as_string().c_str();
+  return true;
+}
+
 bool parse_update(const json::object& body, api_version version,
                   update_server& out, std::string& error) {
   auto sp = server_object(body, {"server"},

@@ -28,6 +28,23 @@ bool parse_create(const boost::json::object& body, api_version version,
 bool parse_update(const boost::json::object& body, api_version version,
                   update_server& out, std::string& error);
 
+/// Validates the value of a createImage action (Nova's
+/// schemas/servers.py create_image: name required, metadata, nothing else).
+bool parse_create_image(const boost::json::value& v, api_version version,
+                        create_image& out, std::string& error);
+
+/// Whether createImage answers {"image_id": ...} (2.45) instead of a
+/// Location header and no body.
+inline bool create_image_answers_id(api_version version) {
+  return version >= api_version{2, 45};
+}
+
+/// Validates the value of an unshelve action: anything before 2.77 (Nova
+/// had no schema for it); from 2.77 null or {"availability_zone": NAME}
+/// (schemas/shelve.py unshelve_v277).
+bool parse_unshelve(const boost::json::value& v, api_version version,
+                    shelve_server& out, std::string& error);
+
 /// Nova's server name rule (parameter_types.name): 1-255 printable
 /// characters without leading or trailing whitespace.
 bool valid_name(const boost::json::value& v, std::string& error);

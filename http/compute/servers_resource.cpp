@@ -214,10 +214,52 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
     reply_error(c, 400, "Malformed request body");
     return;
   }
+  auto key = std::string{body->begin()->key()};
+  auto& arg = body->begin()->value();
+  if (key == "createImage") {
+    create_image req;
+    std::string error;
+    if (!parse_create_image(arg, c->version, req, error)) {
+      reply_error(c, 400, error);
+      return;
+    }
+    req.ctx = c->ctx;
+    req.id = id;
+    // From 2.39 the image's metadata no longer counts against a quota.
+    req.check_metadata_quota = !(c->version >= api_version{2, 39});
+    ask<image_created>(api, c, std::move(req), [c](image_created& r) {
+      // Nova: the image id in the body from 2.45, before it a Location.
+      if (create_image_answers_id(c->version)) {
+        reply_json(c, 202, json::object{{"image_id", r.image_id}});
+        return;
+      }
+      c->headers.emplace_back("Location", r.location);
+      reply_empty(c, 202);
+    });
+    return;
+  }
+  if (key == "shelve" || key == "shelveOffload" || key == "unshelve") {
+    // shelve and shelveOffload take any value (Nova's schema: {}).
+    shelve_server req;
+    req.op = key == "shelve"          ? shelve_op::shelve
+             : key == "shelveOffload" ? shelve_op::offload
+                                      : shelve_op::unshelve;
+    std::string error;
+    if (req.op == shelve_op::unshelve
+        && !parse_unshelve(arg, c->version, req, error)) {
+      reply_error(c, 400, error);
+      return;
+    }
+    req.ctx = c->ctx;
+    req.id = id;
+    ask<accepted>(api, c, std::move(req),
+                  [c](accepted&) { reply_empty(c, 202); });
+    return;
+  }
   server_action req;
   req.ctx = c->ctx;
   req.id = id;
-  req.action = std::string{body->begin()->key()};
+  req.action = key;
   if (req.action == "reboot") {
     auto& arg = body->begin()->value();
     auto type = arg.is_object() ? arg.as_object().if_contains("type") : nullptr;

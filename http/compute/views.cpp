@@ -171,6 +171,10 @@ std::string derive_status(vm_state vm, task_state task) {
       return "DELETED";
     case vm_state::soft_deleted:
       return "SOFT_DELETED";
+    case vm_state::shelved:
+      return "SHELVED";
+    case vm_state::shelved_offloaded:
+      return "SHELVED_OFFLOADED";
   }
   return "UNKNOWN";
 }

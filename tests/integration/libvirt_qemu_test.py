@@ -128,6 +128,48 @@ class LibvirtQemuTest(unittest.TestCase):
         self.assertEqual(len(os.listdir(os.path.join(self.work, "instances",
                                                      "_base"))), 1)
 
+    def test_snapshot_and_shelve_in_qemu(self):
+        import json
+        import subprocess
+        from daemon import call
+        ids, servers, _ = self.boot(1)
+        sid, name = ids[0], servers[0]["OS-EXT-SRV-ATTR:instance_name"]
+        status, hdrs, body = call(self.api.v + "/servers/%s/action" % sid,
+                                  "POST", {"createImage": {"name": "q"}})
+        self.assertEqual(status, 202, body)
+        image_id = hdrs["Location"].rsplit("/", 1)[1]
+        snapshots = os.path.join(self.work, "instances", "_snapshots")
+        record = os.path.join(snapshots, image_id + ".json")
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if os.path.exists(record):
+                with open(record) as f:
+                    if json.load(f)["status"] == "active":
+                        break
+            time.sleep(0.1)
+        # Flattened: a standalone qcow2, no backing file.
+        info = json.loads(subprocess.run(
+            ["qemu-img", "info", "-U", "--output=json",
+             os.path.join(snapshots, image_id)],
+            check=True, capture_output=True, text=True).stdout)
+        self.assertEqual(info["format"], "qcow2")
+        self.assertNotIn("backing-filename", info)
+        # The guest was paused for the copy and runs again.
+        self.assertEqual(self.api.wait(sid, "ACTIVE")
+                         ["OS-EXT-STS:power_state"], 1)
+        self.assertIn(name, self.lv.domains())
+        # Shelved and offloaded: no domain, no disk; unshelved from the
+        # snapshot into qemu again.
+        self.api.action(sid, "shelve")
+        self.api.wait(sid, "SHELVED_OFFLOADED")
+        self.assertNotIn(name, self.lv.domains("--all"))
+        self.api.action(sid, "unshelve")
+        back = self.api.wait(sid, "ACTIVE")
+        self.names.add(back["OS-EXT-SRV-ATTR:instance_name"])
+        self.assertIn(back["OS-EXT-SRV-ATTR:instance_name"], self.lv.domains())
+        self.api.delete(sid)
+        self.api.wait(sid, "gone")
+
 
 if __name__ == "__main__":
     why = libvirtd.available()

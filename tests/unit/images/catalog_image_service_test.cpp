@@ -154,6 +154,38 @@ TEST_CASE("without a token, images are visible as Nova's _is_image_available say
   CHECK(image_available(alice, img));
 }
 
+TEST_CASE("two catalogs on one snapshot directory see each other's snapshots "
+          "(a controller and its compute processes)") {
+  test::temp_dir dir;
+  auto snapshots = (dir.path / "snapshots").string();
+  catalog_image_service controller{{}, snapshots};
+  catalog_image_service compute{{}, snapshots};
+  image_create req;
+  req.name = "snap";
+  req.properties = {{"image_type", "snapshot"}};
+  auto made = controller.create(alice, req);
+  // The compute process did not know it at its start.
+  image_update u;
+  u.disk_format = "qcow2";
+  u.container_format = "bare";
+  CHECK(compute.update(alice, made.id, u).disk_format == "qcow2");
+  auto data = dir.path / "data";
+  write_file(data, "QFI\xfb snapshot");
+  int fd = ::open(data.c_str(), O_RDONLY);
+  compute.upload(alice, made.id, fd, 13);
+  ::close(fd);
+  // The controller reads the active record and its file again.
+  auto seen = controller.show(alice, made.id);
+  CHECK(seen.status == "active");
+  CHECK(seen.disk_format == "qcow2");
+  CHECK(seen.size == 13);
+  CHECK(seen.file == snapshots + "/" + made.id);
+  CHECK(read_file(seen.file) == "QFI\xfb snapshot");
+  // A delete in one is a delete in the other.
+  compute.remove(alice, made.id);
+  CHECK_THROWS_AS(controller.show(alice, made.id), image_error);
+}
+
 TEST_CASE("a catalog lists as Glance does: newest first, then by id "
           "descending, `limit` of them") {
   test::temp_dir dir;

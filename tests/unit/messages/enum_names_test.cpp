@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <utility>
 
+#include "messages/build_request.hpp"
 #include "messages/driver_call.hpp"
 #include "messages/instance.hpp"
 
@@ -16,6 +18,30 @@ TEST_CASE("enum values are named by their tables", "[messages]") {
   CHECK(std::string{to_string(task_state::none)} == "none");
   CHECK(std::string{to_string(task_state::powering_off)} == "powering-off");
   CHECK(std::string{to_string(task_state::resuming)} == "resuming");
+  CHECK(std::string{to_string(driver_call::snapshot)} == "snapshot");
+}
+
+TEST_CASE("shelve's and snapshots' states are named as Nova's",
+          "[messages]") {
+  CHECK(std::string{to_string(vm_state::shelved)} == "shelved");
+  CHECK(std::string{to_string(vm_state::shelved_offloaded)}
+        == "shelved_offloaded");
+  using ts = task_state;
+  std::pair<ts, const char*> names[] = {
+    {ts::image_snapshot_pending, "image_snapshot_pending"},
+    {ts::image_snapshot, "image_snapshot"},
+    {ts::image_pending_upload, "image_pending_upload"},
+    {ts::image_uploading, "image_uploading"},
+    {ts::shelving, "shelving"},
+    {ts::shelving_image_pending_upload, "shelving_image_pending_upload"},
+    {ts::shelving_image_uploading, "shelving_image_uploading"},
+    {ts::shelving_offloading, "shelving_offloading"},
+    {ts::unshelving, "unshelving"},
+    {ts::spawning, "spawning"}};
+  for (auto& [x, name] : names)
+    CHECK(std::string{to_string(x)} == name);
+  CHECK(std::string{to_string(instance_op::shelve_offload)}
+        == "shelve_offload");
 }
 
 TEST_CASE("a value beyond the enum's is unknown", "[messages]") {

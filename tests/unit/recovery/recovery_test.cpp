@@ -110,3 +110,52 @@ TEST_CASE("recovery: power states follow the hypervisor as Nova syncs them",
         == std::vector<std::pair<std::string, std::string>>{{"h1", "stray"}});
   CHECK(plan.rebuilds.empty());
 }
+
+TEST_CASE("recovery: snapshots and shelving a restart interrupted lose their "
+          "task, unshelves their host",
+          "[recovery]") {
+  using vs = vm_state;
+  using ts = task_state;
+  std::vector<instance> rows{
+    row("snapshot", vs::active, ts::image_uploading, "h1"),
+    row("pending", vs::stopped, ts::image_snapshot_pending, "h1",
+        power_state::shutdown),
+    row("shelving", vs::active, ts::shelving_image_pending_upload, "h1"),
+    row("offloading", vs::shelved, ts::shelving_offloading, "h1",
+        power_state::shutdown),
+    row("shelved", vs::shelved, ts::none, "h1", power_state::shutdown),
+    row("offloaded", vs::shelved_offloaded, ts::none, ""),
+    row("unshelving", vs::shelved_offloaded, ts::unshelving, ""),
+    row("spawning", vs::shelved_offloaded, ts::spawning, "h1"),
+  };
+  std::map<std::string, host_domains> hosts{
+    {"h1",
+     {{"snapshot", power_state::running},
+      {"pending", power_state::shutdown},
+      {"shelving", power_state::shutdown},
+      {"offloading", power_state::shutdown},
+      {"shelved", power_state::shutdown},
+      {"spawning", power_state::running}}}};
+  auto plan = plan_recovery(rows, hosts, {});
+  for (auto id : {"snapshot", "pending", "shelving", "offloading",
+                  "unshelving", "spawning"}) {
+    INFO(id);
+    CHECK(find(rows, id).task == ts::none);
+    CHECK(changed(plan, id));
+  }
+  CHECK(find(rows, "snapshot").vm == vs::active);
+  CHECK(find(rows, "offloading").vm == vs::shelved);
+  // A shelve interrupted after the power off is the stopped guest's.
+  CHECK(find(rows, "shelving").vm == vs::stopped);
+  CHECK(find(rows, "shelving").host == "h1");
+  CHECK(find(rows, "spawning").vm == vs::shelved_offloaded);
+  CHECK(find(rows, "spawning").host.empty());
+  CHECK_FALSE(changed(plan, "shelved"));
+  CHECK_FALSE(changed(plan, "offloaded"));
+  CHECK(plan.rebuilds.empty());
+  CHECK(plan.actions.empty());
+  // The unshelve's half-made domain goes; the shelved ones stay.
+  CHECK(plan.orphans
+        == std::vector<std::pair<std::string, std::string>>{
+          {"h1", "spawning"}});
+}

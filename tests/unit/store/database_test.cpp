@@ -35,11 +35,13 @@ TEST_CASE("database: migration 2 gives the hosts of a version 1 database "
     db.put_host(host_record{"compute-1", "az1", {8, 1024, 10}, false, {}, 11});
     db.set_host_status("compute-1", true, "maintenance");
   }
-  // Back to what migration 1 left: no forced_down column, user_version 1.
+  // Back to what migration 1 left: no forced_down column (nor what later
+  // migrations add), user_version 1.
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
   CHECK(sqlite3_exec(raw,
                      "ALTER TABLE compute_nodes DROP COLUMN forced_down;"
+                     "DROP TABLE instance_system_metadata;"
                      "PRAGMA user_version=1",
                      nullptr, nullptr, nullptr)
         == SQLITE_OK);
@@ -132,4 +134,71 @@ TEST_CASE("database: every table reads back what was written",
   CHECK(st.instances.empty());
   CHECK(st.actions.empty());
   CHECK(st.catalog.quotas.empty());
+}
+
+TEST_CASE("database: migration 3 keeps a shelved instance's system metadata "
+          "and its new states",
+          "[database]") {
+  temp_dir dir;
+  auto row = sample_row(8);
+  row.vm = vm_state::shelved_offloaded;
+  row.task = task_state::unshelving;
+  row.host.clear();
+  row.system_metadata = {{"shelved_at", "2026-12-01T14:41:39.000001"},
+                         {"shelved_image_id", "snap"},
+                         {"shelved_host", "compute-1"},
+                         {"image_base_image_ref", "img"}};
+  {
+    // A version 2 database, as this build's predecessor left it.
+    database db{db_path(dir)};
+    db.migrate();
+  }
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
+  CHECK(sqlite3_exec(raw,
+                     "DROP TABLE instance_system_metadata;"
+                     "PRAGMA user_version=2",
+                     nullptr, nullptr, nullptr)
+        == SQLITE_OK);
+  sqlite3_close(raw);
+  {
+    database db{db_path(dir)};
+    CHECK(db.migrate() == 2);
+    db.begin();
+    db.put_instance(row, true);
+    db.commit();
+  }
+  auto st = reload(dir);
+  REQUIRE(st.instances.size() == 1);
+  auto& r = st.instances.front();
+  CHECK(r.system_metadata == row.system_metadata);
+  CHECK(r.metadata == row.metadata);
+  CHECK(r.vm == vm_state::shelved_offloaded);
+  CHECK(r.task == task_state::unshelving);
+  CHECK(r.host.empty());
+  {
+    // A row written without its metadata keeps what it had; with it, the
+    // keys an unshelve removed are gone.
+    database db{db_path(dir)};
+    db.begin();
+    row.system_metadata.erase("shelved_at");
+    db.put_instance(row, false);
+    db.commit();
+    CHECK(db.load().instances.front().system_metadata.size() == 4);
+    db.begin();
+    db.put_instance(row, true);
+    db.commit();
+    CHECK(db.load().instances.front().system_metadata.size() == 3);
+    db.begin();
+    db.drop_instance(8);
+    db.commit();
+  }
+  sqlite3_open(db_path(dir).c_str(), &raw);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM instance_system_metadata", -1,
+                     &q, nullptr);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(q, 0) == 0);
+  sqlite3_finalize(q);
+  sqlite3_close(raw);
 }

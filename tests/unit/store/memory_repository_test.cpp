@@ -189,3 +189,36 @@ TEST_CASE("memory_repository: removing a metadata key that is absent is not "
   REQUIRE(r.repo.metadata(req));
   CHECK(r.repo.find("a")->metadata.empty());
 }
+
+TEST_CASE("memory_repository: a transition sets and drops system metadata "
+          "and may move the instance's zone",
+          "[memory_repository]") {
+  one_row r{vm_state::active, task_state::shelving_image_uploading};
+  instance_update shelved;
+  shelved.id = "a";
+  shelved.vm = vm_state::shelved;
+  shelved.task = task_state::none;
+  shelved.expected = {task_state::shelving_image_uploading};
+  shelved.system_metadata = {{"shelved_image_id", "snap"},
+                             {"shelved_host", "h"}};
+  auto row = r.repo.apply(shelved);
+  REQUIRE(row != nullptr);
+  CHECK(row->vm == vm_state::shelved);
+  CHECK(row->system_metadata.size() == 2);
+  CHECK(r.repo.count(vm_state::shelved) == 1);
+  instance_update back;
+  back.id = "a";
+  back.vm = vm_state::active;
+  back.drop_system_metadata = {"shelved_image_id", "shelved_host", "absent"};
+  back.set_zone = true;
+  back.zone = "az2";
+  row = r.repo.apply(back);
+  REQUIRE(row != nullptr);
+  CHECK(row->system_metadata.empty());
+  CHECK(row->availability_zone == "az2");
+  // A guarded transition that does not apply changes nothing.
+  instance_update stale = shelved;
+  stale.system_metadata = {{"shelved_at", "x"}};
+  CHECK(r.repo.apply(stale) == nullptr);
+  CHECK(r.repo.find("a")->system_metadata.empty());
+}

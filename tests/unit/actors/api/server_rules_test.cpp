@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <vector>
+
 #include "actors/api/server_rules.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
@@ -120,4 +123,116 @@ TEST_CASE("server_rules: the store starts a task exactly where check "
               CHECK(begun->started == !check(rule, row, admin));
               CHECK(begun->row.task == (begun->started ? rule.task : task));
             }
+}
+
+namespace {
+
+// Nova's check_instance_state sets of createImage and the shelve actions.
+struct state_rule {
+  const server_rule* rule;
+  std::vector<vm_state> allowed;
+  bool checks_lock;
+  task_state task;
+};
+
+std::vector<state_rule> image_rules() {
+  using vs = vm_state;
+  return {
+    {&create_image_rule,
+     {vs::active, vs::stopped, vs::paused, vs::suspended},
+     false,
+     task_state::image_snapshot_pending},
+    {shelve_action("shelve"),
+     {vs::active, vs::stopped, vs::paused, vs::suspended},
+     true,
+     task_state::shelving},
+    {shelve_action("shelveOffload"), {vs::shelved}, true,
+     task_state::shelving_offloading},
+    {shelve_action("unshelve"), {vs::shelved, vs::shelved_offloaded}, true,
+     task_state::unshelving},
+  };
+}
+
+} // namespace
+
+TEST_CASE("server_rules: the shelve actions by body key", "[server_rules]") {
+  REQUIRE(shelve_action("shelve") != nullptr);
+  CHECK(std::string{shelve_action("shelve")->name} == "shelve");
+  CHECK(std::string{shelve_action("shelveOffload")->name} == "shelveOffload");
+  CHECK(std::string{shelve_action("unshelve")->name} == "unshelve");
+  CHECK(shelve_action("createImage") == nullptr);
+  CHECK(shelve_action("shelve_offload") == nullptr);
+  CHECK(std::string{create_image_rule.name} == "createImage");
+  // None of them is a power action.
+  for (auto key : {"shelve", "shelveOffload", "unshelve", "createImage"})
+    CHECK(power_action(key) == nullptr);
+}
+
+TEST_CASE("server_rules: createImage and the shelve actions in every "
+          "vm_state, with Nova's 409",
+          "[server_rules]") {
+  for (auto& r : image_rules()) {
+    REQUIRE(r.rule != nullptr);
+    CHECK(r.rule->task == r.task);
+    for (auto vm : all_vm_states) {
+      INFO(r.rule->name << " in " << to_string(vm));
+      auto allowed = std::find(r.allowed.begin(), r.allowed.end(), vm)
+                     != r.allowed.end();
+      auto err = check(*r.rule, row_in(vm), false);
+      if (allowed) {
+        CHECK_FALSE(err);
+        continue;
+      }
+      CHECK(err == errc::instance_invalid_state);
+      CHECK(error_message(err)
+            == std::string{"Cannot '"} + r.rule->name
+                 + "' instance i-1 while it is in vm_state " + to_string(vm));
+    }
+    // A task in progress refuses it in an allowed state.
+    auto busy = check(*r.rule, row_in(r.allowed.front(),
+                                      task_state::image_uploading),
+                      false);
+    CHECK(error_message(busy)
+          == std::string{"Cannot '"} + r.rule->name
+               + "' instance i-1 while it is in task_state image_uploading");
+  }
+  CHECK(error_message(check(*shelve_action("shelve"),
+                            row_in(vm_state::shelved), false))
+        == "Cannot 'shelve' instance i-1 while it is in vm_state shelved");
+}
+
+TEST_CASE("server_rules: a lock refuses shelve, shelveOffload and unshelve, "
+          "never createImage",
+          "[server_rules]") {
+  for (auto& r : image_rules()) {
+    INFO(r.rule->name);
+    auto locked = row_in(r.allowed.front(), task_state::none, true);
+    auto err = check(*r.rule, locked, false);
+    if (r.checks_lock)
+      CHECK(err == errc::instance_is_locked);
+    else
+      CHECK_FALSE(err);
+    CHECK_FALSE(check(*r.rule, locked, true));
+  }
+}
+
+TEST_CASE("server_rules: the store starts createImage and the shelve actions "
+          "exactly where check allows them",
+          "[server_rules]") {
+  for (auto& r : image_rules())
+    for (auto vm : all_vm_states)
+      for (auto task : {task_state::none, task_state::shelving})
+        for (auto locked : {false, true})
+          for (auto admin : {false, true}) {
+            auto row = row_in(vm, task, locked);
+            memory_repository repo;
+            repo.load({row}, {});
+            auto begun = repo.begin(begin_of(*r.rule, row.id, admin));
+            REQUIRE(begun);
+            INFO(r.rule->name << " " << to_string(vm) << "/"
+                              << to_string(task) << " locked=" << locked
+                              << " admin=" << admin);
+            CHECK(begun->started == !check(*r.rule, row, admin));
+            CHECK(begun->row.task == (begun->started ? r.rule->task : task));
+          }
 }

@@ -562,4 +562,129 @@ CAF_TEST(a delete in progress on a host that goes offline is resent when the
   CAF_CHECK_EQUAL(next<instance_deleted>(store).id, id);
 }
 
+CAF_TEST(a snapshot or shelve goes to the host of the instance and waits for an
+           offline one) {
+  start();
+  online("compute-1");
+  instance_operation op;
+  op.instance_id = id;
+  op.host = "compute-1";
+  op.op = instance_op::snapshot;
+  op.image_id = "snap";
+  op.request_id = "req-2";
+  tell(op);
+  auto got = next_on<instance_operation>("compute-1");
+  CAF_CHECK_EQUAL(got.image_id, "snap");
+  CAF_CHECK(got.op == instance_op::snapshot);
+  CAF_CHECK(idle(store));
+  op.host = "compute-2";
+  op.op = instance_op::shelve;
+  tell(op);
+  CAF_CHECK(idle(store));
+  online("compute-2");
+  CAF_CHECK(next_on<instance_operation>("compute-2").op == instance_op::shelve);
+  // No host at all: the task the API set is cleared.
+  op.host.clear();
+  op.op = instance_op::shelve_offload;
+  tell(op);
+  auto u = next<instance_update>(store);
+  CAF_CHECK(!u.set_vm);
+  CAF_CHECK(u.task == task_state::none);
+  CAF_CHECK(u.expected.contains(task_state::shelving_offloading));
+}
+
+CAF_TEST(the unshelve of a shelved instance powers it on where it is) {
+  start();
+  online("compute-1");
+  instance_operation op;
+  op.instance_id = id;
+  op.host = "compute-1";
+  op.op = instance_op::unshelve;
+  op.image_id = "snap";
+  tell(op);
+  auto u = next<instance_update>(store);
+  CAF_CHECK(!u.set_vm);
+  CAF_CHECK(u.task == task_state::powering_on);
+  CAF_CHECK(u.expected.contains(task_state::unshelving));
+  CAF_CHECK(!u.expected.contains(task_state::none));
+  CAF_CHECK(next_on<instance_operation>("compute-1").op
+            == instance_op::unshelve);
+  CAF_CHECK(idle(scheduler));
+}
+
+namespace {
+
+build_request unshelve_of(build_request req) {
+  req.unshelve = true;
+  req.image_id = "snap";
+  req.image_ = make_image("snap", "vm-shelved");
+  req.availability_zone = "az2";
+  return req;
+}
+
+} // namespace
+
+CAF_TEST(an offloaded unshelve is scheduled like a build without alternates
+           and spawned from its snapshot) {
+  start();
+  online("compute-2");
+  tell(unshelve_of(build()));
+  auto sel = answer<select_destinations>(host_selection{id, "compute-2", {}});
+  CAF_CHECK_EQUAL(sel.num_alternates, 0);
+  CAF_CHECK_EQUAL(sel.spec.availability_zone, "az2");
+  auto ev = next<record_action>(store);
+  CAF_CHECK_EQUAL(ev.event.name, "schedule_instances");
+  CAF_CHECK_EQUAL(ev.event.result, "Success");
+  auto run = next_on<build_and_run>("compute-2");
+  CAF_CHECK(run.req.unshelve);
+  CAF_CHECK_EQUAL(run.req.image_id, "snap");
+  CAF_CHECK_EQUAL(run.req.image_.id, "snap");
+  tell(build_result{id, "compute-2", 1, true, false, {}});
+  CAF_CHECK(idle(store));
+  auto st = stats();
+  CAF_CHECK_EQUAL(st.in_flight, 0);
+  CAF_CHECK_EQUAL(st.builds_active, 0); // an unshelve is no build
+  CAF_CHECK_EQUAL(counter("vmforge_builds_total", {{"result", "active"}}), 0);
+}
+
+CAF_TEST(an unshelve no host can take stays shelved offloaded without a
+           task) {
+  start();
+  tell(unshelve_of(build()));
+  answer<select_destinations>(nova_error(errc::no_valid_host, "none"));
+  auto ev = next<record_action>(store);
+  CAF_CHECK_EQUAL(ev.event.name, "schedule_instances");
+  CAF_CHECK_EQUAL(ev.event.result, "Error");
+  auto u = next<instance_update>(store);
+  CAF_CHECK(!u.set_vm);
+  CAF_CHECK(u.task == task_state::none);
+  CAF_CHECK(u.expected.contains(task_state::unshelving));
+  CAF_CHECK(!u.set_fault);
+  CAF_CHECK(idle(store));
+  CAF_CHECK_EQUAL(stats().builds_error, 0);
+}
+
+CAF_TEST(an unshelve that fails on its host is not rescheduled and stays
+           shelved offloaded with the fault) {
+  start();
+  online("compute-1");
+  online("compute-2");
+  tell(unshelve_of(build()));
+  answer<select_destinations>(host_selection{id, "compute-1", {}});
+  next<record_action>(store);
+  next_on<build_and_run>("compute-1");
+  fail_on("compute-1", 1, "spawn failed");
+  CAF_CHECK_EQUAL(next<release_claim>(scheduler).instance_id, id);
+  auto u = next<instance_update>(store);
+  CAF_CHECK(!u.set_vm);
+  CAF_CHECK(u.task == task_state::none);
+  CAF_CHECK(u.expected.contains(task_state::spawning));
+  CAF_CHECK(u.set_host && u.host.empty());
+  CAF_CHECK(u.set_fault);
+  CAF_CHECK_EQUAL(u.fault_.message, "spawn failed");
+  CAF_CHECK(idle(scheduler));
+  CAF_CHECK(idle(hosts.at("compute-2")));
+  CAF_CHECK_EQUAL(stats().in_flight, 0);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

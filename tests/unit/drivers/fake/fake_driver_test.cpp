@@ -2,11 +2,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <stdexcept>
-#include <thread>
-
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <thread>
 
 #include "drivers/fake/fake_driver.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -219,4 +218,26 @@ TEST_CASE("the fake driver with a state_path keeps domains across restarts",
   CHECK_FALSE(std::filesystem::exists(dir.path / "hv" / "h1" / "d.tmp"));
   // Another host's domains are its own.
   CHECK(fake_driver{"h2", opts}.list_instances().empty());
+}
+
+TEST_CASE("the fake driver's snapshot is a real qcow2 of a domain it has",
+          "[fake_driver]") {
+  test::temp_dir dir;
+  fake_driver drv{"h1", {}};
+  auto out = (dir.path / "snapshots" / "img.qcow2").string();
+  auto missing = drv.snapshot("a", out);
+  CHECK_FALSE(missing.ok);
+  CHECK_FALSE(missing.retryable);
+  CHECK(missing.reason == "Instance a could not be found.");
+  CHECK_FALSE(std::filesystem::exists(out));
+  REQUIRE(drv.spawn(spec("a")).ok);
+  auto made = drv.snapshot("a", out);
+  INFO(made.reason);
+  REQUIRE(made.ok);
+  // qcow2's magic: "QFI\xfb".
+  std::ifstream in{out, std::ios::binary};
+  char magic[4] = {};
+  in.read(magic, 4);
+  CHECK(std::string(magic, 4) == std::string("QFI\xfb", 4));
+  CHECK(drv.get_power_state("a") == power_state::running);
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 
@@ -229,4 +231,32 @@ TEST_CASE("libvirt: the hypervisor type is the connection's, or the one its "
     "lv-" + make_uuid(),
     "qemu+unix:///system?socket=" + (ws.dir / "none.sock").string())};
   CHECK(qemu.hypervisor_type() == "QEMU");
+}
+
+TEST_CASE("libvirt: a snapshot on test:///default is a qcow2 and the guest "
+          "runs on",
+          "[libvirt]") {
+  libvirt_workspace ws;
+  libvirt_driver drv{ws.settings("lv-" + make_uuid())};
+  auto out = (ws.dir / "snapshots" / "snap.qcow2").string();
+  auto missing = drv.snapshot(make_uuid(), out);
+  CHECK_FALSE(missing.ok);
+  CHECK_FALSE(missing.retryable);
+  auto spec = ws.spec(900007);
+  REQUIRE(drv.spawn(spec).ok);
+  auto made = drv.snapshot(spec.instance_id, out);
+  INFO(made.reason);
+  REQUIRE(made.ok);
+  std::ifstream in{out, std::ios::binary};
+  char magic[4] = {};
+  in.read(magic, 4);
+  CHECK(std::string(magic, 4) == std::string("QFI\xfb", 4));
+  // Paused for the copy, running again after it.
+  CHECK(drv.get_power_state(spec.instance_id) == power_state::running);
+  // A stopped guest is copied as it is.
+  REQUIRE(drv.power_off(spec.instance_id).ok);
+  std::filesystem::remove(out);
+  CHECK(drv.snapshot(spec.instance_id, out).ok);
+  CHECK(drv.get_power_state(spec.instance_id) == power_state::shutdown);
+  CHECK(drv.destroy(spec.instance_id).ok);
 }

@@ -246,3 +246,119 @@ TEST_CASE("server_schema: the optional fields' bad values are 400",
   CHECK_THAT(refusal(body({{"config_drive", 2}})),
              Contains("is not of type 'boolean'"));
 }
+
+namespace {
+
+struct image_outcome {
+  bool ok = false;
+  create_image req;
+  std::string error;
+};
+
+image_outcome create_image_of(const json::value& v) {
+  image_outcome out;
+  out.ok = parse_create_image(v, {2, 1}, out.req, out.error);
+  return out;
+}
+
+struct unshelve_outcome {
+  bool ok = false;
+  shelve_server req;
+  std::string error;
+};
+
+unshelve_outcome unshelve_of(const json::value& v, api_version version) {
+  unshelve_outcome out;
+  out.ok = parse_unshelve(v, version, out.req, out.error);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("server_schema: createImage takes a name and metadata",
+          "[schema]") {
+  auto out = create_image_of(json::parse(
+    R"({"name": "snap", "metadata": {"purpose": "backup", "k:1": "v"}})"));
+  REQUIRE(out.ok);
+  CHECK(out.req.name == "snap");
+  CHECK(out.req.metadata.size() == 2);
+  CHECK(out.req.metadata.at("purpose") == "backup");
+  auto bare = create_image_of(json::parse(R"({"name": "snap"})"));
+  REQUIRE(bare.ok);
+  CHECK(bare.req.metadata.empty());
+}
+
+TEST_CASE("server_schema: createImage's 400s are Nova's", "[schema]") {
+  CHECK(create_image_of(json::parse(R"({})")).error
+        == "Invalid input for field/attribute createImage. 'name' is a "
+           "required property");
+  CHECK(create_image_of(json::parse(R"("snap")")).error
+        == "Invalid input for field/attribute createImage. Value: snap. "
+           "snap is not of type 'object'");
+  CHECK(create_image_of(json::parse(R"({"name": "s", "visibility": "public"})"))
+          .error
+        == "Additional properties are not allowed ('visibility' was "
+           "unexpected)");
+  CHECK(create_image_of(json::parse(R"({"name": ""})")).error
+        == "Invalid input for field/attribute name. Value: . '' is too "
+           "short");
+  CHECK(create_image_of(json::value(json::object{
+                          {"name", std::string(256, 'n')}}))
+          .error.find("is too long")
+        != std::string::npos);
+  CHECK_THAT(create_image_of(json::parse(R"({"name": " lead"})")).error,
+             Contains("leading or trailing whitespace"));
+  CHECK_THAT(create_image_of(json::parse(R"({"name": 7})")).error,
+             Contains("7 is not of type 'string'"));
+  CHECK_THAT(create_image_of(json::parse(R"({"name": "s", "metadata": []})"))
+               .error,
+             Contains("is not of type 'object'"));
+  CHECK_THAT(create_image_of(
+               json::parse(R"({"name": "s", "metadata": {"k": 1}})"))
+               .error,
+             Contains("1 is not of type 'string'"));
+  CHECK_THAT(create_image_of(
+               json::parse(R"({"name": "s", "metadata": {"a/b": "v"}})"))
+               .error,
+             Contains("does not match any of the regexes"));
+  CHECK_FALSE(create_image_answers_id({2, 44}));
+  CHECK(create_image_answers_id({2, 45}));
+}
+
+TEST_CASE("server_schema: unshelve takes anything before 2.77", "[schema]") {
+  for (auto body : {R"(null)", R"({})", R"({"availability_zone": "az2"})",
+                    R"("x")"}) {
+    auto out = unshelve_of(json::parse(body), {2, 76});
+    CHECK(out.ok);
+    CHECK_FALSE(out.req.set_zone); // the zone is not read before 2.77
+  }
+}
+
+TEST_CASE("server_schema: unshelve from 2.77: null or an availability zone",
+          "[schema]") {
+  auto none = unshelve_of(json::parse("null"), {2, 77});
+  REQUIRE(none.ok);
+  CHECK_FALSE(none.req.set_zone);
+  auto zone = unshelve_of(json::parse(R"({"availability_zone": "az2"})"),
+                          {2, 77});
+  REQUIRE(zone.ok);
+  CHECK(zone.req.set_zone);
+  CHECK(zone.req.zone == "az2");
+  CHECK(unshelve_of(json::parse("{}"), {2, 77}).error
+        == "Invalid input for field/attribute unshelve. Value: {}. "
+           "'availability_zone' is a required property");
+  CHECK(unshelve_of(json::parse(R"({"availability_zone": "a", "host": "h"})"),
+                    {2, 77})
+          .error
+        == "Additional properties are not allowed ('host' was unexpected)");
+  CHECK(unshelve_of(json::parse(R"("az2")"), {2, 77}).error
+        == "Invalid input for field/attribute unshelve. Value: az2. az2 is "
+           "not of type 'object', 'null'");
+  CHECK(unshelve_of(json::parse(R"({"availability_zone": ""})"), {2, 77}).error
+        == "Invalid input for field/attribute availability_zone. Value: . "
+           "'' is too short");
+  CHECK_THAT(unshelve_of(json::parse(R"({"availability_zone": null})"),
+                         {2, 77})
+               .error,
+             Contains("is not of type 'string'"));
+}

@@ -202,6 +202,15 @@ TEST_CASE("views: status is derived as nova/api/openstack/common.py does",
   CHECK(status_of(vm::error, task::none) == "ERROR");
   CHECK(status_of(vm::deleted, task::none) == "DELETED");
   CHECK(status_of(vm::soft_deleted, task::none) == "SOFT_DELETED");
+  // Nova's _STATE_MAP: snapshots keep the status, shelving has its own.
+  CHECK(status_of(vm::active, task::image_snapshot) == "ACTIVE");
+  CHECK(status_of(vm::stopped, task::image_uploading) == "SHUTOFF");
+  CHECK(status_of(vm::active, task::shelving) == "ACTIVE");
+  CHECK(status_of(vm::shelved, task::none) == "SHELVED");
+  CHECK(status_of(vm::shelved, task::shelving_offloading) == "SHELVED");
+  CHECK(status_of(vm::shelved_offloaded, task::none) == "SHELVED_OFFLOADED");
+  CHECK(status_of(vm::shelved_offloaded, task::unshelving)
+        == "SHELVED_OFFLOADED");
   // A delete in progress does not change the status.
   CHECK(status_of(vm::active, task::deleting) == "ACTIVE");
   CHECK(status_of(vm::error, task::deleting) == "ERROR");
