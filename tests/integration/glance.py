@@ -402,6 +402,9 @@ def file_hashes(path):
 
 if __name__ == "__main__":
     # python3 tests/integration/glance.py: start one, print its URL, wait
+    # SIGTERM too (a background job of a script ignores SIGINT): the
+    # finally below stops glance-api and removes its directory.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     g = Glance(auth=sys.argv[1] if len(sys.argv) > 1 else "noauth")
     print("glance-api on %s (pid %d, dir %s, started in %.2fs)"
           % (g.url, g.proc.pid, g.dir, g.start_seconds), flush=True)
