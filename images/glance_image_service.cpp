@@ -46,7 +46,9 @@ const std::set<std::string>& base_keys() {
     "os_hash_value", "owner",        "size",         "virtual_size",
     "min_ram",     "min_disk",       "disk_format",  "container_format",
     "created_at",  "updated_at",     "tags",         "self",
-    "file",        "schema",         "locations",    "direct_url"};
+    "file",        "schema",         "locations",    "direct_url",
+    // Read-only where Glance has several stores (enabled_backends).
+    "stores"};
   return keys;
 }
 

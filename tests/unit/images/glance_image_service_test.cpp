@@ -142,7 +142,9 @@ TEST_CASE("Glance's image records map to images, properties at top level",
                        {{"hw_disk_bus", "virtio"},
                         {"owner_id", "project-a"},
                         {"odd_number", 3},
-                        {"gone", nullptr}});
+                        {"gone", nullptr},
+                        // A Glance with enabled_backends (the harness's).
+                        {"stores", "file"}});
   auto img = image_from_glance(json::serialize(active));
   CHECK(img.id == kId);
   CHECK(img.status == "active");
