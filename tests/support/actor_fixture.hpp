@@ -59,4 +59,15 @@ public:
   }
 };
 
+/// The next message a stand-in kept in its `inbox`, which must be a `T`.
+template <class T, class State>
+T next_in(State& st) {
+  CAF_REQUIRE(!st.inbox.empty());
+  caf::message msg = std::move(st.inbox.front());
+  st.inbox.pop_front();
+  if (!msg.match_elements<T>())
+    CAF_FAIL("unexpected message: " << caf::to_string(msg));
+  return msg.get_as<T>(0);
+}
+
 } // namespace vmforge::test

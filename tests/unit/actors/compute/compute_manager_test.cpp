@@ -97,17 +97,6 @@ caf::behavior stub(caf::event_based_actor* self, stub_ptr st) {
   };
 }
 
-// The next message a stand-in received, which must be a `T`.
-template <class T>
-T next(stub_state& st) {
-  CAF_REQUIRE(!st.inbox.empty());
-  auto msg = std::move(st.inbox.front());
-  st.inbox.pop_front();
-  if (!msg.match_elements<T>())
-    CAF_FAIL("unexpected message: " << caf::to_string(msg));
-  return msg.get_as<T>(0);
-}
-
 const flavor tiny{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
 const std::string cirros_id = "img";
 
@@ -227,9 +216,9 @@ struct fixture : test::actor_fixture {
 
   // Its registration, as the scheduler and the store get it.
   host_report registered() {
-    CAF_CHECK(next<list_instances>(*store).host == "h");
-    auto r = next<host_report>(*store);
-    auto s = next<host_report>(*scheduler);
+    CAF_CHECK(test::next_in<list_instances>(*store).host == "h");
+    auto r = test::next_in<host_report>(*store);
+    auto s = test::next_in<host_report>(*scheduler);
     CAF_CHECK_EQUAL(r.held_ids, s.held_ids);
     return s;
   }
@@ -261,7 +250,7 @@ struct fixture : test::actor_fixture {
 
   // The store updates of a build that reached its spawn.
   void check_build_started(const std::string& id) {
-    auto u = next<instance_update>(*store);
+    auto u = test::next_in<instance_update>(*store);
     CAF_CHECK_EQUAL(u.id, id);
     CAF_CHECK(u.vm == vm_state::building);
     CAF_CHECK(u.task == task_state::none);
@@ -275,7 +264,7 @@ struct fixture : test::actor_fixture {
     auto before = task_state::none;
     for (auto step : {task_state::networking, task_state::block_device_mapping,
                       task_state::spawning}) {
-      auto u = next<instance_update>(*store);
+      auto u = test::next_in<instance_update>(*store);
       CAF_CHECK_EQUAL(u.id, id);
       CAF_CHECK(u.vm == vm_state::building);
       CAF_CHECK(u.task == step);
@@ -287,12 +276,12 @@ struct fixture : test::actor_fixture {
 
   // The end of a build on this host: its event, then the conductor's result.
   build_result check_build_ended(const std::string& id, bool ok) {
-    auto ev = next<record_action>(*store);
+    auto ev = test::next_in<record_action>(*store);
     CAF_CHECK_EQUAL(ev.instance_id, id);
     CAF_CHECK(ev.is_event);
     CAF_CHECK_EQUAL(ev.event.name, "compute__do_build_and_run_instance");
     CAF_CHECK_EQUAL(ev.event.result, ok ? "Success" : "Error");
-    auto res = next<build_result>(*conductor);
+    auto res = test::next_in<build_result>(*conductor);
     CAF_CHECK_EQUAL(res.instance_id, id);
     CAF_CHECK_EQUAL(res.host, "h");
     CAF_CHECK_EQUAL(res.attempt, 1u);
@@ -301,7 +290,7 @@ struct fixture : test::actor_fixture {
   }
 
   void check_active(const std::string& id) {
-    auto u = next<instance_update>(*store);
+    auto u = test::next_in<instance_update>(*store);
     CAF_CHECK_EQUAL(u.id, id);
     CAF_CHECK(u.vm == vm_state::active);
     CAF_CHECK(u.task == task_state::none);
@@ -338,12 +327,12 @@ CAF_TEST(a store that does not list the instances in time is asked again then
   store->rows = {row("on", vm_state::active)};
   store->hold_reads = true;
   start();
-  CAF_CHECK(next<list_instances>(*store).host == "h");
+  CAF_CHECK(test::next_in<list_instances>(*store).host == "h");
   for (int attempt = 2; attempt <= 3; ++attempt) {
     advance_time(30s);
     sched.run();
     CAF_CHECK(scheduler->inbox.empty());
-    CAF_CHECK(next<list_instances>(*store).host == "h");
+    CAF_CHECK(test::next_in<list_instances>(*store).host == "h");
   }
   // A build waits for init_host meanwhile.
   caf::anon_send(cm, job("i-1"));
@@ -351,9 +340,9 @@ CAF_TEST(a store that does not list the instances in time is asked again then
   CAF_CHECK(store->inbox.empty());
   advance_time(30s);
   sched.run();
-  auto r = next<host_report>(*scheduler);
+  auto r = test::next_in<host_report>(*scheduler);
   CAF_CHECK(r.held_ids.empty());
-  next<host_report>(*store);
+  test::next_in<host_report>(*store);
   check_build_started("i-1");
 }
 
@@ -433,7 +422,7 @@ CAF_TEST(builds beyond max_concurrent_builds wait for a slot) {
   caf::anon_send(cm, job("i-2"));
   run_without_workers();
   check_build_started("i-1");
-  auto u = next<instance_update>(*store); // i-2 is the host's, queued
+  auto u = test::next_in<instance_update>(*store); // i-2 is the host's, queued
   CAF_CHECK_EQUAL(u.id, "i-2");
   CAF_CHECK(u.task == task_state::none);
   CAF_CHECK(store->inbox.empty());
@@ -458,10 +447,10 @@ CAF_TEST(a build terminated while queued never starts and frees its claim) {
   caf::anon_send(cm, job("i-2"));
   run_without_workers();
   check_build_started("i-1");
-  CAF_CHECK_EQUAL(next<instance_update>(*store).id, "i-2");
+  CAF_CHECK_EQUAL(test::next_in<instance_update>(*store).id, "i-2");
   caf::anon_send(cm, terminate_instance{"i-2"});
   run_without_workers();
-  auto t = next<instance_terminated>(*conductor);
+  auto t = test::next_in<instance_terminated>(*conductor);
   CAF_CHECK_EQUAL(t.instance_id, "i-2");
   CAF_CHECK_EQUAL(t.host, "h");
   auto use = usage();
@@ -484,7 +473,7 @@ CAF_TEST(a driver worker that dies fails its build as retryable and is
   caf::anon_send(cm, job("i-1"));
   sched.run();
   auto why = "fake driver: injected exception in spawn (call 1 on h)";
-  auto r = next<actor_restarted>(*supervisor);
+  auto r = test::next_in<actor_restarted>(*supervisor);
   CAF_CHECK_EQUAL(r.kind, "driver_worker");
   CAF_CHECK_EQUAL(r.host, "h");
   CAF_CHECK_EQUAL(r.reason, why);
@@ -512,8 +501,8 @@ CAF_TEST(a guest that stopped by itself makes its instance SHUTOFF) {
   caf::anon_send(cm, hypervisor_event{hypervisor_event_kind::lifecycle, "on",
                                       {}});
   sched.run();
-  CAF_CHECK_EQUAL(next<get_instance>(*store).id, "on");
-  auto u = next<instance_update>(*store);
+  CAF_CHECK_EQUAL(test::next_in<get_instance>(*store).id, "on");
+  auto u = test::next_in<instance_update>(*store);
   CAF_CHECK_EQUAL(u.id, "on");
   CAF_CHECK(u.set_vm);
   CAF_CHECK(u.vm == vm_state::stopped);
@@ -533,7 +522,7 @@ CAF_TEST(a power sync the store does not answer in time is given up) {
   caf::anon_send(cm, hypervisor_event{hypervisor_event_kind::lifecycle, "on",
                                       {}});
   sched.run();
-  CAF_CHECK_EQUAL(next<get_instance>(*store).id, "on");
+  CAF_CHECK_EQUAL(test::next_in<get_instance>(*store).id, "on");
   advance_time(30s);
   sched.run();
   // The answer comes too late: the compute manager no longer waits for it.
@@ -557,16 +546,16 @@ CAF_TEST(a lost hypervisor sends queued builds elsewhere and the host
   caf::anon_send(cm, job("i-2"));
   run_without_workers();
   check_build_started("i-1");
-  next<instance_update>(*store);
+  test::next_in<instance_update>(*store);
   caf::anon_send(cm, hypervisor_event{hypervisor_event_kind::disconnected, {},
                                       "EOF"});
   run_without_workers();
   auto res = check_build_ended("i-2", false);
   CAF_CHECK(res.retryable);
   CAF_CHECK_EQUAL(res.reason, "Connection to the hypervisor lost: EOF");
-  auto r = next<host_report>(*scheduler);
+  auto r = test::next_in<host_report>(*scheduler);
   CAF_CHECK_EQUAL(r.hypervisor_down, "EOF");
-  next<host_report>(*store);
+  test::next_in<host_report>(*store);
   caf::anon_send(cm, job("i-3"));
   run_without_workers();
   res = check_build_ended("i-3", false);
@@ -640,7 +629,7 @@ CAF_TEST(a build deleted while it waits for its base never spawns) {
   caf::anon_send(cm, terminate_instance{"i-1"});
   run_without_any_workers();
   sched.run(); // the destroy, then the download
-  auto t = next<instance_terminated>(*conductor);
+  auto t = test::next_in<instance_terminated>(*conductor);
   CAF_CHECK_EQUAL(t.instance_id, "i-1");
   CAF_CHECK(drv->specs.empty());
   CAF_CHECK(conductor->inbox.empty()); // no build result
@@ -683,7 +672,7 @@ CAF_TEST(the image cache manager keeps the bases of instances on the host) {
   // meanwhile: its image is unused.
   advance_time(60s);
   sched.run();
-  CAF_CHECK(next<list_instances>(*store).host == "h");
+  CAF_CHECK(test::next_in<list_instances>(*store).host == "h");
   CAF_CHECK(std::filesystem::exists(base_path()));
   CAF_CHECK(!std::filesystem::exists(other_base));
 }

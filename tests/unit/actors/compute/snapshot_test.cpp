@@ -104,16 +104,6 @@ caf::behavior peer(caf::event_based_actor*, peer_ptr st) {
   };
 }
 
-template <class T>
-T next(peer_state& st) {
-  CAF_REQUIRE(!st.inbox.empty());
-  auto msg = std::move(st.inbox.front());
-  st.inbox.pop_front();
-  if (!msg.match_elements<T>())
-    CAF_FAIL("unexpected message: " << caf::to_string(msg));
-  return msg.get_as<T>(0);
-}
-
 const flavor tiny{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
 const image cirros = make_image("img", "cirros", "/images/cirros.qcow2");
 
@@ -190,9 +180,9 @@ struct fixture : test::actor_fixture {
     cfg.image_service = svc;
     cm = spawn_compute_manager(self.ptr(), cfg);
     sched.run();
-    CAF_CHECK(next<list_instances>(*store).host == "h");
-    next<host_report>(*store);
-    next<host_report>(*scheduler);
+    CAF_CHECK(test::next_in<list_instances>(*store).host == "h");
+    test::next_in<host_report>(*store);
+    test::next_in<host_report>(*scheduler);
   }
 
   instance& stored(const std::string& id) {
@@ -235,7 +225,7 @@ struct fixture : test::actor_fixture {
   // The next store update, which must move the task `from` -> `to` and
   // keep the vm_state.
   instance_update check_task(task_state to, task_state from) {
-    auto u = next<instance_update>(*store);
+    auto u = test::next_in<instance_update>(*store);
     CAF_CHECK_EQUAL(u.id, "i-1");
     CAF_CHECK(!u.set_vm);
     CAF_CHECK_EQUAL(to_string(u.task), to_string(to));
@@ -245,7 +235,7 @@ struct fixture : test::actor_fixture {
   }
 
   record_action check_event(const std::string& name, bool ok) {
-    auto ev = next<record_action>(*store);
+    auto ev = test::next_in<record_action>(*store);
     CAF_CHECK(ev.is_event);
     CAF_CHECK_EQUAL(ev.instance_id, "i-1");
     CAF_CHECK_EQUAL(ev.action.request_id, "req-9");
@@ -288,7 +278,7 @@ CAF_TEST(a snapshot moves the task in the order of Nova and uploads the
   auto image_id = queued_image();
   caf::anon_send(cm, op(instance_op::snapshot, image_id));
   sched.run();
-  auto begun = next<begin_task>(*store);
+  auto begun = test::next_in<begin_task>(*store);
   CAF_CHECK_EQUAL(begun.id, "i-1");
   CAF_CHECK(begun.expected.contains(task_state::image_snapshot_pending));
   CAF_CHECK(!begun.expected.contains(task_state::none));
@@ -328,7 +318,7 @@ CAF_TEST(a snapshot the driver cannot take deletes its image and records a
   auto image_id = queued_image();
   caf::anon_send(cm, op(instance_op::snapshot, image_id));
   sched.run();
-  next<begin_task>(*store);
+  test::next_in<begin_task>(*store);
   check_task(task_state::image_pending_upload, task_state::image_snapshot);
   auto ev = check_event("compute_snapshot_instance", false);
   CAF_CHECK_EQUAL(ev.event.traceback, "qemu-img: disk unreadable");
@@ -354,7 +344,7 @@ CAF_TEST(a failed upload deletes the image and counts as an error) {
   auto image_id = queued_image();
   caf::anon_send(cm, op(instance_op::snapshot, image_id));
   sched.run();
-  next<begin_task>(*store);
+  test::next_in<begin_task>(*store);
   check_task(task_state::image_pending_upload, task_state::image_snapshot);
   check_task(task_state::image_uploading, task_state::image_pending_upload);
   check_event("compute_snapshot_instance", false);
@@ -376,7 +366,7 @@ CAF_TEST(a snapshot of an instance deleted meanwhile only deletes its image) {
   auto image_id = queued_image();
   caf::anon_send(cm, op(instance_op::snapshot, image_id));
   sched.run();
-  next<begin_task>(*store);
+  test::next_in<begin_task>(*store);
   CAF_CHECK(store->inbox.empty()); // no state of its own any more
   CAF_CHECK(drv->snapshots.empty());
   CAF_CHECK(gone(image_id));
@@ -394,7 +384,7 @@ CAF_TEST(a shelve powers off snapshots and offloads at once freeing the
   check_task(task_state::shelving_image_pending_upload, task_state::shelving);
   check_task(task_state::shelving_image_uploading,
              task_state::shelving_image_pending_upload);
-  auto shelved = next<instance_update>(*store);
+  auto shelved = test::next_in<instance_update>(*store);
   CAF_CHECK(shelved.set_vm);
   CAF_CHECK(shelved.vm == vm_state::shelved);
   CAF_CHECK(shelved.task == task_state::shelving_offloading);
@@ -406,9 +396,9 @@ CAF_TEST(a shelve powers off snapshots and offloads at once freeing the
   CAF_CHECK_EQUAL(sm.at("image_base_image_ref"), cirros.id);
   CAF_CHECK_EQUAL(sm.at("shelved_at").size(), 26u); // 2026-12-01T14:41:39.123456
   // Offloaded: the claim goes before the state changes.
-  CAF_CHECK_EQUAL(next<release_claim>(*scheduler).instance_id, "i-1");
+  CAF_CHECK_EQUAL(test::next_in<release_claim>(*scheduler).instance_id, "i-1");
   check_event("compute_shelve_instance", true);
-  auto off = next<instance_update>(*store);
+  auto off = test::next_in<instance_update>(*store);
   CAF_CHECK(off.vm == vm_state::shelved_offloaded);
   CAF_CHECK(off.task == task_state::none);
   CAF_CHECK(off.expected.contains(task_state::shelving_offloading));
@@ -435,7 +425,7 @@ CAF_TEST(with shelved_offload_time -1 a shelved instance keeps its host until
   check_task(task_state::shelving_image_pending_upload, task_state::shelving);
   check_task(task_state::shelving_image_uploading,
              task_state::shelving_image_pending_upload);
-  auto shelved = next<instance_update>(*store);
+  auto shelved = test::next_in<instance_update>(*store);
   CAF_CHECK(shelved.vm == vm_state::shelved);
   CAF_CHECK(shelved.task == task_state::none);
   check_event("compute_shelve_instance", true);
@@ -446,9 +436,9 @@ CAF_TEST(with shelved_offload_time -1 a shelved instance keeps its host until
   // shelveOffload (the API set shelving_offloading).
   caf::anon_send(cm, op(instance_op::shelve_offload));
   sched.run();
-  CAF_CHECK_EQUAL(next<release_claim>(*scheduler).instance_id, "i-1");
+  CAF_CHECK_EQUAL(test::next_in<release_claim>(*scheduler).instance_id, "i-1");
   check_event("compute_shelve_offload_instance", true);
-  auto off = next<instance_update>(*store);
+  auto off = test::next_in<instance_update>(*store);
   CAF_CHECK(off.vm == vm_state::shelved_offloaded);
   CAF_CHECK(off.set_host && off.host.empty());
   CAF_CHECK(usage().used == resources{});
@@ -482,7 +472,7 @@ CAF_TEST(the unshelve of a shelved instance powers it on and deletes its
   caf::anon_send(cm, op(instance_op::unshelve, image_id));
   sched.run();
   check_event("compute_start_instance", true);
-  auto u = next<instance_update>(*store);
+  auto u = test::next_in<instance_update>(*store);
   CAF_CHECK(u.vm == vm_state::active);
   CAF_CHECK(u.task == task_state::none);
   CAF_CHECK(u.expected.contains(task_state::powering_on));
@@ -516,7 +506,7 @@ CAF_TEST(an unshelve spawns from the snapshot and ends active where the
   b.attempt = 1;
   caf::anon_send(cm, b);
   sched.run();
-  auto spawning = next<instance_update>(*store);
+  auto spawning = test::next_in<instance_update>(*store);
   CAF_CHECK(!spawning.set_vm);
   CAF_CHECK(spawning.task == task_state::spawning);
   CAF_CHECK(spawning.expected.contains(task_state::unshelving));
@@ -524,8 +514,8 @@ CAF_TEST(an unshelve spawns from the snapshot and ends active where the
   CAF_REQUIRE_EQUAL(drv->specs.size(), 1u);
   CAF_CHECK_EQUAL(drv->specs[0].image_.id, image_id);
   check_event("compute_unshelve_instance", true);
-  CAF_CHECK(next<build_result>(*conductor).ok);
-  auto active = next<instance_update>(*store);
+  CAF_CHECK(test::next_in<build_result>(*conductor).ok);
+  auto active = test::next_in<instance_update>(*store);
   CAF_CHECK(active.vm == vm_state::active);
   CAF_CHECK(active.expected.contains(task_state::spawning));
   CAF_CHECK_EQUAL(active.drop_system_metadata.size(), 3u);
@@ -548,15 +538,15 @@ CAF_TEST(shelved instances older than shelved_offload_time are offloaded by
   CAF_CHECK(usage().used == (resources{2, 1024, 2}));
   advance_time(600s);
   sched.run();
-  CAF_CHECK(next<list_instances>(*store).host == "h");
-  auto begun = next<begin_task>(*store);
+  CAF_CHECK(test::next_in<list_instances>(*store).host == "h");
+  auto begun = test::next_in<begin_task>(*store);
   CAF_CHECK_EQUAL(begun.id, "i-1");
   CAF_CHECK(begun.task == task_state::shelving_offloading);
   CAF_CHECK(begun.vm.contains(vm_state::shelved));
   CAF_CHECK(begun.expected.contains(task_state::none));
-  CAF_CHECK_EQUAL(next<release_claim>(*scheduler).instance_id, "i-1");
-  next<record_action>(*store);
-  auto off = next<instance_update>(*store);
+  CAF_CHECK_EQUAL(test::next_in<release_claim>(*scheduler).instance_id, "i-1");
+  test::next_in<record_action>(*store);
+  auto off = test::next_in<instance_update>(*store);
   CAF_CHECK_EQUAL(off.id, "i-1");
   CAF_CHECK(off.vm == vm_state::shelved_offloaded);
   CAF_CHECK(store->inbox.empty());
