@@ -304,6 +304,12 @@ void route_images(compute_api& api, const call_ptr& c) {
     proxy_delete(api, c, p[1]);
     return;
   }
+  // DELETE /images/ (Tempest's blank id) names no image: Nova has no
+  // route for it, 404.
+  if (c->req.method() == verb::delete_) {
+    reply_no_route(c);
+    return;
+  }
   if (c->req.method() != verb::get) {
     reply_bad_method(c);
     return;

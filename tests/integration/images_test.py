@@ -208,6 +208,9 @@ class ImagesTest(unittest.TestCase):
                            "You are not allowed to delete the image.")
         self.assertRefused(call(self.v + "/images/" + MISSING, "DELETE"), 404,
                            "Image not found.")
+        # A blank id names nothing (Tempest's test_delete_image_blank_id).
+        self.assertRefused(call(self.v + "/images/", "DELETE"), 404,
+                           "The resource could not be found.")
 
     def test_the_proxy_is_gone_from_2_36(self):
         v235 = {"OpenStack-API-Version": "compute 2.35"}
