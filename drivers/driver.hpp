@@ -7,6 +7,7 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "messages/guest.hpp"
 #include "messages/instance.hpp"
 
 // The hypervisor interface (Nova's nova/virt/driver.py ComputeDriver).
@@ -44,13 +45,20 @@ struct spawn_spec {
   /// disk is an overlay on, and its format (qcow2 or raw).
   std::string base_file;
   std::string base_format = "qcow2";
+  /// The interfaces allocated at `networking` (plugged by the driver: a
+  /// DHCP host entry on the host's network for each, then the domain's
+  /// <interface>).
+  std::vector<vif> vifs;
+  /// The config drive's contents (made when guest.config_drive is set).
+  guest_data guest;
+  std::string availability_zone;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, spawn_spec& x) {
   return f(caf::meta::type_name("spawn_spec"), x.instance_id, x.instance_name,
            x.flavor_, x.image_, x.display_name, x.project_id, x.base_file,
-           x.base_format);
+           x.base_format, x.vifs, x.guest, x.availability_zone);
 }
 
 /// What a hypervisor tells on its own, outside any call (Nova's virt

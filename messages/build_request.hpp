@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "messages/driver_call.hpp"
+#include "messages/guest.hpp"
 #include "messages/instance.hpp"
 
 // What every service of the pipeline knows of one build and one power
@@ -38,6 +39,10 @@ struct build_request {
   /// snapshot's; the row keeps its own image_id). A failure leaves it
   /// SHELVED_OFFLOADED, never in ERROR.
   bool unshelve = false;
+  /// What the guest gets at boot, and the networks it asked for (the
+  /// host allocates them at `networking`).
+  guest_data guest;
+  network_request requested_networks;
 };
 
 template <class Inspector>
@@ -45,7 +50,7 @@ typename Inspector::result_type inspect(Inspector& f, build_request& x) {
   return f(caf::meta::type_name("build_request"), x.instance_id,
            x.db_id, x.instance_name, x.project_id, x.flavor_, x.image_id,
            x.image_, x.auth, x.availability_zone, x.request_id, x.tried_hosts,
-           x.unshelve);
+           x.unshelve, x.guest, x.requested_networks);
 }
 
 /// The build of an instance row, under its create request's id.
@@ -59,6 +64,9 @@ inline build_request build_of(const instance& row, std::string request_id) {
   b.image_id = row.image_id;
   b.availability_zone = row.availability_zone;
   b.request_id = std::move(request_id);
+  b.guest = {row.key_name, row.key_data, row.user_data, row.metadata,
+             row.config_drive};
+  b.requested_networks = row.requested_networks;
   return b;
 }
 

@@ -9,6 +9,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "messages/image.hpp"
+#include "messages/network.hpp"
 
 // The domain records the pipeline moves around: flavors, images, resources
 // and the instance row with Nova's vm_state / task_state / power_state.
@@ -249,6 +250,18 @@ struct instance {
   /// shelved instance needs (shelved_at, shelved_image_id, shelved_host,
   /// image_base_image_ref). Never shown to users.
   std::map<std::string, std::string> system_metadata;
+  /// What the guest is given at boot (Nova's instances.user_data, base64 as
+  /// the API took it, and key_data, the keypair's public key at create).
+  std::string user_data;
+  std::string key_data;
+  /// Nova's instances.config_drive: asked for, or forced by
+  /// [DEFAULT] force_config_drive.
+  bool config_drive = false;
+  /// The create's `networks`, kept for a build resumed after a restart.
+  network_request requested_networks;
+  /// Nova's network info cache: the interfaces allocated at `networking`,
+  /// empty before and after (a delete frees them).
+  std::vector<vif> vifs;
 };
 
 template <class Inspector>
@@ -259,7 +272,8 @@ typename Inspector::result_type inspect(Inspector& f, instance& x) {
            x.disk_config, x.key_name, x.security_groups, x.has_description,
            x.description, x.locked, x.vm, x.task, x.power, x.host,
            x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us,
-           x.system_metadata);
+           x.system_metadata, x.user_data, x.key_data, x.config_drive,
+           x.requested_networks, x.vifs);
 }
 
 struct instance_list {
