@@ -720,9 +720,8 @@ void spawn_on(compute_pointer self, const std::string& id, base_image& base) {
   auto& req = b.job.req;
   spawn_spec spec{id,          instance_name(req.db_id), req.flavor_,
                   req.image_,  req.instance_name,        req.project_id,
-                  base.path,   base.format};
-  spec.guest = req.guest;
-  spec.availability_zone = req.availability_zone;
+                  base.path,   base.format,              {},
+                  req.guest,   req.availability_zone};
   dispatch(self, driver_op{driver_call::spawn, id, std::move(spec), {}});
   publish(self);
 }
