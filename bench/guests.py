@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""Real guests by hand, the baseline for vmforged's: N test guests
+(tests/guest/build-guest) started at once with `virsh start` on a libvirtd
+of this run's own, each on a NAT network of the run's own with a DHCP host
+entry and a config drive carrying its hostname and an SSH key, defined as
+vmforged's libvirt driver defines them (TCG, pc machine, 128 MiB, 32 MiB TB
+cache, virtio disk/net/rng, IDE CD-ROM, serial console to a file). Times,
+from each guest's `virsh start`: the start's return, its DHCP lease (the
+guest's console marker), its first `ssh root@IP hostname` answer; and the
+host RSS of its qemu. Everything made is removed at the end.
+
+Usage: guests.py [--counts 1,5,10] [--vcpus 1] [--out results.md]
+                 [--image guest.qcow2]
+Exits 77 (skipped) where no libvirtd can run (not root, packages missing)."""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "integration"))
+import guests  # noqa: E402
+import libvirtd  # noqa: E402
+
+BOOT_TIMEOUT = 300
+
+
+class Guest:
+    def __init__(self, lv, net, work, base, public_key, name, vcpus):
+        self.lv, self.name = lv, name
+        self.uuid = str(uuid.uuid4())
+        d = os.path.join(work, name)
+        os.makedirs(d)
+        os.chmod(d, 0o755)
+        self.console = os.path.join(d, "console.log")
+        self.mac, self.ip = net.add_host(name)
+        disk = guests.overlay(os.path.join(d, "disk"), base)
+        iso = guests.config_drive(os.path.join(d, "disk.config"), name,
+                                  public_key, self.uuid)
+        xml = os.path.join(d, "domain.xml")
+        with open(xml, "w") as f:
+            f.write(guests.domain_xml(name, self.uuid, disk, iso, net.name,
+                                      self.mac, self.console, vcpus=vcpus))
+        lv.virsh("define", xml)
+        self.times = {}
+        self.error = None
+
+    def boot(self, key):
+        """virsh start, then the lease and SSH (run in a thread each)."""
+        try:
+            t0 = time.time()
+            self.lv.virsh("start", self.name)
+            self.times["start"] = time.time() - t0
+            deadline = t0 + BOOT_TIMEOUT
+            while not guests.console_has(self.console, guests.LEASE_MARKER):
+                if time.time() > deadline:
+                    raise RuntimeError("%s: no DHCP lease" % self.name)
+                time.sleep(0.05)
+            self.times["lease"] = time.time() - t0
+            answer = guests.wait_ssh(self.ip, key, deadline)
+            self.times["ssh"] = time.time() - t0
+            if answer != self.name:
+                raise RuntimeError("%s answered hostname %r" % (self.name, answer))
+            self.rss_kib = guests.qemu_rss_kib(self.name)
+        except Exception as e:  # reported by the round, never lost in a thread
+            self.error = e
+
+    def remove(self):
+        if self.name in self.lv.domains():
+            self.lv.virsh("destroy", self.name)
+        if self.name in self.lv.domains("--all"):
+            self.lv.virsh("undefine", self.name)
+
+
+def boot_round(lv, net, work, base, key, public_key, n, vcpus):
+    t0 = time.time()
+    made = []
+    try:
+        for i in range(n):
+            made.append(Guest(lv, net, work, base, public_key,
+                              "guest-%d-%d" % (n, i), vcpus))
+        define = time.time() - t0
+        t1 = time.time()
+        threads = [threading.Thread(target=g.boot, args=(key,)) for g in made]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for g in made:
+            if g.error:
+                raise RuntimeError("%s: %s\n%s" % (g.name, g.error, open(
+                    g.console, errors="replace").read()[-3000:]))
+        everyone = time.time() - t1
+        shutdown = None
+        if n == 1:
+            # acpid in the guest: virDomainShutdown powers it off.
+            t2 = time.time()
+            lv.virsh("shutdown", made[0].name)
+            while made[0].name in lv.domains():
+                if time.time() - t2 > 60:
+                    raise RuntimeError("virsh shutdown: guest still running")
+                time.sleep(0.1)
+            shutdown = time.time() - t2
+        return {"n": n, "define": define, "all_ssh": everyone,
+                "guests": [dict(g.times, rss=g.rss_kib) for g in made],
+                "shutdown": shutdown}
+    finally:
+        for g in made:
+            g.remove()
+
+
+def table(rounds, vcpus):
+    lines = ["| guests at once | define (all, s) | virsh start (p50, s) | "
+             "DHCP lease (p50 / max, s) | SSH answering (p50 / max, s) | "
+             "all answering (s) | qemu RSS per guest (MiB) |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rounds:
+        g = r["guests"]
+
+        def col(k):
+            return sorted(x[k] for x in g)
+        lines.append("| %d | %.2f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | "
+                     "%.0f |" % (r["n"], r["define"],
+                                 statistics.median(col("start")),
+                                 statistics.median(col("lease")),
+                                 col("lease")[-1],
+                                 statistics.median(col("ssh")), col("ssh")[-1],
+                                 r["all_ssh"],
+                                 statistics.mean(col("rss")) / 1024))
+    text = "\n".join(lines) + "\n"
+    text += "\nGuests: %d vCPU, 128 MiB, TCG with a 32 MiB TB cache. " % vcpus
+    for r in rounds:
+        if r["shutdown"] is not None:
+            text += ("`virsh shutdown` (ACPI, the guest's acpid) to shut off: "
+                     "%.2f s.\n" % r["shutdown"])
+    return text
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--counts", default="1,5,10")
+    ap.add_argument("--vcpus", type=int, default=1)
+    ap.add_argument("--image", help="the test guest (default: built, cached)")
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    why = libvirtd.available() or guests.missing_tools()
+    if why:
+        print("skipped: " + why)
+        return 77
+    counts = [int(c) for c in args.counts.split(",")]
+    lv = libvirtd.Libvirtd()
+    net = None
+    try:
+        work = os.path.join(lv.dir, "guests")
+        os.makedirs(work)
+        base = args.image or guests.build_image(os.path.join(work, "guest.qcow2"))
+        key, public_key = guests.keypair(tempfile.mkdtemp(dir=lv.dir))
+        lv.warm_up()
+        net = guests.Network(lv, str(os.getpid()))
+        rounds = [boot_round(lv, net, work, base, key, public_key, n,
+                             args.vcpus) for n in counts]
+    finally:
+        if net is not None:
+            net.close()
+        lv.close()
+    text = table(rounds, args.vcpus)
+    print(text)
+    if args.out:
+        with open(args.out, "a") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
