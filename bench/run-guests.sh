@@ -3,11 +3,15 @@
 # guests (tests/guest/build-guest) started at once with `virsh start` on a
 # libvirtd that bench/guests.py starts and stops itself; time to DHCP lease
 # and to `ssh root@IP hostname` answering, and qemu's RSS per guest.
+# With a vmforged binary, the same guests through its API afterwards
+# (POST /servers to SSH answering), in a second table.
 # Writes bench/results/<date>-<host>-guests.md. Needs root.
 # Usage: run-guests.sh [counts, default 1,5,10] [vcpus, default 1]
+#                      [path/to/vmforged]
 set -euo pipefail
 counts=${1:-1,5,10}
 vcpus=${2:-1}
+vmforged=${3:+$(readlink -f "$3")}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/results-header.sh"
 out="$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-guests.md"
@@ -28,5 +32,9 @@ if [ "$status" -eq 77 ]; then
   echo "skipped: no libvirtd can run here (root and scripts/install-deps needed)" >>"$out"
 elif [ "$status" -ne 0 ]; then
   exit "$status"
+elif [ -n "$vmforged" ]; then
+  printf '\n## Through vmforged (POST /servers to SSH answering)\n\n' >>"$out"
+  /usr/bin/python3 "$here/guests.py" --counts "$counts" --vcpus "$vcpus" \
+    --vmforged "$vmforged" --out "$out"
 fi
 echo "wrote $out"

@@ -20,7 +20,6 @@ import tempfile
 import threading
 import time
 import unittest
-import uuid
 
 from daemon import Daemon, call
 import guests
@@ -41,35 +40,11 @@ class GuestTest(unittest.TestCase):
         os.chmod(self.work, 0o755)
         self.image = guests.build_image(os.path.join(self.work, "guest.qcow2"))
         self.lv.warm_up()
-        self.subnet = guests.free_subnet()
-        self.net_name = "guests"
-        self.net_id = str(uuid.uuid4())
-        self.bridge = ("vmfgt%d" % os.getpid())[:15]
-        self.gateway = str(self.subnet.network_address + 1)
-        conf = os.path.join(self.work, "vmforge.conf")
-        with open(conf, "w") as f:
-            f.write("""
-[DEFAULT]
-compute_driver = libvirt.LibvirtDriver
-instances_path = %(work)s/instances
-shutdown_timeout = 5
-[libvirt]
-connection_uri = %(uri)s
-virt_type = qemu
-[image:%(image_id)s]
-name = guest
-file = %(image)s
-disk_format = qcow2
-[network:%(net)s]
-id = %(net_id)s
-cidr = %(cidr)s
-gateway = %(gw)s
-dns = %(gw)s
-bridge = %(bridge)s
-[host:compute-1]
-""" % dict(work=self.work, uri=self.lv.uri, image_id=IMAGE, image=self.image,
-           net=self.net_name, net_id=self.net_id, cidr=self.subnet,
-           gw=self.gateway, bridge=self.bridge))
+        self.net = guests.ConfiguredNetwork("guests", os.getpid())
+        self.net_name, self.net_id = self.net.name, self.net.id
+        self.subnet = self.net.subnet
+        conf = guests.vmforged_config(self.work, self.lv.uri, IMAGE,
+                                      self.image, self.net)
         self.d = Daemon(BINARY, "--config", conf, workdir=self.work)
         self.addCleanup(self.cleanup)
         self.v = self.d.url + "/v2.1"
@@ -90,11 +65,7 @@ bridge = %(bridge)s
                 if name in self.lv.domains():
                     self.lv.virsh("destroy", name)
                 self.lv.virsh("undefine", name)
-        for net in self.lv.virsh("net-list", "--all", "--name").split():
-            if "'%s'" % self.bridge in self.lv.virsh("net-dumpxml", net):
-                if net in self.lv.virsh("net-list", "--name").split():
-                    self.lv.virsh("net-destroy", net)
-                self.lv.virsh("net-undefine", net)
+        self.net.close(self.lv)
         if "vmforge-instances" in self.lv.virsh("pool-list", "--name"):
             self.lv.virsh("pool-destroy", "vmforge-instances")
 
@@ -146,12 +117,12 @@ bridge = %(bridge)s
 
     def dhcp_hosts(self):
         """(mac, ip) of every DHCP host entry of the test's network."""
-        for net in self.lv.virsh("net-list", "--name").split():
-            xml = self.lv.virsh("net-dumpxml", net)
-            if "'%s'" % self.bridge in xml:
-                return set(re.findall(
-                    r"<host mac='([^']+)'(?: name='[^']*')? ip='([^']+)'", xml))
-        self.fail("no libvirt network on bridge %s" % self.bridge)
+        net = self.net.libvirt_name(self.lv)
+        if net is None:
+            self.fail("no libvirt network on bridge %s" % self.net.bridge)
+        return set(re.findall(r"<host mac='([^']+)'(?: name='[^']*')? "
+                              r"ip='([^']+)'",
+                              self.lv.virsh("net-dumpxml", net)))
 
     def create(self, name, key_name, fixed_ip=None):
         net = {"uuid": self.net_id}

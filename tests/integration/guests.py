@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD_GUEST = os.path.join(HERE, "..", "guest", "build-guest")
@@ -117,6 +118,59 @@ class Network:
             if self.name in self.lv.virsh("net-list", "--name").split():
                 self.lv.virsh("net-destroy", self.name)
             self.lv.virsh("net-undefine", self.name)
+
+
+class ConfiguredNetwork:
+    """A `[network:NAME]` for vmforged on a bridge and /24 of the run's own
+    (vmforged's libvirt driver makes the libvirt network from it)."""
+
+    def __init__(self, name, tag):
+        self.name = name
+        self.id = str(uuid.uuid4())
+        self.subnet = free_subnet()
+        self.gateway = str(self.subnet.network_address + 1)
+        self.bridge = ("vmfgv%s" % tag)[:15]
+
+    def section(self):
+        return ("[network:%s]\nid = %s\ncidr = %s\ngateway = %s\n"
+                "dns = %s\nbridge = %s\n" % (self.name, self.id, self.subnet,
+                                            self.gateway, self.gateway,
+                                            self.bridge))
+
+    def libvirt_name(self, lv):
+        """The libvirt network vmforged made on the bridge, or None."""
+        for net in lv.virsh("net-list", "--all", "--name").split():
+            if "'%s'" % self.bridge in lv.virsh("net-dumpxml", net):
+                return net
+        return None
+
+    def close(self, lv):
+        net = self.libvirt_name(lv)
+        if net is not None:
+            if net in lv.virsh("net-list", "--name").split():
+                lv.virsh("net-destroy", net)
+            lv.virsh("net-undefine", net)
+
+
+def vmforged_config(work, uri, image_id, image, network):
+    """A one-host vmforged on libvirtd `uri` with qemu (TCG), the test guest
+    as image `guest` and `network`."""
+    conf = os.path.join(work, "vmforge.conf")
+    with open(conf, "w") as f:
+        f.write("""[DEFAULT]
+compute_driver = libvirt.LibvirtDriver
+instances_path = %s/instances
+shutdown_timeout = 5
+[libvirt]
+connection_uri = %s
+virt_type = qemu
+[image:%s]
+name = guest
+file = %s
+disk_format = qcow2
+%s[host:compute-1]
+""" % (work, uri, image_id, image, network.section()))
+    return conf
 
 
 def config_drive(path, hostname, public_key, uuid, user_data=None):
