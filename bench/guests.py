@@ -14,7 +14,7 @@ libvirt driver on the same kind of libvirtd, a [network:NAME] of the run's
 own): from each `POST /servers` (key_name, config_drive, the network) to
 ACTIVE and to SSH answering.
 
-Usage: guests.py [--counts 1,5,10] [--vcpus 1] [--out results.md]
+Usage: guests.py [--counts 1,5,10] [--vcpus 1] [--timeout 300] [--out results.md]
                  [--image guest.qcow2] [--vmforged path/to/vmforged]
 Exits 77 (skipped) where no libvirtd can run (not root, packages missing)."""
 import argparse
@@ -271,8 +271,12 @@ def main():
     ap.add_argument("--vcpus", type=int, default=1)
     ap.add_argument("--image", help="the test guest (default: built, cached)")
     ap.add_argument("--vmforged", help="boot through this vmforged instead")
+    ap.add_argument("--timeout", type=float, default=BOOT_TIMEOUT,
+                    help="seconds a guest may take to answer SSH")
     ap.add_argument("--out")
     args = ap.parse_args()
+    global BOOT_TIMEOUT
+    BOOT_TIMEOUT = args.timeout
     why = libvirtd.available() or guests.missing_tools()
     if why:
         print("skipped: " + why)

@@ -8,10 +8,12 @@
 # Writes bench/results/<date>-<host>-guests.md. Needs root.
 # Usage: run-guests.sh [counts, default 1,5,10] [vcpus, default 1]
 #                      [path/to/vmforged]
+# GUEST_TIMEOUT: seconds a guest may take to answer SSH (default 600).
 set -euo pipefail
 counts=${1:-1,5,10}
 vcpus=${2:-1}
 vmforged=${3:+$(readlink -f "$3")}
+timeout=${GUEST_TIMEOUT:-600}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/results-header.sh"
 out="$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-guests.md"
@@ -26,7 +28,7 @@ out="$here/results/$(date -u +%Y-%m-%d)-$(hostname -s)-guests.md"
   echo
 } >"$out"
 status=0
-/usr/bin/python3 "$here/guests.py" --counts "$counts" --vcpus "$vcpus" --out "$out" \
+/usr/bin/python3 "$here/guests.py" --counts "$counts" --vcpus "$vcpus" --timeout "$timeout" --out "$out" \
   || status=$?
 if [ "$status" -eq 77 ]; then
   echo "skipped: no libvirtd can run here (root and scripts/install-deps needed)" >>"$out"
@@ -35,6 +37,6 @@ elif [ "$status" -ne 0 ]; then
 elif [ -n "$vmforged" ]; then
   printf '\n## Through vmforged (POST /servers to SSH answering)\n\n' >>"$out"
   /usr/bin/python3 "$here/guests.py" --counts "$counts" --vcpus "$vcpus" \
-    --vmforged "$vmforged" --out "$out"
+    --timeout "$timeout" --vmforged "$vmforged" --out "$out"
 fi
 echo "wrote $out"
