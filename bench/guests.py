@@ -266,6 +266,7 @@ def run_rounds(boot, counts):
 
 
 def main():
+    global BOOT_TIMEOUT
     ap = argparse.ArgumentParser()
     ap.add_argument("--counts", default="1,5,10")
     ap.add_argument("--vcpus", type=int, default=1)
@@ -275,7 +276,6 @@ def main():
                     help="seconds a guest may take to answer SSH")
     ap.add_argument("--out")
     args = ap.parse_args()
-    global BOOT_TIMEOUT
     BOOT_TIMEOUT = args.timeout
     why = libvirtd.available() or guests.missing_tools()
     if why:
