@@ -13,6 +13,8 @@ import subprocess
 import time
 import uuid
 
+import libvirtd
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD_GUEST = os.path.join(HERE, "..", "guest", "build-guest")
 # The guest prints these on its serial console (tests/guest/rc).
@@ -155,22 +157,9 @@ class ConfiguredNetwork:
 def vmforged_config(work, uri, image_id, image, network):
     """A one-host vmforged on libvirtd `uri` with qemu (TCG), the test guest
     as image `guest` and `network`."""
-    conf = os.path.join(work, "vmforge.conf")
-    with open(conf, "w") as f:
-        f.write("""[DEFAULT]
-compute_driver = libvirt.LibvirtDriver
-instances_path = %s/instances
-shutdown_timeout = 5
-[libvirt]
-connection_uri = %s
-virt_type = qemu
-[image:%s]
-name = guest
-file = %s
-disk_format = qcow2
-%s[host:compute-1]
-""" % (work, uri, image_id, image, network.section()))
-    return conf
+    return libvirtd.libvirt_config(work, uri, image_id, "guest", image,
+                                   sections=network.section(),
+                                   shutdown_timeout=5)
 
 
 def config_drive(path, hostname, public_key, uuid, user_data=None):
