@@ -59,7 +59,7 @@ class Guest:
         """virsh start, then the lease and SSH (run in a thread each)."""
         try:
             t0 = time.time()
-            self.lv.virsh("start", self.name)
+            guests.start_domain(self.lv, self.name)
             self.times["start"] = time.time() - t0
             deadline = t0 + BOOT_TIMEOUT
             while not guests.console_has(self.console, guests.LEASE_MARKER):

@@ -229,6 +229,21 @@ def domain_xml(name, uuid, disk, iso, network, mac, console, vcpus=1,
                     mac=mac, console=console)
 
 
+def start_domain(lv, name, attempts=3):
+    """virsh start, again after a second when libvirtd could not load the
+    domain's cgroup device filter: with several qemus starting at once on
+    a busy machine its BPF load fails now and then with EAGAIN
+    ("failed to load cgroup BPF prog: Resource temporarily unavailable")."""
+    for attempt in range(attempts):
+        try:
+            return lv.virsh("start", name)
+        except RuntimeError as e:
+            if "Resource temporarily unavailable" not in str(e) \
+                    or attempt == attempts - 1:
+                raise
+            time.sleep(1)
+
+
 def console_has(path, marker):
     try:
         with open(path, "rb") as f:
