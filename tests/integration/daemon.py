@@ -57,8 +57,10 @@ class Daemon:
             else:
                 time.sleep(0.05)
         if self.port is None:
+            # stop() removes the log.
+            text = self.log_text()
             self.stop()
-            raise RuntimeError("vmforged did not start:\n" + self.log_text())
+            raise RuntimeError("vmforged did not start:\n" + text)
         self.url = "http://127.0.0.1:%d" % self.port
 
     def log_text(self):

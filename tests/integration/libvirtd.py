@@ -161,22 +161,31 @@ def qemu_config(work, uri, host_options=""):
     disk = os.path.join(images, "tiny.qcow2")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", disk,
                              "64M"], check=True)
+    return libvirt_config(work, uri, IMAGE, "tiny", disk,
+                          host_options=host_options)
+
+
+def libvirt_config(work, uri, image_id, image_name, image_file,
+                   sections="", host_options="", shutdown_timeout=1):
+    """A one-host vmforged's configuration on libvirt `uri` with qemu (TCG)
+    and one image; `sections` go before the host's."""
     conf = os.path.join(work, "vmforge.conf")
     with open(conf, "w") as f:
         f.write("""
 [DEFAULT]
 compute_driver = libvirt.LibvirtDriver
 instances_path = %s/instances
-shutdown_timeout = 1
+shutdown_timeout = %d
 [libvirt]
 connection_uri = %s
 virt_type = qemu
 [image:%s]
-name = tiny
+name = %s
 file = %s
 disk_format = qcow2
-[host:compute-1]
-""" % (work, uri, IMAGE, disk) + host_options)
+%s[host:compute-1]
+""" % (work, shutdown_timeout, uri, image_id, image_name, image_file,
+       sections) + host_options)
     return conf
 
 
