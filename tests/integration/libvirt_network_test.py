@@ -19,6 +19,7 @@ skipped) where no libvirtd can run.
 """
 import os
 import random
+import shutil
 import subprocess
 import sys
 
@@ -97,6 +98,12 @@ def main():
         if "vmforge-instances" in lv.virsh("pool-list", "--name"):
             lv.virsh("pool-destroy", "vmforge-instances")
         lv.close()
+        # What libvirt 9.0 leaves of a destroyed network: its run directory
+        # and dnsmasq's pid file (written as nobody).
+        run = "/run/libvirt/network/" + bridge
+        shutil.rmtree(run, ignore_errors=True)
+        if os.path.exists(run + ".pid"):
+            os.unlink(run + ".pid")
 
 
 if __name__ == "__main__":
