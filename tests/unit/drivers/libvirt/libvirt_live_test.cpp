@@ -26,6 +26,7 @@
 #include "config/options.hpp"
 #include "drivers/libvirt/libvirt_driver.hpp"
 #include "tests/support/libvirt_networks.hpp"
+#include "tests/support/live_env.hpp"
 #include "util/uuid.hpp"
 
 using namespace vmforge;
@@ -34,11 +35,7 @@ using namespace vmforge::test;
 namespace {
 
 std::string env(const char* name) {
-  auto v = std::getenv(name);
-  if (!v || !*v)
-    FAIL(std::string{"set "} + name
-         + " (tests/integration/libvirt_network_test.py does)");
-  return v;
+  return live_env(name, "tests/integration/libvirt_network_test.py");
 }
 
 std::string domain_xml(virConnectPtr conn, const std::string& id) {
