@@ -105,6 +105,10 @@ int run_api_process(options opts, const command_line& cl, const char* argv0) {
   } else {
     log::warning("vmforged", "no [database] connection: nothing is persisted");
   }
+  if (auto problem = settle_virt_type(opts); !problem.empty()) {
+    std::cerr << argv0 << ": " << problem << "\n";
+    return 2;
+  }
   auto stop_signals = block_stop_signals();
   auto registry = std::make_shared<metrics::registry>();
   auto metrics_endpoint = start_metrics(opts, registry, argv0);

@@ -77,6 +77,10 @@ int run_compute_process(options opts, const command_line& cl,
   for (auto& h : opts.hosts)
     if (h.name == opts.host)
       host = h;
+  if (auto problem = settle_virt_type(opts); !problem.empty()) {
+    std::cerr << argv0 << ": " << problem << "\n";
+    return 2;
+  }
   auto stop_signals = block_stop_signals();
   auto registry = std::make_shared<metrics::registry>();
   auto metrics_endpoint = start_metrics(opts, registry, argv0);

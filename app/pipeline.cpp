@@ -17,6 +17,7 @@
 #include "recovery/recovery.hpp"
 #include "drivers/fake/fake_driver.hpp"
 #include "drivers/libvirt/libvirt_driver.hpp"
+#include "drivers/libvirt/virt_type.hpp"
 #include "messages/errors.hpp"
 #include "app/message_types.hpp"
 #include "store/memory_repository.hpp"
@@ -31,6 +32,23 @@ driver_factory fake_driver_factory(const fake_driver_options& opts) {
   };
 }
 
+std::string settle_virt_type(options& opts) {
+  if (opts.compute_driver != "libvirt.LibvirtDriver")
+    return {};
+  auto test = [](const std::string& uri) { return uri.rfind("test:", 0) == 0; };
+  auto real = !test(opts.libvirt.connection_uri);
+  for (auto& h : opts.hosts)
+    real = real || (!h.connection_uri.empty() && !test(h.connection_uri));
+  if (!real)
+    return {};
+  auto choice = choose_virt_type(opts.libvirt.virt_type);
+  if (choice.type.empty())
+    return "[libvirt] " + choice.why;
+  log::info("libvirt", "virt_type ", choice.type, ": ", choice.why);
+  opts.libvirt.virt_type = choice.type;
+  return {};
+}
+
 driver_factory compute_driver_factory(
   const options& opts,
   std::function<void(const std::string& call)> on_libvirt_error) {
@@ -40,6 +58,7 @@ driver_factory compute_driver_factory(
   base.uri = opts.libvirt.connection_uri;
   base.instances_path = opts.instances_path;
   base.virt_type = opts.libvirt.virt_type;
+  base.tcg_tb_cache_mb = opts.libvirt.tcg_tb_cache_mb;
   base.shutdown_timeout_s = opts.shutdown_timeout_s;
   base.on_call_error = std::move(on_libvirt_error);
   return [base](const host_config& host) -> driver_ptr {

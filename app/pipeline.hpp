@@ -27,6 +27,13 @@ using driver_factory = std::function<driver_ptr(const host_config&)>;
 /// A fake driver per host, configured by opts.fake_driver.
 driver_factory fake_driver_factory(const fake_driver_options& opts);
 
+/// Settles [libvirt] virt_type (auto, kvm or qemu) to the type this
+/// machine's guests get (choose_virt_type on /sys/module) and logs which
+/// and why. Returns the problem of a type that cannot work here (an
+/// explicit kvm without hardware virtualization), for the start to refuse
+/// with exit 2. The fake driver and test:/// URIs need no type.
+std::string settle_virt_type(options& opts);
+
 /// The driver [DEFAULT] compute_driver names, per host: the fake one, or
 /// libvirt through the host's connection_uri (else [libvirt]'s), telling
 /// `on_libvirt_error` of each failed libvirt call.

@@ -146,7 +146,8 @@ void fixed_sections(O& o, F& f) {
   }
   if (f.section("libvirt")) {
     f.text("connection_uri", o.libvirt.connection_uri, required);
-    f.choice("virt_type", o.libvirt.virt_type, {"kvm", "qemu"});
+    f.choice("virt_type", o.libvirt.virt_type, {"auto", "kvm", "qemu"});
+    f.integer("tcg_tb_cache_mb", o.libvirt.tcg_tb_cache_mb, 0);
   }
   if (f.section("image_cache")) {
     auto& c = o.image_cache;

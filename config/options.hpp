@@ -72,8 +72,14 @@ struct libvirt_options {
   /// hypervisor (shared by every host of the process), so that the driver
   /// runs on any machine.
   std::string connection_uri = "test:///default";
-  /// kvm, or qemu: software emulation (TCG) where /dev/kvm is unusable.
-  std::string virt_type = "kvm";
+  /// auto, kvm, or qemu: software emulation (TCG). auto (not Nova's
+  /// default, kvm) picks kvm only where hardware virtualization is loaded:
+  /// /dev/kvm alone may be PVM, which ordinary guests cannot boot on.
+  std::string virt_type = "auto";
+  /// Under qemu, the TCG translation-block cache of each guest in MiB
+  /// (libvirt's <tcg><tb-cache>); 0 leaves qemu's own (up to 1 GiB on
+  /// x86_64 hosts, which a small guest's host memory grows into).
+  int64_t tcg_tb_cache_mb = 32;
 };
 
 /// [api]: the Compute API endpoint.

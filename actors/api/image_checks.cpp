@@ -6,6 +6,7 @@
 #include <set>
 
 #include "messages/errors.hpp"
+#include "messages/vif_model.hpp"
 
 namespace vmforge {
 
@@ -44,15 +45,6 @@ const std::set<std::string> nova_firmware_types{"uefi", "bios"};
 const std::set<std::string> nova_vif_models{
   "virtio",  "ne2k_pci",   "pcnet",   "rtl8139", "e1000",  "e1000e", "netfront",
   "spapr-vlan", "lan9118", "igb",     "sriov",   "vmxnet", "vmxnet3"};
-// VIFModel.coerce's legacy names.
-const std::map<std::string, std::string> legacy_vif_models{
-  {"virtuale1000", "e1000"},
-  {"virtuale1000e", "e1000e"},
-  {"virtualpcnet32", "pcnet"},
-  {"virtualsriovethernetcard", "sriov"},
-  {"virtualvmxnet", "vmxnet"},
-  {"virtualvmxnet3", "vmxnet3"}};
-
 // What vmforge's libvirt driver gives an x86_64 guest under kvm or qemu
 // (Nova's libvirt SUPPORTED_VIF_MODELS for both, without the non-x86
 // spapr-vlan and lan9118).
@@ -75,12 +67,6 @@ caf::error unacceptable(const image& img, const std::string& reason) {
   return nova_error(errc::image_unacceptable, img.id, reason);
 }
 
-std::string vif_model_of(const std::string& raw) {
-  auto v = lower(raw);
-  auto i = legacy_vif_models.find(v);
-  return i == legacy_vif_models.end() ? v : i->second;
-}
-
 caf::error check_metadata(const image& img) {
   if (auto bus = property(img, "hw_disk_bus");
       bus && nova_disk_buses.count(*bus) == 0)
@@ -89,8 +75,8 @@ caf::error check_metadata(const image& img) {
       fw && nova_firmware_types.count(*fw) == 0)
     return invalid_metadata(*fw);
   if (auto vif = property(img, "hw_vif_model");
-      vif && nova_vif_models.count(vif_model_of(*vif)) == 0)
-    return invalid_metadata(vif_model_of(*vif));
+      vif && nova_vif_models.count(vif_model_name(*vif)) == 0)
+    return invalid_metadata(vif_model_name(*vif));
   return caf::none;
 }
 
@@ -121,8 +107,8 @@ caf::error check_bootable(const image& img) {
                                  "driver attaches disks on virtio, scsi, ide "
                                  "or sata");
   if (auto vif = property(img, "hw_vif_model");
-      vif && vmforge_vif_models.count(vif_model_of(*vif)) == 0)
-    return unacceptable(img, "hw_vif_model " + vif_model_of(*vif)
+      vif && vmforge_vif_models.count(vif_model_name(*vif)) == 0)
+    return unacceptable(img, "hw_vif_model " + vif_model_name(*vif)
                                + " is not supported: vmforge's libvirt "
                                  "driver offers virtio, e1000, e1000e, "
                                  "rtl8139, ne2k_pci, pcnet, vmxnet3 and igb");

@@ -33,8 +33,8 @@ fake_driver::fake_driver(std::string host, fake_driver_options opts)
       std::filesystem::remove(entry.path());
       continue;
     }
-    // Its power state, then the base file it was spawned on (files of
-    // older versions have only the state).
+    // Its power state, then the base file it was spawned on, then a line
+    // per vif (files of older versions have only the state, or no vifs).
     std::ifstream in{entry.path()};
     int state = 0;
     if (!(in >> state))
@@ -43,6 +43,8 @@ fake_driver::fake_driver(std::string host, fake_driver_options opts)
     d.power = static_cast<power_state>(state);
     in >> std::ws;
     std::getline(in, d.base_file);
+    for (vif v; in >> v.id >> v.net.bridge >> v.mac >> v.address;)
+      d.vifs.push_back(v);
     domains_[entry.path().filename().string()] = std::move(d);
   }
 }
@@ -57,8 +59,13 @@ void fake_driver::save(const std::string& instance_id, domain d) {
   auto file = dir_ / instance_id;
   auto tmp = file;
   tmp += ".tmp";
-  std::ofstream{tmp} << static_cast<int>(d.power) << '\n'
-                     << d.base_file << '\n';
+  {
+    std::ofstream out{tmp};
+    out << static_cast<int>(d.power) << '\n' << d.base_file << '\n';
+    for (auto& v : d.vifs)
+      out << v.id << ' ' << v.net.bridge << ' ' << v.mac << ' ' << v.address
+          << '\n';
+  }
   std::filesystem::rename(tmp, file);
   domains_[instance_id] = std::move(d);
 }
@@ -125,7 +132,8 @@ driver_status fake_driver::spawn(const spawn_spec& spec) {
                                     + host_,
                                   true);
   std::lock_guard<std::mutex> guard{mtx_};
-  save(spec.instance_id, domain{power_state::running, spec.base_file});
+  save(spec.instance_id,
+       domain{power_state::running, spec.base_file, spec.vifs});
   return driver_status::success();
 }
 
@@ -144,7 +152,9 @@ driver_status fake_driver::set_power(const std::string& instance_id,
     return driver_status::failure("Instance " + instance_id
                                     + " could not be found.",
                                   false);
-  save(instance_id, domain{state, i->second.base_file});
+  auto d = i->second;
+  d.power = state;
+  save(instance_id, std::move(d));
   return driver_status::success();
 }
 
@@ -258,6 +268,23 @@ std::string fake_driver::base_file(const std::string& instance_id) const {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = domains_.find(instance_id);
   return i == domains_.end() ? std::string{} : i->second.base_file;
+}
+
+std::vector<vif> fake_driver::vifs(const std::string& instance_id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = domains_.find(instance_id);
+  return i == domains_.end() ? std::vector<vif>{} : i->second.vifs;
+}
+
+std::map<std::string, std::string>
+fake_driver::dhcp_hosts(const std::string& bridge) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::map<std::string, std::string> out;
+  for (auto& kv : domains_)
+    for (auto& v : kv.second.vifs)
+      if (v.net.bridge == bridge)
+        out[v.mac] = v.address;
+  return out;
 }
 
 } // namespace vmforge

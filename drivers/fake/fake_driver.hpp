@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -15,7 +16,7 @@ namespace vmforge {
 /// with a state_path also in one small file per domain, so that they
 /// outlive the daemon; latency and faults are injected. A spawn needs its
 /// image's base file (the host's image cache made it) and records it, as a
-/// disk overlay on it would: the fake exercises the cache as libvirt does. Every fault decision is a function of the
+/// disk overlay on it would, and its vifs, as DHCP host entries would: the fake exercises the cache as libvirt does. Every fault decision is a function of the
 /// seed, the host and the instance id (or the call count on this host), so
 /// a run is reproducible whatever order threads call in.
 class fake_driver : public driver {
@@ -46,6 +47,11 @@ public:
   /// The base file domain `instance_id` was spawned on (empty: no such
   /// domain).
   std::string base_file(const std::string& instance_id) const;
+  /// The interfaces domain `instance_id` was plugged with.
+  std::vector<vif> vifs(const std::string& instance_id) const;
+  /// What a DHCP server on network `bridge` would answer on this host:
+  /// each plugged MAC's address (as the libvirt driver's host entries).
+  std::map<std::string, std::string> dhcp_hosts(const std::string& bridge) const;
 
 private:
   /// Counts a call; throws on the configured Nth one.
@@ -59,6 +65,7 @@ private:
   struct domain {
     power_state power = power_state::nostate;
     std::string base_file;
+    std::vector<vif> vifs;
   };
   /// Record or drop a domain (in memory and in state_path); mtx_ held.
   void save(const std::string& instance_id, domain d);

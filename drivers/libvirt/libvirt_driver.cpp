@@ -9,6 +9,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "drivers/libvirt/xml.hpp"
+#include "messages/vif_model.hpp"
 #include "util/log.hpp"
 #include "util/process.hpp"
 
@@ -21,20 +23,7 @@ namespace {
 constexpr const char* metadata_ns = "https://vmforge.invalid/xmlns/instance/1.0";
 constexpr const char* pool_name = "vmforge-instances";
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\'': out += "&apos;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using xml::escape;
 
 std::string last_error() {
   auto msg = virGetLastErrorMessage();
@@ -272,6 +261,7 @@ libvirt_settings absolute_paths(libvirt_settings cfg) {
 
 libvirt_driver::libvirt_driver(libvirt_settings cfg)
   : cfg_(absolute_paths(std::move(cfg))),
+    networks_([this](const char* call) { return failed(call); }),
     watcher_(std::make_shared<watcher>()),
     hypervisor_type_(cfg_.uri.rfind("test:", 0) == 0 ? "TEST" : "QEMU") {
   ensure_event_loop();
@@ -442,11 +432,49 @@ bool libvirt_driver::ours(virDomainPtr dom) const {
   return xml.find("<host>" + escape(cfg_.host) + "</host>") != std::string::npos;
 }
 
+namespace {
+
+// Nova's libvirt vif (type network): the guest's MAC on the host's
+// network, the image's hw_vif_model else virtio.
+std::string interfaces_xml(const spawn_spec& spec) {
+  auto i = spec.image_.properties.find("hw_vif_model");
+  auto model = i == spec.image_.properties.end() ? std::string{"virtio"}
+                                                 : vif_model_name(i->second);
+  std::string out;
+  for (auto& v : spec.vifs)
+    out += "<interface type='network'><mac address='" + escape(v.mac)
+           + "'/><source network='" + escape(v.net.bridge)
+           + "'/><model type='" + escape(model) + "'/></interface>";
+  return out;
+}
+
+// As Nova's hw_rng_model: a guest waiting for entropy boots seconds
+// later.
+std::string rng_xml(const image& img) {
+  auto i = img.properties.find("hw_rng_model");
+  if (i == img.properties.end() || i->second != "virtio")
+    return {};
+  return "<rng model='virtio'><backend model='random'>/dev/urandom"
+         "</backend></rng>";
+}
+
+} // namespace
+
 std::string libvirt_driver::domain_xml(const spawn_spec& spec,
                                        const std::string& disk) const {
   auto& f = spec.flavor_;
   auto dir = cfg_.instances_path + "/" + spec.instance_id;
-  return "<domain type='" + (cfg_.uri.rfind("test:", 0) == 0 ? std::string{"test"} : cfg_.virt_type)
+  auto type = cfg_.uri.rfind("test:", 0) == 0 ? std::string{"test"}
+                                              : cfg_.virt_type;
+  // Emulation translates guest code into a cache qemu sizes at up to
+  // 1 GiB; bounded, a small guest's host memory stays small.
+  auto tcg = type == "qemu" && cfg_.tcg_tb_cache_mb > 0
+               ? "<tcg><tb-cache unit='MiB'>"
+                   + std::to_string(cfg_.tcg_tb_cache_mb) + "</tb-cache></tcg>"
+               : std::string{};
+  // The pc machine (libvirt's default): its IDE buses are where a CD-ROM
+  // is visible to kernels without AHCI, as Debian's cloud kernel.
+  return "<domain type='" + type
          + "'><name>" + escape(spec.instance_name) + "</name><uuid>"
          + escape(spec.instance_id) + "</uuid>"
          + "<metadata><vmforge:instance xmlns:vmforge='" + metadata_ns + "'>"
@@ -459,10 +487,11 @@ std::string libvirt_driver::domain_xml(const spawn_spec& spec,
          + "<memory unit='MiB'>" + std::to_string(f.ram_mb) + "</memory>"
          + "<vcpu>" + std::to_string(f.vcpus) + "</vcpu>"
          + "<os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>"
-         + "<features><acpi/></features>"
+         + "<features><acpi/>" + tcg + "</features>"
          + "<devices><disk type='file' device='disk'>"
          + "<driver name='qemu' type='qcow2'/><source file='" + escape(disk)
          + "'/><target dev='vda' bus='virtio'/></disk>"
+         + interfaces_xml(spec) + rng_xml(spec.image_)
          // Nova's console log: instances_path/<uuid>/console.log.
          + "<serial type='file'><source path='" + escape(dir)
          + "/console.log'/></serial></devices></domain>";
@@ -512,11 +541,24 @@ driver_status libvirt_driver::spawn(const spawn_spec& spec) {
   std::string disk = path_c ? path_c : "";
   free(path_c);
   virStorageVolFree(vol);
+  // Leaves nothing behind: the vifs plugged so far, the domain, its disk.
+  auto undo = [&] {
+    for (auto& v : spec.vifs)
+      networks_.unplug(conn, v.net.bridge, v.mac);
+    destroy(spec.instance_id);
+  };
   auto fail = [&](const std::string& step, const char* call) {
     auto msg = step + " of " + spec.instance_name + " failed: " + failed(call);
-    destroy(spec.instance_id); // leaves nothing behind
+    undo();
     return driver_status::failure(msg, true);
   };
+  for (auto& v : spec.vifs) {
+    auto plugged = networks_.plug(conn, v, spec.instance_name);
+    if (!plugged.ok) {
+      undo();
+      return plugged;
+    }
+  }
   domain_ref d{virDomainDefineXML(conn, domain_xml(spec, disk).c_str())};
   if (!d.dom)
     return fail("defining", "define");
@@ -565,10 +607,25 @@ driver_status libvirt_driver::with_domain(const std::string& instance_id,
 
 driver_status libvirt_driver::destroy(const std::string& instance_id) {
   return with_lookup(instance_id, [&](virConnectPtr conn, virDomainPtr dom) {
+    // Read before the domain goes: after a restart, or for an orphan, its
+    // XML is the only record of what was plugged.
+    std::vector<domain_interface> plugged;
+    if (dom) {
+      auto xml_c = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+      if (xml_c) {
+        plugged = domain_interfaces(xml_c);
+        free(xml_c);
+      } else {
+        log::warning(log_name, "the DHCP host entries of ", instance_id,
+                     " stay: ", failed("domain_xml"));
+      }
+    }
     if (dom && !remove_domain(dom))
       return driver_status::failure("destroying " + instance_id
                                       + " failed: " + failed("destroy"),
                                     true);
+    for (auto& i : plugged)
+      networks_.unplug(conn, i.network, i.mac);
     std::string why;
     if (auto disks = pool(conn, why)) {
       if (!delete_volume(disks, instance_id))

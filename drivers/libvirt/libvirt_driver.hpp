@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "drivers/driver.hpp"
+#include "drivers/libvirt/host_networks.hpp"
 
 typedef struct _virConnect* virConnectPtr;
 typedef struct _virDomain* virDomainPtr;
@@ -23,9 +24,12 @@ struct libvirt_settings {
   std::string uri = "test:///default";
   /// Nova's [DEFAULT] instances_path: the disk pool and the console logs.
   std::string instances_path = "var/instances";
-  /// Nova's [libvirt] virt_type: kvm, or qemu (software emulation, for
-  /// machines without usable /dev/kvm). Ignored by test:/// URIs.
+  /// Nova's [libvirt] virt_type as chosen at start (choose_virt_type): kvm,
+  /// or qemu (software emulation). Ignored by test:/// URIs.
   std::string virt_type = "kvm";
+  /// Under qemu, each guest's TCG translation-block cache in MiB (0:
+  /// qemu's default).
+  int64_t tcg_tb_cache_mb = 32;
   /// Nova's [DEFAULT] shutdown_timeout: how long a stop waits for the
   /// guest to shut down cleanly before destroying it (0: at once).
   int64_t shutdown_timeout_s = 60;
@@ -41,7 +45,11 @@ public:
   explicit libvirt_driver(libvirt_settings cfg);
   ~libvirt_driver() override;
 
+  /// Plugs each vif (host_networks) before the domain is defined with an
+  /// <interface> on its network; a failure unplugs them again.
   driver_status spawn(const spawn_spec& spec) override;
+  /// Also removes the DHCP host entries of the domain's interfaces, read
+  /// from its XML (so an orphan's too); the networks stay, the host's.
   driver_status destroy(const std::string& instance_id) override;
   driver_status power_on(const std::string& instance_id) override;
   driver_status power_off(const std::string& instance_id) override;
@@ -99,6 +107,8 @@ private:
   virStoragePoolPtr pool(virConnectPtr conn, std::string& why) const;
 
   const libvirt_settings cfg_;
+  /// The vifs' DHCP host entries on the host's libvirt networks.
+  host_networks networks_;
   /// Its mutex also guards the four fields below it.
   std::shared_ptr<watcher> watcher_;
   virConnectPtr conn_ = nullptr;

@@ -96,6 +96,17 @@ wait "$holder" 2>/dev/null || true
   || { echo "FAIL metrics port taken: exit $rc, output: $out"; exit 1; }
 passed=$((passed + 1))
 
+# An explicit virt_type = kvm without hardware virtualization is refused at
+# start (where kvm_intel or kvm_amd is loaded it would run: not checked).
+if [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/module/kvm_amd ]; then
+  printf '[DEFAULT]\ncompute_driver = libvirt.LibvirtDriver\n[libvirt]\nconnection_uri = qemu+unix:///system?socket=%s/none.sock\nvirt_type = kvm\n' "$PWD" >kvm.conf
+  rc=0
+  out=$(timeout 20 "$bin" --config kvm.conf --port 0 --metrics-port 0 2>&1) || rc=$?
+  [ "$rc" -eq 2 ] && [[ "$out" == *"[libvirt] virt_type = kvm, but neither kvm_intel nor kvm_amd is loaded in /sys/module"* ]] \
+    || { echo "FAIL virt_type = kvm without hardware virtualization: exit $rc, output: $out"; exit 1; }
+  passed=$((passed + 1))
+fi
+
 # The commented default file is what vmforged runs on without one.
 "$bin" --print-config >embedded.conf
 "$bin" --config "$root/etc/vmforge.conf" --print-config >etc.conf

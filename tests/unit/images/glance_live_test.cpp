@@ -27,6 +27,7 @@
 
 #include "images/glance_image_service.hpp"
 #include "tests/support/http_test_server.hpp"
+#include "tests/support/live_env.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "util/digest.hpp"
 
@@ -36,10 +37,7 @@ using namespace vmforge::images;
 namespace {
 
 std::string env(const char* name) {
-  auto v = std::getenv(name);
-  if (!v || !*v)
-    FAIL(std::string{"set "} + name + " (tests/integration/glance_client_test.py does)");
-  return v;
+  return test::live_env(name, "tests/integration/glance_client_test.py");
 }
 
 std::string read_file(const std::filesystem::path& p) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
@@ -189,6 +190,7 @@ TEST_CASE("uuids are canonical version 4 uuids", "[util]") {
 
 // The state_path test writes the host's files itself.
 #include <fstream>
+#include <map>
 
 #include "tests/support/temp_dir.hpp"
 
@@ -240,4 +242,58 @@ TEST_CASE("the fake driver's snapshot is a real qcow2 of a domain it has",
   in.read(magic, 4);
   CHECK(std::string(magic, 4) == std::string("QFI\xfb", 4));
   CHECK(drv.get_power_state("a") == power_state::running);
+}
+
+namespace {
+
+spawn_spec with_vifs(std::string id, std::vector<std::pair<std::string, std::string>> macs) {
+  auto s = spec(std::move(id));
+  int n = 0;
+  for (auto& [mac, address] : macs) {
+    vif v;
+    v.id = s.instance_id + "-port-" + std::to_string(n++);
+    v.net = {"net-1", "private", "10.42.0.0/24", "10.42.0.1", {}, "vmfbr0"};
+    v.mac = mac;
+    v.address = address;
+    s.vifs.push_back(v);
+  }
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("the fake driver plugs each vif as a DHCP host entry and destroy "
+          "unplugs it", "[fake_driver][network]") {
+  test::temp_dir dir;
+  fake_driver_options opts;
+  opts.state_path = (dir.path / "hv").string();
+  using hosts = std::map<std::string, std::string>;
+  {
+    fake_driver drv{"h1", opts};
+    REQUIRE(drv.spawn(with_vifs("a", {{"fa:16:3e:00:00:01", "10.42.0.5"},
+                                      {"fa:16:3e:00:00:02", "10.42.0.6"}}))
+              .ok);
+    REQUIRE(drv.spawn(with_vifs("b", {{"fa:16:3e:00:00:03", "10.42.0.7"}})).ok);
+    CHECK(drv.dhcp_hosts("vmfbr0")
+          == hosts{{"fa:16:3e:00:00:01", "10.42.0.5"},
+                   {"fa:16:3e:00:00:02", "10.42.0.6"},
+                   {"fa:16:3e:00:00:03", "10.42.0.7"}});
+    CHECK(drv.dhcp_hosts("other").empty());
+    REQUIRE(drv.vifs("a").size() == 2);
+    CHECK(drv.vifs("a")[1].id == "a-port-1");
+    // A power action keeps them.
+    REQUIRE(drv.power_off("b").ok);
+    CHECK(drv.vifs("b").size() == 1);
+  }
+  // Kept across a restart, as the hypervisor's network keeps its entries.
+  fake_driver drv{"h1", opts};
+  auto a = drv.vifs("a");
+  REQUIRE(a.size() == 2);
+  CHECK(a[0].mac == "fa:16:3e:00:00:01");
+  CHECK(a[0].address == "10.42.0.5");
+  CHECK(a[0].net.bridge == "vmfbr0");
+  CHECK(a[0].id == "a-port-0");
+  REQUIRE(drv.destroy("a").ok);
+  CHECK(drv.vifs("a").empty());
+  CHECK(drv.dhcp_hosts("vmfbr0") == hosts{{"fa:16:3e:00:00:03", "10.42.0.7"}});
 }

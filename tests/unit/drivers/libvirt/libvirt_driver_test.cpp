@@ -8,6 +8,7 @@
 #include <libvirt/libvirt.h>
 
 #include "drivers/libvirt/libvirt_driver.hpp"
+#include "tests/support/libvirt_networks.hpp"
 #include "tests/support/libvirt_workspace.hpp"
 #include "util/uuid.hpp"
 
@@ -259,4 +260,119 @@ TEST_CASE("libvirt: a snapshot on test:///default is a qcow2 and the guest "
   CHECK(drv.snapshot(spec.instance_id, out).ok);
   CHECK(drv.get_power_state(spec.instance_id) == power_state::shutdown);
   CHECK(drv.destroy(spec.instance_id).ok);
+}
+
+namespace {
+
+vif network_vif(const std::string& bridge, const std::string& mac,
+                const std::string& address) {
+  vif v;
+  v.id = make_uuid();
+  v.net = {make_uuid(), "private", "10.42.0.0/24", "10.42.0.1", {}, bridge};
+  v.mac = mac;
+  v.address = address;
+  return v;
+}
+
+// The DHCP host entries of a network of the process's test hypervisor.
+std::vector<dhcp_host> entries(const std::string& bridge) {
+  auto conn = virConnectOpen("test:///default");
+  auto out = dhcp_hosts(described_network(conn, bridge));
+  virConnectClose(conn);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("libvirt: each vif is an interface on its network, with the "
+          "image's model", "[libvirt][network]") {
+  libvirt_workspace ws;
+  libvirt_driver drv{ws.settings("h")};
+  auto spec = ws.spec(42);
+  spec.vifs = {network_vif("vmfbr0", "fa:16:3e:00:00:01", "10.42.0.5"),
+               network_vif("vmfbr1", "fa:16:3e:00:00:02", "10.43.0.5")};
+  auto xml = drv.domain_xml(spec, "/pool/disk.qcow2");
+  CHECK_THAT(xml, Catch::Contains(
+                    "<interface type='network'><mac address='fa:16:3e:00:00:01'/>"
+                    "<source network='vmfbr0'/><model type='virtio'/></interface>"
+                    "<interface type='network'><mac address='fa:16:3e:00:00:02'/>"
+                    "<source network='vmfbr1'/><model type='virtio'/></interface>"));
+  spec.image_.properties["hw_vif_model"] = "VirtualE1000";
+  CHECK_THAT(drv.domain_xml(spec, "/d"), Catch::Contains("<model type='e1000'/>"));
+  spec.vifs.clear();
+  CHECK_THAT(drv.domain_xml(spec, "/d"), !Catch::Contains("<interface"));
+}
+
+TEST_CASE("libvirt: qemu guests get a bounded translation cache, kvm and "
+          "test ones none", "[libvirt]") {
+  libvirt_workspace ws;
+  auto spec = ws.spec(42);
+  // Never connected: domain_xml needs no hypervisor.
+  auto qemu = ws.settings("h", "qemu+unix:///system?socket="
+                                 + (ws.dir / "none.sock").string());
+  qemu.virt_type = "qemu";
+  qemu.tcg_tb_cache_mb = 48;
+  auto xml = libvirt_driver{qemu}.domain_xml(spec, "/d");
+  CHECK_THAT(xml, Catch::StartsWith("<domain type='qemu'>"));
+  CHECK_THAT(xml, Catch::Contains("<features><acpi/><tcg><tb-cache unit='MiB'>"
+                                  "48</tb-cache></tcg></features>"));
+  qemu.tcg_tb_cache_mb = 0; // qemu's own size
+  CHECK_THAT(libvirt_driver{qemu}.domain_xml(spec, "/d"),
+             Catch::Contains("<features><acpi/></features>"));
+  auto kvm = qemu;
+  kvm.virt_type = "kvm";
+  kvm.tcg_tb_cache_mb = 48;
+  xml = libvirt_driver{kvm}.domain_xml(spec, "/d");
+  CHECK_THAT(xml, Catch::StartsWith("<domain type='kvm'>"));
+  CHECK_THAT(xml, !Catch::Contains("<tcg>"));
+  libvirt_driver test{ws.settings("h")};
+  CHECK_THAT(test.domain_xml(spec, "/d"), !Catch::Contains("<tcg>"));
+}
+
+TEST_CASE("libvirt: hw_rng_model=virtio gives the guest a virtio-rng",
+          "[libvirt]") {
+  libvirt_workspace ws;
+  libvirt_driver drv{ws.settings("h")};
+  auto spec = ws.spec(42);
+  auto rng = "<rng model='virtio'><backend model='random'>/dev/urandom"
+             "</backend></rng>";
+  CHECK_THAT(drv.domain_xml(spec, "/d"), !Catch::Contains("<rng"));
+  spec.image_.properties["hw_rng_model"] = "virtio";
+  CHECK_THAT(drv.domain_xml(spec, "/d"), Catch::Contains(rng));
+}
+
+TEST_CASE("libvirt: a spawn plugs its vifs, destroy unplugs them, a failed "
+          "spawn leaves no entry", "[libvirt][network]") {
+  libvirt_workspace ws;
+  std::vector<std::string> errors;
+  auto cfg = ws.settings("lv-" + make_uuid());
+  cfg.on_call_error = [&](const std::string& call) { errors.push_back(call); };
+  libvirt_driver drv{cfg};
+  auto bridge = "vt" + make_uuid().substr(0, 8);
+  auto spec = ws.spec(900010);
+  spec.vifs = {network_vif(bridge, "fa:16:3e:00:00:01", "10.42.0.5")};
+  REQUIRE(drv.spawn(spec).ok);
+  CHECK(entries(bridge)
+        == std::vector<dhcp_host>{{"fa:16:3e:00:00:01", spec.instance_name,
+                                   "10.42.0.5"}});
+  // The same instance name again (names are unique: the same instance,
+  // respawned with another port): its entry replaces the old one, then
+  // libvirt refuses the definition (the name is taken), and the failed
+  // spawn unplugs: no entry is left.
+  auto twin = ws.spec(900010);
+  twin.vifs = {network_vif(bridge, "fa:16:3e:00:00:02", "10.42.0.6")};
+  CHECK_FALSE(drv.spawn(twin).ok);
+  CHECK(entries(bridge).empty());
+  CHECK(errors == std::vector<std::string>{"define"});
+  // Destroy reads the MACs from the domain; a respawn plugs them again.
+  REQUIRE(drv.destroy(spec.instance_id).ok);
+  CHECK(entries(bridge).empty());
+  REQUIRE(drv.spawn(spec).ok);
+  CHECK(entries(bridge).size() == 1);
+  REQUIRE(drv.destroy(spec.instance_id).ok);
+  CHECK(entries(bridge).empty());
+  CHECK(errors == std::vector<std::string>{"define"});
+  auto conn = virConnectOpen("test:///default");
+  remove_network(conn, bridge);
+  virConnectClose(conn);
 }
