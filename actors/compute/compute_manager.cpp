@@ -718,9 +718,15 @@ void spawn_on(compute_pointer self, const std::string& id, base_image& base) {
   b.awaiting_image = false;
   b.spawn_started = steady_clock::now();
   auto& req = b.job.req;
-  spawn_spec spec{id,          instance_name(req.db_id), req.flavor_,
-                  req.image_,  req.instance_name,        req.project_id,
-                  base.path,   base.format};
+  spawn_spec spec;
+  spec.instance_id = id;
+  spec.instance_name = instance_name(req.db_id);
+  spec.flavor_ = req.flavor_;
+  spec.image_ = req.image_;
+  spec.display_name = req.instance_name;
+  spec.project_id = req.project_id;
+  spec.base_file = base.path;
+  spec.base_format = base.format;
   spec.guest = req.guest;
   spec.availability_zone = req.availability_zone;
   dispatch(self, driver_op{driver_call::spawn, id, std::move(spec), {}});

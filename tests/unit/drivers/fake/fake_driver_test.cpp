@@ -27,9 +27,16 @@ const std::string& base() {
 }
 
 spawn_spec spec(std::string id) {
-  return {id,   "instance-" + id,
-          flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true},
-          make_image("img", "img"), "vm", "p", base(), "raw"};
+  spawn_spec s;
+  s.instance_id = id;
+  s.instance_name = "instance-" + id;
+  s.flavor_ = flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
+  s.image_ = make_image("img", "img");
+  s.display_name = "vm";
+  s.project_id = "p";
+  s.base_file = base();
+  s.base_format = "raw";
+  return s;
 }
 
 std::vector<bool> outcomes(const std::string& host, fake_driver_options opts,
