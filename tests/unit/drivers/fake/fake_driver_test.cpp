@@ -248,3 +248,58 @@ TEST_CASE("the fake driver's snapshot is a real qcow2 of a domain it has",
   CHECK(std::string(magic, 4) == std::string("QFI\xfb", 4));
   CHECK(drv.get_power_state("a") == power_state::running);
 }
+
+TEST_CASE("the fake driver makes the config drive and a boot log",
+          "[fake_driver]") {
+  vmforge::test::temp_dir dir;
+  fake_driver_options opts;
+  opts.state_path = (dir.path / "hv").string();
+  fake_driver drv{"h1", opts};
+  auto s = spec("a");
+  s.display_name = "Web 1";
+  s.guest.config_drive = true;
+  s.guest.key_name = "k";
+  s.guest.key_data = "ssh-ed25519 AAAA k";
+  vif v;
+  v.id = "port-1";
+  v.mac = "fa:16:3e:00:00:01";
+  v.address = "10.0.0.7";
+  v.net.label = "private";
+  s.vifs.push_back(v);
+  REQUIRE(drv.spawn(s).ok);
+  auto iso = drv.config_drive_path("a");
+  REQUIRE(std::filesystem::exists(iso));
+  std::string log;
+  REQUIRE(drv.console_output("a", log).ok);
+  CHECK(log.find("Linux version") != std::string::npos);
+  CHECK(log.find("10.0.0.7") != std::string::npos);
+  CHECK(log.find("web-1 login:") != std::string::npos);
+  // The log and the drive survive a power cycle and a restart of the fake.
+  CHECK(drv.power_off("a").ok);
+  fake_driver again{"h1", opts};
+  CHECK(again.list_instances() == std::vector<std::string>{"a"});
+  std::string after;
+  REQUIRE(again.console_output("a", after).ok);
+  CHECK(after == log);
+  CHECK(again.destroy("a").ok);
+  CHECK_FALSE(std::filesystem::exists(iso));
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::path{iso}.parent_path()));
+  CHECK_FALSE(again.console_output("a", after).ok);
+}
+
+TEST_CASE("the fake driver makes no config drive unless asked, and keeps its "
+          "boot log in memory without a state_path",
+          "[fake_driver]") {
+  vmforge::test::temp_dir dir;
+  fake_driver_options opts;
+  opts.state_path = (dir.path / "hv").string();
+  fake_driver drv{"h1", opts};
+  REQUIRE(drv.spawn(spec("a")).ok);
+  CHECK_FALSE(std::filesystem::exists(drv.config_drive_path("a")));
+  fake_driver mem{"h1", {}};
+  REQUIRE(mem.spawn(spec("b")).ok);
+  CHECK(mem.config_drive_path("b").empty());
+  std::string log;
+  REQUIRE(mem.console_output("b", log).ok);
+  CHECK(log.find("vm login:") != std::string::npos);
+}
