@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "drivers/config_drive_iso.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -227,7 +227,7 @@ struct silent_fixture : fixture {
 
 CAF_TEST_FIXTURE_SCOPE(api_handler_tests, fixture)
 
-CAF_TEST(a console read goes to the conductor with the server's host) {
+CAF_TEST(a console read goes to the conductor with the host of the server) {
   auto id = server(false);
   self->send(api, console_request{member, id, 10});
   run();

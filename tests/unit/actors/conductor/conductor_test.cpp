@@ -687,7 +687,7 @@ CAF_TEST(an unshelve that fails on its host is not rescheduled and stays
   CAF_CHECK_EQUAL(stats().in_flight, 0);
 }
 
-CAF_TEST(a console read is delegated to the instance's host, which answers
+CAF_TEST(a console read is delegated to the host of the instance, which answers
            the asker) {
   start();
   online("compute-1");
