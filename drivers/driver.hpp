@@ -107,6 +107,12 @@ public:
   /// (Nova's cold snapshot). On failure nothing is left at `out_file`.
   virtual driver_status snapshot(const std::string& instance_id,
                                  const std::string& out_file) = 0;
+  /// The tail of the guest's console log (at most max_console_bytes of
+  /// drivers/console_log.hpp, as Nova's libvirt driver reads it) into
+  /// `output`; empty if the guest wrote nothing yet. An unknown domain is
+  /// a failure.
+  virtual driver_status console_output(const std::string& instance_id,
+                                       std::string& output) = 0;
   /// Instance ids with a domain on this host.
   virtual std::vector<std::string> list_instances() = 0;
   /// What the host offers (before allocation ratios).

@@ -20,13 +20,16 @@ enum class driver_call : uint8_t {
   get_power_state,
   /// Flatten the instance's disk into a qcow2 file (createImage, shelve).
   snapshot,
+  /// Read the guest's console log (os-getConsoleOutput).
+  console_output,
 };
 
 inline const char* to_string(driver_call x) {
   static constexpr const char* names[] = {
     "spawn", "destroy", "power_on", "power_off", "reboot",
-    "pause", "unpause", "suspend", "resume", "get_power_state", "snapshot"};
-  return enum_name<driver_call::snapshot>(names, x);
+    "pause", "unpause", "suspend", "resume", "get_power_state", "snapshot",
+    "console_output"};
+  return enum_name<driver_call::console_output>(names, x);
 }
 
 } // namespace vmforge

@@ -31,6 +31,7 @@ constexpr entry catalog[] = {
   {errc::instance_invalid_state, "InstanceInvalidState",
    "Cannot '{}' instance {} while it is in {} {}"},
   {errc::instance_is_locked, "InstanceIsLocked", "Instance {} is locked"},
+  {errc::instance_not_ready, "InstanceNotReady", "Instance {} is not ready"},
   {errc::flavor_not_found, "FlavorNotFound", "Flavor {} could not be found."},
   {errc::flavor_id_exists, "FlavorIdExists",
    "Flavor with ID {} already exists."},

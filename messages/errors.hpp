@@ -25,6 +25,7 @@ enum class errc : uint8_t {
   instance_not_found,            // InstanceNotFound
   instance_invalid_state,        // InstanceInvalidState, as the API words it
   instance_is_locked,            // InstanceIsLocked
+  instance_not_ready,            // InstanceNotReady
   flavor_not_found,              // FlavorNotFound
   flavor_id_exists,              // FlavorIdExists
   flavor_exists,                 // FlavorExists

@@ -9,6 +9,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/compute/compute_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "messages/action.hpp"
@@ -127,6 +128,19 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_action& x) {
   return f(caf::meta::type_name("server_action"), x.ctx, x.id, x.action,
            x.hard);
+}
+
+/// POST /servers/{id}/action {"os-getConsoleOutput": {"length": N}}: the
+/// last `length` lines of the server's console log (-1: all of it).
+struct console_request {
+  request_context ctx;
+  std::string id;
+  int64_t length = -1;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, console_request& x) {
+  return f(caf::meta::type_name("console_request"), x.ctx, x.id, x.length);
 }
 
 /// POST /servers/{id}/action {"createImage": ...}, after schema validation.
@@ -489,6 +503,7 @@ using api_actor = caf::typed_actor<
   caf::replies_to<list_servers>::with<instance_list>,
   caf::replies_to<update_server>::with<instance>,
   caf::replies_to<server_action>::with<accepted>,
+  caf::replies_to<console_request>::with<console_text>,
   caf::replies_to<create_image>::with<image_created>,
   caf::replies_to<shelve_server>::with<accepted>,
   caf::replies_to<server_metadata>::with<metadata_items>,

@@ -55,6 +55,11 @@ const char* name_of(const image_actor&) {
   return "image service";
 }
 
+// A console read: the conductor and the instance's host.
+const char* name_of(const conductor_actor&) {
+  return "compute host";
+}
+
 // A failed request's answer. A timeout means the service is stuck: the
 // client gets Nova's ServiceUnavailable (503) and the log says who.
 caf::error failure(const char* to, caf::error err) {
@@ -319,6 +324,20 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
                               "There is no such action: " + action));
       else
         start_action(self, rp, *rule, ctx, row);
+    });
+}
+
+// Nova's API.get_console_output: the row's host reads its log, through
+// the conductor, which knows the hosts.
+caf::result<console_text> on_console(api_pointer self, console_request& req) {
+  return with_visible_row<console_text>(
+    self, req.ctx, req.id, [self, length = req.length](instance& row, auto& rp) {
+      if (auto err = check_console(row)) {
+        rp.deliver(std::move(err));
+        return;
+      }
+      forward(self, rp, self->state.cfg.conductor,
+              get_console_output{row.id, row.host, length});
     });
 }
 
@@ -861,6 +880,7 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
         });
     },
     [self](server_action& req) { return on_action(self, req); },
+    [self](console_request& req) { return on_console(self, req); },
     [self](create_image& req) { return on_create_image(self, req); },
     [self](shelve_server& req) { return on_shelve(self, req); },
     [self](server_metadata& req) { return on_metadata(self, req); },

@@ -86,6 +86,15 @@ caf::error check(const server_rule& rule, const instance& row,
   return caf::none;
 }
 
+caf::error check_console(const instance& row) {
+  if (row.host.empty())
+    return nova_error(errc::instance_not_ready, row.id);
+  if (row.task == ts::deleting)
+    return nova_error(errc::instance_invalid_state, "get_console_output",
+                      row.id, "task_state", to_string(row.task));
+  return caf::none;
+}
+
 begin_task begin_of(const server_rule& rule, const std::string& id,
                     bool is_admin) {
   // The same conditions as check(), as a guard the store applies.

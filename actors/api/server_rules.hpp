@@ -46,6 +46,12 @@ extern const server_rule create_image_rule;
 /// unshelve, each with @check_instance_lock); nullptr for any other key.
 const server_rule* shelve_action(const std::string& key);
 
+/// os-getConsoleOutput (Nova's API.get_console_output): an instance on no
+/// host is InstanceNotReady (@check_instance_host), one being deleted is
+/// InstanceInvalidState (@reject_instance_state); any other state may be
+/// read, as the driver keeps the log of a stopped guest too.
+caf::error check_console(const instance& row);
+
 /// Why `row` refuses `rule` to the caller: InstanceIsLocked or
 /// InstanceInvalidState with Nova's message; none if it allows it.
 caf::error check(const server_rule& rule, const instance& row, bool is_admin);

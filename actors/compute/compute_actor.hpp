@@ -62,12 +62,38 @@ struct driver_reply {
   bool retryable = false;
   std::string reason;
   power_state power = power_state::nostate;
+  /// console_output only: the log's tail the driver read.
+  std::string output;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, driver_reply& x) {
   return f(caf::meta::type_name("driver_reply"), x.call, x.instance_id, x.ok,
-           x.retryable, x.reason, x.power);
+           x.retryable, x.reason, x.power, x.output);
+}
+
+/// API -> conductor (which delegates it to the instance's host) -> compute
+/// manager: os-getConsoleOutput, the last `length` lines of the guest's
+/// console log (-1: all of what the driver reads; see console_tail.hpp).
+struct get_console_output {
+  std::string instance_id;
+  std::string host;
+  int64_t length = -1;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_console_output& x) {
+  return f(caf::meta::type_name("get_console_output"), x.instance_id, x.host,
+           x.length);
+}
+
+struct console_text {
+  std::string output;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, console_text& x) {
+  return f(caf::meta::type_name("console_text"), x.output);
 }
 
 /// What an image worker does for its compute manager: the image service's
@@ -209,7 +235,8 @@ using compute_actor = caf::typed_actor<
   caf::reacts_to<heartbeat_tick>, caf::reacts_to<shelved_poll_tick>,
   caf::reacts_to<image_cache_tick>,
   caf::reacts_to<hypervisor_event>,
-  caf::replies_to<get_host_usage>::with<host_usage>>;
+  caf::replies_to<get_host_usage>::with<host_usage>,
+  caf::replies_to<get_console_output>::with<console_text>>;
 
 using supervisor_actor = caf::typed_actor<
   caf::reacts_to<actor_restarted>,

@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/compute/console_tail.hpp"
 #include "actors/compute/driver_worker.hpp"
 #include "actors/compute/image_worker.hpp"
 #include "actors/compute/image_cache.hpp"
@@ -69,6 +70,12 @@ struct op_entry {
   bool uploaded = false;
 };
 
+// An os-getConsoleOutput waiting for a driver worker's read of the log.
+struct console_waiter {
+  int64_t length = -1;
+  caf::typed_response_promise<console_text> rp;
+};
+
 struct compute_state {
   static inline const char* name = "compute_manager";
   compute_config cfg;
@@ -90,6 +97,10 @@ struct compute_state {
   // Why the driver cannot reach the hypervisor (empty: it can). The host
   // takes no builds meanwhile and the scheduler skips it.
   std::string hypervisor_down;
+  // Console reads in progress, by instance, oldest first: every read of
+  // an instance's log is as good as another, so a reply answers the
+  // oldest waiter.
+  std::unordered_map<std::string, std::deque<console_waiter>> consoles;
   // The host's image cache (linked; restarted if it dies).
   image_cache_actor cache;
   uint64_t next_seq = 0;
@@ -718,10 +729,17 @@ void spawn_on(compute_pointer self, const std::string& id, base_image& base) {
   b.awaiting_image = false;
   b.spawn_started = steady_clock::now();
   auto& req = b.job.req;
-  spawn_spec spec{id,          instance_name(req.db_id), req.flavor_,
-                  req.image_,  req.instance_name,        req.project_id,
-                  base.path,   base.format,              {},
-                  req.guest,   req.availability_zone};
+  spawn_spec spec;
+  spec.instance_id = id;
+  spec.instance_name = instance_name(req.db_id);
+  spec.flavor_ = req.flavor_;
+  spec.image_ = req.image_;
+  spec.display_name = req.instance_name;
+  spec.project_id = req.project_id;
+  spec.base_file = base.path;
+  spec.base_format = base.format;
+  spec.guest = req.guest;
+  spec.availability_zone = req.availability_zone;
   dispatch(self, driver_op{driver_call::spawn, id, std::move(spec), {}});
   publish(self);
 }
@@ -1082,6 +1100,34 @@ void on_worker_down(compute_pointer self, const caf::actor_addr& who,
   pump(self);
 }
 
+caf::result<console_text> on_console_request(compute_pointer self,
+                                             get_console_output& req) {
+  auto rp = self->make_response_promise<console_text>();
+  self->state.consoles[req.instance_id].push_back({req.length, rp});
+  driver_op op;
+  op.call = driver_call::console_output;
+  op.instance_id = req.instance_id;
+  dispatch(self, std::move(op));
+  return rp;
+}
+
+void on_console_read(compute_pointer self, driver_reply& rep) {
+  auto& all = self->state.consoles;
+  auto i = all.find(rep.instance_id);
+  if (i == all.end())
+    return;
+  auto w = std::move(i->second.front());
+  i->second.pop_front();
+  if (i->second.empty())
+    all.erase(i);
+  if (rep.ok)
+    w.rp.deliver(console_text{console_tail(rep.output, w.length)});
+  else if (rep.retryable) // the hypervisor is unreachable for now
+    w.rp.deliver(nova_error(errc::service_unavailable, rep.reason));
+  else
+    w.rp.deliver(nova_error(errc::instance_not_found, rep.instance_id));
+}
+
 void on_driver_reply(compute_pointer self, driver_reply& rep) {
   auto& st = self->state;
   if (auto w = find_worker(self, self->current_sender()->address())) {
@@ -1111,6 +1157,9 @@ void on_driver_reply(compute_pointer self, driver_reply& rep) {
       break;
     case driver_call::get_power_state:
       on_power_sync(self, rep);
+      break;
+    case driver_call::console_output:
+      on_console_read(self, rep);
       break;
     default:
       on_action_done(self, rep);
@@ -1377,6 +1426,7 @@ compute_actor::behavior_type compute_manager(compute_pointer self,
                          heartbeat_tick{});
     },
     [self](image_cache_tick) { on_image_cache_tick(self); },
+    [self](get_console_output& req) { return on_console_request(self, req); },
     [self](get_host_usage&) -> host_usage {
       auto& st = self->state;
       return host_usage{st.cfg.host.name,

@@ -46,6 +46,9 @@ driver_reply run(driver& drv, const driver_op& op) {
     case driver_call::snapshot:
       st = drv.snapshot(op.instance_id, op.file);
       break;
+    case driver_call::console_output:
+      st = drv.console_output(op.instance_id, rep.output);
+      break;
   }
   rep.ok = st.ok;
   rep.retryable = st.retryable;

@@ -688,6 +688,14 @@ conductor_actor::behavior_type conductor(conductor_pointer self,
     [self](deadline_tick) { self->state.deadlines.on_tick(self); },
     [self](instance_action& act) { on_action(self, act); },
     [self](instance_operation& op) { on_operation(self, op); },
+    [self](get_console_output& req) -> caf::result<console_text> {
+      // The host's compute manager answers the API itself.
+      auto i = self->state.computes.find(req.host);
+      if (i == self->state.computes.end())
+        return nova_error(errc::service_unavailable,
+                          "Compute host " + req.host + " is not available.");
+      return self->delegate(i->second, std::move(req));
+    },
     [self](get_conductor_stats&) -> conductor_stats {
       auto stats = self->state.stats;
       stats.in_flight = static_cast<int64_t>(self->state.builds.size());

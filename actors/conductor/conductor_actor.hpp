@@ -109,6 +109,7 @@ using conductor_actor = caf::typed_actor<
   caf::reacts_to<timeout_tick>,
   caf::reacts_to<deadline_tick>,
   caf::reacts_to<instance_action>, caf::reacts_to<instance_operation>,
-  caf::replies_to<get_conductor_stats>::with<conductor_stats>>;
+  caf::replies_to<get_conductor_stats>::with<conductor_stats>,
+  caf::replies_to<get_console_output>::with<console_text>>;
 
 } // namespace vmforge

@@ -6,6 +6,9 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "drivers/config_drive.hpp"
+#include "drivers/config_drive_iso.hpp"
+#include "drivers/console_log.hpp"
 #include "util/process.hpp"
 #include "util/uuid.hpp"
 
@@ -15,6 +18,28 @@ namespace {
 
 bool listed(const std::vector<std::string>& hosts, const std::string& host) {
   return std::find(hosts.begin(), hosts.end(), host) != hosts.end();
+}
+
+driver_status not_found(const std::string& instance_id) {
+  return driver_status::failure("Instance " + instance_id + " could not be found.",
+                                false);
+}
+
+// What a small Linux guest prints on its serial console up to its login
+// prompt, with this instance's hostname and addresses.
+std::string boot_log(const spawn_spec& spec) {
+  auto host = sanitize_hostname(spec.display_name, "Server-" + spec.instance_id);
+  std::string out = "[    0.000000] Linux version 6.1.0-fake-amd64 (vmforge fake "
+                    "driver)\n[    0.000000] Command line: console=ttyS0\n";
+  for (size_t i = 0; i < spec.vifs.size(); ++i) {
+    auto& v = spec.vifs[i];
+    out += "[    1.250000] eth" + std::to_string(i) + ": " + v.mac + " "
+           + v.address + " (" + v.net.label + ")\n";
+  }
+  if (spec.guest.config_drive)
+    out += "[    1.500000] config drive config-2 found\n";
+  out += "\nDebian GNU/Linux 12 " + host + " ttyS0\n\n" + host + " login: \n";
+  return out;
 }
 
 } // namespace
@@ -28,6 +53,8 @@ fake_driver::fake_driver(std::string host, fake_driver_options opts)
   dir_ = std::filesystem::path(opts_.state_path) / host_;
   std::filesystem::create_directories(dir_);
   for (auto& entry : std::filesystem::directory_iterator(dir_)) {
+    if (!entry.is_regular_file())
+      continue; // a domain's files folder
     if (entry.path().extension() == ".tmp") {
       // A write the previous process did not finish: the old state stands.
       std::filesystem::remove(entry.path());
@@ -72,8 +99,22 @@ void fake_driver::save(const std::string& instance_id, domain d) {
 
 void fake_driver::forget(const std::string& instance_id) {
   domains_.erase(instance_id);
-  if (!dir_.empty())
-    std::filesystem::remove(dir_ / instance_id);
+  if (dir_.empty())
+    return;
+  std::error_code ec;
+  std::filesystem::remove(dir_ / instance_id, ec);
+  std::filesystem::remove_all(files_of(instance_id), ec);
+}
+
+std::filesystem::path fake_driver::files_of(const std::string& instance_id) const {
+  if (dir_.empty())
+    return {};
+  return dir_ / (instance_id + ".d");
+}
+
+std::string fake_driver::config_drive_path(const std::string& instance_id) const {
+  auto dir = files_of(instance_id);
+  return dir.empty() ? std::string{} : (dir / "disk.config").string();
 }
 
 void fake_driver::count_call(const char* what) {
@@ -131,9 +172,23 @@ driver_status fake_driver::spawn(const spawn_spec& spec) {
     return driver_status::failure("Fake driver: injected spawn failure on "
                                     + host_,
                                   true);
+  domain d{power_state::running, spec.base_file, spec.vifs, {}};
+  if (auto dir = files_of(spec.instance_id); !dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (spec.guest.config_drive) {
+      auto st = make_config_drive(spec, config_drive_path(spec.instance_id));
+      if (!st.ok) {
+        std::filesystem::remove_all(dir, ec);
+        return st;
+      }
+    }
+    std::ofstream{dir / "console.log"} << boot_log(spec);
+  } else {
+    d.boot_log = boot_log(spec);
+  }
   std::lock_guard<std::mutex> guard{mtx_};
-  save(spec.instance_id,
-       domain{power_state::running, spec.base_file, spec.vifs});
+  save(spec.instance_id, std::move(d));
   return driver_status::success();
 }
 
@@ -149,9 +204,7 @@ driver_status fake_driver::set_power(const std::string& instance_id,
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = domains_.find(instance_id);
   if (i == domains_.end())
-    return driver_status::failure("Instance " + instance_id
-                                    + " could not be found.",
-                                  false);
+    return not_found(instance_id);
   auto d = i->second;
   d.power = state;
   save(instance_id, std::move(d));
@@ -208,9 +261,7 @@ driver_status fake_driver::snapshot(const std::string& instance_id,
     std::lock_guard<std::mutex> guard{mtx_};
     auto i = domains_.find(instance_id);
     if (i == domains_.end())
-      return driver_status::failure("Instance " + instance_id
-                                      + " could not be found.",
-                                    false);
+      return not_found(instance_id);
     base = i->second.base_file;
   }
   std::error_code ec;
@@ -231,6 +282,25 @@ driver_status fake_driver::snapshot(const std::string& instance_id,
                                     + " failed: qemu-img: " + res.error,
                                   false);
   }
+  return driver_status::success();
+}
+
+driver_status fake_driver::console_output(const std::string& instance_id,
+                                          std::string& output) {
+  count_call("console_output");
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = domains_.find(instance_id);
+    if (i == domains_.end())
+      return not_found(instance_id);
+    if (dir_.empty()) {
+      output = i->second.boot_log.substr(
+        i->second.boot_log.size() - std::min(i->second.boot_log.size(),
+                                             max_console_bytes));
+      return driver_status::success();
+    }
+  }
+  output = read_log_tail((files_of(instance_id) / "console.log").string());
   return driver_status::success();
 }
 

@@ -18,7 +18,9 @@ namespace vmforge {
 /// image's base file (the host's image cache made it) and records it, as a
 /// disk overlay on it would, and its vifs, as DHCP host entries would: the fake exercises the cache as libvirt does. Every fault decision is a function of the
 /// seed, the host and the instance id (or the call count on this host), so
-/// a run is reproducible whatever order threads call in.
+/// a run is reproducible whatever order threads call in. A spawn writes a
+/// boot log (os-getConsoleOutput reads it) and, if asked, the config drive
+/// ISO, in a folder next to the domain's file.
 class fake_driver : public driver {
 public:
   fake_driver(std::string host, fake_driver_options opts);
@@ -37,6 +39,10 @@ public:
   /// writes to its disk), or a blank 64 MiB one without a base.
   driver_status snapshot(const std::string& instance_id,
                          const std::string& out_file) override;
+  /// The boot log its spawn wrote (a guest's first lines: the kernel, the
+  /// hostname, the addresses, a login prompt).
+  driver_status console_output(const std::string& instance_id,
+                               std::string& output) override;
   std::vector<std::string> list_instances() override;
   resources host_capacity() override;
   std::string hypervisor_type() override;
@@ -52,6 +58,11 @@ public:
   /// What a DHCP server on network `bridge` would answer on this host:
   /// each plugged MAC's address (as the libvirt driver's host entries).
   std::map<std::string, std::string> dhcp_hosts(const std::string& bridge) const;
+  /// Where the config drive of `instance_id` is (state_path/<host>/<id>.d/
+  /// disk.config, made by the spawn if it asked for one, as libvirt's is);
+  /// empty without a state_path: in memory the fake keeps no files, its
+  /// boot log included.
+  std::string config_drive_path(const std::string& instance_id) const;
 
 private:
   /// Counts a call; throws on the configured Nth one.
@@ -66,7 +77,12 @@ private:
     power_state power = power_state::nostate;
     std::string base_file;
     std::vector<vif> vifs;
+    /// In memory only (without a state_path); else in its files folder.
+    std::string boot_log;
   };
+  /// The folder of a domain's files (config drive, boot log); empty path
+  /// without a state_path.
+  std::filesystem::path files_of(const std::string& instance_id) const;
   /// Record or drop a domain (in memory and in state_path); mtx_ held.
   void save(const std::string& instance_id, domain d);
   void forget(const std::string& instance_id);

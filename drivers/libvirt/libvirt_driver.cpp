@@ -9,6 +9,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "drivers/config_drive_iso.hpp"
+#include "drivers/console_log.hpp"
 #include "drivers/libvirt/xml.hpp"
 #include "messages/vif_model.hpp"
 #include "util/log.hpp"
@@ -491,6 +493,14 @@ std::string libvirt_driver::domain_xml(const spawn_spec& spec,
          + "<devices><disk type='file' device='disk'>"
          + "<driver name='qemu' type='qcow2'/><source file='" + escape(disk)
          + "'/><target dev='vda' bus='virtio'/></disk>"
+         // Nova's config drive: an IDE CD-ROM, which the pc machine has and
+         // every guest kernel reads (Debian's cloud kernel has no AHCI).
+         + (spec.guest.config_drive
+              ? "<disk type='file' device='cdrom'><driver name='qemu' "
+                "type='raw'/><source file='" + escape(dir)
+                  + "/disk.config'/><target dev='hdd' bus='ide'/><readonly/>"
+                    "</disk>"
+              : std::string{})
          + interfaces_xml(spec) + rng_xml(spec.image_)
          // Nova's console log: instances_path/<uuid>/console.log.
          + "<serial type='file'><source path='" + escape(dir)
@@ -514,8 +524,8 @@ driver_status libvirt_driver::spawn(const spawn_spec& spec) {
   if (!conn)
     return driver_status::failure(why, true);
   std::error_code ec;
-  std::filesystem::create_directories(cfg_.instances_path + "/" + spec.instance_id,
-                                      ec);
+  auto dir = cfg_.instances_path + "/" + spec.instance_id;
+  std::filesystem::create_directories(dir, ec);
   auto disks = pool(conn, why);
   if (!disks)
     return driver_status::failure(why, true);
@@ -552,6 +562,13 @@ driver_status libvirt_driver::spawn(const spawn_spec& spec) {
     undo();
     return driver_status::failure(msg, true);
   };
+  if (spec.guest.config_drive) {
+    auto st = make_config_drive(spec, dir + "/disk.config");
+    if (!st.ok) {
+      destroy(spec.instance_id);
+      return st;
+    }
+  }
   for (auto& v : spec.vifs) {
     auto plugged = networks_.plug(conn, v, spec.instance_name);
     if (!plugged.ok) {
@@ -777,6 +794,21 @@ driver_status libvirt_driver::snapshot(const std::string& instance_id,
                                       + " failed: qemu-img: " + res.error,
                                     false);
     }
+    return driver_status::success();
+  });
+}
+
+driver_status libvirt_driver::console_output(const std::string& instance_id,
+                                            std::string& output) {
+  return with_lookup(instance_id, [&](virConnectPtr, virDomainPtr dom) {
+    if (!dom || !ours(dom))
+      return driver_status::failure("Instance " + instance_id
+                                      + " could not be found.",
+                                    false);
+    // The serial console's file of domain_xml; none yet is an empty log,
+    // as in Nova.
+    output = read_log_tail(cfg_.instances_path + "/" + instance_id
+                           + "/console.log");
     return driver_status::success();
   });
 }

@@ -65,6 +65,9 @@ public:
   /// blank qcow2 of the volume's size stands for the copy.
   driver_status snapshot(const std::string& instance_id,
                          const std::string& out_file) override;
+  /// The serial console's log, instances_path/<uuid>/console.log.
+  driver_status console_output(const std::string& instance_id,
+                               std::string& output) override;
   std::vector<std::string> list_instances() override;
   resources host_capacity() override;
   /// virConnectGetType of the last connection; before the first one, the

@@ -120,6 +120,7 @@ unsigned status_of(errc code) {
     case errc::instance_invalid_state:
     case errc::unshelve_invalid_state:
     case errc::instance_is_locked:
+    case errc::instance_not_ready:
     case errc::flavor_id_exists:
     case errc::flavor_exists:
     case errc::keypair_exists:

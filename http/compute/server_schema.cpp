@@ -2,7 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
 #include <regex>
 #include <set>
 
@@ -480,6 +483,43 @@ bool parse_unshelve(const json::value& v, api_version version,
   }
   out.set_zone = true;
   out.zone = zone->as_string().c_str();
+  return true;
+}
+
+bool parse_console_output(const json::value& v, int64_t& length,
+                          std::string& error) {
+  length = -1;
+  if (!v.is_object())
+    return invalid(error, "os-getConsoleOutput", v,
+                   show(v) + " is not of type 'object'");
+  auto& o = v.as_object();
+  if (!no_extra(o, {"length"}, error))
+    return false;
+  auto l = o.if_contains("length");
+  if (l == nullptr || l->is_null())
+    return true;
+  int64_t n = 0;
+  if (l->is_int64() || l->is_uint64()) {
+    n = l->is_int64() ? l->as_int64()
+                      : static_cast<int64_t>(std::min<uint64_t>(
+                          l->as_uint64(), INT64_MAX));
+    if (n < -1)
+      return invalid(error, "length", *l,
+                     show(*l) + " is less than the minimum of -1");
+  } else if (l->is_string()) {
+    // The pattern only: jsonschema's minimum does not apply to strings.
+    std::string s{l->as_string().c_str()};
+    auto digits = s.substr(!s.empty() && s[0] == '-' ? 1 : 0);
+    if (digits.empty()
+        || digits.find_first_not_of("0123456789") != std::string::npos)
+      return invalid(error, "length", *l,
+                     "'" + s + "' does not match '^-?[0-9]+$'");
+    n = std::strtoll(s.c_str(), nullptr, 10); // saturates on overflow
+  } else {
+    return invalid(error, "length", *l,
+                   show(*l) + " is not of type 'integer', 'string', 'null'");
+  }
+  length = n < 0 ? -1 : n;
   return true;
 }
 

@@ -45,6 +45,13 @@ inline bool create_image_answers_id(api_version version) {
 bool parse_unshelve(const boost::json::value& v, api_version version,
                     shelve_server& out, std::string& error);
 
+/// Validates the value of an os-getConsoleOutput action (Nova's
+/// schemas/console_output.py: an object with at most `length`, an integer
+/// >= -1, a string of an integer, or null). `length` is -1 (all) when it
+/// is absent, null or negative.
+bool parse_console_output(const boost::json::value& v, int64_t& length,
+                          std::string& error);
+
 /// Nova's server name rule (parameter_types.name): 1-255 printable
 /// characters without leading or trailing whitespace.
 bool valid_name(const boost::json::value& v, std::string& error);

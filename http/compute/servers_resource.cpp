@@ -238,6 +238,20 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
     });
     return;
   }
+  if (key == "os-getConsoleOutput") {
+    console_request req;
+    std::string error;
+    if (!parse_console_output(arg, req.length, error)) {
+      reply_error(c, 400, error);
+      return;
+    }
+    req.ctx = c->ctx;
+    req.id = id;
+    ask<console_text>(api, c, std::move(req), [c](console_text& t) {
+      reply_json(c, 200, json::object{{"output", t.output}});
+    });
+    return;
+  }
   if (key == "shelve" || key == "shelveOffload" || key == "unshelve") {
     // shelve and shelveOffload take any value (Nova's schema: {}).
     shelve_server req;

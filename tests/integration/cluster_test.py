@@ -216,6 +216,22 @@ class ClusterTest(unittest.TestCase):
         for c in self.computes.values():
             self.assertEqual(c.stop(), 0, c.log_text())
 
+    def test_console_output_from_a_compute_process(self):
+        """os-getConsoleOutput crosses the cluster port: the controller's
+        conductor delegates it to the compute process's manager, whose fake
+        driver answers its boot log."""
+        v1 = self.start_cluster(HOSTS[:1])
+        status, _, body = call(v1 + "/servers", "POST", {"server": {
+            "name": "remote-console", "imageRef": IMAGE, "flavorRef": "1"}})
+        self.assertEqual(status, 202, body)
+        sid = body["server"]["id"]
+        servers = self.settle(v1)
+        self.assertEqual([s["status"] for s in servers], ["ACTIVE"])
+        status, _, body = call(v1 + "/servers/%s/action" % sid, "POST",
+                               {"os-getConsoleOutput": {"length": 2}})
+        self.assertEqual(status, 200, self.controller.log_text())
+        self.assertEqual(body["output"], "remote-console login: \n")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

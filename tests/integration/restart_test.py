@@ -42,11 +42,15 @@ def write_config(workdir, grace=30, lat_min=5, lat_max=60, extra=""):
 
 
 def domain_files(workdir):
+    """The fake hypervisor's domains: one file each (beside it, a folder
+    <id>.d of the domain's boot log and config drive)."""
     root = os.path.join(workdir, "var", "fake-hypervisor")
     out = {}
     for host in os.listdir(root):
         for name in os.listdir(os.path.join(root, host)):
-            out[name] = os.path.join(root, host, name)
+            path = os.path.join(root, host, name)
+            if os.path.isfile(path):
+                out[name] = path
     return out
 
 

@@ -55,10 +55,16 @@ struct libvirt_workspace {
   /// A spawn on the workspace's image file as its base (the driver alone,
   /// without an image cache).
   spawn_spec spec(int64_t db_id) const {
-    return {make_uuid(), instance_name(db_id), default_flavors()[0],
-            img,         "vm",                 "project",
-            img.file,    "qcow2",              {},
-            {},          {}};
+    spawn_spec s;
+    s.instance_id = make_uuid();
+    s.instance_name = instance_name(db_id);
+    s.flavor_ = default_flavors()[0];
+    s.image_ = img;
+    s.display_name = "vm";
+    s.project_id = "project";
+    s.base_file = img.file;
+    s.base_format = "qcow2";
+    return s;
   }
 };
 

@@ -77,12 +77,21 @@ struct conductor_state {
   static inline const char* name = "conductor_stub";
   std::vector<build_request> builds;
   std::vector<delete_request> deletes;
+  std::vector<get_console_output> consoles;
+  /// Console reads are taken and never answered (a host that hangs).
+  bool hold_consoles = false;
 };
 
 caf::behavior conductor_stub(caf::stateful_actor<conductor_state>* self) {
   return {
     [self](build_request& b) { self->state.builds.push_back(b); },
     [self](delete_request& d) { self->state.deletes.push_back(d); },
+    [self](get_console_output& q) -> caf::result<console_text> {
+      self->state.consoles.push_back(q);
+      if (self->state.hold_consoles)
+        return self->make_response_promise<console_text>();
+      return console_text{"log of " + q.instance_id + " on " + q.host};
+    },
   };
 }
 
@@ -217,6 +226,52 @@ struct silent_fixture : fixture {
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(api_handler_tests, fixture)
+
+CAF_TEST(a console read goes to the conductor with the host of the server) {
+  auto id = server(false);
+  self->send(api, console_request{member, id, 10});
+  run();
+  auto out = answer<console_text>();
+  CAF_CHECK_EQUAL(out.output, "log of i-1 on compute-1");
+  CAF_REQUIRE_EQUAL(conducted().consoles.size(), 1u);
+  CAF_CHECK_EQUAL(conducted().consoles[0].length, 10);
+}
+
+CAF_TEST(a console of a server on no host is not ready and of another
+           project not found) {
+  auto id = server(false);
+  stored().rows[id].host.clear();
+  self->send(api, console_request{member, id, -1});
+  run();
+  CAF_CHECK_EQUAL(refusal<console_text>(), errc::instance_not_ready);
+  stored().rows[id].host = "compute-1";
+  self->send(api, console_request{{"v", "other", false, "req-3", {}}, id, -1});
+  run();
+  CAF_CHECK_EQUAL(refusal<console_text>(), errc::instance_not_found);
+  self->send(api, console_request{member, "nope", -1});
+  run();
+  CAF_CHECK_EQUAL(refusal<console_text>(), errc::instance_not_found);
+  CAF_CHECK(conducted().consoles.empty());
+}
+
+CAF_TEST(a console read no host answers is service unavailable after the
+           timeout) {
+  auto id = server(false);
+  conducted().hold_consoles = true;
+  self->send(api, console_request{member, id, 5});
+  sched.run();
+  CAF_CHECK_EQUAL(conducted().consoles.size(), 1u);
+  CAF_CHECK_EQUAL(advance_time(api_request_timeout - 1ms), 0u);
+  sched.run();
+  CAF_CHECK(!answered());
+  CAF_CHECK_EQUAL(advance_time(1ms), 1u);
+  sched.run();
+  CAF_CHECK_EQUAL(refusal<console_text>(), errc::service_unavailable);
+  // Its request to the stand-in stays pending: it ends only when told, as
+  // in the silent fixtures.
+  self->send_exit(api, caf::exit_reason::user_shutdown);
+  sched.run();
+}
 
 CAF_TEST(a create asks the image actor then inserts the rows in the store
            then records and builds each with the image and the auth of

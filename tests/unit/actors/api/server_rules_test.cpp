@@ -236,3 +236,20 @@ TEST_CASE("server_rules: the store starts createImage and the shelve actions "
             CHECK(begun->row.task == (begun->started ? r.rule->task : task));
           }
 }
+
+TEST_CASE("server_rules: a console needs a host and no delete",
+          "[server_rules]") {
+  instance row;
+  row.id = "i-1";
+  row.vm = vm_state::building;
+  row.task = task_state::scheduling;
+  CHECK(check_console(row) == errc::instance_not_ready);
+  row.host = "compute-1";
+  row.vm = vm_state::active;
+  row.task = task_state::none;
+  CHECK(!check_console(row));
+  row.vm = vm_state::stopped;
+  CHECK(!check_console(row));
+  row.task = task_state::deleting;
+  CHECK(check_console(row) == errc::instance_invalid_state);
+}

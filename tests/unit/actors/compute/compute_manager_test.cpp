@@ -13,6 +13,7 @@
 #include <caf/all.hpp>
 
 #include "actors/compute/compute_manager.hpp"
+#include "actors/compute/console_tail.hpp"
 #include "actors/compute/image_cache.hpp"
 #include "drivers/fake/fake_driver.hpp"
 #include "messages/errors.hpp"
@@ -675,6 +676,22 @@ CAF_TEST(the image cache manager keeps the bases of instances on the host) {
   CAF_CHECK(test::next_in<list_instances>(*store).host == "h");
   CAF_CHECK(std::filesystem::exists(base_path()));
   CAF_CHECK(!std::filesystem::exists(other_base));
+}
+
+CAF_TEST(a console read is answered once a driver worker read the log) {
+  start();
+  registered();
+  CAF_REQUIRE(drv->spawn(on_base("a")).ok);
+  std::string log;
+  CAF_REQUIRE(drv->console_output("a", log).ok);
+  self->send(cm, get_console_output{"a", "h", 2});
+  run_without_workers();
+  CAF_CHECK(!answered()); // the read is a driver call, off the manager
+  sched.run();
+  CAF_CHECK_EQUAL(answer<console_text>().output, console_tail(log, 2));
+  self->send(cm, get_console_output{"nope", "h", -1});
+  sched.run();
+  CAF_CHECK_EQUAL(refusal<console_text>(), errc::instance_not_found);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

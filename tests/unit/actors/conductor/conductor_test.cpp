@@ -687,4 +687,19 @@ CAF_TEST(an unshelve that fails on its host is not rescheduled and stays
   CAF_CHECK_EQUAL(stats().in_flight, 0);
 }
 
+CAF_TEST(a console read is delegated to the host of the instance which answers
+           the asker) {
+  start();
+  online("compute-1");
+  tell(get_console_output{id, "compute-1", 3});
+  hosts.at("compute-1")->receive([](get_console_output& q) {
+    CAF_CHECK_EQUAL(q.length, 3);
+    return console_text{"tail of " + q.instance_id};
+  });
+  CAF_CHECK_EQUAL(test::actor_fixture::answer<console_text>().output,
+                  "tail of i-1");
+  tell(get_console_output{id, "compute-9", -1});
+  CAF_CHECK_EQUAL(refusal<console_text>(), errc::service_unavailable);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -28,9 +28,16 @@ const std::string& base() {
 }
 
 spawn_spec spec(std::string id) {
-  return {id,   "instance-" + id,
-          flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true},
-          make_image("img", "img"), "vm", "p", base(), "raw", {}, {}, {}};
+  spawn_spec s;
+  s.instance_id = id;
+  s.instance_name = "instance-" + id;
+  s.flavor_ = flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
+  s.image_ = make_image("img", "img");
+  s.display_name = "vm";
+  s.project_id = "p";
+  s.base_file = base();
+  s.base_format = "raw";
+  return s;
 }
 
 std::vector<bool> outcomes(const std::string& host, fake_driver_options opts,
@@ -296,4 +303,59 @@ TEST_CASE("the fake driver plugs each vif as a DHCP host entry and destroy "
   REQUIRE(drv.destroy("a").ok);
   CHECK(drv.vifs("a").empty());
   CHECK(drv.dhcp_hosts("vmfbr0") == hosts{{"fa:16:3e:00:00:03", "10.42.0.7"}});
+}
+
+TEST_CASE("the fake driver makes the config drive and a boot log",
+          "[fake_driver]") {
+  vmforge::test::temp_dir dir;
+  fake_driver_options opts;
+  opts.state_path = (dir.path / "hv").string();
+  fake_driver drv{"h1", opts};
+  auto s = spec("a");
+  s.display_name = "Web 1";
+  s.guest.config_drive = true;
+  s.guest.key_name = "k";
+  s.guest.key_data = "ssh-ed25519 AAAA k";
+  vif v;
+  v.id = "port-1";
+  v.mac = "fa:16:3e:00:00:01";
+  v.address = "10.0.0.7";
+  v.net.label = "private";
+  s.vifs.push_back(v);
+  REQUIRE(drv.spawn(s).ok);
+  auto iso = drv.config_drive_path("a");
+  REQUIRE(std::filesystem::exists(iso));
+  std::string log;
+  REQUIRE(drv.console_output("a", log).ok);
+  CHECK(log.find("Linux version") != std::string::npos);
+  CHECK(log.find("10.0.0.7") != std::string::npos);
+  CHECK(log.find("web-1 login:") != std::string::npos);
+  // The log and the drive survive a power cycle and a restart of the fake.
+  CHECK(drv.power_off("a").ok);
+  fake_driver again{"h1", opts};
+  CHECK(again.list_instances() == std::vector<std::string>{"a"});
+  std::string after;
+  REQUIRE(again.console_output("a", after).ok);
+  CHECK(after == log);
+  CHECK(again.destroy("a").ok);
+  CHECK_FALSE(std::filesystem::exists(iso));
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::path{iso}.parent_path()));
+  CHECK_FALSE(again.console_output("a", after).ok);
+}
+
+TEST_CASE("the fake driver makes no config drive unless asked, and keeps its "
+          "boot log in memory without a state_path",
+          "[fake_driver]") {
+  vmforge::test::temp_dir dir;
+  fake_driver_options opts;
+  opts.state_path = (dir.path / "hv").string();
+  fake_driver drv{"h1", opts};
+  REQUIRE(drv.spawn(spec("a")).ok);
+  CHECK_FALSE(std::filesystem::exists(drv.config_drive_path("a")));
+  fake_driver mem{"h1", {}};
+  REQUIRE(mem.spawn(spec("b")).ok);
+  CHECK(mem.config_drive_path("b").empty());
+  std::string log;
+  REQUIRE(mem.console_output("b", log).ok);
+  CHECK(log.find("vm login:") != std::string::npos);
 }

@@ -84,6 +84,34 @@ TEST_CASE("libvirt: the domain is named and described as Nova's",
   CHECK_THAT(xml, Catch::Contains("/" + spec.instance_id + "/console.log"));
 }
 
+TEST_CASE("libvirt: a config drive is an IDE CD-ROM, made at spawn, gone at "
+          "destroy, and the console log is read back",
+          "[libvirt]") {
+  libvirt_workspace ws;
+  libvirt_driver drv{ws.settings("lv-" + make_uuid())};
+  auto spec = ws.spec(900006);
+  auto dir = std::filesystem::path{ws.instances_path()} / spec.instance_id;
+  CHECK_THAT(drv.domain_xml(spec, "/pool/disk.qcow2"),
+             !Catch::Contains("device='cdrom'"));
+  spec.guest.config_drive = true;
+  auto xml = drv.domain_xml(spec, "/pool/disk.qcow2");
+  CHECK_THAT(xml, Catch::Contains(
+                    "<disk type='file' device='cdrom'><driver name='qemu' "
+                    "type='raw'/><source file='" + (dir / "disk.config").string()
+                    + "'/><target dev='hdd' bus='ide'/><readonly/></disk>"));
+  REQUIRE(drv.spawn(spec).ok);
+  CHECK(std::filesystem::exists(dir / "disk.config"));
+  std::string log;
+  REQUIRE(drv.console_output(spec.instance_id, log).ok);
+  CHECK(log.empty()); // test:/// runs no guest: no log yet
+  std::ofstream{dir / "console.log"} << "guest says hi\n";
+  REQUIRE(drv.console_output(spec.instance_id, log).ok);
+  CHECK(log == "guest says hi\n");
+  CHECK(drv.destroy(spec.instance_id).ok);
+  CHECK_FALSE(std::filesystem::exists(dir));
+  CHECK_FALSE(drv.console_output(spec.instance_id, log).ok);
+}
+
 TEST_CASE("libvirt: a missing base file is retryable and leaves nothing",
           "[libvirt]") {
   libvirt_workspace ws;

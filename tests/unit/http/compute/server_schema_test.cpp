@@ -362,3 +362,34 @@ TEST_CASE("server_schema: unshelve from 2.77: null or an availability zone",
                .error,
              Contains("is not of type 'string'"));
 }
+
+TEST_CASE("os-getConsoleOutput takes Nova's length", "[server_schema]") {
+  auto parse = [](const char* text, int64_t& length, std::string& error) {
+    return parse_console_output(json::parse(text), length, error);
+  };
+  int64_t n = 0;
+  std::string error;
+  CHECK(parse("{}", n, error));
+  CHECK(n == -1);
+  CHECK(parse(R"({"length": null})", n, error));
+  CHECK(n == -1);
+  CHECK(parse(R"({"length": 5})", n, error));
+  CHECK(n == 5);
+  CHECK(parse(R"({"length": "12"})", n, error));
+  CHECK(n == 12);
+  CHECK(parse(R"({"length": -1})", n, error));
+  CHECK(n == -1);
+  CHECK(parse(R"({"length": 0})", n, error));
+  CHECK(n == 0);
+  CHECK_FALSE(parse(R"({"length": -2})", n, error));
+  CHECK_THAT(error, Contains("-2 is less than the minimum of -1"));
+  CHECK_FALSE(parse(R"({"length": "abc"})", n, error));
+  CHECK_THAT(error, Contains("'abc' does not match '^-?[0-9]+$'"));
+  CHECK_FALSE(parse(R"({"length": 2.5})", n, error));
+  CHECK_THAT(error, Contains("is not of type 'integer', 'string', 'null'"));
+  CHECK_FALSE(parse(R"({"length": true})", n, error));
+  CHECK_FALSE(parse(R"({"lines": 1})", n, error));
+  CHECK_THAT(error, Contains("'lines' was unexpected"));
+  CHECK_FALSE(parse("null", n, error));
+  CHECK_THAT(error, Contains("is not of type 'object'"));
+}
