@@ -182,4 +182,11 @@ const json::object* json_body(const call_ptr& c, json::value& storage) {
   return &storage.as_object();
 }
 
+bool removed_at_2_36(const call_ptr& c) {
+  if (c->version < api_version{2, 36})
+    return false;
+  reply_no_route(c);
+  return true;
+}
+
 } // namespace vmforge::http

@@ -78,6 +78,7 @@ const std::map<std::string, route_fn>& collections() {
     {"os-security-groups", route_security_groups},
     {"os-security-group-rules", route_security_group_rules},
     {"os-services", route_services},
+    {"os-networks", route_networks},
   };
   return routes;
 }
@@ -87,7 +88,8 @@ bool is_literal(const std::string& segment) {
   static const char* const literals[] = {
     "detail",   "action",     "metadata", "os-instance-actions",
     "defaults", "statistics", "search",   "servers",
-    "uptime",   "disable",    "disable-log-reason", "enable"};
+    "uptime",   "disable",    "disable-log-reason", "enable",
+    "ips",      "os-interface"};
   for (auto l : literals)
     if (segment == l)
       return true;
