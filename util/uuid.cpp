@@ -30,11 +30,15 @@ std::string make_uuid() {
 }
 
 std::string make_name_uuid(const std::string& ns, const std::string& name) {
-  // RFC 4122 section 4.3: SHA-1 of the namespace's 16 bytes and the name.
+  // RFC 4122 section 4.3: SHA-1 of the namespace's 16 bytes and the name
+  // (a namespace that is no uuid counts as its text).
   std::string data;
-  for (size_t i = 0; i < ns.size(); ++i)
-    if (ns[i] != '-' && i + 1 < ns.size())
-      data += static_cast<char>(std::stoi(ns.substr(i++, 2), nullptr, 16));
+  if (!is_uuid(ns))
+    data = ns;
+  else
+    for (size_t i = 0; i < ns.size(); ++i)
+      if (ns[i] != '-')
+        data += static_cast<char>(std::stoi(ns.substr(i++, 2), nullptr, 16));
   auto hex = hex_digest(data + name, "SHA1").substr(0, 32);
   hex[12] = '5';
   static const char* variant = "89ab";

@@ -706,21 +706,13 @@ void fail_build(compute_pointer self, const std::string& id, bool retryable,
 
 void pump(compute_pointer self);
 
-// The build still waiting for its image under this wait.
+// The build still waiting under this wait: for its image, or (`what`) its
+// interfaces.
 build_entry* awaiting(compute_pointer self, const std::string& id,
-                      uint64_t seq) {
+                      uint64_t seq,
+                      bool build_entry::*what = &build_entry::awaiting_image) {
   auto i = self->state.builds.find(id);
-  if (i == self->state.builds.end() || !i->second.awaiting_image
-      || i->second.seq != seq)
-    return nullptr;
-  return &i->second;
-}
-
-// The build still waiting for its interfaces under this wait.
-build_entry* awaiting_network(compute_pointer self, const std::string& id,
-                              uint64_t seq) {
-  auto i = self->state.builds.find(id);
-  if (i == self->state.builds.end() || !i->second.awaiting_network
+  if (i == self->state.builds.end() || !(i->second.*what)
       || i->second.seq != seq)
     return nullptr;
   return &i->second;
@@ -865,11 +857,11 @@ void want_network(compute_pointer self, const std::string& id, uint64_t seq) {
               allocate_network{id, st.cfg.host.name})
     .then(
       [self, id, seq](network_info& info) {
-        if (auto b = awaiting_network(self, id, seq))
+        if (auto b = awaiting(self, id, seq, &build_entry::awaiting_network))
           networked(self, *b, std::move(info.vifs));
       },
       [self, id, seq](caf::error& err) {
-        if (!awaiting_network(self, id, seq))
+        if (!awaiting(self, id, seq, &build_entry::awaiting_network))
           return;
         auto why = err == caf::sec::request_timeout
                      ? "the store did not allocate its network within "

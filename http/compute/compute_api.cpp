@@ -205,6 +205,41 @@ void compute_api::handle(request&& req, responder done) {
     route_glance_images(*this, c);
     return;
   }
+  // The Neutron-shaped networks (docs/networking.md): /v2.0/networks[/{id}],
+  // read-only, so that clients find a network as they would in Neutron.
+  if (segments[0] == "v2.0") {
+    c->versioned = false;
+    if (segments.size() == 1 && c->req.method() == beast_http::verb::get) {
+      // Its version document, which clients discover before they list.
+      c->route = "/v2.0";
+      reply_json(c, 200,
+                 json::object{{"version",
+                               json::object{{"id", "v2.0"},
+                                            {"status", "CURRENT"},
+                                            {"links",
+                                             json::array{json::object{
+                                               {"rel", "self"},
+                                               {"href", c->base.root
+                                                          + "/v2.0/"}}}}}}});
+      return;
+    }
+    c->route = "unrouted";
+    if (segments.size() < 2 || segments.size() > 3
+        || segments[1] != "networks") {
+      reply_no_route(c);
+      return;
+    }
+    if (c->req.method() != beast_http::verb::get) {
+      reply_bad_method(c);
+      return;
+    }
+    if (!authenticate_call(c))
+      return;
+    c->path.assign(segments.begin() + 1, segments.end());
+    c->route = c->path.size() == 1 ? "/v2.0/networks" : "/v2.0/networks/{id}";
+    route_neutron_networks(*this, c);
+    return;
+  }
   if (segments[0] != "v2.1") {
     c->versioned = false;
     reply_no_route(c);

@@ -1,5 +1,6 @@
 // A server's networks as Nova shows them: os-networks (the proxy API, until
-// microversion 2.35), a server's ips and its os-interface attachments.
+// microversion 2.35), a server's ips and its os-interface attachments; and
+// the networks as Neutron's v2.0 API lists them, for clients.
 #include "http/compute/ask.hpp"
 
 namespace vmforge::http {
@@ -31,6 +32,34 @@ void route_networks(compute_api& api, const call_ptr& c) {
         return;
       }
     reply_error(c, 404, "Network not found");
+  });
+}
+
+void route_neutron_networks(compute_api& api, const call_ptr& c) {
+  auto wanted = c->path.size() == 2 ? c->path[1] : std::string{};
+  ask<network_list>(api, c, get_networks{c->ctx}, [c, wanted](network_list& l) {
+    auto id = c->param("id");
+    auto name = c->param("name");
+    if (wanted.empty()) {
+      json::array out;
+      for (auto& n : l.items)
+        if ((id.empty() || n.id == id) && (name.empty() || n.label == name))
+          out.push_back(neutron_network_view(n));
+      reply_json(c, 200, json::object{{"networks", std::move(out)}});
+      return;
+    }
+    for (auto& n : l.items)
+      if (n.id == wanted) {
+        reply_json(c, 200, json::object{{"network", neutron_network_view(n)}});
+        return;
+      }
+    // Neutron's own fault body.
+    reply_json(c, 404, json::object{{"NeutronError",
+                                     json::object{{"type", "NetworkNotFound"},
+                                                  {"message", "Network " + wanted
+                                                                + " could not be "
+                                                                  "found."},
+                                                  {"detail", ""}}}});
   });
 }
 

@@ -229,12 +229,29 @@ json::object network_view(const network& net, bool admin) {
   return out;
 }
 
+std::string subnet_id_of(const network& net) {
+  return make_name_uuid(net.id, net.cidr);
+}
+
+json::object neutron_network_view(const network& net) {
+  // Every project shares the flat networks; none is external.
+  return {{"id", net.id},
+          {"name", net.label},
+          {"status", "ACTIVE"},
+          {"admin_state_up", true},
+          {"shared", true},
+          {"router:external", false},
+          {"subnets", json::array{json::value(subnet_id_of(net))}},
+          {"tenant_id", ""},
+          {"project_id", ""},
+          {"description", ""}};
+}
+
 json::object interface_view(const vif& v, bool tagged) {
-  // The network's one subnet has no id of its own: a stable one from it.
   json::object out{
     {"port_state", "ACTIVE"},
     {"fixed_ips",
-     json::array{json::object{{"subnet_id", make_name_uuid(v.net.id, v.net.cidr)},
+     json::array{json::object{{"subnet_id", subnet_id_of(v.net)},
                               {"ip_address", v.address}}}},
     {"port_id", v.id},
     {"net_id", v.net.id},

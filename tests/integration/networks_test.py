@@ -276,21 +276,42 @@ class NetworksTest(unittest.TestCase):
         for sid in ids + more:
             self.delete(sid)
 
+    def test_neutron_s_networks_api_lists_them_for_clients(self):
+        status, _, body = call(self.d.url + "/v2.0/networks?name=small")
+        self.assertEqual(status, 200, body)
+        (net,) = body["networks"]
+        self.assertEqual((net["id"], net["status"], net["shared"]),
+                         (SMALL, "ACTIVE", True))
+        status, _, body = call(self.d.url + "/v2.0/networks/" + PRIVATE)
+        self.assertEqual((status, body["network"]["name"]), (200, "private"))
+        status, _, body = call(self.d.url + "/v2.0/networks/" + MISSING)
+        self.assertEqual(status, 404)
+        self.assertEqual(body["NeutronError"]["type"], "NetworkNotFound")
+        status, _, _ = call(self.d.url + "/v2.0/networks", "POST", {})
+        self.assertEqual(status, 405)
+
     def test_the_openstack_cli_creates_on_a_network_by_id(self):
         if shutil.which("openstack") is None:
             self.skipTest("python3-openstackclient is not installed")
+        # The project of the test's own calls, which then see the server.
         cli = ["openstack", "--os-auth-type", "admin_token", "--os-token",
-               "demo:demo", "--os-endpoint", self.v]
+               "user-a:project-a", "--os-endpoint", self.v]
+        # The client finds the network in Neutron: vmforge's Neutron-shaped
+        # /v2.0/networks, through openstacksdk's endpoint override (read
+        # only for the environment's cloud).
+        env = dict(os.environ, OS_CLOUD="envvars",
+                   OS_NETWORK_ENDPOINT_OVERRIDE=self.d.url + "/v2.0")
         out = subprocess.run(
             cli + ["server", "create", "--flavor", "m1.tiny", "--image",
                    IMAGE, "--nic", "net-id=" + PRIVATE, "--wait", "-f",
                    "value", "-c", "id", "cli-net"],
-            capture_output=True, text=True, timeout=120)
+            capture_output=True, text=True, timeout=120, env=env)
         self.assertEqual(out.returncode, 0, out.stderr)
         sid = out.stdout.strip().splitlines()[-1].strip()
         out = subprocess.run(cli + ["server", "show", sid, "-f", "value",
                                     "-c", "addresses"],
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=60,
+                             env=env)
         self.assertEqual(out.returncode, 0, out.stderr)
         addr = self.show(sid)["addresses"]["private"][0]["addr"]
         self.assertIn("private", out.stdout)

@@ -57,7 +57,8 @@ struct libvirt_workspace {
   spawn_spec spec(int64_t db_id) const {
     return {make_uuid(), instance_name(db_id), default_flavors()[0],
             img,         "vm",                 "project",
-            img.file,    "qcow2"};
+            img.file,    "qcow2",              {},
+            {},          {}};
   }
 };
 

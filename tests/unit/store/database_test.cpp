@@ -25,6 +25,20 @@ void run_sql(const temp_dir& dir, const std::string& sql) {
   sqlite3_close(raw);
 }
 
+// The rows of `table`, read through a connection of its own.
+int count_rows(const temp_dir& dir, const std::string& table) {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  auto sql = "SELECT COUNT(*) FROM " + table;
+  sqlite3_prepare_v2(raw, sql.c_str(), -1, &q, nullptr);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  auto n = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(raw);
+  return n;
+}
+
 vif sample_vif(const std::string& address, const std::string& mac) {
   network net{"6a9d1d62-3f0b-5b5e-9d0c-1f2e3d4c5b6a", "private", "10.42.0.0/24",
               "10.42.0.1", {"10.42.0.1"}, "vmf-private"};
@@ -209,14 +223,7 @@ TEST_CASE("database: migration 3 keeps a shelved instance's system metadata "
     db.drop_instance(8);
     db.commit();
   }
-  sqlite3_open(db_path(dir).c_str(), &raw);
-  sqlite3_stmt* q = nullptr;
-  sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM instance_system_metadata", -1,
-                     &q, nullptr);
-  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
-  CHECK(sqlite3_column_int(q, 0) == 0);
-  sqlite3_finalize(q);
-  sqlite3_close(raw);
+  CHECK(count_rows(dir, "instance_system_metadata") == 0);
 }
 
 TEST_CASE("database: migration 4 keeps a version 3 database's rows, which "
@@ -297,13 +304,5 @@ TEST_CASE("database: a row's boot data, networks and vifs read back; a "
     db.drop_instance(10);
     db.commit();
   }
-  sqlite3* raw = nullptr;
-  REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM virtual_interfaces", -1, &q,
-                     nullptr);
-  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
-  CHECK(sqlite3_column_int(q, 0) == 0);
-  sqlite3_finalize(q);
-  sqlite3_close(raw);
+  CHECK(count_rows(dir, "virtual_interfaces") == 0);
 }

@@ -340,8 +340,8 @@ CAF_TEST(with a database sync_store waits for the updates a client waits
   expect((store_synced), from(store).to(self));
 }
 
-CAF_TEST(allocate_network records the row's interfaces, each address once,
-           and a release or a delete frees them) {
+CAF_TEST(allocate_network records the interfaces on the row and each address
+           once and a release or a delete frees them) {
   start();
   CAF_REQUIRE(create({row("a"), row("b"), row("c")}, 3));
   auto a = ask<network_info>(allocate_network{"a", "h1"});

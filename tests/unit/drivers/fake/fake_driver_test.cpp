@@ -29,7 +29,7 @@ const std::string& base() {
 spawn_spec spec(std::string id) {
   return {id,   "instance-" + id,
           flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true},
-          make_image("img", "img"), "vm", "p", base(), "raw"};
+          make_image("img", "img"), "vm", "p", base(), "raw", {}, {}, {}};
 }
 
 std::vector<bool> outcomes(const std::string& host, fake_driver_options opts,
