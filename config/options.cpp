@@ -27,7 +27,7 @@ std::vector<image> default_images() {
 std::vector<network> default_networks() {
   network net;
   net.label = "private";
-  net.cidr = "10.42.0.0/24";
+  net.cidr = "10.42.0.0/16";
   complete_network(net);
   return {net};
 }

@@ -259,8 +259,9 @@ struct options {
 std::vector<flavor> default_flavors();
 /// Two small images, the catalog `make run` starts with.
 std::vector<image> default_images();
-/// The embedded network `private`, 10.42.0.0/24 (libvirt's own default
-/// network is 192.168.122.0/24).
+/// The embedded network `private`, 10.42.0.0/16 (libvirt's own default
+/// network is 192.168.122.0/24): a /16, because the load tests and benches
+/// build thousands of instances on the embedded configuration.
 std::vector<network> default_networks();
 /// Fills what a [network:NAME] section left out: the id (a name-based uuid,
 /// stable across restarts), the gateway (the subnet's first address), the

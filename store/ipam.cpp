@@ -1,5 +1,6 @@
 #include "store/ipam.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "messages/errors.hpp"
@@ -18,6 +19,7 @@ ipam::ipam(std::vector<network> nets, uint64_t seed)
         p.reserved.insert(*a);
     if (auto gw = parse_ipv4(n.gateway))
       p.reserved.insert(*gw);
+    p.lowest_free = p.subnet.first_host();
     pools_.push_back(std::move(p));
   }
 }
@@ -83,9 +85,10 @@ caf::expected<vif> ipam::take(const network& net, pool& p,
     address = *a;
   } else {
     // The lowest free address: what a reader of `addresses` expects.
-    auto a = p.subnet.first_host();
+    auto a = p.lowest_free;
     while (a < p.subnet.broadcast() && (!usable(a) || p.used.count(a) != 0))
       ++a;
+    p.lowest_free = a;
     if (a >= p.subnet.broadcast())
       return nova_error(errc::no_more_fixed_ips, net.id);
     address = a;
@@ -133,8 +136,10 @@ ipam::allocate(const std::string& instance_id, const network_request& req) {
 void ipam::drop(const vif& v) {
   macs_.erase(v.mac);
   if (auto p = pool_of(v.net.id))
-    if (auto a = parse_ipv4(v.address))
+    if (auto a = parse_ipv4(v.address)) {
       p->used.erase(*a);
+      p->lowest_free = std::min(p->lowest_free, *a);
+    }
 }
 
 void ipam::release(const std::string& instance_id) {

@@ -543,7 +543,7 @@ TEST_CASE("config: [network:NAME] sections replace the embedded network and "
   auto d = default_options(1);
   REQUIRE(d.networks.size() == 1);
   CHECK(d.networks[0].label == "private");
-  CHECK(d.networks[0].cidr == "10.42.0.0/24");
+  CHECK(d.networks[0].cidr == "10.42.0.0/16");
   // uuid5 of the name: the same id at every start, as an operator expects.
   CHECK(d.networks[0].id == "3636dcc2-b61c-5ea3-91ef-bb368112320b");
   auto o = parse("[network:tenant-network-one]\ncidr = 192.168.50.0/24\n"

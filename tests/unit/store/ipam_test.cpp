@@ -169,3 +169,22 @@ TEST_CASE("ipam: after a restart, the rows' vifs in the database are taken "
     CHECK(macs.insert(vifs->front().mac).second);
   }
 }
+
+TEST_CASE("ipam: the lowest free address comes first, also after a release "
+          "and around a requested one",
+          "[ipam]") {
+  auto net = net_of("private", "10.42.0.0/24");
+  ipam pool{{net}, 6};
+  auto addr = [&](const std::string& id, network_request req = {}) {
+    auto v = pool.allocate(id, req);
+    REQUIRE(v);
+    return v->front().address;
+  };
+  CHECK(addr("a") == "10.42.0.2");
+  CHECK(addr("fixed", listed(net.id, "10.42.0.4")) == "10.42.0.4");
+  CHECK(addr("b") == "10.42.0.3");
+  CHECK(addr("c") == "10.42.0.5"); // around the requested one
+  pool.release("a");
+  CHECK(addr("d") == "10.42.0.2");
+  CHECK(addr("e") == "10.42.0.6");
+}

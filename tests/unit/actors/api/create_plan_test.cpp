@@ -167,7 +167,7 @@ TEST_CASE("create_plan: a create's networks must exist, be unambiguous and "
   CHECK(refusal(req) == "Network 0e6a4f0c-1b2d-4e3f-8a5b-6c7d8e9f0a1b could "
                         "not be found.");
   CHECK((check_networks(req, nets) == errc::network_not_found));
-  for (auto bad : {"10.43.0.10", "10.42.0.1", "10.42.0.255", "fd00::5"}) {
+  for (auto bad : {"10.43.0.10", "10.42.0.1", "10.42.255.255", "fd00::5"}) {
     req.networks.listed = {{net.id, bad}};
     CHECK(refusal(req) == "Fixed IP address " + std::string{bad}
                             + " is invalid.");
