@@ -233,7 +233,8 @@ pipeline::start(caf::actor_system& sys, options opts,
       return nova_error(errc::internal, std::string{"database: "} + e.what());
     }
   }
-  p->store = spawn_instance_store(sys, init.repo, p->metrics, p->writer);
+  p->store = spawn_instance_store(sys, init.repo, p->metrics, p->writer,
+                                  o.networks);
   // Operators' disabled and forced-down hosts, whenever each registers.
   for (auto& h : init.hosts)
     if (h.disabled || h.forced_down)

@@ -143,7 +143,10 @@ void fixed_sections(O& o, F& f) {
     f.flag("debug", o.logging.debug);
     f.text("log_file", o.logging.log_file);
     f.text("host", o.host);
+    f.flag("force_config_drive", o.force_config_drive);
   }
+  if (f.section("network"))
+    f.flag("enabled", o.networks_enabled);
   if (f.section("libvirt")) {
     f.text("connection_uri", o.libvirt.connection_uri, required);
     f.choice("virt_type", o.libvirt.virt_type, {"auto", "kvm", "qemu"});
@@ -261,6 +264,16 @@ void image_options(I& i, F& f) {
   f.integer("min_disk", i.min_disk_gb, 0);
 }
 
+/// One [network:NAME] section (complete_network fills the defaults).
+template <class N, class F>
+void network_options(N& n, F& f) {
+  f.text("id", n.id);
+  f.text("cidr", n.cidr, required);
+  f.text("gateway", n.gateway);
+  f.list("dns", n.dns);
+  f.text("bridge", n.bridge);
+}
+
 std::string trim(const std::string& s) {
   const char* space = " \t\r\f\v";
   auto b = s.find_first_not_of(space);
@@ -320,6 +333,8 @@ public:
       host_options(o_.hosts.back(), *this);
     else if (kind_ == kind::image)
       image_options(o_.images.back(), *this);
+    else if (kind_ == kind::network)
+      network_options(o_.networks.back(), *this);
     else
       fixed_sections(o_, *this);
     if (!found_)
@@ -336,6 +351,17 @@ public:
           fail_at(section_lines_[section],
                   "[" + section + "] name: required option missing");
       }
+    if (own_networks_)
+      for (auto& n : o_.networks) {
+        auto section = "network:" + n.label;
+        if (!option_lines_.count({section, "cidr"}))
+          fail_at(section_lines_[section],
+                  "[" + section + "] cidr: required option missing");
+        if (auto problem = complete_network(n); !problem.empty())
+          fail_at(section_lines_[section], "[" + section + "] " + problem);
+      }
+    if (!o_.networks_enabled)
+      o_.networks.clear();
     auto& g = o_.glance;
     if (g.service_user()) {
       auto need = [&](const char* key, const std::string& v) {
@@ -462,16 +488,19 @@ public:
   }
 
 private:
-  enum class kind { fixed, host, image };
+  enum class kind { fixed, host, image, network };
 
   void open(const std::string& name) {
     section_ = name;
     bool host = starts_with(name, "host:");
-    if (host || starts_with(name, "image:")) {
+    bool net = starts_with(name, "network:");
+    if (host || net || starts_with(name, "image:")) {
       auto id = name.substr(name.find(':') + 1);
       if (id.empty())
         fail_at(line_, "[" + name + "] needs "
-                         + (host ? "a host name" : "an image id"));
+                         + (host  ? "a host name"
+                            : net ? "a network name"
+                                  : "an image id"));
       if (auto first = section_lines_.find(name); first != section_lines_.end())
         fail_at(line_, "duplicate section [" + name + "] (first at line "
                          + std::to_string(first->second) + ")");
@@ -480,12 +509,18 @@ private:
         if (!std::exchange(own_hosts_, true))
           o_.hosts.clear();
         o_.hosts.emplace_back().name = id;
+        kind_ = kind::host;
+      } else if (net) {
+        if (!std::exchange(own_networks_, true))
+          o_.networks.clear();
+        o_.networks.emplace_back().label = id;
+        kind_ = kind::network;
       } else {
         if (!std::exchange(own_images_, true))
           o_.images.clear();
         o_.images.emplace_back().id = id;
+        kind_ = kind::image;
       }
-      kind_ = host ? kind::host : kind::image;
     } else {
       // No option has an empty name: this only asks section() about it.
       key_.clear();
@@ -552,6 +587,7 @@ private:
   bool known_ = false;
   bool own_hosts_ = false;
   bool own_images_ = false;
+  bool own_networks_ = false;
   std::map<std::string, int> section_lines_;
   std::map<std::pair<std::string, std::string>, int> option_lines_;
 };
@@ -649,6 +685,10 @@ std::string print_config(const options& opts) {
   for (auto& i : opts.images) {
     w.section("image:" + i.id);
     image_options(i, w);
+  }
+  for (auto& n : opts.networks) {
+    w.section("network:" + n.label);
+    network_options(n, w);
   }
   return "# vmforge effective configuration (vmforged --print-config)\n"
          + w.str();

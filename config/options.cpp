@@ -1,5 +1,8 @@
 #include "config/options.hpp"
 
+#include "util/ipv4.hpp"
+#include "util/uuid.hpp"
+
 namespace vmforge {
 
 std::vector<flavor> default_flavors() {
@@ -21,10 +24,55 @@ std::vector<image> default_images() {
                "cirros-0.6.2-x86_64-uefi", "var/images/cirros-uefi.qcow2")};
 }
 
+std::vector<network> default_networks() {
+  network net;
+  net.label = "private";
+  net.cidr = "10.42.0.0/16";
+  complete_network(net);
+  return {net};
+}
+
+std::string complete_network(network& net) {
+  // uuid5(NAMESPACE_DNS, "networks.vmforge"): the namespace of network ids.
+  static const std::string id_namespace
+    = "6886e894-e760-5939-ab93-c15e5161468c";
+  if (net.id.empty())
+    net.id = make_name_uuid(id_namespace, net.label);
+  else if (!is_uuid(net.id))
+    return "id: expected a uuid, got '" + net.id + "'";
+  auto subnet = parse_ipv4_subnet(net.cidr);
+  if (!subnet)
+    return "cidr: expected an IPv4 subnet a.b.c.d/n with its host bits "
+           "zero (IPv6 is not supported), got '" + net.cidr + "'";
+  // Network, gateway and broadcast leave nothing below a /30.
+  if (subnet->prefix > 30)
+    return "cidr: " + net.cidr + " has no addresses for instances (at most "
+           "/30)";
+  if (net.gateway.empty())
+    net.gateway = format_ipv4(subnet->first_host());
+  auto gw = parse_ipv4(net.gateway);
+  if (!gw || !subnet->contains(*gw) || *gw == subnet->network
+      || *gw == subnet->broadcast())
+    return "gateway: '" + net.gateway + "' is not a host address of "
+           + net.cidr;
+  if (net.dns.empty())
+    net.dns = {net.gateway};
+  for (auto& d : net.dns)
+    if (!parse_ipv4(d))
+      return "dns: '" + d + "' is not an IPv4 address";
+  if (net.bridge.empty())
+    net.bridge = ("vmf-" + net.label).substr(0, 15);
+  if (net.bridge.size() > 15)
+    return "bridge: '" + net.bridge + "' is longer than 15 characters "
+           "(IFNAMSIZ)";
+  return {};
+}
+
 options default_options(int host_count) {
   options opts;
   opts.flavors = default_flavors();
   opts.images = default_images();
+  opts.networks = default_networks();
   for (int i = 1; i <= host_count; ++i) {
     host_config host;
     host.name = "compute-" + std::to_string(i);

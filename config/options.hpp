@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "messages/instance.hpp"
+#include "messages/network.hpp"
 #include "messages/quota.hpp"
 
 // Every option the pipeline reads, grouped as nova.conf groups them and
@@ -250,6 +251,12 @@ struct options {
   std::vector<host_config> hosts;
   std::vector<flavor> flavors;
   std::vector<image> images;
+  /// [network:NAME] sections (docs/networking.md); without any, the
+  /// embedded `private` network. [network] enabled = false: none.
+  std::vector<network> networks;
+  bool networks_enabled = true;
+  /// [DEFAULT] force_config_drive: every instance gets a config drive.
+  bool force_config_drive = false;
   glance_options glance;
   fake_driver_options fake_driver;
 };
@@ -258,8 +265,18 @@ struct options {
 std::vector<flavor> default_flavors();
 /// Two small images, the catalog `make run` starts with.
 std::vector<image> default_images();
+/// The embedded network `private`, 10.42.0.0/16 (libvirt's own default
+/// network is 192.168.122.0/24): a /16, because the load tests and benches
+/// build thousands of instances on the embedded configuration.
+std::vector<network> default_networks();
+/// Fills what a [network:NAME] section left out: the id (a name-based uuid,
+/// stable across restarts), the gateway (the subnet's first address), the
+/// DNS servers (the gateway) and the bridge (vmf-NAME, cut to Linux's 15
+/// characters). Answers the problem with the section, empty if none.
+std::string complete_network(network& net);
 /// The embedded defaults: the classic flavors, one image, `count` fake
-/// hosts named compute-1 .. compute-N in availability zone "nova".
+/// hosts named compute-1 .. compute-N in availability zone "nova", the
+/// network `private`.
 options default_options(int host_count = 2);
 
 /// The file a `[database] connection` URL names, as SQLAlchemy reads it:

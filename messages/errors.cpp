@@ -97,6 +97,17 @@ constexpr entry catalog[] = {
    "with status \"{}\" is not supported. The server status must be "
    "SHELVED_OFFLOADED."},
   {errc::service_unavailable, "ServiceUnavailable", "{}"},
+  {errc::network_not_found, "NetworkNotFound",
+   "Network {} could not be found."},
+  {errc::network_ambiguous, "NetworkAmbiguous",
+   "More than one possible network found. Specify network ID(s) to select "
+   "which one(s) to connect to."},
+  {errc::port_not_found, "PortNotFound", "Port {} could not be found."},
+  {errc::fixed_ip_already_in_use, "FixedIpAlreadyInUse",
+   "Fixed IP address {} is already in use on instance {}."},
+  {errc::fixed_ip_invalid, "FixedIpInvalid", "Fixed IP address {} is invalid."},
+  {errc::no_more_fixed_ips, "NoMoreFixedIps",
+   "No fixed IP addresses available for network: {}"},
   {errc::internal, "NovaException", "{}"},
 };
 

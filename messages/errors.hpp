@@ -60,6 +60,12 @@ enum class errc : uint8_t {
   image_metadata_limit,          // createImage before 2.39: the API's 403
   unshelve_invalid_state,        // UnshelveInstanceInvalidState
   service_unavailable,           // ServiceUnavailable
+  network_not_found,             // NetworkNotFound
+  network_ambiguous,             // NetworkAmbiguous
+  port_not_found,                // PortNotFound (no ports without Neutron)
+  fixed_ip_already_in_use,       // FixedIpAlreadyInUse
+  fixed_ip_invalid,              // FixedIpInvalid (not in the subnet)
+  no_more_fixed_ips,             // NoMoreFixedIps (aborts a build)
   internal,                      // NovaException: "An unknown exception..."
 };
 

@@ -165,6 +165,26 @@ CREATE TABLE instance_system_metadata (
   PRIMARY KEY (instance_id, key)
 ) WITHOUT ROWID;
 )",
+  // 4: what a guest is given at boot and its networks (issue 14): the
+  // create's user_data, key_data, config_drive and networks on the row, and
+  // Nova's network info cache as the instance's virtual interfaces, from
+  // which a start rebuilds the IPAM (docs/networking.md).
+  R"(
+ALTER TABLE instances ADD COLUMN user_data TEXT NOT NULL DEFAULT '';
+ALTER TABLE instances ADD COLUMN key_data TEXT NOT NULL DEFAULT '';
+ALTER TABLE instances ADD COLUMN config_drive INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE instances ADD COLUMN requested_networks TEXT NOT NULL
+  DEFAULT '{"mode":"auto","networks":[]}';
+CREATE TABLE virtual_interfaces (
+  instance_id INTEGER NOT NULL,
+  uuid TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  network TEXT NOT NULL,
+  address TEXT NOT NULL,
+  mac TEXT NOT NULL,
+  PRIMARY KEY (instance_id, uuid)
+) WITHOUT ROWID;
+)",
 };
 
 template <class Enum>
@@ -215,6 +235,66 @@ std::vector<std::string> strings_from_json(const std::string& text) {
   for (auto& x : doc.as_array())
     out.emplace_back(x.as_string().c_str());
   return out;
+}
+
+const char* mode_name(network_mode m) {
+  switch (m) {
+    case network_mode::none:
+      return "none";
+    case network_mode::listed:
+      return "listed";
+    case network_mode::automatic:
+      break;
+  }
+  return "auto";
+}
+
+std::string to_json(const network_request& req) {
+  boost::json::array nets;
+  for (auto& n : req.listed)
+    nets.push_back(boost::json::object{{"uuid", n.network_id},
+                                       {"fixed_ip", n.fixed_ip}});
+  return boost::json::serialize(
+    boost::json::object{{"mode", mode_name(req.mode)}, {"networks", nets}});
+}
+
+network_request request_from_json(const std::string& text) {
+  network_request out;
+  auto doc = boost::json::parse(text).as_object();
+  std::string mode = doc.at("mode").as_string().c_str();
+  out.mode = mode == "none"     ? network_mode::none
+             : mode == "listed" ? network_mode::listed
+                                : network_mode::automatic;
+  for (auto& x : doc.at("networks").as_array()) {
+    auto& o = x.as_object();
+    out.listed.push_back({o.at("uuid").as_string().c_str(),
+                          o.at("fixed_ip").as_string().c_str()});
+  }
+  return out;
+}
+
+// The network as the vif was made on it: what `addresses` shows even if
+// the configuration changes later.
+std::string to_json(const network& n) {
+  boost::json::array dns;
+  for (auto& d : n.dns)
+    dns.emplace_back(d);
+  return boost::json::serialize(boost::json::object{
+    {"id", n.id},           {"label", n.label},   {"cidr", n.cidr},
+    {"gateway", n.gateway}, {"dns", dns},         {"bridge", n.bridge}});
+}
+
+network network_from_json(const std::string& text) {
+  auto doc = boost::json::parse(text).as_object();
+  network n;
+  n.id = doc.at("id").as_string().c_str();
+  n.label = doc.at("label").as_string().c_str();
+  n.cidr = doc.at("cidr").as_string().c_str();
+  n.gateway = doc.at("gateway").as_string().c_str();
+  for (auto& d : doc.at("dns").as_array())
+    n.dns.emplace_back(d.as_string().c_str());
+  n.bridge = doc.at("bridge").as_string().c_str();
+  return n;
 }
 
 /// A text column that is NULL unless `present`.
@@ -422,7 +502,8 @@ stored_state database::load() {
       memory_mb, root_gb, ephemeral_gb, swap, flavor_is_public, image_ref,
       availability_zone, access_ip_v4, access_ip_v6, disk_config, key_name,
       security_groups, locked, vm_state, task_state, power_state, host,
-      created_at, updated_at, launched_at FROM instances ORDER BY id)"};
+      created_at, updated_at, launched_at, user_data, key_data, config_drive,
+      requested_networks FROM instances ORDER BY id)"};
     while (q.step()) {
       instance r;
       r.db_id = q.integer(0);
@@ -454,6 +535,10 @@ stored_state database::load() {
       r.created_us = q.integer(27);
       r.updated_us = q.integer(28);
       r.launched_us = q.integer(29);
+      r.user_data = q.text(30);
+      r.key_data = q.text(31);
+      r.config_drive = q.integer(32) != 0;
+      r.requested_networks = request_from_json(q.text(33));
       index.emplace(r.db_id, out.instances.size());
       out.instances.push_back(std::move(r));
     }
@@ -470,6 +555,14 @@ stored_state database::load() {
     while (q.step())
       if (auto i = index.find(q.integer(0)); i != index.end())
         out.instances[i->second].system_metadata[q.text(1)] = q.text(2);
+  }
+  {
+    statement q{db_, "SELECT instance_id, uuid, network, address, mac "
+                     "FROM virtual_interfaces ORDER BY instance_id, position"};
+    while (q.step())
+      if (auto i = index.find(q.integer(0)); i != index.end())
+        out.instances[i->second].vifs.push_back(
+          vif{q.text(1), network_from_json(q.text(2)), q.text(4), q.text(3)});
   }
   {
     // The latest fault of each instance is the one the API shows.
@@ -553,7 +646,8 @@ void database::put_instance(const instance& r, bool with_metadata) {
     flavor_name, vcpus, memory_mb, root_gb, ephemeral_gb, swap,
     flavor_is_public, image_ref, availability_zone, access_ip_v4, access_ip_v6,
     disk_config, key_name, security_groups, locked, vm_state, task_state,
-    power_state, host, created_at, updated_at, launched_at) VALUES (?, ?, ?, ?,
+    power_state, host, created_at, updated_at, launched_at, user_data,
+    key_data, config_drive, requested_networks) VALUES (?, ?, ?, ?, ?, ?, ?, ?,
     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
     ?))");
   auto& f = r.flavor_;
@@ -567,7 +661,9 @@ void database::put_instance(const instance& r, bool with_metadata) {
          nullable{r.task != task_state::none, to_string(r.task)},
          static_cast<int64_t>(r.power), nullable{!r.host.empty(), r.host},
          r.created_us, r.updated_us,
-         nullable{r.launched_us != 0, std::to_string(r.launched_us)})
+         nullable{r.launched_us != 0, std::to_string(r.launched_us)},
+         r.user_data, r.key_data, r.config_drive,
+         to_json(r.requested_networks))
     .run();
   if (!with_metadata)
     return;
@@ -585,6 +681,18 @@ void database::put_instance(const instance& r, bool with_metadata) {
                       "key, value) VALUES (?, ?, ?)");
   for (auto& kv : r.system_metadata)
     sm.bind(r.db_id, kv.first, kv.second).run();
+  prepared("DELETE FROM virtual_interfaces WHERE instance_id = ?")
+    .bind(r.db_id)
+    .run();
+  auto& v = prepared("INSERT INTO virtual_interfaces (instance_id, uuid, "
+                     "position, network, address, mac) "
+                     "VALUES (?, ?, ?, ?, ?, ?)");
+  for (size_t i = 0; i < r.vifs.size(); ++i) {
+    auto& x = r.vifs[i];
+    v.bind(r.db_id, x.id, static_cast<int64_t>(i), to_json(x.net), x.address,
+           x.mac)
+      .run();
+  }
 }
 
 void database::drop_instance(int64_t id) {
@@ -592,6 +700,7 @@ void database::drop_instance(int64_t id) {
   for (auto sql : {"DELETE FROM instances WHERE id = ?",
                    "DELETE FROM instance_metadata WHERE instance_id = ?",
                    "DELETE FROM instance_system_metadata WHERE instance_id = ?",
+                   "DELETE FROM virtual_interfaces WHERE instance_id = ?",
                    "DELETE FROM instance_faults WHERE instance_id = ?",
                    "DELETE FROM instance_actions WHERE instance_id = ?"})
     prepared(sql).bind(id).run();

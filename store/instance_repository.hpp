@@ -29,6 +29,11 @@ public:
   /// returns the row as it now is, or nullptr if nothing changed.
   virtual const instance* apply(const instance_update& update) = 0;
 
+  /// Sets the row's network info cache; nullptr if there is no row.
+  virtual const instance* set_vifs(const std::string& id,
+                                   std::vector<vif> vifs)
+    = 0;
+
   /// Removes the row (and its quota usage); false if there was none.
   virtual bool remove(const std::string& id) = 0;
 

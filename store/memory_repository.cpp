@@ -118,6 +118,16 @@ const instance* memory_repository::apply(const instance_update& update) {
   return &row;
 }
 
+const instance* memory_repository::set_vifs(const std::string& id,
+                                            std::vector<vif> vifs) {
+  auto i = rows_.find(id);
+  if (i == rows_.end())
+    return nullptr;
+  i->second.vifs = std::move(vifs);
+  i->second.updated_us = now_us();
+  return &i->second;
+}
+
 bool memory_repository::remove(const std::string& id) {
   auto i = rows_.find(id);
   if (i == rows_.end())

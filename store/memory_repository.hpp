@@ -18,6 +18,8 @@ public:
   create(std::vector<instance> rows, int64_t min_count,
          const quota_limits& limits) override;
   const instance* apply(const instance_update& update) override;
+  const instance* set_vifs(const std::string& id,
+                           std::vector<vif> vifs) override;
   bool remove(const std::string& id) override;
   const instance* edit(const edit_instance& change) override;
   project_usage usage(const std::string& project_id) const override;

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <random>
 
+#include "util/digest.hpp"
+
 namespace vmforge {
 
 std::string make_uuid() {
@@ -25,6 +27,24 @@ std::string make_uuid() {
   put(hi, 16);
   put(lo, 16);
   return out;
+}
+
+std::string make_name_uuid(const std::string& ns, const std::string& name) {
+  // RFC 4122 section 4.3: SHA-1 of the namespace's 16 bytes and the name
+  // (a namespace that is no uuid counts as its text).
+  std::string data;
+  if (!is_uuid(ns))
+    data = ns;
+  else
+    for (size_t i = 0; i < ns.size(); ++i)
+      if (ns[i] != '-')
+        data += static_cast<char>(std::stoi(ns.substr(i++, 2), nullptr, 16));
+  auto hex = hex_digest(data + name, "SHA1").substr(0, 32);
+  hex[12] = '5';
+  static const char* variant = "89ab";
+  hex[16] = variant[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];
+  return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4)
+         + '-' + hex.substr(16, 4) + '-' + hex.substr(20);
 }
 
 bool is_uuid(const std::string& text) {

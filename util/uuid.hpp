@@ -8,6 +8,11 @@ namespace vmforge {
 /// A random (version 4) UUID in its canonical 36-character form.
 std::string make_uuid();
 
+/// The name-based (version 5, SHA-1) UUID of `name` in the namespace
+/// `ns` (a canonical UUID; any other text is taken as the namespace's
+/// bytes): the same inputs give the same UUID, always.
+std::string make_name_uuid(const std::string& ns, const std::string& name);
+
 /// True for the canonical 8-4-4-4-12 hexadecimal form.
 bool is_uuid(const std::string& text);
 

@@ -16,6 +16,7 @@
 #include "messages/context.hpp"
 #include "messages/deadline_tick.hpp"
 #include "messages/instance.hpp"
+#include "messages/network.hpp"
 #include "messages/keypair.hpp"
 #include "messages/security_group.hpp"
 
@@ -40,6 +41,11 @@ struct create_servers {
   std::vector<std::string> security_groups{"default"};
   bool has_description = false;
   std::string description;
+  /// `networks`: absent (before 2.37) and "auto" are automatic.
+  network_request networks;
+  /// Base64, as given.
+  std::string user_data;
+  bool config_drive = false;
 };
 
 template <class Inspector>
@@ -47,7 +53,8 @@ typename Inspector::result_type inspect(Inspector& f, create_servers& x) {
   return f(caf::meta::type_name("create_servers"), x.ctx, x.name, x.flavor_ref,
            x.image_ref, x.availability_zone, x.metadata, x.min_count,
            x.max_count, x.access_ipv4, x.access_ipv6, x.disk_config,
-           x.key_name, x.security_groups, x.has_description, x.description);
+           x.key_name, x.security_groups, x.has_description, x.description,
+           x.networks, x.user_data, x.config_drive);
 }
 
 struct servers_created {
@@ -418,6 +425,17 @@ typename Inspector::result_type inspect(Inspector& f, create_keypair& x) {
   return f(caf::meta::type_name("create_keypair"), x.ctx, x.kp);
 }
 
+/// GET /os-networks: the networks a server may be created on (every
+/// project sees the same flat networks).
+struct get_networks {
+  request_context ctx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_networks& x) {
+  return f(caf::meta::type_name("get_networks"), x.ctx);
+}
+
 /// An empty name lists the user's keypairs.
 struct get_keypairs {
   request_context ctx;
@@ -522,6 +540,7 @@ using api_actor = caf::typed_actor<
   caf::replies_to<list_hypervisors>::with<hypervisor_list>,
   caf::replies_to<create_keypair>::with<keypair>,
   caf::replies_to<get_keypairs>::with<keypair_list>,
+  caf::replies_to<get_networks>::with<network_list>,
   caf::replies_to<delete_keypair>::with<accepted>,
   caf::replies_to<refuse_builds>::with<accepted>,
   caf::reacts_to<deadline_tick>>;

@@ -167,7 +167,8 @@ void create_rows(api_pointer self,
   // Nova's utils.generate_uid('r'): "r-" and 8 characters.
   auto rid = "r-" + make_uuid().substr(0, 8);
   auto ins = rows_of(req, fl, st.quota,
-                     st.cfg.opts.multi_instance_display_name_template, rid);
+                     st.cfg.opts.multi_instance_display_name_template, rid,
+                     guest_of(req, st.keys, img, st.cfg.opts.force_config_drive));
   ask(self, rp, st.cfg.store, std::move(ins),
       [self, rp, rid, request_id = req.ctx.request_id,
        auth = image_auth_of(req.ctx),
@@ -226,6 +227,8 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
     return refused_build();
   if (auto err = validate(req, st.flavors_and_zones, st.quota, st.keys,
                           st.groups))
+    return err;
+  if (auto err = check_networks(req, st.cfg.opts.networks))
     return err;
   auto fl = st.flavors_and_zones.flavor_of(req.flavor_ref).value();
   auto rp = self->make_response_promise<servers_created>();
@@ -921,6 +924,9 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](delete_quota_set& req) { return on_delete_quota(self, req); },
     [self](list_hypervisors& req) { return on_hypervisors(self, req); },
     [self](create_keypair& req) { return on_create_keypair(self, req); },
+    [self](get_networks&) {
+      return network_list{self->state.cfg.opts.networks};
+    },
     [self](get_keypairs& req) -> caf::result<keypair_list> {
       return self->state.keys.get(req.ctx.user_id, req.name);
     },

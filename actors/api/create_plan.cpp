@@ -1,9 +1,11 @@
 #include "actors/api/create_plan.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "config/options.hpp"
 #include "messages/errors.hpp"
+#include "util/ipv4.hpp"
 #include "util/uuid.hpp"
 
 namespace vmforge {
@@ -59,9 +61,51 @@ caf::error validate(const create_servers& req, const catalog& cat,
   return caf::none;
 }
 
+caf::error check_networks(const create_servers& req,
+                          const std::vector<network>& nets) {
+  auto& want = req.networks;
+  if (want.mode == network_mode::automatic && nets.size() > 1)
+    return nova_error(errc::network_ambiguous);
+  for (auto& w : want.listed) {
+    auto net = std::find_if(nets.begin(), nets.end(), [&](const network& n) {
+      return n.id == w.network_id;
+    });
+    if (net == nets.end())
+      return nova_error(errc::network_not_found, w.network_id);
+    if (w.fixed_ip.empty())
+      continue;
+    auto subnet = parse_ipv4_subnet(net->cidr);
+    auto a = parse_ipv4(w.fixed_ip);
+    if (!subnet || !a || !subnet->contains(*a) || *a == subnet->network
+        || *a == subnet->broadcast() || w.fixed_ip == net->gateway)
+      return nova_error(errc::fixed_ip_invalid, w.fixed_ip);
+    if (req.max_count > 1)
+      return bad_request("Failed to launch instances: max_count cannot be "
+                         "greater than 1 if an fixed_ip is specified.");
+  }
+  return caf::none;
+}
+
+guest_data guest_of(const create_servers& req, const keypairs& keys,
+                    const image& img, bool force_config_drive) {
+  guest_data g;
+  g.key_name = req.key_name;
+  if (!req.key_name.empty())
+    if (auto kp = keys.get(req.ctx.user_id, req.key_name);
+        kp && !kp->items.empty())
+      g.key_data = kp->items.front().public_key;
+  g.user_data = req.user_data;
+  g.metadata = req.metadata;
+  auto cd = img.properties.find("img_config_drive");
+  g.config_drive = req.config_drive || force_config_drive
+                   || (cd != img.properties.end() && cd->second == "mandatory");
+  return g;
+}
+
 create_instances rows_of(const create_servers& req, const flavor& fl,
                          const quotas& quota, const std::string& name_template,
-                         const std::string& reservation_id) {
+                         const std::string& reservation_id,
+                         const guest_data& guest) {
   create_instances ins;
   ins.min_count = req.min_count;
   ins.limits = quota.instance_limits(req.ctx.project_id);
@@ -86,6 +130,10 @@ create_instances rows_of(const create_servers& req, const flavor& fl,
     row.security_groups = req.security_groups;
     row.has_description = req.has_description;
     row.description = req.description;
+    row.user_data = guest.user_data;
+    row.key_data = guest.key_data;
+    row.config_drive = guest.config_drive;
+    row.requested_networks = req.networks;
     row.created_us = now;
     row.updated_us = now;
     ins.rows.push_back(std::move(row));

@@ -37,6 +37,10 @@ struct build_entry {
   /// `seq` tells the answers of this wait from those of an earlier one.
   bool awaiting_image = false;
   uint64_t seq = 0;
+  /// Started and waiting for the store's allocation of its interfaces
+  /// (under `seq` too), then the interfaces the spawn plugs.
+  bool awaiting_network = false;
+  std::vector<vif> vifs = {};
 };
 
 struct worker_entry {
@@ -674,6 +678,16 @@ void report_build(compute_pointer self, const build_and_run& job, bool ok,
                           retryable, std::move(reason)});
 }
 
+// Nova's _cleanup_allocated_networks: a build that failed here gives its
+// interfaces back before the conductor hears of it, so the next host
+// allocates afresh and nothing is left behind. An unshelve's stay on the
+// row, as its ports do in Nova while the instance is shelved.
+void release_vifs(compute_pointer self, const build_and_run& job) {
+  if (!job.req.unshelve)
+    self->send(self->state.cfg.store,
+               release_network{job.req.instance_id, self->state.cfg.host.name});
+}
+
 // A build leaves its slot (the claim is the caller's to release).
 void finish_build(compute_pointer self, const std::string& id) {
   auto& st = self->state;
@@ -697,24 +711,27 @@ void fail_build(compute_pointer self, const std::string& id, bool retryable,
   auto started = i->second.accepted_us;
   finish_build(self, id);
   st.tracker.release(id);
+  release_vifs(self, job);
   report_build(self, job, false, retryable, why, started);
 }
 
 void pump(compute_pointer self);
 
-// The build still waiting for its image under this wait.
+// The build still waiting under this wait: for its image, or (`what`) its
+// interfaces.
 build_entry* awaiting(compute_pointer self, const std::string& id,
-                      uint64_t seq) {
+                      uint64_t seq,
+                      bool build_entry::*what = &build_entry::awaiting_image) {
   auto i = self->state.builds.find(id);
-  if (i == self->state.builds.end() || !i->second.awaiting_image
+  if (i == self->state.builds.end() || !(i->second.*what)
       || i->second.seq != seq)
     return nullptr;
   return &i->second;
 }
 
-// A build that could not get its image: Nova's RescheduledException
-// (another host may) or BuildAbortException.
-void image_failed(compute_pointer self, const std::string& id, bool retryable,
+// A build that could not get its interfaces or its image: Nova's
+// RescheduledException (another host may) or BuildAbortException.
+void step_failed(compute_pointer self, const std::string& id, bool retryable,
                   const std::string& why) {
   fail_build(self, id, retryable,
              "Build of instance " + id
@@ -738,6 +755,7 @@ void spawn_on(compute_pointer self, const std::string& id, base_image& base) {
   spec.project_id = req.project_id;
   spec.base_file = base.path;
   spec.base_format = base.format;
+  spec.vifs = b.vifs;
   spec.guest = req.guest;
   spec.availability_zone = req.availability_zone;
   dispatch(self, driver_op{driver_call::spawn, id, std::move(spec), {}});
@@ -757,7 +775,7 @@ void ensure_image(compute_pointer self, const std::string& id, uint64_t seq,
         if (!awaiting(self, id, seq))
           return; // deleted meanwhile
         if (!base.ok) {
-          image_failed(self, id, base.retryable, base.reason);
+          step_failed(self, id, base.retryable, base.reason);
           return;
         }
         spawn_on(self, id, base);
@@ -767,7 +785,7 @@ void ensure_image(compute_pointer self, const std::string& id, uint64_t seq,
         if (!b)
           return;
         auto& img = b->job.req.image_id;
-        image_failed(self, id, true,
+        step_failed(self, id, true,
                      err == caf::sec::request_timeout
                        ? "Image " + img + " was not cached within "
                            + std::to_string(self->state.cfg.image_timeout_s)
@@ -802,15 +820,67 @@ void want_image(compute_pointer self, const std::string& id, uint64_t seq) {
           return;
         // Nova's ImageNotFound during a build: BuildAbortException.
         if (err == errc::image_not_found)
-          image_failed(self, id, false,
+          step_failed(self, id, false,
                        "Image " + image_id + " could not be found.");
         else
-          image_failed(self, id, true,
+          step_failed(self, id, true,
                        err == caf::sec::request_timeout
                          ? "Image " + image_id + " could not be read from "
                              "the image service within "
                              + std::to_string(lookup_timeout.count()) + " s"
                          : error_message(err));
+      });
+}
+
+// Whether a failed allocation is the request's own (Nova's
+// BuildAbortException: no host would do better) rather than the store's.
+bool network_abort(const caf::error& err) {
+  for (auto code : {errc::no_more_fixed_ips, errc::fixed_ip_already_in_use,
+                    errc::fixed_ip_invalid, errc::network_not_found,
+                    errc::network_ambiguous, errc::instance_not_found})
+    if (err == code)
+      return true;
+  return false;
+}
+
+// The build's interfaces were allocated: there are no volumes, so the
+// block device state passes straight to spawning and the image.
+void networked(compute_pointer self, build_entry& b, std::vector<vif> vifs) {
+  auto& id = b.job.req.instance_id;
+  b.awaiting_network = false;
+  b.vifs = std::move(vifs);
+  if (!b.job.req.unshelve) {
+    update(self, id, vm_state::building, task_state::block_device_mapping,
+           {task_state::networking});
+    update(self, id, vm_state::building, task_state::spawning,
+           {task_state::block_device_mapping});
+  }
+  b.awaiting_image = true;
+  want_image(self, id, b.seq);
+}
+
+// Nova's _build_networks_for_instance: the store's IPAM allocates the
+// instance's interfaces (or gives back those its row holds).
+void want_network(compute_pointer self, const std::string& id, uint64_t seq) {
+  auto& st = self->state;
+  self
+    ->request(st.cfg.store, store_timeout,
+              allocate_network{id, st.cfg.host.name})
+    .then(
+      [self, id, seq](network_info& info) {
+        if (auto b = awaiting(self, id, seq, &build_entry::awaiting_network))
+          networked(self, *b, std::move(info.vifs));
+      },
+      [self, id, seq](caf::error& err) {
+        if (!awaiting(self, id, seq, &build_entry::awaiting_network))
+          return;
+        auto why = err == caf::sec::request_timeout
+                     ? "the store did not allocate its network within "
+                         + std::to_string(store_timeout.count()) + " s"
+                     : error_message(err);
+        log::warning(log_name, self->state.cfg.host.name, ": ", id,
+                     ": no network: ", why);
+        step_failed(self, id, !network_abort(err), why);
       });
 }
 
@@ -827,23 +897,15 @@ void pump(compute_pointer self) {
     st.cfg.metrics.queued->Observe(
       metrics::seconds_since(i->second.queued_at));
     ++st.running;
-    auto& req = i->second.job.req;
-    // Nova's _build_resources: networking, then block devices, then spawn.
-    // There is no network or volume service behind them yet; the states
-    // are still recorded in order, each guarded against a concurrent delete.
-    // An unshelve is spawning already (Nova's _unshelve_instance); its
-    // image is its snapshot, the record the API read.
-    if (!req.unshelve) {
+    // Nova's _build_resources: networking, then block devices, then spawn,
+    // each state guarded against a concurrent delete. An unshelve is
+    // spawning already (Nova's _unshelve_instance) and allocates too.
+    if (!i->second.job.req.unshelve)
       update(self, id, vm_state::building, task_state::networking,
              {task_state::none});
-      update(self, id, vm_state::building, task_state::block_device_mapping,
-             {task_state::networking});
-      update(self, id, vm_state::building, task_state::spawning,
-             {task_state::block_device_mapping});
-    }
-    i->second.awaiting_image = true;
+    i->second.awaiting_network = true;
     i->second.seq = ++st.next_seq;
-    want_image(self, id, i->second.seq);
+    want_network(self, id, i->second.seq);
   }
 }
 
@@ -892,6 +954,7 @@ void on_spawned(compute_pointer self, driver_reply& rep) {
       remove_image(self, rep.instance_id, job.req.image_id, job.req.auth);
   } else {
     st.tracker.release(rep.instance_id);
+    release_vifs(self, job);
     report_build(self, job, false, rep.retryable, std::move(rep.reason),
                  started);
   }

@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include "messages/errors.hpp"
+#include "store/ipam.hpp"
 #include "store/writer.hpp"
 
 namespace vmforge {
@@ -23,6 +24,11 @@ struct instance_store_state {
   std::shared_ptr<store_writer> writer;
   metrics::registry_ptr metrics;
   std::vector<subscriber> subscribers;
+  /// The configured networks' addresses, rebuilt from the rows at start.
+  std::unique_ptr<vmforge::ipam> ipam;
+  /// The host each instance's interfaces were allocated for (a late
+  /// release from a host the build already left must not free them).
+  std::unordered_map<std::string, std::string> bound_to;
   /// Answers held until the writes before them are durable, in order.
   std::deque<std::pair<uint64_t, std::function<void()>>> waiting;
 };
@@ -93,6 +99,40 @@ caf::result<store_synced> save(store_pointer self, Fn fn) {
   return when_durable(self, store_synced{});
 }
 
+// The row's interfaces are gone: their addresses are free again.
+void free_network(store_pointer self, const std::string& id) {
+  self->state.ipam->release(id);
+  self->state.bound_to.erase(id);
+}
+
+caf::result<network_info> allocate(store_pointer self,
+                                   const allocate_network& req) {
+  auto& st = self->state;
+  auto row = st.repo->find(req.instance_id);
+  if (row == nullptr)
+    return nova_error(errc::instance_not_found, req.instance_id);
+  auto vifs = st.ipam->allocate(row->id, row->requested_networks);
+  if (!vifs)
+    return vifs.error();
+  st.bound_to[row->id] = req.host;
+  if (vifs->empty() && row->vifs.empty())
+    return network_info{};
+  row = st.repo->set_vifs(row->id, *vifs);
+  // Written at once: a host plugs only what a restart would find again.
+  persist(self, *row, true, true);
+  return when_durable(self, network_info{std::move(*vifs)});
+}
+
+void release(store_pointer self, const release_network& req) {
+  auto& st = self->state;
+  if (auto i = st.bound_to.find(req.instance_id);
+      i != st.bound_to.end() && i->second != req.host)
+    return;
+  free_network(self, req.instance_id);
+  if (auto row = st.repo->find(req.instance_id); row && !row->vifs.empty())
+    persist(self, *st.repo->set_vifs(req.instance_id, {}), true, true);
+}
+
 void on_durable(store_pointer self, uint64_t seq) {
   auto& waiting = self->state.waiting;
   while (!waiting.empty() && waiting.front().first <= seq) {
@@ -104,8 +144,12 @@ void on_durable(store_pointer self, uint64_t seq) {
 store_actor::behavior_type
 instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
                metrics::registry_ptr metrics,
-               std::shared_ptr<store_writer> writer) {
+               std::shared_ptr<store_writer> writer,
+               std::vector<network> networks) {
   self->state.repo = std::move(repo);
+  self->state.ipam = std::make_unique<ipam>(std::move(networks));
+  for (auto& row : self->state.repo->list({}))
+    self->state.ipam->adopt(row.id, row.vifs);
   self->state.writer = writer;
   self->state.metrics = std::move(metrics);
   count_states(self);
@@ -154,6 +198,7 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       auto row = self->state.repo->find(del.id);
       auto db_id = row ? row->db_id : 0;
       if (self->state.repo->remove(del.id)) {
+        free_network(self, del.id);
         if (auto& w = self->state.writer)
           w->drop_instance(del.id, [db_id](database& db) {
             db.drop_instance(db_id);
@@ -274,6 +319,11 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       });
     },
     [self](writes_durable& d) { on_durable(self, d.seq); },
+    [self](allocate_network& req) { return allocate(self, req); },
+    [self](release_network& req) { release(self, req); },
+    [self](list_networks&) {
+      return network_list{self->state.ipam->networks()};
+    },
     [self](host_report& r) {
       persist_with(self, [r](database& db) {
         db.put_host(host_record{r.host, r.availability_zone, r.capacity, false,
@@ -288,9 +338,10 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
 store_actor spawn_instance_store(caf::actor_system& sys,
                                  std::shared_ptr<instance_repository> repo,
                                  metrics::registry_ptr metrics,
-                                 std::shared_ptr<store_writer> writer) {
+                                 std::shared_ptr<store_writer> writer,
+                                 std::vector<network> networks) {
   return sys.spawn(instance_store, std::move(repo), std::move(metrics),
-                   std::move(writer));
+                   std::move(writer), std::move(networks));
 }
 
 } // namespace vmforge

@@ -13,6 +13,7 @@
 #include "messages/host_report.hpp"
 #include "messages/instance.hpp"
 #include "messages/keypair.hpp"
+#include "messages/network.hpp"
 #include "messages/quota.hpp"
 #include "messages/security_group.hpp"
 
@@ -382,6 +383,43 @@ typename Inspector::result_type inspect(Inspector& f,
            x.forced_down);
 }
 
+/// A compute host's `networking` step (Nova's allocate_for_instance): the
+/// instance's interfaces for the networks its row asked for, recorded on
+/// the row (Nova's network info cache) and answered once durable. A row
+/// that holds interfaces already (a build resumed after a restart, an
+/// unshelve) gets them back. Errors: InstanceNotFound, NoMoreFixedIps,
+/// FixedIpAlreadyInUse, FixedIpInvalid, NetworkNotFound.
+struct allocate_network {
+  std::string instance_id;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, allocate_network& x) {
+  return f(caf::meta::type_name("allocate_network"), x.instance_id, x.host);
+}
+
+/// A failed build's cleanup (Nova's _cleanup_allocated_networks): the
+/// interfaces `host` allocated are freed and the row's vifs cleared, so the
+/// next host allocates afresh. Ignored if another host holds them now.
+struct release_network {
+  std::string instance_id;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, release_network& x) {
+  return f(caf::meta::type_name("release_network"), x.instance_id, x.host);
+}
+
+/// The configured networks (os-networks, a create's checks).
+struct list_networks {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_networks&) {
+  return f(caf::meta::type_name("list_networks"));
+}
+
 /// Store writer -> store: writes up to `seq` are committed.
 struct writes_durable {
   uint64_t seq = 0;
@@ -415,6 +453,9 @@ using store_actor = caf::typed_actor<
   caf::replies_to<save_security_groups>::with<store_synced>,
   caf::replies_to<save_host_status>::with<store_synced>,
   caf::replies_to<save_host_forced_down>::with<store_synced>,
-  caf::reacts_to<writes_durable>, caf::reacts_to<host_report>>;
+  caf::reacts_to<writes_durable>, caf::reacts_to<host_report>,
+  caf::replies_to<allocate_network>::with<network_info>,
+  caf::reacts_to<release_network>,
+  caf::replies_to<list_networks>::with<network_list>>;
 
 } // namespace vmforge

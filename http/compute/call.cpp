@@ -94,6 +94,11 @@ unsigned status_of(errc code) {
     case errc::flavor_memory_too_small:
     case errc::flavor_disk_smaller_than_image:
     case errc::flavor_disk_smaller_than_min_disk:
+    // A create's networks (servers.py answers these 400).
+    case errc::network_not_found:
+    case errc::port_not_found:
+    case errc::fixed_ip_already_in_use:
+    case errc::fixed_ip_invalid:
       return 400;
     // Forbidden in Nova (BootFromVolumeRequiredForZeroDiskFlavor); Glance's
     // 401/403 and 413, which Nova's image API turns into these.
@@ -125,6 +130,7 @@ unsigned status_of(errc code) {
     case errc::flavor_exists:
     case errc::keypair_exists:
     case errc::image_delete_conflict:
+    case errc::network_ambiguous:
       return 409;
     case errc::service_unavailable:
     case errc::glance_connection_failed: // the image service is down
@@ -134,6 +140,7 @@ unsigned status_of(errc code) {
     case errc::filter_not_found:
     case errc::incompatible_compute:
     case errc::compute_already_joined:
+    case errc::no_more_fixed_ips: // a build's fault, never an API answer
     case errc::internal:
       break;
   }
@@ -174,6 +181,13 @@ const json::object* json_body(const call_ptr& c, json::value& storage) {
     return nullptr;
   }
   return &storage.as_object();
+}
+
+bool removed_at_2_36(const call_ptr& c) {
+  if (c->version < api_version{2, 36})
+    return false;
+  reply_no_route(c);
+  return true;
 }
 
 } // namespace vmforge::http

@@ -64,6 +64,10 @@ void reply_bad_method(const call_ptr& c);
 /// 404 "The resource could not be found." (no such route)
 void reply_no_route(const call_ptr& c);
 
+/// Nova's proxy APIs (os-security-groups, os-networks, ...) left the
+/// Compute API at 2.36: from then on they answer 404, here.
+bool removed_at_2_36(const call_ptr& c);
+
 /// Nova's `marker`: the index after the item whose id (`id_of(item)`) it
 /// is, 0 without one; nothing if no item has it (the caller answers 400
 /// "marker [X] not found").

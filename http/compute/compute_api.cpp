@@ -78,6 +78,7 @@ const std::map<std::string, route_fn>& collections() {
     {"os-security-groups", route_security_groups},
     {"os-security-group-rules", route_security_group_rules},
     {"os-services", route_services},
+    {"os-networks", route_networks},
   };
   return routes;
 }
@@ -87,7 +88,8 @@ bool is_literal(const std::string& segment) {
   static const char* const literals[] = {
     "detail",   "action",     "metadata", "os-instance-actions",
     "defaults", "statistics", "search",   "servers",
-    "uptime",   "disable",    "disable-log-reason", "enable"};
+    "uptime",   "disable",    "disable-log-reason", "enable",
+    "ips",      "os-interface"};
   for (auto l : literals)
     if (segment == l)
       return true;
@@ -201,6 +203,41 @@ void compute_api::handle(request&& req, responder done) {
     }
     c->route = c->path.size() == 1 ? "/v2/images" : "/v2/images/{id}";
     route_glance_images(*this, c);
+    return;
+  }
+  // The Neutron-shaped networks (docs/networking.md): /v2.0/networks[/{id}],
+  // read-only, so that clients find a network as they would in Neutron.
+  if (segments[0] == "v2.0") {
+    c->versioned = false;
+    if (segments.size() == 1 && c->req.method() == beast_http::verb::get) {
+      // Its version document, which clients discover before they list.
+      c->route = "/v2.0";
+      reply_json(c, 200,
+                 json::object{{"version",
+                               json::object{{"id", "v2.0"},
+                                            {"status", "CURRENT"},
+                                            {"links",
+                                             json::array{json::object{
+                                               {"rel", "self"},
+                                               {"href", c->base.root
+                                                          + "/v2.0/"}}}}}}});
+      return;
+    }
+    c->route = "unrouted";
+    if (segments.size() < 2 || segments.size() > 3
+        || segments[1] != "networks") {
+      reply_no_route(c);
+      return;
+    }
+    if (c->req.method() != beast_http::verb::get) {
+      reply_bad_method(c);
+      return;
+    }
+    if (!authenticate_call(c))
+      return;
+    c->path.assign(segments.begin() + 1, segments.end());
+    c->route = c->path.size() == 1 ? "/v2.0/networks" : "/v2.0/networks/{id}";
+    route_neutron_networks(*this, c);
     return;
   }
   if (segments[0] != "v2.1") {

@@ -69,5 +69,13 @@ void route_keypairs(compute_api& api, const call_ptr& c);
 void route_services(compute_api& api, const call_ptr& c);
 void route_security_groups(compute_api& api, const call_ptr& c);
 void route_security_group_rules(compute_api& api, const call_ptr& c);
+void route_networks(compute_api& api, const call_ptr& c);
+/// GET /v2.0/networks[/{id}] (beside /v2.1): Neutron-shaped, read-only.
+void route_neutron_networks(compute_api& api, const call_ptr& c);
+/// GET /servers/{id}/ips[/{label}].
+void server_ips(compute_api& api, const call_ptr& c, const std::string& id);
+/// /servers/{id}/os-interface[/{port_id}].
+void server_interfaces(compute_api& api, const call_ptr& c,
+                       const std::string& id);
 
 } // namespace vmforge::http

@@ -58,14 +58,6 @@ bool port_of(const json::object& o, const char* name, int64_t& out) {
   return out >= -1 && out <= 65535;
 }
 
-// Both proxy APIs left the Compute API at 2.36: 404 from then on.
-bool removed_at_2_36(const call_ptr& c) {
-  if (c->version < api_version{2, 36})
-    return false;
-  reply_no_route(c);
-  return true;
-}
-
 } // namespace
 
 void route_security_groups(compute_api& api, const call_ptr& c) {

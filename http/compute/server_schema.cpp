@@ -124,11 +124,13 @@ bool parse_metadata(const json::value& v,
 namespace {
 
 bool networks_field(const json::value& v, api_version version,
-                    std::string& error) {
+                    network_request& out, std::string& error) {
   if (v.is_string()) {
     std::string s{v.as_string().c_str()};
-    if (version >= api_version{2, 37} && (s == "auto" || s == "none"))
+    if (version >= api_version{2, 37} && (s == "auto" || s == "none")) {
+      out.mode = s == "none" ? network_mode::none : network_mode::automatic;
       return true;
+    }
     return invalid(error, "networks", v,
                    show(v) + " is not of type 'array'");
   }
@@ -159,11 +161,13 @@ bool networks_field(const json::value& v, api_version version,
               + " could not be found.";
       return false;
     }
+    requested_network want;
     if (auto ip = net.if_contains("fixed_ip")) {
       if (!ip->is_string()
           || !(is_ipv4(ip->as_string().c_str())
                || is_ipv6(ip->as_string().c_str())))
         return invalid(error, "networks/fixed_ip", *ip, "is not a 'ip'");
+      want.fixed_ip = ip->as_string().c_str();
     }
     auto uuid = net.if_contains("uuid");
     if (uuid == nullptr || !uuid->is_string()
@@ -172,11 +176,11 @@ bool networks_field(const json::value& v, api_version version,
               + (uuid ? show(*uuid) : std::string{}) + ")";
       return false;
     }
-    // There is no network service behind vmforge yet: no network exists.
-    error = "Network " + std::string{uuid->as_string().c_str()}
-            + " could not be found.";
-    return false;
+    // Whether the network exists is the API actor's (check_networks).
+    want.network_id = uuid->as_string().c_str();
+    out.listed.push_back(std::move(want));
   }
+  out.mode = network_mode::listed;
   return true;
 }
 
@@ -351,7 +355,7 @@ bool parse_create(const json::object& body, api_version version,
       v && !parse_metadata(*v, req.metadata, error))
     return false;
   if (auto v = s.if_contains("networks")) {
-    if (!networks_field(*v, version, error))
+    if (!networks_field(*v, version, req.networks, error))
       return false;
   } else if (version >= api_version{2, 37}) {
     error = "Invalid input for field/attribute server. 'networks' is a "
@@ -381,6 +385,7 @@ bool parse_create(const json::object& body, api_version version,
       return false;
     if (!is_base64(data))
       return invalid(error, "user_data", *v, "is not a 'base64'");
+    req.user_data = std::move(data);
   }
   if (auto v = s.if_contains("security_groups")) {
     if (!v->is_array())
@@ -409,11 +414,9 @@ bool parse_create(const json::object& body, api_version version,
                      show(*v) + " is not one of ['AUTO', 'MANUAL']");
     req.disk_config = v->as_string().c_str();
   }
-  if (auto v = s.if_contains("config_drive")) {
-    bool ignored = false;
-    if (!bool_field(*v, "config_drive", ignored, error))
-      return false;
-  }
+  if (auto v = s.if_contains("config_drive");
+      v && !bool_field(*v, "config_drive", req.config_drive, error))
+    return false;
   if (auto v = s.if_contains("personality")) {
     // Validated as Nova does; file injection itself is not supported.
     if (!v->is_array())

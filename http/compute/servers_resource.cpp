@@ -442,6 +442,14 @@ void route_servers(compute_api& api, const call_ptr& c) {
     instance_actions(api, c, p[1]);
     return;
   }
+  if ((p.size() == 3 || p.size() == 4) && p[2] == "ips") {
+    server_ips(api, c, p[1]);
+    return;
+  }
+  if ((p.size() == 3 || p.size() == 4) && p[2] == "os-interface") {
+    server_interfaces(api, c, p[1]);
+    return;
+  }
   if ((p.size() == 3 || p.size() == 4) && p[2] == "metadata") {
     metadata(api, c, p[1]);
     return;

@@ -5,6 +5,8 @@
 #include <ctime>
 
 #include "util/digest.hpp"
+#include "util/ipv4.hpp"
+#include "util/uuid.hpp"
 
 namespace vmforge::http {
 
@@ -179,6 +181,86 @@ std::string derive_status(vm_state vm, task_state task) {
   return "UNKNOWN";
 }
 
+json::object addresses_view(const std::vector<vif>& vifs, bool extended) {
+  json::object out;
+  for (auto& v : vifs) {
+    json::object ip{{"version", 4}, {"addr", v.address}};
+    if (extended) {
+      ip["OS-EXT-IPS:type"] = "fixed";
+      ip["OS-EXT-IPS-MAC:mac_addr"] = v.mac;
+    }
+    auto& list = out[v.net.label];
+    if (!list.is_array())
+      list = json::array{};
+    list.as_array().push_back(std::move(ip));
+  }
+  return out;
+}
+
+json::object network_view(const network& net, bool admin) {
+  auto subnet = parse_ipv4_subnet(net.cidr).value_or(ipv4_subnet{});
+  auto dns = [&](size_t i) {
+    return i < net.dns.size() ? json::value(net.dns[i]) : json::value(nullptr);
+  };
+  json::object out{{"id", net.id},
+                   {"cidr", net.cidr},
+                   {"netmask", format_ipv4(subnet.mask())},
+                   {"gateway", net.gateway},
+                   {"broadcast", format_ipv4(subnet.broadcast())},
+                   {"dns1", dns(0)},
+                   {"dns2", dns(1)},
+                   {"cidr_v6", nullptr},
+                   {"gateway_v6", nullptr},
+                   {"label", net.label},
+                   {"netmask_v6", nullptr}};
+  if (admin) {
+    for (auto field :
+         {"created_at", "updated_at", "deleted_at", "injected", "vlan",
+          "vpn_public_address", "vpn_public_port", "vpn_private_address",
+          "dhcp_start", "project_id", "host", "bridge_interface", "priority",
+          "rxtx_base", "mtu", "dhcp_server"})
+      out[field] = nullptr;
+    out["deleted"] = false;
+    out["bridge"] = net.bridge;
+    out["multi_host"] = false;
+    out["enable_dhcp"] = true;
+    out["share_address"] = false;
+  }
+  return out;
+}
+
+std::string subnet_id_of(const network& net) {
+  return make_name_uuid(net.id, net.cidr);
+}
+
+json::object neutron_network_view(const network& net) {
+  // Every project shares the flat networks; none is external.
+  return {{"id", net.id},
+          {"name", net.label},
+          {"status", "ACTIVE"},
+          {"admin_state_up", true},
+          {"shared", true},
+          {"router:external", false},
+          {"subnets", json::array{json::value(subnet_id_of(net))}},
+          {"tenant_id", ""},
+          {"project_id", ""},
+          {"description", ""}};
+}
+
+json::object interface_view(const vif& v, bool tagged) {
+  json::object out{
+    {"port_state", "ACTIVE"},
+    {"fixed_ips",
+     json::array{json::object{{"subnet_id", subnet_id_of(v.net)},
+                              {"ip_address", v.address}}}},
+    {"port_id", v.id},
+    {"net_id", v.net.id},
+    {"mac_addr", v.mac}};
+  if (tagged)
+    out["tag"] = nullptr;
+  return out;
+}
+
 json::object server_brief(const instance& row, const link_base& base) {
   return {{"id", row.id},
           {"name", row.name},
@@ -210,14 +292,15 @@ json::object server_detail(const instance& row, const link_base& base,
                 {"href", base.bookmark("flavors", row.flavor_.id)}}}}};
   out["created"] = iso8601(row.created_us);
   out["updated"] = iso8601(row.updated_us);
-  out["addresses"] = json::object{};
+  out["addresses"] = addresses_view(row.vifs, extended);
   out["accessIPv4"] = row.access_ipv4;
   out["accessIPv6"] = row.access_ipv6;
   out["OS-DCF:diskConfig"] = row.disk_config;
   if (extended) {
     out["OS-EXT-AZ:availability_zone"] =
       row.availability_zone.empty() ? "nova" : row.availability_zone;
-    out["config_drive"] = "";
+    // Nova shows the column as it is stored: "True" or "".
+    out["config_drive"] = row.config_drive ? "True" : "";
     out["key_name"] = or_null(row.key_name);
     out["security_groups"] = security_groups(row);
     out["OS-SRV-USG:launched_at"] =

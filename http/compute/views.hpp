@@ -49,6 +49,27 @@ boost::json::object server_detail(const instance& row, const link_base& base,
                                   const request_context& ctx,
                                   api_version version, bool extended = true);
 
+/// A server's `addresses` (Nova's views/addresses.py): by network label,
+/// each fixed address with its version and, `extended`, its type and MAC.
+boost::json::object addresses_view(const std::vector<vif>& vifs,
+                                   bool extended);
+
+/// os-networks' network_dict, as Nova's proxy shows it; an admin also sees
+/// the bridge and the nova-network fields vmforge has no value for (null).
+boost::json::object network_view(const network& net, bool admin);
+
+/// A network as Neutron's v2.0 API shows it, for clients that look a
+/// network up there (openstack server create --nic net-id=).
+boost::json::object neutron_network_view(const network& net);
+
+/// The uuid vmforge gives a network's one subnet (it has no subnet
+/// resource): the same at every call.
+std::string subnet_id_of(const network& net);
+
+/// One entry of os-interface's interfaceAttachments (Nova's
+/// _translate_interface_attachment_view); `tagged` adds `tag` (2.70).
+boost::json::object interface_view(const vif& v, bool tagged);
+
 boost::json::object flavor_brief(const flavor& f, const link_base& base);
 boost::json::object flavor_detail(const flavor& f, const link_base& base);
 

@@ -537,3 +537,57 @@ TEST_CASE("config: etc/vmforge.conf is the default configuration") {
   require_same(got, expected);
   CHECK(print_config(got) == print_config(expected));
 }
+
+TEST_CASE("config: [network:NAME] sections replace the embedded network and "
+          "get Nova-like defaults") {
+  auto d = default_options(1);
+  REQUIRE(d.networks.size() == 1);
+  CHECK(d.networks[0].label == "private");
+  CHECK(d.networks[0].cidr == "10.42.0.0/16");
+  // uuid5 of the name: the same id at every start, as an operator expects.
+  CHECK(d.networks[0].id == "3636dcc2-b61c-5ea3-91ef-bb368112320b");
+  auto o = parse("[network:tenant-network-one]\ncidr = 192.168.50.0/24\n"
+                 "[network:b]\ncidr = 10.8.0.0/16\ngateway = 10.8.0.254\n"
+                 "dns = 1.1.1.1, 9.9.9.9\nbridge = br-b\n"
+                 "id = 0e6a4f0c-1b2d-4e3f-8a5b-6c7d8e9f0a1b\n");
+  REQUIRE(o.networks.size() == 2);
+  auto& a = o.networks[0];
+  CHECK(a.label == "tenant-network-one");
+  CHECK(a.gateway == "192.168.50.1");
+  CHECK(a.dns == std::vector<std::string>{"192.168.50.1"});
+  // vmf-NAME cut to Linux's 15 characters (IFNAMSIZ).
+  CHECK(a.bridge == "vmf-tenant-netw");
+  CHECK(a.id == parse("[network:tenant-network-one]\ncidr = 10.0.0.0/8\n")
+                  .networks[0]
+                  .id);
+  auto& b = o.networks[1];
+  CHECK(b.id == "0e6a4f0c-1b2d-4e3f-8a5b-6c7d8e9f0a1b");
+  CHECK(b.gateway == "10.8.0.254");
+  CHECK(b.dns == std::vector<std::string>{"1.1.1.1", "9.9.9.9"});
+  CHECK(b.bridge == "br-b");
+  CHECK(parse("[network]\nenabled = false\n").networks.empty());
+  CHECK_FALSE(parse("[DEFAULT]\n").force_config_drive);
+  CHECK(parse("[DEFAULT]\nforce_config_drive = true\n").force_config_drive);
+}
+
+TEST_CASE("config: a network's cidr must be IPv4 and its gateway inside") {
+  CHECK_THAT(error_of("[network:v6]\ncidr = fd00::/64\n"),
+             Catch::Contains("t.conf:1: [network:v6] cidr: expected an IPv4 "
+                             "subnet")
+               && Catch::Contains("IPv6 is not supported"));
+  CHECK_THAT(error_of("[network:x]\ncidr = 10.0.0.1/24\n"),
+             Catch::Contains("host bits zero"));
+  CHECK_THAT(error_of("[network:x]\ncidr = 10.0.0.0/31\n"),
+             Catch::Contains("no addresses for instances"));
+  CHECK_THAT(error_of("[network:x]\ncidr = 10.0.0.0/24\ngateway = 10.1.0.1\n"),
+             Catch::Contains("gateway: '10.1.0.1' is not a host address of "
+                             "10.0.0.0/24"));
+  CHECK_THAT(error_of("[network:x]\ngateway = 10.1.0.1\n"),
+             Catch::Contains("[network:x] cidr: required option missing"));
+  CHECK_THAT(error_of("[network:x]\ncidr = 10.0.0.0/24\nid = net-1\n"),
+             Catch::Contains("id: expected a uuid"));
+  CHECK_THAT(error_of("[network:x]\ncidr = 10.0.0.0/24\n"
+                      "bridge = much-too-long-bridge\n"),
+             Catch::Contains("longer than 15 characters"));
+  CHECK_THAT(error_of("[network:]\n"), Catch::Contains("needs a network name"));
+}

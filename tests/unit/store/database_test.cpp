@@ -7,6 +7,46 @@
 using namespace vmforge;
 using namespace vmforge::test;
 
+namespace {
+
+// What migration 4 adds, taken out again: a database as version 3 left it.
+const char* const undo_migration_4
+  = "DROP TABLE virtual_interfaces;"
+    "ALTER TABLE instances DROP COLUMN user_data;"
+    "ALTER TABLE instances DROP COLUMN key_data;"
+    "ALTER TABLE instances DROP COLUMN config_drive;"
+    "ALTER TABLE instances DROP COLUMN requested_networks;";
+
+void run_sql(const temp_dir& dir, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
+  CHECK(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr)
+        == SQLITE_OK);
+  sqlite3_close(raw);
+}
+
+// The rows of `table`, read through a connection of its own.
+int count_rows(const temp_dir& dir, const std::string& table) {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  auto sql = "SELECT COUNT(*) FROM " + table;
+  sqlite3_prepare_v2(raw, sql.c_str(), -1, &q, nullptr);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  auto n = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(raw);
+  return n;
+}
+
+vif sample_vif(const std::string& address, const std::string& mac) {
+  network net{"6a9d1d62-3f0b-5b5e-9d0c-1f2e3d4c5b6a", "private", "10.42.0.0/24",
+              "10.42.0.1", {"10.42.0.1"}, "vmf-private"};
+  return vif{make_uuid(), net, mac, address};
+}
+
+} // namespace
+
 TEST_CASE("database: [database] connection URLs are SQLAlchemy's",
           "[database]") {
   CHECK(sqlite_path("sqlite:///var/vmforge.db") == "var/vmforge.db");
@@ -37,15 +77,10 @@ TEST_CASE("database: migration 2 gives the hosts of a version 1 database "
   }
   // Back to what migration 1 left: no forced_down column (nor what later
   // migrations add), user_version 1.
-  sqlite3* raw = nullptr;
-  REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
-  CHECK(sqlite3_exec(raw,
-                     "ALTER TABLE compute_nodes DROP COLUMN forced_down;"
-                     "DROP TABLE instance_system_metadata;"
-                     "PRAGMA user_version=1",
-                     nullptr, nullptr, nullptr)
-        == SQLITE_OK);
-  sqlite3_close(raw);
+  run_sql(dir, std::string{undo_migration_4}
+                 + "ALTER TABLE compute_nodes DROP COLUMN forced_down;"
+                   "DROP TABLE instance_system_metadata;"
+                   "PRAGMA user_version=1");
   database db{db_path(dir)};
   CHECK(db.migrate() == 1);
   auto hosts = db.load().hosts;
@@ -153,14 +188,9 @@ TEST_CASE("database: migration 3 keeps a shelved instance's system metadata "
     database db{db_path(dir)};
     db.migrate();
   }
-  sqlite3* raw = nullptr;
-  REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
-  CHECK(sqlite3_exec(raw,
-                     "DROP TABLE instance_system_metadata;"
-                     "PRAGMA user_version=2",
-                     nullptr, nullptr, nullptr)
-        == SQLITE_OK);
-  sqlite3_close(raw);
+  run_sql(dir, std::string{undo_migration_4}
+                 + "DROP TABLE instance_system_metadata;"
+                   "PRAGMA user_version=2");
   {
     database db{db_path(dir)};
     CHECK(db.migrate() == 2);
@@ -193,12 +223,86 @@ TEST_CASE("database: migration 3 keeps a shelved instance's system metadata "
     db.drop_instance(8);
     db.commit();
   }
-  sqlite3_open(db_path(dir).c_str(), &raw);
-  sqlite3_stmt* q = nullptr;
-  sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM instance_system_metadata", -1,
-                     &q, nullptr);
-  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
-  CHECK(sqlite3_column_int(q, 0) == 0);
-  sqlite3_finalize(q);
-  sqlite3_close(raw);
+  CHECK(count_rows(dir, "instance_system_metadata") == 0);
+}
+
+TEST_CASE("database: migration 4 keeps a version 3 database's rows, which "
+          "get no boot data and automatic networks",
+          "[database]") {
+  temp_dir dir;
+  auto row = sample_row(9);
+  {
+    database db{db_path(dir)};
+    db.migrate();
+    db.begin();
+    db.put_instance(row, true);
+    db.commit();
+  }
+  run_sql(dir, std::string{undo_migration_4} + "PRAGMA user_version=3");
+  database db{db_path(dir)};
+  CHECK(db.migrate() == 3);
+  auto st = db.load();
+  REQUIRE(st.instances.size() == 1);
+  auto& r = st.instances.front();
+  CHECK(r.id == row.id);
+  CHECK(r.metadata == row.metadata);
+  CHECK(r.user_data.empty());
+  CHECK_FALSE(r.config_drive);
+  CHECK(r.requested_networks.mode == network_mode::automatic);
+  CHECK(r.vifs.empty());
+}
+
+TEST_CASE("database: a row's boot data, networks and vifs read back; a "
+          "write without metadata keeps the vifs, a delete drops them",
+          "[database]") {
+  temp_dir dir;
+  auto row = sample_row(10);
+  row.user_data = "IyEvYmluL3NoCg==";
+  row.key_data = "ssh-ed25519 AAAA u@h";
+  row.config_drive = true;
+  row.requested_networks.mode = network_mode::listed;
+  row.requested_networks.listed = {{"6a9d1d62-3f0b-5b5e-9d0c-1f2e3d4c5b6a",
+                                    "10.42.0.9"}};
+  row.vifs = {sample_vif("10.42.0.9", "fa:16:3e:00:00:09"),
+              sample_vif("10.42.0.2", "fa:16:3e:00:00:02")};
+  {
+    database db{db_path(dir)};
+    db.migrate();
+    db.begin();
+    db.put_instance(row, true);
+    db.commit();
+  }
+  auto st = reload(dir);
+  REQUIRE(st.instances.size() == 1);
+  auto& r = st.instances.front();
+  CHECK(r.user_data == row.user_data);
+  CHECK(r.key_data == row.key_data);
+  CHECK(r.config_drive);
+  CHECK(r.requested_networks.mode == network_mode::listed);
+  REQUIRE(r.requested_networks.listed.size() == 1);
+  CHECK(r.requested_networks.listed[0].fixed_ip == "10.42.0.9");
+  REQUIRE(r.vifs.size() == 2);
+  // In the order the row had them (eth0 first).
+  CHECK(r.vifs[0].id == row.vifs[0].id);
+  CHECK(r.vifs[0].address == "10.42.0.9");
+  CHECK(r.vifs[0].mac == "fa:16:3e:00:00:09");
+  CHECK(r.vifs[0].net.label == "private");
+  CHECK(r.vifs[0].net.dns == std::vector<std::string>{"10.42.0.1"});
+  CHECK(r.vifs[1].address == "10.42.0.2");
+  {
+    database db{db_path(dir)};
+    db.begin();
+    auto changed = row;
+    changed.vifs.clear();
+    db.put_instance(changed, false);
+    db.commit();
+  }
+  CHECK(reload(dir).instances.front().vifs.size() == 2);
+  {
+    database db{db_path(dir)};
+    db.begin();
+    db.drop_instance(10);
+    db.commit();
+  }
+  CHECK(count_rows(dir, "virtual_interfaces") == 0);
 }

@@ -146,3 +146,80 @@ TEST_CASE("create_plan: rows in BUILD/scheduling named by the template, "
   REQUIRE(one.rows.size() == 1);
   CHECK(one.rows[0].name == "vm");
 }
+
+TEST_CASE("create_plan: a create's networks must exist, be unambiguous and "
+          "a fixed ip must be a host address of its network",
+          "[create_plan]") {
+  world w;
+  auto nets = w.opts.networks;
+  REQUIRE(nets.size() == 1);
+  auto& net = nets[0];
+  auto req = w.request();
+  auto refusal = [&](const create_servers& r) {
+    auto err = check_networks(r, nets);
+    return err ? error_message(err) : "";
+  };
+  CHECK(refusal(req).empty()); // automatic, one network
+  req.networks.mode = network_mode::listed;
+  req.networks.listed = {{net.id, "10.42.0.10"}};
+  CHECK(refusal(req).empty());
+  req.networks.listed = {{"0e6a4f0c-1b2d-4e3f-8a5b-6c7d8e9f0a1b", {}}};
+  CHECK(refusal(req) == "Network 0e6a4f0c-1b2d-4e3f-8a5b-6c7d8e9f0a1b could "
+                        "not be found.");
+  CHECK((check_networks(req, nets) == errc::network_not_found));
+  for (auto bad : {"10.43.0.10", "10.42.0.1", "10.42.255.255", "fd00::5"}) {
+    req.networks.listed = {{net.id, bad}};
+    CHECK(refusal(req) == "Fixed IP address " + std::string{bad}
+                            + " is invalid.");
+  }
+  req.networks.listed = {{net.id, "10.42.0.10"}};
+  req.max_count = 2;
+  CHECK(refusal(req) == "Failed to launch instances: max_count cannot be "
+                        "greater than 1 if an fixed_ip is specified.");
+  auto two = nets;
+  two.push_back(net);
+  two.back().id = "0e6a4f0c-1b2d-4e3f-8a5b-6c7d8e9f0a1b";
+  auto automatic = w.request();
+  auto err = check_networks(automatic, two);
+  CHECK((err == errc::network_ambiguous));
+  CHECK(error_message(err) == "More than one possible network found. Specify "
+                              "network ID(s) to select which one(s) to "
+                              "connect to.");
+  automatic.networks.mode = network_mode::none;
+  CHECK_FALSE(static_cast<bool>(check_networks(automatic, two)));
+}
+
+TEST_CASE("create_plan: the rows carry the boot data and the networks; a "
+          "config drive when asked, forced or mandatory for the image",
+          "[create_plan]") {
+  world w;
+  keypair kp;
+  kp.name = "k";
+  kp.public_key = "ssh-ed25519 AAAA u@h";
+  REQUIRE(w.keys.create("u", kp, -1));
+  auto req = w.request();
+  req.key_name = "k";
+  req.user_data = "IyEvYmluL3NoCg==";
+  req.networks.mode = network_mode::none;
+  auto img = w.opts.images.front();
+  auto g = guest_of(req, w.keys, img, false);
+  CHECK(g.key_data == kp.public_key);
+  CHECK(g.user_data == req.user_data);
+  CHECK_FALSE(g.config_drive);
+  auto fl = w.cat.flavor_of("1").value();
+  auto ins = rows_of(req, fl, w.quota, "%(name)s-%(count)d", "r-1", g);
+  REQUIRE(ins.rows.size() == 1);
+  auto& row = ins.rows[0];
+  CHECK(row.key_data == kp.public_key);
+  CHECK(row.user_data == req.user_data);
+  CHECK(row.requested_networks.mode == network_mode::none);
+  CHECK_FALSE(row.config_drive);
+  CHECK(guest_of(req, w.keys, img, true).config_drive);
+  req.config_drive = true;
+  CHECK(guest_of(req, w.keys, img, false).config_drive);
+  req.config_drive = false;
+  img.properties["img_config_drive"] = "optional";
+  CHECK_FALSE(guest_of(req, w.keys, img, false).config_drive);
+  img.properties["img_config_drive"] = "mandatory";
+  CHECK(guest_of(req, w.keys, img, false).config_drive);
+}

@@ -47,6 +47,14 @@ struct stub_state {
   std::vector<instance> rows;
   bool hold_reads = false;
   std::vector<std::function<void()>> held;
+  // As the store's IPAM: what allocate_network answers (`vifs`, or
+  // `network_error` if set; nothing while `hold_network`), and the
+  // allocations and releases asked, apart from the inbox.
+  std::vector<vif> vifs;
+  caf::error network_error;
+  bool hold_network = false;
+  std::vector<allocate_network> allocations;
+  std::vector<release_network> releases;
 };
 
 using stub_ptr = std::shared_ptr<stub_state>;
@@ -89,6 +97,18 @@ caf::behavior stub(caf::event_based_actor* self, stub_ptr st) {
       return answer(self, *st,
                     nova_error(errc::instance_not_found, x.id));
     },
+    [self, st](allocate_network& x) -> caf::result<network_info> {
+      st->allocations.push_back(x);
+      if (st->hold_network) {
+        auto rp = self->make_response_promise<network_info>();
+        st->held.push_back([rp]() mutable { rp.deliver(network_info{}); });
+        return rp;
+      }
+      if (st->network_error)
+        return st->network_error;
+      return network_info{st->vifs};
+    },
+    [st](release_network& x) { st->releases.push_back(x); },
     [st](caf::ok_atom) {
       auto held = std::move(st->held);
       st->held.clear();
@@ -249,8 +269,11 @@ struct fixture : test::actor_fixture {
     return out;
   }
 
-  // The store updates of a build that reached its spawn.
-  void check_build_started(const std::string& id) {
+  // The store updates of a build that reached its spawn; `queued`: a build
+  // sent right after it, whose claim lands while this one waits for its
+  // interfaces.
+  void check_build_started(const std::string& id,
+                           const std::string& queued = {}) {
     auto u = test::next_in<instance_update>(*store);
     CAF_CHECK_EQUAL(u.id, id);
     CAF_CHECK(u.vm == vm_state::building);
@@ -258,13 +281,19 @@ struct fixture : test::actor_fixture {
     CAF_CHECK(u.expected.contains(task_state::scheduling));
     CAF_CHECK(u.set_host);
     CAF_CHECK_EQUAL(u.host, "h");
-    check_build_steps(id);
+    check_build_steps(id, queued);
   }
 
-  void check_build_steps(const std::string& id) {
+  void check_build_steps(const std::string& id,
+                         const std::string& queued = {}) {
     auto before = task_state::none;
     for (auto step : {task_state::networking, task_state::block_device_mapping,
                       task_state::spawning}) {
+      if (step == task_state::block_device_mapping && !queued.empty()) {
+        auto claim = test::next_in<instance_update>(*store);
+        CAF_CHECK_EQUAL(claim.id, queued);
+        CAF_CHECK(claim.task == task_state::none);
+      }
       auto u = test::next_in<instance_update>(*store);
       CAF_CHECK_EQUAL(u.id, id);
       CAF_CHECK(u.vm == vm_state::building);
@@ -422,10 +451,7 @@ CAF_TEST(builds beyond max_concurrent_builds wait for a slot) {
   caf::anon_send(cm, job("i-1"));
   caf::anon_send(cm, job("i-2"));
   run_without_workers();
-  check_build_started("i-1");
-  auto u = test::next_in<instance_update>(*store); // i-2 is the host's, queued
-  CAF_CHECK_EQUAL(u.id, "i-2");
-  CAF_CHECK(u.task == task_state::none);
+  check_build_started("i-1", "i-2"); // i-2 is the host's, queued
   CAF_CHECK(store->inbox.empty());
   auto use = usage();
   CAF_CHECK_EQUAL(use.running_builds, 1);
@@ -447,8 +473,7 @@ CAF_TEST(a build terminated while queued never starts and frees its claim) {
   caf::anon_send(cm, job("i-1"));
   caf::anon_send(cm, job("i-2"));
   run_without_workers();
-  check_build_started("i-1");
-  CAF_CHECK_EQUAL(test::next_in<instance_update>(*store).id, "i-2");
+  check_build_started("i-1", "i-2");
   caf::anon_send(cm, terminate_instance{"i-2"});
   run_without_workers();
   auto t = test::next_in<instance_terminated>(*conductor);
@@ -546,8 +571,7 @@ CAF_TEST(a lost hypervisor sends queued builds elsewhere and the host
   caf::anon_send(cm, job("i-1"));
   caf::anon_send(cm, job("i-2"));
   run_without_workers();
-  check_build_started("i-1");
-  test::next_in<instance_update>(*store);
+  check_build_started("i-1", "i-2");
   caf::anon_send(cm, hypervisor_event{hypervisor_event_kind::disconnected, {},
                                       "EOF"});
   run_without_workers();
@@ -692,6 +716,90 @@ CAF_TEST(a console read is answered once a driver worker read the log) {
   self->send(cm, get_console_output{"nope", "h", -1});
   sched.run();
   CAF_CHECK_EQUAL(refusal<console_text>(), errc::instance_not_found);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(compute_manager_network_tests, fixture)
+
+CAF_TEST(networking allocates the interfaces before the spawn plugs them) {
+  network net{"n-1", "private", "10.42.0.0/24", "10.42.0.1", {"10.42.0.1"},
+              "vmf-private"};
+  store->vifs = {vif{"port-1", net, "fa:16:3e:00:00:02", "10.42.0.2"}};
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  run_without_workers();
+  check_build_started("i-1");
+  CAF_REQUIRE_EQUAL(store->allocations.size(), 1u);
+  CAF_CHECK_EQUAL(store->allocations[0].instance_id, "i-1");
+  CAF_CHECK_EQUAL(store->allocations[0].host, "h");
+  CAF_CHECK(drv->specs.empty());
+  sched.run();
+  CAF_REQUIRE_EQUAL(drv->specs.size(), 1u);
+  auto& spec = drv->specs[0];
+  CAF_REQUIRE_EQUAL(spec.vifs.size(), 1u);
+  CAF_CHECK_EQUAL(spec.vifs[0].id, "port-1");
+  CAF_CHECK_EQUAL(spec.vifs[0].address, "10.42.0.2");
+  CAF_CHECK_EQUAL(spec.vifs[0].net.bridge, "vmf-private");
+  check_build_ended("i-1", true);
+  check_active("i-1");
+  CAF_CHECK(store->releases.empty());
+}
+
+CAF_TEST(a failed spawn releases its interfaces before the reschedule) {
+  opts.fail_on_hosts = {"h"};
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  sched.run();
+  check_build_started("i-1");
+  auto res = check_build_ended("i-1", false);
+  CAF_CHECK(res.retryable);
+  CAF_REQUIRE_EQUAL(store->releases.size(), 1u);
+  CAF_CHECK_EQUAL(store->releases[0].instance_id, "i-1");
+  CAF_CHECK_EQUAL(store->releases[0].host, "h");
+  CAF_CHECK(usage().used == resources{});
+}
+
+CAF_TEST(no fixed ip left aborts the build with NoMoreFixedIps) {
+  store->network_error = nova_error(errc::no_more_fixed_ips, "n-1");
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  sched.run();
+  auto u = test::next_in<instance_update>(*store);
+  CAF_CHECK(u.task == task_state::none); // the claim's
+  u = test::next_in<instance_update>(*store);
+  CAF_CHECK(u.task == task_state::networking);
+  auto res = check_build_ended("i-1", false);
+  CAF_CHECK(!res.retryable);
+  CAF_CHECK_EQUAL(res.reason, "Build of instance i-1 aborted: No fixed IP "
+                              "addresses available for network: n-1");
+  CAF_CHECK(drv->specs.empty());
+  CAF_CHECK(usage().used == resources{});
+}
+
+CAF_TEST(a store that does not allocate in time is a retryable failure) {
+  store->hold_network = true;
+  start();
+  registered();
+  caf::anon_send(cm, job("i-1"));
+  sched.run();
+  test::next_in<instance_update>(*store);
+  CAF_CHECK(test::next_in<instance_update>(*store).task
+            == task_state::networking);
+  CAF_CHECK(store->inbox.empty());
+  advance_time(30s);
+  sched.run();
+  auto res = check_build_ended("i-1", false);
+  CAF_CHECK(res.retryable);
+  CAF_CHECK_EQUAL(res.reason, "Build of instance i-1 was re-scheduled: the "
+                              "store did not allocate its network within "
+                              "30 s");
+  // What the store may still have allocated is given back.
+  CAF_CHECK_EQUAL(store->releases.size(), 1u);
+  CAF_CHECK(drv->specs.empty());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

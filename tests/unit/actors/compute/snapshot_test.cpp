@@ -68,6 +68,8 @@ public:
 struct peer_state {
   std::deque<caf::message> inbox;
   std::vector<instance> rows;
+  // The interfaces the rows hold, as the store's allocate_network answers.
+  std::vector<vif> vifs;
 };
 
 using peer_ptr = std::shared_ptr<peer_state>;
@@ -90,6 +92,7 @@ caf::behavior peer(caf::event_based_actor*, peer_ptr st) {
           out.items.push_back(row);
       return out;
     },
+    [st](allocate_network&) { return network_info{st->vifs}; },
     [st, keep](begin_task& x) -> caf::result<task_begun> {
       keep(x);
       for (auto& row : st->rows)
@@ -504,6 +507,8 @@ CAF_TEST(an unshelve spawns from the snapshot and ends active where the
   b.req.unshelve = true;
   b.host = "h";
   b.attempt = 1;
+  // The interfaces it kept while shelved: Nova allocates at unshelve.
+  store->vifs = {vif{"port-9", {}, "fa:16:3e:00:00:09", "10.42.0.9"}};
   caf::anon_send(cm, b);
   sched.run();
   auto spawning = test::next_in<instance_update>(*store);
@@ -513,6 +518,8 @@ CAF_TEST(an unshelve spawns from the snapshot and ends active where the
   CAF_CHECK(spawning.set_host && spawning.host == "h");
   CAF_REQUIRE_EQUAL(drv->specs.size(), 1u);
   CAF_CHECK_EQUAL(drv->specs[0].image_.id, image_id);
+  CAF_REQUIRE_EQUAL(drv->specs[0].vifs.size(), 1u);
+  CAF_CHECK_EQUAL(drv->specs[0].vifs[0].address, "10.42.0.9");
   check_event("compute_unshelve_instance", true);
   CAF_CHECK(test::next_in<build_result>(*conductor).ok);
   auto active = test::next_in<instance_update>(*store);

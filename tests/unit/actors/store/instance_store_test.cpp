@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/store/instance_store.hpp"
+#include "config/options.hpp"
 #include "messages/errors.hpp"
 #include "store/memory_repository.hpp"
 #include "store/writer.hpp"
@@ -76,6 +77,7 @@ struct fixture : test::actor_fixture {
   std::shared_ptr<memory_repository> repo
     = std::make_shared<memory_repository>();
   store_actor store;
+  std::vector<network> networks = default_networks();
 
   ~fixture() override {
     release_writer();
@@ -89,7 +91,7 @@ struct fixture : test::actor_fixture {
   void start() {
     store = spawn_instance_store(sys, repo,
                                  std::make_shared<metrics::registry>(),
-                                 writer);
+                                 writer, networks);
     sched.run();
   }
 
@@ -336,6 +338,111 @@ CAF_TEST(with a database sync_store waits for the updates a client waits
   CAF_CHECK(idle(self));
   CAF_CHECK_EQUAL(next_durable(), 3u);
   expect((store_synced), from(store).to(self));
+}
+
+CAF_TEST(allocate_network records the interfaces on the row and each address
+           once and a release or a delete frees them) {
+  start();
+  CAF_REQUIRE(create({row("a"), row("b"), row("c")}, 3));
+  auto a = ask<network_info>(allocate_network{"a", "h1"});
+  auto b = ask<network_info>(allocate_network{"b", "h2"});
+  CAF_REQUIRE(a && b);
+  CAF_REQUIRE_EQUAL(a->vifs.size(), 1u);
+  CAF_CHECK_EQUAL(a->vifs[0].address, "10.42.0.2");
+  CAF_CHECK_EQUAL(a->vifs[0].net.label, "private");
+  CAF_CHECK_EQUAL(b->vifs[0].address, "10.42.0.3");
+  CAF_CHECK_EQUAL(find("a")->vifs.size(), 1u);
+  CAF_CHECK_EQUAL(find("a")->vifs[0].mac, a->vifs[0].mac);
+  // Asked again (a build resumed), the row's own come back.
+  auto again = ask<network_info>(allocate_network{"a", "h1"});
+  CAF_REQUIRE(again);
+  CAF_CHECK_EQUAL(again->vifs[0].id, a->vifs[0].id);
+  // A release from a host the build left is not this allocation's.
+  tell(release_network{"a", "h9"});
+  CAF_CHECK_EQUAL(find("a")->vifs.size(), 1u);
+  tell(release_network{"a", "h1"});
+  CAF_CHECK(find("a")->vifs.empty());
+  auto c = ask<network_info>(allocate_network{"c", "h1"});
+  CAF_REQUIRE(c);
+  CAF_CHECK_EQUAL(c->vifs[0].address, "10.42.0.2");
+  tell(instance_deleted{"b"});
+  auto a2 = ask<network_info>(allocate_network{"a", "h3"});
+  CAF_REQUIRE(a2);
+  CAF_CHECK_EQUAL(a2->vifs[0].address, "10.42.0.3");
+  auto gone = ask<network_info>(allocate_network{"b", "h1"});
+  CAF_REQUIRE(!gone);
+  CAF_CHECK_EQUAL(gone.error(), errc::instance_not_found);
+  auto nets = ask<network_list>(list_networks{});
+  CAF_REQUIRE(nets);
+  CAF_REQUIRE_EQUAL(nets->items.size(), 1u);
+  CAF_CHECK_EQUAL(nets->items[0].id, networks[0].id);
+}
+
+CAF_TEST(allocate_network refuses what the row asked for that cannot be had) {
+  networks.push_back(default_networks()[0]);
+  networks.back().label = "other";
+  networks.back().id = "0e6a4f0c-1b2d-4e3f-8a5b-6c7d8e9f0a1b";
+  networks.back().cidr = "10.43.0.0/30";
+  networks.back().gateway = "10.43.0.1";
+  networks.back().dns = {"10.43.0.1"};
+  start();
+  auto ambiguous = row("auto");
+  auto one = row("one");
+  one.requested_networks.mode = network_mode::listed;
+  one.requested_networks.listed = {{networks[1].id, {}}};
+  auto two = one;
+  two.id = "two";
+  auto none = row("none");
+  none.requested_networks.mode = network_mode::none;
+  CAF_REQUIRE(create({ambiguous, one, two, none}, 4));
+  CAF_CHECK_EQUAL(ask<network_info>(allocate_network{"auto", "h"}).error(),
+                  errc::network_ambiguous);
+  auto got = ask<network_info>(allocate_network{"one", "h"});
+  CAF_REQUIRE(got);
+  CAF_CHECK_EQUAL(got->vifs[0].address, "10.43.0.2");
+  CAF_CHECK_EQUAL(ask<network_info>(allocate_network{"two", "h"}).error(),
+                  errc::no_more_fixed_ips);
+  CAF_CHECK(find("two")->vifs.empty());
+  auto nothing = ask<network_info>(allocate_network{"none", "h"});
+  CAF_REQUIRE(nothing);
+  CAF_CHECK(nothing->vifs.empty());
+}
+
+CAF_TEST(allocations are durable before they are answered and a restart
+           never hands them out again) {
+  start_with_writer();
+  tell(create_instances{{row("a")}, 1, {}});
+  CAF_CHECK_EQUAL(next_durable(), 1u);
+  expect((instance_list), from(store).to(self));
+  hold_writer(); // write 2
+  tell(allocate_network{"a", "h"}); // write 3
+  release_writer();
+  CAF_CHECK_EQUAL(next_durable(), 2u);
+  CAF_CHECK(idle(self));
+  CAF_CHECK_EQUAL(next_durable(), 3u);
+  network_info first;
+  self->receive([&](network_info& x) { first = std::move(x); });
+  CAF_REQUIRE_EQUAL(first.vifs.size(), 1u);
+  // A restart: the rows as the database holds them.
+  auto loaded = database{(dir.path / "test.db").string()}.load();
+  CAF_REQUIRE_EQUAL(loaded.instances.size(), 1u);
+  CAF_CHECK_EQUAL(loaded.instances[0].vifs.size(), 1u);
+  auto again = std::make_shared<memory_repository>();
+  again->load(loaded.instances, {});
+  auto restarted = spawn_instance_store(
+    sys, again, std::make_shared<metrics::registry>(), nullptr, networks);
+  self->send(restarted, create_instances{{row("b")}, 1, {}});
+  sched.run();
+  self->receive([](instance_list&) {});
+  self->send(restarted, allocate_network{"b", "h"});
+  sched.run();
+  self->receive([&](network_info& x) {
+    CAF_REQUIRE_EQUAL(x.vifs.size(), 1u);
+    CAF_CHECK_NOT_EQUAL(x.vifs[0].address, first.vifs[0].address);
+    CAF_CHECK_NOT_EQUAL(x.vifs[0].mac, first.vifs[0].mac);
+  });
+  caf::anon_send_exit(restarted, caf::exit_reason::kill);
+  sched.run();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

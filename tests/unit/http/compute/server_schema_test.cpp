@@ -180,6 +180,36 @@ TEST_CASE("server_schema: a network names a network by uuid, a port or a "
              Contains("The port and fixed_ip can not be specified together"));
   CHECK_THAT(refusal(net({{"uuid", net_id}, {"mtu", 9000}})),
              Contains("('mtu' was unexpected)"));
+  // No Neutron, so no port exists (Nova's PortNotFound).
+  auto other = "5d2e1c0b-9a8f-4e7d-b6c5-a4b3c2d1e0f9";
+  CHECK(refusal(net({{"port", other}}))
+        == std::string{"Port "} + other + " could not be found.");
+}
+
+TEST_CASE("server_schema: the create carries its networks, user_data and "
+          "config_drive",
+          "[schema]") {
+  auto out = create(body({{"networks",
+                           json::array{json::object{{"uuid", net_id},
+                                                    {"fixed_ip", "10.0.0.9"}},
+                                       json::object{{"uuid", net_id}}}},
+                          {"user_data", "IyEvYmluL3NoCg=="},
+                          {"config_drive", true}}));
+  REQUIRE(out.ok);
+  auto& req = out.in.req;
+  CHECK(req.networks.mode == network_mode::listed);
+  REQUIRE(req.networks.listed.size() == 2);
+  CHECK(req.networks.listed[0].network_id == net_id);
+  CHECK(req.networks.listed[0].fixed_ip == "10.0.0.9");
+  CHECK(req.networks.listed[1].fixed_ip.empty());
+  CHECK(req.user_data == "IyEvYmluL3NoCg==");
+  CHECK(req.config_drive);
+  CHECK(create(body()).in.req.networks.mode == network_mode::automatic);
+  CHECK_FALSE(create(body()).in.req.config_drive);
+  CHECK(create(body({{"networks", "none"}}), {2, 37}).in.req.networks.mode
+        == network_mode::none);
+  CHECK(create(body({{"networks", "auto"}}), {2, 37}).in.req.networks.mode
+        == network_mode::automatic);
 }
 
 TEST_CASE("server_schema: metadata keys and values as Nova allows them",

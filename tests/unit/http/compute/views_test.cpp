@@ -373,3 +373,65 @@ TEST_CASE("views: an image as Glance v2 answers it", "[views][images]") {
           "href")
         == "http://api:8774/v2/");
 }
+
+TEST_CASE("views: addresses by network label, extended with type and MAC "
+          "as Nova shows Neutron ports; config_drive True or empty",
+          "[views]") {
+  auto row = sample();
+  network net{"n-1", "private", "10.42.0.0/24", "10.42.0.1", {"10.42.0.1"},
+              "vmf-private"};
+  network other{"n-2", "other", "10.43.0.0/24", "10.43.0.1", {}, "vmf-other"};
+  row.vifs = {vif{"p-1", net, "fa:16:3e:00:00:02", "10.42.0.2"},
+              vif{"p-2", other, "fa:16:3e:00:00:03", "10.43.0.3"},
+              vif{"p-3", net, "fa:16:3e:00:00:04", "10.42.0.4"}};
+  row.config_drive = true;
+  auto d = detail(row);
+  auto& addrs = d.at("addresses").as_object();
+  REQUIRE(addrs.size() == 2);
+  REQUIRE(addrs.at("private").as_array().size() == 2);
+  CHECK(addrs.at("private").as_array()[0]
+        == json::object{{"version", 4},
+                        {"addr", "10.42.0.2"},
+                        {"OS-EXT-IPS:type", "fixed"},
+                        {"OS-EXT-IPS-MAC:mac_addr", "fa:16:3e:00:00:02"}});
+  CHECK(addrs.at("private").as_array()[1].at("addr") == "10.42.0.4");
+  CHECK(addrs.at("other").as_array()[0].at("addr") == "10.43.0.3");
+  CHECK(d.at("config_drive") == "True");
+  CHECK(addresses_view(row.vifs, false).at("other").as_array()[0]
+        == json::object{{"version", 4}, {"addr", "10.43.0.3"}});
+  row.config_drive = false;
+  CHECK(detail(row).at("config_drive") == "");
+}
+
+TEST_CASE("views: os-networks' and os-interface's entries", "[views]") {
+  network net{"n-1", "private", "10.42.0.0/24", "10.42.0.1", {"10.42.0.1"},
+              "vmf-private"};
+  auto n = network_view(net, false);
+  CHECK(n.at("id") == "n-1");
+  CHECK(n.at("label") == "private");
+  CHECK(n.at("cidr") == "10.42.0.0/24");
+  CHECK(n.at("netmask") == "255.255.255.0");
+  CHECK(n.at("broadcast") == "10.42.0.255");
+  CHECK(n.at("gateway") == "10.42.0.1");
+  CHECK(n.at("dns1") == "10.42.0.1");
+  CHECK(n.at("dns2").is_null());
+  CHECK(n.at("cidr_v6").is_null());
+  CHECK_FALSE(n.contains("bridge"));
+  auto admin = network_view(net, true);
+  CHECK(admin.at("bridge") == "vmf-private");
+  CHECK(admin.at("vlan").is_null());
+  vif v{"p-1", net, "fa:16:3e:00:00:02", "10.42.0.2"};
+  auto i = interface_view(v, false);
+  CHECK(i.at("port_state") == "ACTIVE");
+  CHECK(i.at("port_id") == "p-1");
+  CHECK(i.at("net_id") == "n-1");
+  CHECK(i.at("mac_addr") == "fa:16:3e:00:00:02");
+  auto& ip = i.at("fixed_ips").as_array().at(0).as_object();
+  CHECK(ip.at("ip_address") == "10.42.0.2");
+  // The subnet's id is the same at every call.
+  CHECK(ip.at("subnet_id")
+        == interface_view(v, false).at("fixed_ips").as_array()[0].at(
+          "subnet_id"));
+  CHECK_FALSE(i.contains("tag"));
+  CHECK(interface_view(v, true).at("tag").is_null());
+}
