@@ -3,14 +3,17 @@
 #include <arpa/inet.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include <libvirt/libvirt.h>
 
 #include "drivers/libvirt/xml.hpp"
 #include "util/log.hpp"
+#include "util/process.hpp"
 
 namespace vmforge {
 
@@ -248,6 +251,44 @@ driver_status host_networks::plug(virConnectPtr conn, const vif& v,
   return driver_status::success();
 }
 
+namespace {
+
+bool has_lease(virNetworkPtr net, const std::string& mac) {
+  virNetworkDHCPLeasePtr* leases = nullptr;
+  int n = virNetworkGetDHCPLeases(net, mac.c_str(), &leases, 0);
+  for (int i = 0; i < n; ++i)
+    virNetworkDHCPLeaseFree(leases[i]);
+  free(leases);
+  return n > 0;
+}
+
+// dnsmasq keeps a guest's lease after its host entry goes, and will not
+// give that address to another MAC until the lease expires: a new guest on
+// the freed address would get none. Neutron's DHCP agent releases it the
+// same way (dnsmasq-utils' dhcp_release, on the bridge dnsmasq serves).
+// With host entries only (no range) dnsmasq takes the release only while
+// the entry is still there: the entry goes after the lease (seen through
+// libvirt's lease records, a second at most).
+void release_lease(virNetworkPtr net, const std::string& bridge,
+                   const dhcp_host& h) {
+  if (!has_lease(net, h.mac))
+    return;
+  auto r = run_command({"dhcp_release", bridge, h.ip, h.mac},
+                       std::chrono::seconds{5});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{1};
+  while (r.ok() && has_lease(net, h.mac)
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  if (!r.ok() || has_lease(net, h.mac))
+    log::warning(log_name, "the DHCP lease of ", h.ip, " (", h.mac, ") on ",
+                 bridge, " stays until it expires: dhcp_release: ",
+                 r.timed_out ? std::string{"timed out"}
+                 : r.ok()    ? std::string{"not taken"}
+                             : r.error);
+}
+
+} // namespace
+
 void host_networks::unplug(virConnectPtr conn, const std::string& network,
                            const std::string& mac) {
   std::lock_guard<std::mutex> guard{plug_mutex};
@@ -257,6 +298,7 @@ void host_networks::unplug(virConnectPtr conn, const std::string& network,
   for (auto& h : dhcp_hosts(describe(n.net))) {
     if (h.mac != lower(mac))
       continue;
+    release_lease(n.net, network, h);
     auto entry = host_xml(h);
     if (!remove_entry(n.net, entry))
       log::warning(log_name, "the DHCP host entry ", entry, " of network ",

@@ -75,11 +75,26 @@ class GuestTest(unittest.TestCase):
         out = subprocess.run(
             ["openstack", "--os-auth-type", "admin_token", "--os-token", TOKEN,
              "--os-endpoint", self.v, *args],
-            capture_output=True, text=True, timeout=BOOT_TIMEOUT + 60)
+            capture_output=True, text=True, timeout=BOOT_TIMEOUT + 60,
+            # --network NAME is looked up in Neutron: vmforge's
+            # Neutron-shaped /v2.0, through openstacksdk's endpoint
+            # override (read only for the environment's cloud).
+            env=dict(os.environ, OS_CLOUD="envvars",
+                     OS_NETWORK_ENDPOINT_OVERRIDE=self.d.url + "/v2.0"))
         if out.returncode != 0:
             self.fail("openstack %s: %s\n%s" % (" ".join(args), out.stderr,
                                                  self.log_tail()))
         return out.stdout
+
+    def hostname_of(self, sid, ip, key):
+        """What the guest answers over SSH to `hostname`; if it never does,
+        the failure says what its console and vmforged's log showed."""
+        try:
+            return guests.wait_ssh(ip, key, time.time() + BOOT_TIMEOUT)
+        except RuntimeError as e:
+            self.fail("%s\n--- console of %s:\n%s\n%s"
+                      % (e, sid, self.cli("console", "log", "show", sid),
+                         self.log_tail()))
 
     def log_tail(self):
         return "--- vmforged log:\n" + "\n".join(
@@ -202,8 +217,7 @@ class GuestTest(unittest.TestCase):
         # The address is free again: asked for, it is given.
         again = self.create("again", "guest-key", flavors[1], fixed_ip=ip)
         self.assertEqual(self.address(self.wait_active(again))[0], ip)
-        self.assertEqual(guests.wait_ssh(ip, key, time.time() + BOOT_TIMEOUT),
-                         "again")
+        self.assertEqual(self.hostname_of(again, ip, key), "again")
         self.delete(again)
 
         # Five at once, each reachable.
