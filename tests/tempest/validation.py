@@ -111,7 +111,8 @@ virt_type = qemu
                         "keystone", workdir=work)
         extra = os.path.join(work, "tempest-validation.conf")
         extra_conf(extra, network)
-        env = dict(os.environ, STOP_AFTER="1", EXTRA_CONF=extra,
+        env = dict(os.environ, IMAGE_SERVICE="glance", STOP_AFTER="1",
+                   EXTRA_CONF=extra,
                    IMAGE_REF=GUEST_IMAGE, IMAGE_REF_ALT=GUEST_IMAGE_ALT,
                    GLANCE_IMAGE_FILE=image, TAG="validation")
         rc = subprocess.run([os.path.join(harness, "run_tempest.sh"),
