@@ -102,6 +102,9 @@ def main():
 compute_driver = libvirt.LibvirtDriver
 instances_path = %s/instances
 shutdown_timeout = 5
+# No metadata service here: the keypair and the hostname reach the guest
+# on its config drive, as clouds without one force it.
+force_config_drive = true
 [libvirt]
 connection_uri = %s
 virt_type = qemu
