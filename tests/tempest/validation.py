@@ -12,6 +12,7 @@ Keystone and Glance are set up once; the guest is uploaded under image ids
 of its own. Prints the harness's counts; exits with the harness's code (77
 where no libvirtd can run here: not root, packages missing)."""
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,18 @@ config_drive = true
 """ % {"net": network.name})
 
 
+def failures():
+    """The test ids the harness's latest run failed."""
+    state = os.environ.get("TEMPEST_HARNESS_STATE", "")
+    folder = os.path.join(state, "results", "latest", "failures")
+    if not os.path.isdir(folder):
+        return []
+    # A class's setUpClass/tearDownClass failure names the class.
+    return sorted(re.sub(r"^(setUpClass|tearDownClass)__(.*?)_?$", r"\2",
+                         f[:-len(".txt")])
+                  for f in os.listdir(folder) if f.endswith(".txt"))
+
+
 def glance_section():
     return """[glance]
 api_servers = http://127.0.0.1:%s
@@ -118,8 +131,18 @@ virt_type = qemu
                    EXTRA_CONF=extra,
                    IMAGE_REF=GUEST_IMAGE, IMAGE_REF_ALT=GUEST_IMAGE_ALT,
                    GLANCE_IMAGE_FILE=image, TAG="validation")
-        rc = subprocess.run([os.path.join(harness, "run_tempest.sh"),
-                             daemon.url, REGEX], env=env).returncode
+        run = [os.path.join(harness, "run_tempest.sh"), daemon.url]
+        rc = subprocess.run(run + [REGEX], env=env).returncode
+        failed = failures()
+        if rc == 1 and failed:
+            # Once, only what failed, as the first run's retry does: a guest
+            # booting under TCG on a loaded machine now and then drops an
+            # SSH session Tempest just opened. Whatever passes now is named.
+            print("validation: retrying once: " + " ".join(failed))
+            rc = subprocess.run(run + ["^(%s)" % "|".join(
+                re.escape(t) for t in failed)], env=env).returncode
+            for t in set(failed) - set(failures() if rc else []):
+                print("validation: passed on retry (flaky): " + t)
         return rc
     finally:
         if daemon is not None:
