@@ -297,7 +297,7 @@ void bench_scheduler(int hosts, int decisions) {
                 now);
   std::vector<double> us;
   us.reserve(static_cast<size_t>(decisions));
-  select_destinations req{{"", "p", {1, 512, 1}, ""}, {}, 2};
+  select_destinations req{{"", "p", {1, 512, 1}, "", {}, {}, {}}, {}, 2};
   std::vector<std::string> ids;
   for (int i = 0; i < decisions; ++i)
     ids.push_back("i-" + std::to_string(i));

@@ -8,11 +8,11 @@ namespace vmforge {
 std::vector<flavor> default_flavors() {
   // id, name, vcpus, ram_mb, disk_gb (nova/db/main/migrations' classic set).
   return {
-    {"1", "m1.tiny", 1, 512, 1, 0, 0, true},
-    {"2", "m1.small", 1, 2048, 20, 0, 0, true},
-    {"3", "m1.medium", 2, 4096, 40, 0, 0, true},
-    {"4", "m1.large", 4, 8192, 80, 0, 0, true},
-    {"5", "m1.xlarge", 8, 16384, 160, 0, 0, true},
+    {"1", "m1.tiny", 1, 512, 1, 0, 0, true, false, {}, {}},
+    {"2", "m1.small", 1, 2048, 20, 0, 0, true, false, {}, {}},
+    {"3", "m1.medium", 2, 4096, 40, 0, 0, true, false, {}, {}},
+    {"4", "m1.large", 4, 8192, 80, 0, 0, true, false, {}, {}},
+    {"5", "m1.xlarge", 8, 16384, 160, 0, 0, true, false, {}, {}},
   };
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@ struct build_request {
   /// host allocates them at `networking`).
   guest_data guest;
   network_request requested_networks;
+  std::map<std::string, std::vector<std::string>> scheduler_hints;
 };
 
 template <class Inspector>
@@ -50,7 +52,7 @@ typename Inspector::result_type inspect(Inspector& f, build_request& x) {
   return f(caf::meta::type_name("build_request"), x.instance_id,
            x.db_id, x.instance_name, x.project_id, x.flavor_, x.image_id,
            x.image_, x.auth, x.availability_zone, x.request_id, x.tried_hosts,
-           x.unshelve, x.guest, x.requested_networks);
+           x.unshelve, x.guest, x.requested_networks, x.scheduler_hints);
 }
 
 /// The build of an instance row, under its create request's id.
@@ -67,6 +69,7 @@ inline build_request build_of(const instance& row, std::string request_id) {
   b.guest = {row.key_name, row.key_data, row.user_data, row.metadata,
              row.config_drive};
   b.requested_networks = row.requested_networks;
+  b.scheduler_hints = row.scheduler_hints;
   return b;
 }
 

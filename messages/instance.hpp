@@ -66,6 +66,12 @@ struct flavor {
   int64_t ephemeral_gb = 0;
   int64_t swap_mb = 0;
   bool is_public = true;
+  /// Shown from microversion 2.55; null until set.
+  bool has_description = false;
+  std::string description;
+  /// Nova's flavor extra specs: what the scheduler's aggregate filters and
+  /// the drivers read (hw:*, aggregate_instance_extra_specs:*, ...).
+  std::map<std::string, std::string> extra_specs;
 
   /// What an instance of this flavor claims on a host (root + ephemeral
   /// disk, as Nova's resource tracker counts it).
@@ -77,7 +83,8 @@ struct flavor {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, flavor& x) {
   return f(caf::meta::type_name("flavor"), x.id, x.name, x.vcpus, x.ram_mb,
-           x.disk_gb, x.ephemeral_gb, x.swap_mb, x.is_public);
+           x.disk_gb, x.ephemeral_gb, x.swap_mb, x.is_public,
+           x.has_description, x.description, x.extra_specs);
 }
 
 enum class vm_state : uint8_t {
@@ -262,6 +269,9 @@ struct instance {
   /// Nova's network info cache: the interfaces allocated at `networking`,
   /// empty before and after (a delete frees them).
   std::vector<vif> vifs;
+  /// The create's os:scheduler_hints (Nova keeps them in the request
+  /// spec; shown from 2.100): every value a list, as Nova normalizes them.
+  std::map<std::string, std::vector<std::string>> scheduler_hints;
 };
 
 template <class Inspector>
@@ -273,7 +283,7 @@ typename Inspector::result_type inspect(Inspector& f, instance& x) {
            x.description, x.locked, x.vm, x.task, x.power, x.host,
            x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us,
            x.system_metadata, x.user_data, x.key_data, x.config_drive,
-           x.requested_networks, x.vifs);
+           x.requested_networks, x.vifs, x.scheduler_hints);
 }
 
 struct instance_list {

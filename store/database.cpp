@@ -516,7 +516,8 @@ stored_state database::load() {
       r.reservation_id = q.text(6);
       r.flavor_ = flavor{q.text(7),     q.text(8),     q.integer(9),
                          q.integer(10), q.integer(11), q.integer(12),
-                         q.integer(13), q.integer(14) != 0};
+                         q.integer(13), q.integer(14) != 0,
+                         false,         {},            {}};
       r.image_id = q.text(15);
       r.availability_zone = q.text(16);
       r.access_ipv4 = q.text(17);
@@ -594,7 +595,8 @@ stored_state database::load() {
     while (q.step())
       cat.flavors.push_back(flavor{q.text(0), q.text(1), q.integer(2),
                                    q.integer(3), q.integer(4), q.integer(5),
-                                   q.integer(6), q.integer(7) != 0});
+                                   q.integer(6), q.integer(7) != 0,
+                                   false,        {},           {}});
   }
   {
     statement q{db_, "SELECT id, name, user_id, public_key, fingerprint, type, "

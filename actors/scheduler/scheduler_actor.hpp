@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,18 @@ struct request_spec {
   std::string project_id;
   resources need;
   std::string availability_zone;
+  /// The flavor's extra specs and the image's properties (the aggregate
+  /// filters read them) and the create's scheduler hints.
+  std::map<std::string, std::string> extra_specs;
+  std::map<std::string, std::string> image_properties;
+  std::map<std::string, std::vector<std::string>> scheduler_hints;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request_spec& x) {
   return f(caf::meta::type_name("request_spec"), x.instance_id, x.project_id,
-           x.need, x.availability_zone);
+           x.need, x.availability_zone, x.extra_specs, x.image_properties,
+           x.scheduler_hints);
 }
 
 /// Conductor -> scheduler. `ignore_hosts` are the hosts already tried.

@@ -110,7 +110,7 @@ TEST_CASE("database: every table reads back what was written",
     db.put_instance(row, true);
     db.add_fault(row.db_id, row.fault_);
     db.put_action(row.db_id, act);
-    db.put_flavor(flavor{"42", "custom", 3, 300, 30, 3, 64, false});
+    db.put_flavor(flavor{"42", "custom", 3, 300, 30, 3, 64, false, false, {}, {}});
     db.drop_flavor("1");
     db.put_keypair(kp);
     db.put_quota(quota_entry{"project", "p", "", "instances", 50});

@@ -11,7 +11,7 @@ instance row(const std::string& id, int64_t vcpus = 1, int64_t ram_mb = 512) {
   instance r;
   r.id = id;
   r.project_id = "p";
-  r.flavor_ = flavor{"f", "f", vcpus, ram_mb, 1, 0, 0, true};
+  r.flavor_ = flavor{"f", "f", vcpus, ram_mb, 1, 0, 0, true, false, {}, {}};
   return r;
 }
 

@@ -16,7 +16,7 @@ image active(std::string id = "img-1") {
 }
 
 flavor tiny() {
-  return flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
+  return flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true, false, {}, {}};
 }
 
 std::string refusal(const image& img, const flavor& fl = tiny(),

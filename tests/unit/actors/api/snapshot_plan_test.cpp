@@ -12,7 +12,7 @@ instance server() {
   row.project_id = "p";
   row.user_id = "owner";
   row.image_id = "img";
-  row.flavor_ = flavor{"1", "m1.tiny", 1, 512, 5, 0, 0, true};
+  row.flavor_ = flavor{"1", "m1.tiny", 1, 512, 5, 0, 0, true, false, {}, {}};
   return row;
 }
 

@@ -118,7 +118,7 @@ caf::behavior stub(caf::event_based_actor* self, stub_ptr st) {
   };
 }
 
-const flavor tiny{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
+const flavor tiny{"1", "m1.tiny", 1, 512, 1, 0, 0, true, false, {}, {}};
 const std::string cirros_id = "img";
 
 instance row(std::string id, vm_state vm) {

@@ -107,7 +107,7 @@ caf::behavior peer(caf::event_based_actor*, peer_ptr st) {
   };
 }
 
-const flavor tiny{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
+const flavor tiny{"1", "m1.tiny", 1, 512, 1, 0, 0, true, false, {}, {}};
 const image cirros = make_image("img", "cirros", "/images/cirros.qcow2");
 
 instance row(std::string id, vm_state vm, power_state power) {

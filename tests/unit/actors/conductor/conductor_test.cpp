@@ -93,7 +93,7 @@ struct fixture : test::actor_fixture {
     req.instance_id = id;
     req.db_id = 1;
     req.project_id = "p";
-    req.flavor_ = flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
+    req.flavor_ = flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true, false, {}, {}};
     req.image_id = "img";
     req.request_id = "req-1";
     return req;

@@ -24,7 +24,7 @@ host_report host(std::string name, resources capacity, std::string az = "nova") 
 
 select_destinations request(std::string id, resources need, int alts = 2,
                             std::vector<std::string> ignore = {}) {
-  return {{std::move(id), "p", need, {}}, std::move(ignore), alts};
+  return {{std::move(id), "p", need, {}, {}, {}, {}}, std::move(ignore), alts};
 }
 
 host_selector make_selector(scheduler_options opts = {}) {
@@ -109,13 +109,13 @@ TEST_CASE("an alternate is claimed only while it still fits", "[scheduler]") {
   auto t = now();
   s.report(host("a", {2, 2048, 100}), t);
   s.report(host("b", {1, 1024, 100}), t);
-  auto spec = request_spec{"i-1", "p", {1, 1024, 1}, {}};
+  auto spec = request_spec{"i-1", "p", {1, 1024, 1}, {}, {}, {}, {}};
   auto ok = s.claim(claim_host{spec, "b"}, t);
   REQUIRE(ok);
   CHECK(ok->host == "b");
   // Claiming the same host again for the same instance does not double it.
   REQUIRE(s.claim(claim_host{spec, "b"}, t));
-  auto other = request_spec{"i-2", "p", {1, 1024, 1}, {}};
+  auto other = request_spec{"i-2", "p", {1, 1024, 1}, {}, {}, {}, {}};
   auto full = s.claim(claim_host{other, "b"}, t);
   REQUIRE_FALSE(full);
   CHECK(full.error() == errc::claim_failed);
@@ -224,7 +224,7 @@ TEST_CASE("a forced-down host is down and takes no build until an operator "
   CHECK(views[0].forced_down);
   CHECK(views[0].enabled); // forced down is not disabled
   CHECK_FALSE(s.select(request("i-1", {1, 512, 1}), t));
-  CHECK_FALSE(s.claim(claim_host{{"i-1", "p", {1, 512, 1}, {}}, "a"}, t));
+  CHECK_FALSE(s.claim(claim_host{{"i-1", "p", {1, 512, 1}, {}, {}, {}, {}}, "a"}, t));
   REQUIRE(s.force_down({"a", false}));
   CHECK(s.views(t)[0].up);
   CHECK_FALSE(s.views(t)[0].forced_down);

@@ -25,7 +25,7 @@ instance row(const std::string& id, int64_t vcpus = 1) {
   r.name = id;
   r.project_id = "p";
   r.user_id = "u";
-  r.flavor_ = flavor{"1", "m1.tiny", vcpus, 512, 1, 0, 0, true};
+  r.flavor_ = flavor{"1", "m1.tiny", vcpus, 512, 1, 0, 0, true, false, {}, {}};
   return r; // building/scheduling, as the API creates it
 }
 

@@ -31,7 +31,7 @@ spawn_spec spec(std::string id) {
   spawn_spec s;
   s.instance_id = id;
   s.instance_name = "instance-" + id;
-  s.flavor_ = flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true};
+  s.flavor_ = flavor{"1", "m1.tiny", 1, 512, 1, 0, 0, true, false, {}, {}};
   s.image_ = make_image("img", "img");
   s.display_name = "vm";
   s.project_id = "p";
