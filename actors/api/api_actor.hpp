@@ -46,6 +46,14 @@ struct create_servers {
   /// Base64, as given.
   std::string user_data;
   bool config_drive = false;
+  /// os:scheduler_hints, every value a list (Nova's RequestSpec form).
+  std::map<std::string, std::vector<std::string>> scheduler_hints;
+  /// 2.90: empty is the sanitized name.
+  std::string hostname;
+  /// 2.52.
+  std::vector<std::string> tags;
+  /// 2.63.
+  std::vector<std::string> trusted_certs;
 };
 
 template <class Inspector>
@@ -54,7 +62,8 @@ typename Inspector::result_type inspect(Inspector& f, create_servers& x) {
            x.image_ref, x.availability_zone, x.metadata, x.min_count,
            x.max_count, x.access_ipv4, x.access_ipv6, x.disk_config,
            x.key_name, x.security_groups, x.has_description, x.description,
-           x.networks, x.user_data, x.config_drive);
+           x.networks, x.user_data, x.config_drive, x.scheduler_hints,
+           x.hostname, x.tags, x.trusted_certs);
 }
 
 struct servers_created {
@@ -129,12 +138,13 @@ struct server_action {
   std::string id;
   std::string action;
   bool hard = false; // reboot type HARD
+  std::string locked_reason; // lock (2.73); empty: none
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_action& x) {
   return f(caf::meta::type_name("server_action"), x.ctx, x.id, x.action,
-           x.hard);
+           x.hard, x.locked_reason);
 }
 
 /// POST /servers/{id}/action {"os-getConsoleOutput": {"length": N}}: the

@@ -168,7 +168,8 @@ void create_rows(api_pointer self,
   auto rid = "r-" + make_uuid().substr(0, 8);
   auto ins = rows_of(req, fl, st.quota,
                      st.cfg.opts.multi_instance_display_name_template, rid,
-                     guest_of(req, st.keys, img, st.cfg.opts.force_config_drive));
+                     guest_of(req, st.keys, img, st.cfg.opts.force_config_drive),
+                     img.properties);
   ask(self, rp, st.cfg.store, std::move(ins),
       [self, rp, rid, request_id = req.ctx.request_id,
        auth = image_auth_of(req.ctx),
@@ -311,9 +312,10 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
   if (req.action == "lock" || req.action == "unlock") {
     auto lock = req.action == "lock";
     return with_visible_row<accepted>(
-      self, ctx, req.id, [self, lock, ctx](instance& row, auto& rp) {
+      self, ctx, req.id,
+      [self, lock, ctx, reason = req.locked_reason](instance& row, auto& rp) {
         record_user_action(self, ctx, row.id, lock ? "lock" : "unlock");
-        ask(self, rp, self->state.cfg.store, set_locked{row.id, lock},
+        ask(self, rp, self->state.cfg.store, set_locked{row.id, lock, reason},
             [rp](instance& r) mutable { rp.deliver(accepted{r.id}); });
       });
   }
