@@ -159,6 +159,8 @@ const instance* memory_repository::edit(const edit_instance& change) {
   }
   if (change.set_hostname)
     row.hostname = change.hostname;
+  if (change.set_tags)
+    row.tags = change.tags;
   row.updated_us = now_us();
   return &row;
 }

@@ -189,6 +189,32 @@ typename Inspector::result_type inspect(Inspector& f, image_created& x) {
   return f(caf::meta::type_name("image_created"), x.image_id, x.location);
 }
 
+/// /servers/{id}/tags[/{tag}] (2.26): list, add one, replace all, delete
+/// one, delete all.
+enum class tag_op : uint8_t { list, add, replace, remove, remove_all };
+
+struct server_tags {
+  request_context ctx;
+  std::string id;
+  tag_op op = tag_op::list;
+  std::vector<std::string> tags; // add, remove: one; replace: the new set
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_tags& x) {
+  return f(caf::meta::type_name("server_tags"), x.ctx, x.id, x.op, x.tags);
+}
+
+struct tag_list {
+  std::vector<std::string> tags;
+  bool created = false; // an add of a tag the server did not have
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tag_list& x) {
+  return f(caf::meta::type_name("tag_list"), x.tags, x.created);
+}
+
 enum class shelve_op : uint8_t { shelve, offload, unshelve };
 
 /// POST /servers/{id}/action shelve, shelveOffload, unshelve.
@@ -535,6 +561,7 @@ using api_actor = caf::typed_actor<
   caf::replies_to<create_image>::with<image_created>,
   caf::replies_to<shelve_server>::with<accepted>,
   caf::replies_to<server_metadata>::with<metadata_items>,
+  caf::replies_to<server_tags>::with<tag_list>,
   caf::replies_to<security_group_request>::with<security_group_list>,
   caf::replies_to<list_flavors>::with<flavor_list>,
   caf::replies_to<create_flavor>::with<flavor>,

@@ -11,6 +11,7 @@
 #include "actors/api/quotas.hpp"
 #include "actors/api/security_groups.hpp"
 #include "actors/api/server_rules.hpp"
+#include "actors/api/server_tags.hpp"
 #include "actors/api/snapshot_plan.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
@@ -305,6 +306,30 @@ void start_action(api_pointer self, caf::typed_response_promise<accepted> rp,
                                    ctx.request_id});
         rp.deliver(accepted{row.id});
       });
+}
+
+caf::result<tag_list> on_tags(api_pointer self, server_tags& req) {
+  return with_visible_row<tag_list>(
+    self, req.ctx, req.id,
+    [self, op = req.op, args = req.tags](instance& row, auto& rp) {
+      auto change = apply_tags(row, op, args);
+      if (!change) {
+        rp.deliver(change.error());
+        return;
+      }
+      if (!change->changed) {
+        rp.deliver(tag_list{change->tags, false});
+        return;
+      }
+      edit_instance edit;
+      edit.id = row.id;
+      edit.set_tags = true;
+      edit.tags = change->tags;
+      ask(self, rp, self->state.cfg.store, std::move(edit),
+          [rp, created = change->created](instance& r) mutable {
+            rp.deliver(tag_list{r.tags, created});
+          });
+    });
 }
 
 caf::result<accepted> on_action(api_pointer self, server_action& req) {
@@ -889,6 +914,7 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](create_image& req) { return on_create_image(self, req); },
     [self](shelve_server& req) { return on_shelve(self, req); },
     [self](server_metadata& req) { return on_metadata(self, req); },
+    [self](server_tags& req) { return on_tags(self, req); },
     [self](list_services& req) -> caf::result<host_view_list> {
       if (!req.ctx.is_admin)
         return policy("os_compute_api:os-services:list");

@@ -95,6 +95,8 @@ struct edit_instance {
   std::string description;
   bool set_hostname = false; // 2.90
   std::string hostname;
+  bool set_tags = false; // 2.26: the whole set, sorted
+  std::vector<std::string> tags;
 };
 
 template <class Inspector>
@@ -102,7 +104,7 @@ typename Inspector::result_type inspect(Inspector& f, edit_instance& x) {
   return f(caf::meta::type_name("edit_instance"), x.id, x.set_name, x.name,
            x.set_access_ipv4, x.access_ipv4, x.set_access_ipv6, x.access_ipv6,
            x.set_description, x.has_description, x.description,
-           x.set_hostname, x.hostname);
+           x.set_hostname, x.hostname, x.set_tags, x.tags);
 }
 
 /// What a project's instances use (Nova counts them for quota).

@@ -125,6 +125,7 @@ unsigned status_of(errc code) {
     case errc::security_group_not_found:
     case errc::security_group_rule_not_found:
     case errc::metadata_item_not_found:
+    case errc::instance_tag_not_found:
     case errc::compute_host_not_found:
     case errc::host_binary_not_found:
       return 404;

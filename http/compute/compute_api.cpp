@@ -89,7 +89,7 @@ bool is_literal(const std::string& segment) {
     "detail",   "action",     "metadata", "os-instance-actions",
     "defaults", "statistics", "search",   "servers",
     "uptime",   "disable",    "disable-log-reason", "enable",
-    "ips",      "os-interface"};
+    "ips",      "os-interface", "tags"};
   for (auto l : literals)
     if (segment == l)
       return true;

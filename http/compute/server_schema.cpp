@@ -315,9 +315,10 @@ std::set<std::string> create_fields(api_version version) {
   return out;
 }
 
-// parameter_types.tag: 1-60 characters without ',' or '/'.
-bool valid_tag(const json::value& v, const std::string& field,
-               std::string& out, std::string& error) {
+} // namespace
+
+bool valid_tag(const json::value& v, std::string& out, std::string& error) {
+  const std::string field = "tags";
   if (!string_field(v, field, out, error, 60))
     return false;
   if (out.empty())
@@ -327,7 +328,7 @@ bool valid_tag(const json::value& v, const std::string& field,
   return true;
 }
 
-bool tags_field(const json::value& v, std::vector<std::string>& out,
+bool parse_tags(const json::value& v, std::vector<std::string>& out,
                 std::string& error) {
   if (!v.is_array())
     return invalid(error, "tags", v, show(v) + " is not of type 'array'");
@@ -335,12 +336,14 @@ bool tags_field(const json::value& v, std::vector<std::string>& out,
     return invalid(error, "tags", v, show(v) + " is too long");
   for (auto& t : v.as_array()) {
     std::string tag;
-    if (!valid_tag(t, "tags", tag, error))
+    if (!valid_tag(t, tag, error))
       return false;
     out.push_back(std::move(tag));
   }
   return true;
 }
+
+namespace {
 
 // parameter_types.trusted_certs: 1-50 unique non-empty strings, or null.
 bool trusted_certs_field(const json::value& v, std::vector<std::string>& out,
@@ -553,7 +556,7 @@ bool parse_create(const json::object& body, api_version version,
         return false;
       break;
     }
-  if (auto v = s.if_contains("tags"); v && !tags_field(*v, req.tags, error))
+  if (auto v = s.if_contains("tags"); v && !parse_tags(*v, req.tags, error))
     return false;
   if (auto v = s.if_contains("trusted_image_certificates");
       v && !trusted_certs_field(*v, req.trusted_certs, error))

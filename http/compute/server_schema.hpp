@@ -27,6 +27,13 @@ bool parse_create(const boost::json::object& body, api_version version,
 /// Nova's instance.MAX_TAG_COUNT and tag.MAX_TAG_LENGTH.
 constexpr size_t max_tags = 50;
 
+/// parameter_types.tag: 1-60 characters without ',' or '/'.
+bool valid_tag(const boost::json::value& v, std::string& out,
+               std::string& error);
+/// A list of at most 50 tags (create from 2.52, PUT .../tags).
+bool parse_tags(const boost::json::value& v, std::vector<std::string>& out,
+                std::string& error);
+
 /// A `hostname` of create/update (2.90: RFC 952 labels of 2-63
 /// characters; 2.94: Nova's fqdn, 1-255 of [a-zA-Z0-9-._]).
 bool valid_hostname(const boost::json::value& v, api_version version,

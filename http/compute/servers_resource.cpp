@@ -557,6 +557,10 @@ void route_servers(compute_api& api, const call_ptr& c) {
     metadata(api, c, p[1]);
     return;
   }
+  if ((p.size() == 3 || p.size() == 4) && p[2] == "tags") {
+    server_tags_resource(api, c, p[1]);
+    return;
+  }
   if (p.size() == 3 && p[2] == "action") {
     if (method == verb::post)
       action(api, c, p[1]);

@@ -427,42 +427,47 @@ TEST_CASE("os-getConsoleOutput takes Nova's length", "[server_schema]") {
 TEST_CASE("server_schema: the create's fields by microversion (2.52 tags, "
           "2.57 no personality, 2.63 certificates, 2.90 hostname)",
           "[schema][microversion]") {
+  // From 2.37 `networks` is required.
+  auto at37 = [](json::object fields) {
+    fields["networks"] = "auto";
+    return body(std::move(fields));
+  };
   json::array files{json::object{{"path", "/f"}, {"contents", "YQ=="}}};
-  CHECK(create(body({{"personality", files}}), {2, 56}).ok);
-  CHECK_THAT(refusal(body({{"personality", files}}), {2, 57}),
+  CHECK(create(at37({{"personality", files}}), {2, 56}).ok);
+  CHECK_THAT(refusal(at37({{"personality", files}}), {2, 57}),
              Contains("Additional properties are not allowed ('personality' "
                       "was unexpected)"));
-  CHECK_THAT(refusal(body({{"tags", json::array{"a"}}}), {2, 51}),
+  CHECK_THAT(refusal(at37({{"tags", json::array{"a"}}}), {2, 51}),
              Contains("'tags' was unexpected"));
-  auto tagged = create(body({{"tags", json::array{"b", "a"}}}), {2, 52});
+  auto tagged = create(at37({{"tags", json::array{"b", "a"}}}), {2, 52});
   REQUIRE(tagged.ok);
   CHECK(tagged.in.req.tags == std::vector<std::string>{"b", "a"});
-  CHECK_THAT(refusal(body({{"tags", json::array{"a/b"}}}), {2, 52}),
+  CHECK_THAT(refusal(at37({{"tags", json::array{"a/b"}}}), {2, 52}),
              Contains("'a/b' does not match '^[^,/]*$'"));
-  CHECK_THAT(refusal(body({{"tags", json::array{std::string(61, 't')}}}),
+  CHECK_THAT(refusal(at37({{"tags", json::array{std::string(61, 't')}}}),
                      {2, 52}),
              Contains("is too long"));
   json::array many;
   for (int i = 0; i < 51; ++i)
     many.emplace_back("t" + std::to_string(i));
-  CHECK_THAT(refusal(body({{"tags", many}}), {2, 52}), Contains("too long"));
-  auto certs = create(body({{"trusted_image_certificates",
+  CHECK_THAT(refusal(at37({{"tags", many}}), {2, 52}), Contains("too long"));
+  auto certs = create(at37({{"trusted_image_certificates",
                              json::array{"c1", "c2"}}}),
                       {2, 63});
   REQUIRE(certs.ok);
   CHECK(certs.in.req.trusted_certs.size() == 2);
-  CHECK_THAT(refusal(body({{"trusted_image_certificates",
+  CHECK_THAT(refusal(at37({{"trusted_image_certificates",
                             json::array{"c1", "c1"}}}),
                      {2, 63}),
              Contains("has non-unique elements"));
-  CHECK_THAT(refusal(body({{"hostname", "web-1"}}), {2, 89}),
+  CHECK_THAT(refusal(at37({{"hostname", "web-1"}}), {2, 89}),
              Contains("'hostname' was unexpected"));
-  CHECK(create(body({{"hostname", "web-1"}}), {2, 90}).in.req.hostname
+  CHECK(create(at37({{"hostname", "web-1"}}), {2, 90}).in.req.hostname
         == "web-1");
-  CHECK_THAT(refusal(body({{"hostname", "web.example.org"}}), {2, 93}),
+  CHECK_THAT(refusal(at37({{"hostname", "web.example.org"}}), {2, 93}),
              Contains("does not match"));
-  CHECK(create(body({{"hostname", "web.example.org"}}), {2, 94}).ok);
-  CHECK_THAT(refusal(body({{"hostname", "web-1"}, {"max_count", 2}}),
+  CHECK(create(at37({{"hostname", "web.example.org"}}), {2, 94}).ok);
+  CHECK_THAT(refusal(at37({{"hostname", "web-1"}, {"max_count", 2}}),
                      {2, 90}),
              Contains("Unable to allocate a single hostname to multiple "
                       "instances"));
