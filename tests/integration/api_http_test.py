@@ -100,7 +100,7 @@ class ComputeApiTest(unittest.TestCase):
         self.assertEqual(hdrs["X-OpenStack-Nova-API-Version"], "2.25")
         _, hdrs, _ = call(self.v + "/flavors",
                           headers={"OpenStack-API-Version": "compute latest"})
-        self.assertEqual(hdrs["OpenStack-API-Version"], "compute 2.37")
+        self.assertEqual(hdrs["OpenStack-API-Version"], "compute 2.100")
 
     def test_microversion_out_of_range_is_406_malformed_is_400(self):
         r = call(self.v + "/servers",
