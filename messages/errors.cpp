@@ -108,6 +108,8 @@ constexpr entry catalog[] = {
   {errc::fixed_ip_invalid, "FixedIpInvalid", "Fixed IP address {} is invalid."},
   {errc::no_more_fixed_ips, "NoMoreFixedIps",
    "No fixed IP addresses available for network: {}"},
+  {errc::instance_tag_not_found, "InstanceTagNotFound",
+   "Instance {} has no tag '{}'"},
   {errc::internal, "NovaException", "{}"},
 };
 

@@ -272,6 +272,21 @@ struct instance {
   /// The create's os:scheduler_hints (Nova keeps them in the request
   /// spec; shown from 2.100): every value a list, as Nova normalizes them.
   std::map<std::string, std::vector<std::string>> scheduler_hints;
+  /// Why it was locked (2.73); empty is null (Nova's reason has 1-255
+  /// characters), and an unlock clears it.
+  std::string locked_reason;
+  /// Nova's instances.hostname: the create's `hostname` (2.90) or the
+  /// sanitized name (nova.utils.sanitize_hostname).
+  std::string hostname;
+  /// Nova's instance tags (2.26), sorted and unique as its tags table.
+  std::vector<std::string> tags;
+  /// The zone the create asked for (2.96 pinned_availability_zone); empty
+  /// is null: the server may move to any zone.
+  std::string pinned_availability_zone;
+  /// The create's trusted_image_certificates (2.63), kept and shown: no
+  /// image service here verifies signatures, as Nova without
+  /// [glance] verify_glance_signatures.
+  std::vector<std::string> trusted_certs;
 };
 
 template <class Inspector>
@@ -283,7 +298,8 @@ typename Inspector::result_type inspect(Inspector& f, instance& x) {
            x.description, x.locked, x.vm, x.task, x.power, x.host,
            x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us,
            x.system_metadata, x.user_data, x.key_data, x.config_drive,
-           x.requested_networks, x.vifs, x.scheduler_hints);
+           x.requested_networks, x.vifs, x.scheduler_hints, x.locked_reason,
+           x.hostname, x.tags, x.pinned_availability_zone, x.trusted_certs);
 }
 
 struct instance_list {

@@ -185,6 +185,26 @@ CREATE TABLE virtual_interfaces (
   PRIMARY KEY (instance_id, uuid)
 ) WITHOUT ROWID;
 )",
+  // 5: the microversions up to 2.100 (issue 15): the lock's reason (2.73),
+  // the hostname (2.90), the zone the create asked for (2.96), its
+  // scheduler hints (2.100), its trusted image certificates (2.63), the
+  // flavor's extra specs as the instance was
+  // made with them (2.47's embedded flavor), and Nova's tags table (2.26).
+  // The image's properties (2.98) are system metadata image_*, as Nova's.
+  R"(
+ALTER TABLE instances ADD COLUMN locked_reason TEXT;
+ALTER TABLE instances ADD COLUMN hostname TEXT NOT NULL DEFAULT '';
+ALTER TABLE instances ADD COLUMN pinned_availability_zone TEXT;
+ALTER TABLE instances ADD COLUMN scheduler_hints TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE instances ADD COLUMN flavor_extra_specs TEXT NOT NULL
+  DEFAULT '{}';
+ALTER TABLE instances ADD COLUMN trusted_certs TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE tags (
+  resource_id INTEGER NOT NULL,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (resource_id, tag)
+) WITHOUT ROWID;
+)",
 };
 
 template <class Enum>
@@ -225,6 +245,45 @@ std::vector<action_event> events_from_json(const std::string& text) {
                                o.at("result").as_string().c_str(),
                                o.at("host").as_string().c_str(),
                                o.at("traceback").as_string().c_str()});
+  }
+  return out;
+}
+
+std::string to_json(const std::map<std::string, std::string>& xs) {
+  boost::json::object out;
+  for (auto& kv : xs)
+    out[kv.first] = kv.second;
+  return boost::json::serialize(out);
+}
+
+std::map<std::string, std::string> map_from_json(const std::string& text) {
+  std::map<std::string, std::string> out;
+  auto doc = boost::json::parse(text);
+  for (auto& kv : doc.as_object())
+    out[kv.key()] = kv.value().as_string().c_str();
+  return out;
+}
+
+std::string
+to_json(const std::map<std::string, std::vector<std::string>>& hints) {
+  boost::json::object out;
+  for (auto& kv : hints) {
+    boost::json::array values;
+    for (auto& v : kv.second)
+      values.emplace_back(v);
+    out[kv.first] = std::move(values);
+  }
+  return boost::json::serialize(out);
+}
+
+std::map<std::string, std::vector<std::string>>
+hints_from_json(const std::string& text) {
+  std::map<std::string, std::vector<std::string>> out;
+  auto doc = boost::json::parse(text);
+  for (auto& kv : doc.as_object()) {
+    auto& values = out[kv.key()];
+    for (auto& v : kv.value().as_array())
+      values.emplace_back(v.as_string().c_str());
   }
   return out;
 }
@@ -503,7 +562,9 @@ stored_state database::load() {
       availability_zone, access_ip_v4, access_ip_v6, disk_config, key_name,
       security_groups, locked, vm_state, task_state, power_state, host,
       created_at, updated_at, launched_at, user_data, key_data, config_drive,
-      requested_networks FROM instances ORDER BY id)"};
+      requested_networks, locked_reason, hostname, pinned_availability_zone,
+      scheduler_hints, flavor_extra_specs, trusted_certs FROM instances
+      ORDER BY id)"};
     while (q.step()) {
       instance r;
       r.db_id = q.integer(0);
@@ -540,6 +601,12 @@ stored_state database::load() {
       r.key_data = q.text(31);
       r.config_drive = q.integer(32) != 0;
       r.requested_networks = request_from_json(q.text(33));
+      r.locked_reason = q.text(34);
+      r.hostname = q.text(35);
+      r.pinned_availability_zone = q.text(36);
+      r.scheduler_hints = hints_from_json(q.text(37));
+      r.flavor_.extra_specs = map_from_json(q.text(38));
+      r.trusted_certs = strings_from_json(q.text(39));
       index.emplace(r.db_id, out.instances.size());
       out.instances.push_back(std::move(r));
     }
@@ -556,6 +623,12 @@ stored_state database::load() {
     while (q.step())
       if (auto i = index.find(q.integer(0)); i != index.end())
         out.instances[i->second].system_metadata[q.text(1)] = q.text(2);
+  }
+  {
+    statement q{db_, "SELECT resource_id, tag FROM tags ORDER BY tag"};
+    while (q.step())
+      if (auto i = index.find(q.integer(0)); i != index.end())
+        out.instances[i->second].tags.push_back(q.text(1));
   }
   {
     statement q{db_, "SELECT instance_id, uuid, network, address, mac "
@@ -649,9 +722,10 @@ void database::put_instance(const instance& r, bool with_metadata) {
     flavor_is_public, image_ref, availability_zone, access_ip_v4, access_ip_v6,
     disk_config, key_name, security_groups, locked, vm_state, task_state,
     power_state, host, created_at, updated_at, launched_at, user_data,
-    key_data, config_drive, requested_networks) VALUES (?, ?, ?, ?, ?, ?, ?, ?,
-    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-    ?))");
+    key_data, config_drive, requested_networks, locked_reason, hostname,
+    pinned_availability_zone, scheduler_hints, flavor_extra_specs,
+    trusted_certs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))");
   auto& f = r.flavor_;
   // Unset optional fields are NULL, as Nova's are.
   q.bind(r.db_id, r.id, r.name, nullable{r.has_description, r.description},
@@ -665,7 +739,12 @@ void database::put_instance(const instance& r, bool with_metadata) {
          r.created_us, r.updated_us,
          nullable{r.launched_us != 0, std::to_string(r.launched_us)},
          r.user_data, r.key_data, r.config_drive,
-         to_json(r.requested_networks))
+         to_json(r.requested_networks),
+         nullable{!r.locked_reason.empty(), r.locked_reason}, r.hostname,
+         nullable{!r.pinned_availability_zone.empty(),
+                  r.pinned_availability_zone},
+         to_json(r.scheduler_hints), to_json(f.extra_specs),
+         to_json(r.trusted_certs))
     .run();
   if (!with_metadata)
     return;
@@ -683,6 +762,10 @@ void database::put_instance(const instance& r, bool with_metadata) {
                       "key, value) VALUES (?, ?, ?)");
   for (auto& kv : r.system_metadata)
     sm.bind(r.db_id, kv.first, kv.second).run();
+  prepared("DELETE FROM tags WHERE resource_id = ?").bind(r.db_id).run();
+  auto& t = prepared("INSERT INTO tags (resource_id, tag) VALUES (?, ?)");
+  for (auto& tag : r.tags)
+    t.bind(r.db_id, tag).run();
   prepared("DELETE FROM virtual_interfaces WHERE instance_id = ?")
     .bind(r.db_id)
     .run();
@@ -703,6 +786,7 @@ void database::drop_instance(int64_t id) {
                    "DELETE FROM instance_metadata WHERE instance_id = ?",
                    "DELETE FROM instance_system_metadata WHERE instance_id = ?",
                    "DELETE FROM virtual_interfaces WHERE instance_id = ?",
+                   "DELETE FROM tags WHERE resource_id = ?",
                    "DELETE FROM instance_faults WHERE instance_id = ?",
                    "DELETE FROM instance_actions WHERE instance_id = ?"})
     prepared(sql).bind(id).run();

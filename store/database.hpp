@@ -46,7 +46,7 @@ public:
   void commit();
   void rollback();
 
-  /// `with_metadata`: the metadata rows and the virtual interfaces are
+  /// `with_metadata`: the metadata rows, tags and the virtual interfaces are
   /// rewritten too.
   void put_instance(const instance& row, bool with_metadata);
   // Instances' records are keyed by instance.db_id.

@@ -157,6 +157,10 @@ const instance* memory_repository::edit(const edit_instance& change) {
     row.has_description = change.has_description;
     row.description = change.description;
   }
+  if (change.set_hostname)
+    row.hostname = change.hostname;
+  if (change.set_tags)
+    row.tags = change.tags;
   row.updated_us = now_us();
   return &row;
 }
@@ -179,6 +183,7 @@ const instance* memory_repository::lock(const set_locked& req) {
   if (i == rows_.end())
     return nullptr;
   i->second.locked = req.locked;
+  i->second.locked_reason = req.locked ? req.reason : std::string{};
   i->second.updated_us = now_us();
   return &i->second;
 }

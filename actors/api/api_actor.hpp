@@ -46,6 +46,14 @@ struct create_servers {
   /// Base64, as given.
   std::string user_data;
   bool config_drive = false;
+  /// os:scheduler_hints, every value a list (Nova's RequestSpec form).
+  std::map<std::string, std::vector<std::string>> scheduler_hints;
+  /// 2.90: empty is the sanitized name.
+  std::string hostname;
+  /// 2.52.
+  std::vector<std::string> tags;
+  /// 2.63.
+  std::vector<std::string> trusted_certs;
 };
 
 template <class Inspector>
@@ -54,7 +62,8 @@ typename Inspector::result_type inspect(Inspector& f, create_servers& x) {
            x.image_ref, x.availability_zone, x.metadata, x.min_count,
            x.max_count, x.access_ipv4, x.access_ipv6, x.disk_config,
            x.key_name, x.security_groups, x.has_description, x.description,
-           x.networks, x.user_data, x.config_drive);
+           x.networks, x.user_data, x.config_drive, x.scheduler_hints,
+           x.hostname, x.tags, x.trusted_certs);
 }
 
 struct servers_created {
@@ -129,12 +138,13 @@ struct server_action {
   std::string id;
   std::string action;
   bool hard = false; // reboot type HARD
+  std::string locked_reason; // lock (2.73); empty: none
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_action& x) {
   return f(caf::meta::type_name("server_action"), x.ctx, x.id, x.action,
-           x.hard);
+           x.hard, x.locked_reason);
 }
 
 /// POST /servers/{id}/action {"os-getConsoleOutput": {"length": N}}: the
@@ -177,6 +187,32 @@ struct image_created {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, image_created& x) {
   return f(caf::meta::type_name("image_created"), x.image_id, x.location);
+}
+
+/// /servers/{id}/tags[/{tag}] (2.26): list, add one, replace all, delete
+/// one, delete all.
+enum class tag_op : uint8_t { list, add, replace, remove, remove_all };
+
+struct server_tags {
+  request_context ctx;
+  std::string id;
+  tag_op op = tag_op::list;
+  std::vector<std::string> tags; // add, remove: one; replace: the new set
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_tags& x) {
+  return f(caf::meta::type_name("server_tags"), x.ctx, x.id, x.op, x.tags);
+}
+
+struct tag_list {
+  std::vector<std::string> tags;
+  bool created = false; // an add of a tag the server did not have
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tag_list& x) {
+  return f(caf::meta::type_name("tag_list"), x.tags, x.created);
 }
 
 enum class shelve_op : uint8_t { shelve, offload, unshelve };
@@ -525,6 +561,7 @@ using api_actor = caf::typed_actor<
   caf::replies_to<create_image>::with<image_created>,
   caf::replies_to<shelve_server>::with<accepted>,
   caf::replies_to<server_metadata>::with<metadata_items>,
+  caf::replies_to<server_tags>::with<tag_list>,
   caf::replies_to<security_group_request>::with<security_group_list>,
   caf::replies_to<list_flavors>::with<flavor_list>,
   caf::replies_to<create_flavor>::with<flavor>,

@@ -11,6 +11,7 @@
 #include "actors/api/quotas.hpp"
 #include "actors/api/security_groups.hpp"
 #include "actors/api/server_rules.hpp"
+#include "actors/api/server_tags.hpp"
 #include "actors/api/snapshot_plan.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
@@ -168,7 +169,8 @@ void create_rows(api_pointer self,
   auto rid = "r-" + make_uuid().substr(0, 8);
   auto ins = rows_of(req, fl, st.quota,
                      st.cfg.opts.multi_instance_display_name_template, rid,
-                     guest_of(req, st.keys, img, st.cfg.opts.force_config_drive));
+                     guest_of(req, st.keys, img, st.cfg.opts.force_config_drive),
+                     img.properties);
   ask(self, rp, st.cfg.store, std::move(ins),
       [self, rp, rid, request_id = req.ctx.request_id,
        auth = image_auth_of(req.ctx),
@@ -306,14 +308,39 @@ void start_action(api_pointer self, caf::typed_response_promise<accepted> rp,
       });
 }
 
+caf::result<tag_list> on_tags(api_pointer self, server_tags& req) {
+  return with_visible_row<tag_list>(
+    self, req.ctx, req.id,
+    [self, op = req.op, args = req.tags](instance& row, auto& rp) {
+      auto change = apply_tags(row, op, args);
+      if (!change) {
+        rp.deliver(change.error());
+        return;
+      }
+      if (!change->changed) {
+        rp.deliver(tag_list{change->tags, false});
+        return;
+      }
+      edit_instance edit;
+      edit.id = row.id;
+      edit.set_tags = true;
+      edit.tags = change->tags;
+      ask(self, rp, self->state.cfg.store, std::move(edit),
+          [rp, created = change->created](instance& r) mutable {
+            rp.deliver(tag_list{r.tags, created});
+          });
+    });
+}
+
 caf::result<accepted> on_action(api_pointer self, server_action& req) {
   auto ctx = req.ctx;
   if (req.action == "lock" || req.action == "unlock") {
     auto lock = req.action == "lock";
     return with_visible_row<accepted>(
-      self, ctx, req.id, [self, lock, ctx](instance& row, auto& rp) {
+      self, ctx, req.id,
+      [self, lock, ctx, reason = req.locked_reason](instance& row, auto& rp) {
         record_user_action(self, ctx, row.id, lock ? "lock" : "unlock");
-        ask(self, rp, self->state.cfg.store, set_locked{row.id, lock},
+        ask(self, rp, self->state.cfg.store, set_locked{row.id, lock, reason},
             [rp](instance& r) mutable { rp.deliver(accepted{r.id}); });
       });
   }
@@ -887,6 +914,7 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](create_image& req) { return on_create_image(self, req); },
     [self](shelve_server& req) { return on_shelve(self, req); },
     [self](server_metadata& req) { return on_metadata(self, req); },
+    [self](server_tags& req) { return on_tags(self, req); },
     [self](list_services& req) -> caf::result<host_view_list> {
       if (!req.ctx.is_admin)
         return policy("os_compute_api:os-services:list");

@@ -102,10 +102,28 @@ guest_data guest_of(const create_servers& req, const keypairs& keys,
   return g;
 }
 
+std::string sanitize_hostname(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name.substr(0, 63)) {
+    if (c == ' ' || c == '_' || c == '.')
+      out += '-';
+    else if (std::isalnum(c) || c == '-')
+      out += static_cast<char>(std::tolower(c));
+  }
+  auto b = out.find_first_not_of("-.");
+  if (b == std::string::npos)
+    return {};
+  return out.substr(b, out.find_last_not_of("-.") - b + 1);
+}
+
 create_instances rows_of(const create_servers& req, const flavor& fl,
                          const quotas& quota, const std::string& name_template,
                          const std::string& reservation_id,
-                         const guest_data& guest) {
+                         const guest_data& guest,
+                         const image_properties& props) {
+  std::vector<std::string> tags = req.tags;
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
   create_instances ins;
   ins.min_count = req.min_count;
   ins.limits = quota.instance_limits(req.ctx.project_id);
@@ -134,6 +152,21 @@ create_instances rows_of(const create_servers& req, const flavor& fl,
     row.key_data = guest.key_data;
     row.config_drive = guest.config_drive;
     row.requested_networks = req.networks;
+    // Nova's _populate_instance_names: the name's, numbered when several.
+    row.hostname = req.hostname;
+    if (row.hostname.empty()) {
+      row.hostname = sanitize_hostname(req.name);
+      if (row.hostname.empty())
+        row.hostname = "Server-" + row.id;
+      else if (req.max_count > 1)
+        row.hostname += "-" + std::to_string(n);
+    }
+    row.scheduler_hints = req.scheduler_hints;
+    row.tags = tags;
+    row.trusted_certs = req.trusted_certs;
+    row.pinned_availability_zone = req.availability_zone;
+    for (auto& kv : props)
+      row.system_metadata["image_" + kv.first] = kv.second;
     row.created_us = now;
     row.updated_us = now;
     ins.rows.push_back(std::move(row));

@@ -38,16 +38,27 @@ caf::error check_networks(const create_servers& req,
 /// public key now, the user_data, and a config drive if the request, the
 /// operator ([DEFAULT] force_config_drive) or the image
 /// (img_config_drive=mandatory) wants one.
+using image_properties = std::map<std::string, std::string>;
+
 guest_data guest_of(const create_servers& req, const keypairs& keys,
                     const image& img, bool force_config_drive);
 
 /// The rows of a validated request of flavor `fl` (the one validate
 /// found), all BUILD/scheduling, named after `name_template` when there
 /// are several (Nova's multi_instance_display_name_template), with the
-/// project's limits, the request's networks and `guest`'s boot data.
+/// project's limits, the request's networks and `guest`'s boot data,
+/// the image's properties kept as Nova keeps them (system metadata
+/// image_<key>, shown from 2.98), the hostname asked for or made from the
+/// name, the tags sorted and unique, and the zone asked for pinned.
 create_instances rows_of(const create_servers& req, const flavor& fl,
                          const quotas& quota, const std::string& name_template,
                          const std::string& reservation_id,
-                         const guest_data& guest = {});
+                         const guest_data& guest = {},
+                         const image_properties& props = {});
+
+/// nova.utils.sanitize_hostname: at most 63 characters, ' ', '_' and '.'
+/// become '-', anything but letters, digits and '-' goes, lower case, no
+/// leading or trailing '-' or '.' (characters beyond ASCII are dropped).
+std::string sanitize_hostname(const std::string& name);
 
 } // namespace vmforge

@@ -218,7 +218,8 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
     },
     [self](edit_instance& change) -> caf::result<instance> {
       if (auto row = self->state.repo->edit(change)) {
-        persist(self, *row, true);
+        // Tags are rows of their own table, written with the metadata.
+        persist(self, *row, true, change.set_tags);
         return when_durable(self, *row);
       }
       return nova_error(errc::instance_not_found, change.id);

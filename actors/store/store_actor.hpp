@@ -93,13 +93,18 @@ struct edit_instance {
   bool set_description = false;
   bool has_description = false;
   std::string description;
+  bool set_hostname = false; // 2.90
+  std::string hostname;
+  bool set_tags = false; // 2.26: the whole set, sorted
+  std::vector<std::string> tags;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, edit_instance& x) {
   return f(caf::meta::type_name("edit_instance"), x.id, x.set_name, x.name,
            x.set_access_ipv4, x.access_ipv4, x.set_access_ipv6, x.access_ipv6,
-           x.set_description, x.has_description, x.description);
+           x.set_description, x.has_description, x.description,
+           x.set_hostname, x.hostname, x.set_tags, x.tags);
 }
 
 /// What a project's instances use (Nova counts them for quota).
@@ -156,11 +161,14 @@ typename Inspector::result_type inspect(Inspector& f, task_begun& x) {
 struct set_locked {
   std::string id;
   bool locked = false;
+  /// The lock's reason (2.73); empty: none. An unlock clears it.
+  std::string reason;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, set_locked& x) {
-  return f(caf::meta::type_name("set_locked"), x.id, x.locked);
+  return f(caf::meta::type_name("set_locked"), x.id, x.locked,
+           x.reason);
 }
 
 /// Changes an instance's metadata in one step: `replace` swaps the whole

@@ -26,7 +26,7 @@ namespace {
 void send(const call_ptr& c, unsigned status, std::string body,
           bool is_json) {
   response res{static_cast<beast_http::status>(status), c->req.version()};
-  res.set("x-openstack-request-id", c->request_id);
+  set_request_id(res, c->request_id);
   if (c->versioned) {
     res.set("OpenStack-API-Version", "compute " + c->version.str());
     res.set("X-OpenStack-Nova-API-Version", c->version.str());
@@ -52,6 +52,12 @@ void send(const call_ptr& c, unsigned status, std::string body,
 }
 
 } // namespace
+
+void set_request_id(response& res, const std::string& id) {
+  res.set("x-openstack-request-id", id);
+  // Nova's compute_req_id middleware sends the same id under its own name.
+  res.set("x-compute-request-id", id);
+}
 
 void respond(const call_ptr& c, response res) {
   if (c->metrics)
@@ -119,6 +125,7 @@ unsigned status_of(errc code) {
     case errc::security_group_not_found:
     case errc::security_group_rule_not_found:
     case errc::metadata_item_not_found:
+    case errc::instance_tag_not_found:
     case errc::compute_host_not_found:
     case errc::host_binary_not_found:
       return 404;

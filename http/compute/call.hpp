@@ -49,6 +49,9 @@ struct call {
 
 using call_ptr = std::shared_ptr<call>;
 
+/// x-openstack-request-id and x-compute-request-id, both `id` (req-<uuid>).
+void set_request_id(response& res, const std::string& id);
+
 /// Sends the answer and counts it in the metrics.
 void respond(const call_ptr& c, response res);
 

@@ -236,6 +236,14 @@ void route_limits(compute_api& api, const call_ptr& c) {
       absolute["totalFloatingIpsUsed"] = 0;
       absolute["totalSecurityGroupsUsed"] = l.security_groups_used;
     }
+    // limits.py: the image metadata proxy's limit left at 2.39, file
+    // injection's at 2.57.
+    if (c->version >= api_version{2, 39})
+      absolute.erase("maxImageMeta");
+    if (c->version >= api_version{2, 57}) {
+      absolute.erase("maxPersonality");
+      absolute.erase("maxPersonalitySize");
+    }
     reply_json(c, 200,
                json::object{{"limits", json::object{{"rate", json::array{}},
                                                     {"absolute", absolute}}}});

@@ -89,7 +89,7 @@ bool is_literal(const std::string& segment) {
     "detail",   "action",     "metadata", "os-instance-actions",
     "defaults", "statistics", "search",   "servers",
     "uptime",   "disable",    "disable-log-reason", "enable",
-    "ips",      "os-interface"};
+    "ips",      "os-interface", "tags"};
   for (auto l : literals)
     if (segment == l)
       return true;
@@ -122,7 +122,7 @@ bool compute_api::authenticate_call(const call_ptr& c) {
   auto ctx = authenticate(c->req, opts_.auth);
   if (!ctx) {
     response res{beast_http::status::unauthorized, c->req.version()};
-    res.set("x-openstack-request-id", c->request_id);
+    set_request_id(res, c->request_id);
     res.set("WWW-Authenticate", "Keystone uri=\"" + c->base.root + "\"");
     res.set(beast_http::field::content_type, "application/json");
     res.body() = json::serialize(json::object{
@@ -140,7 +140,7 @@ bool compute_api::authenticate_call(const call_ptr& c) {
 
 response compute_api::render_error(unsigned status, const std::string& message) {
   response res{static_cast<beast_http::status>(status), 11};
-  res.set("x-openstack-request-id", "req-" + make_uuid());
+  set_request_id(res, "req-" + make_uuid());
   res.set(beast_http::field::content_type, "application/json");
   res.body() = json::serialize(fault_body(status, message));
   return res;

@@ -74,6 +74,8 @@ void route_networks(compute_api& api, const call_ptr& c);
 void route_neutron_networks(compute_api& api, const call_ptr& c);
 /// GET /servers/{id}/ips[/{label}].
 void server_ips(compute_api& api, const call_ptr& c, const std::string& id);
+void server_tags_resource(compute_api& api, const call_ptr& c,
+                          const std::string& id);
 /// /servers/{id}/os-interface[/{port_id}].
 void server_interfaces(compute_api& api, const call_ptr& c,
                        const std::string& id);

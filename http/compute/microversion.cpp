@@ -1,6 +1,8 @@
 #include "http/compute/microversion.hpp"
 
 #include <cctype>
+#include <climits>
+#include <regex>
 #include <sstream>
 #include <vector>
 
@@ -38,20 +40,20 @@ std::optional<std::string> compute_entry(const std::string& header) {
   return std::nullopt;
 }
 
-std::optional<api_version> parse(const std::string& text) {
-  auto dot = text.find('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == text.size())
-    return std::nullopt;
-  for (size_t i = 0; i < text.size(); ++i)
-    if (i != dot && !std::isdigit(static_cast<unsigned char>(text[i])))
-      return std::nullopt;
-  if (dot > 3 || text.size() - dot - 1 > 3)
-    return std::nullopt;
-  return api_version{std::stoi(text.substr(0, dot)),
-                     std::stoi(text.substr(dot + 1))};
-}
-
 } // namespace
+
+std::optional<api_version> parse_version(const std::string& text) {
+  // Nova's ^([1-9]\d*)\.([1-9]\d*|0)$: no sign, no space, no leading zero.
+  static const std::regex form{R"(^([1-9][0-9]*)\.([1-9][0-9]*|0)$)"};
+  std::smatch m;
+  if (!std::regex_match(text, m, form))
+    return std::nullopt;
+  // Numbers beyond an int are valid and out of range (406), as in Python.
+  auto number = [](const std::string& digits) {
+    return digits.size() > 9 ? INT_MAX : std::stoi(digits);
+  };
+  return api_version{number(m[1].str()), number(m[2].str())};
+}
 
 version_result negotiate(const request& req) {
   std::optional<std::string> wanted;
@@ -60,21 +62,24 @@ version_result negotiate(const request& req) {
     wanted = compute_entry(std::string{modern->value()});
   if (!wanted) {
     auto legacy = req.find("X-OpenStack-Nova-API-Version");
-    if (legacy != req.end())
-      wanted = trim(std::string{legacy->value()});
+    if (legacy != req.end()) {
+      // microversion_parse takes the last of a folded legacy header.
+      auto value = std::string{legacy->value()};
+      wanted = trim(value.substr(value.rfind(',') + 1));
+    }
   }
   if (!wanted)
     return {min_version, 200, {}};
   if (lower(*wanted) == "latest")
     return {max_version, 200, {}};
-  auto v = parse(*wanted);
+  auto v = parse_version(*wanted);
   if (!v)
     return {std::nullopt, 400,
             "API Version String " + *wanted + " is of invalid format. Must be "
               "of format MajorNum.MinorNum."};
   if (*v < min_version || max_version < *v)
     return {std::nullopt, 406,
-            "Version " + v->str() + " is not supported by the API. Minimum is "
+            "Version " + *wanted + " is not supported by the API. Minimum is "
               + min_version.str() + " and maximum is " + max_version.str()
               + "."};
   return {*v, 200, {}};

@@ -28,13 +28,16 @@ struct api_version {
 
 constexpr api_version min_version{2, 1};
 /// The highest microversion whose behaviour every endpoint we serve has.
-constexpr api_version max_version{2, 37};
+constexpr api_version max_version{2, 100};
 
 struct version_result {
   std::optional<api_version> version;
   unsigned status = 200; // 400 malformed, 406 out of range
   std::string message;
 };
+
+/// "X.Y" as Nova's APIVersionRequest takes it; nullopt if malformed.
+std::optional<api_version> parse_version(const std::string& text);
 
 /// Reads `OpenStack-API-Version: compute X.Y` (first) or
 /// `X-OpenStack-Nova-API-Version: X.Y`; none means 2.1, "latest" the max.

@@ -294,16 +294,148 @@ bool valid_name(const json::value& v, std::string& error) {
   return true;
 }
 
+namespace {
+
+// Nova's create fields by microversion (schemas/servers.py create_v2NN).
+std::set<std::string> create_fields(api_version version) {
+  std::set<std::string> out{
+    "name", "imageRef", "flavorRef", "adminPass", "metadata", "networks",
+    "min_count", "max_count", "return_reservation_id", "availability_zone",
+    "key_name", "user_data", "security_groups", "accessIPv4", "accessIPv6",
+    "OS-DCF:diskConfig", "config_drive", "block_device_mapping",
+    "block_device_mapping_v2"};
+  if (!(version >= api_version{2, 57}))
+    out.insert("personality");
+  if (version >= api_version{2, 52})
+    out.insert("tags");
+  if (version >= api_version{2, 63})
+    out.insert("trusted_image_certificates");
+  if (version >= api_version{2, 90})
+    out.insert("hostname");
+  return out;
+}
+
+} // namespace
+
+bool valid_tag(const json::value& v, std::string& out, std::string& error) {
+  const std::string field = "tags";
+  if (!string_field(v, field, out, error, 60))
+    return false;
+  if (out.empty())
+    return invalid(error, field, v, "'' is too short");
+  if (out.find_first_of(",/") != std::string::npos)
+    return invalid(error, field, v, "'" + out + "' does not match '^[^,/]*$'");
+  return true;
+}
+
+bool parse_tags(const json::value& v, std::vector<std::string>& out,
+                std::string& error) {
+  if (!v.is_array())
+    return invalid(error, "tags", v, show(v) + " is not of type 'array'");
+  if (v.as_array().size() > max_tags)
+    return invalid(error, "tags", v, show(v) + " is too long");
+  for (auto& t : v.as_array()) {
+    std::string tag;
+    if (!valid_tag(t, tag, error))
+      return false;
+    out.push_back(std::move(tag));
+  }
+  return true;
+}
+
+namespace {
+
+// parameter_types.trusted_certs: 1-50 unique non-empty strings, or null.
+bool trusted_certs_field(const json::value& v, std::vector<std::string>& out,
+                         std::string& error) {
+  const char* field = "trusted_image_certificates";
+  if (v.is_null())
+    return true;
+  if (!v.is_array())
+    return invalid(error, field, v,
+                   show(v) + " is not of type 'array', 'null'");
+  auto& a = v.as_array();
+  if (a.empty())
+    return invalid(error, field, v, "[] is too short");
+  if (a.size() > 50)
+    return invalid(error, field, v, show(v) + " is too long");
+  for (auto& c : a) {
+    std::string id;
+    if (!string_field(c, field, id, error, SIZE_MAX))
+      return false;
+    if (id.empty())
+      return invalid(error, field, c, "'' is too short");
+    if (std::find(out.begin(), out.end(), id) != out.end())
+      return invalid(error, field, v, show(v) + " has non-unique elements");
+    out.push_back(std::move(id));
+  }
+  return true;
+}
+
+// os:scheduler_hints as Nova's RequestSpec keeps them: a value that is not
+// a list becomes a list of one, and every item its string form.
+bool hints_field(const json::value& v, const std::string& field,
+                 std::map<std::string, std::vector<std::string>>& out,
+                 std::string& error) {
+  if (!v.is_object())
+    return invalid(error, field, v, show(v) + " is not of type 'object'");
+  for (auto& kv : v.as_object()) {
+    auto& values = out[std::string{kv.key()}];
+    auto add = [&](const json::value& x) { values.push_back(show(x)); };
+    if (kv.value().is_array())
+      for (auto& x : kv.value().as_array())
+        add(x);
+    else
+      add(kv.value());
+  }
+  return true;
+}
+
+} // namespace
+
+bool valid_hostname(const json::value& v, api_version version,
+                    std::string& out, std::string& error) {
+  // parameter_types.hostname (2.90), fqdn from 2.94.
+  bool fqdn = version >= api_version{2, 94};
+  if (!string_field(v, "hostname", out, error, fqdn ? 255 : 63))
+    return false;
+  if (out.size() < (fqdn ? 1u : 2u))
+    return invalid(error, "hostname", v, "'" + out + "' is too short");
+  static const std::regex short_form{"^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$"};
+  static const std::regex fqdn_form{"^[a-zA-Z0-9-._]*$"};
+  if (!std::regex_match(out, fqdn ? fqdn_form : short_form))
+    return invalid(error, "hostname", v,
+                   "'" + out + "' does not match '"
+                     + (fqdn ? "^[a-zA-Z0-9-._]*$"
+                             : "^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$")
+                     + "'");
+  return true;
+}
+
+bool parse_lock(const json::value& v, api_version version, std::string& reason,
+                std::string& error) {
+  // Nova's lock takes anything before 2.73 (schemas/lock_server.py).
+  if (!(version >= api_version{2, 73}) || v.is_null())
+    return true;
+  if (!v.is_object())
+    return invalid(error, "lock", v, show(v) + " is not of type 'object', 'null'");
+  auto& o = v.as_object();
+  if (!no_extra(o, {"locked_reason"}, error))
+    return false;
+  if (auto r = o.if_contains("locked_reason")) {
+    if (!string_field(*r, "locked_reason", reason, error))
+      return false;
+    if (reason.empty())
+      return invalid(error, "locked_reason", *r, "'' is too short");
+  }
+  return true;
+}
+
 bool parse_create(const json::object& body, api_version version,
                   create_input& out, std::string& error) {
   auto sp = server_object(
     body, {"server", "os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"},
-    {"name", "imageRef", "flavorRef", "adminPass", "metadata", "networks",
-     "min_count", "max_count", "return_reservation_id", "availability_zone",
-     "key_name", "user_data", "security_groups", "accessIPv4", "accessIPv6",
-     "OS-DCF:diskConfig", "config_drive", "block_device_mapping",
-     "block_device_mapping_v2", "personality"},
-    version, error);
+    create_fields(version), version, error);
   if (sp == nullptr)
     return false;
   auto& s = *sp;
@@ -417,6 +549,26 @@ bool parse_create(const json::object& body, api_version version,
   if (auto v = s.if_contains("config_drive");
       v && !bool_field(*v, "config_drive", req.config_drive, error))
     return false;
+  for (auto field : {"os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"})
+    if (auto v = body.if_contains(field)) {
+      // Nova takes the first of the two names it finds.
+      if (!hints_field(*v, field, req.scheduler_hints, error))
+        return false;
+      break;
+    }
+  if (auto v = s.if_contains("tags"); v && !parse_tags(*v, req.tags, error))
+    return false;
+  if (auto v = s.if_contains("trusted_image_certificates");
+      v && !trusted_certs_field(*v, req.trusted_certs, error))
+    return false;
+  if (auto v = s.if_contains("hostname")) {
+    if (!valid_hostname(*v, version, req.hostname, error))
+      return false;
+    if (req.max_count > 1) {
+      error = "Unable to allocate a single hostname to multiple instances";
+      return false;
+    }
+  }
   if (auto v = s.if_contains("personality")) {
     // Validated as Nova does; file injection itself is not supported.
     if (!v->is_array())
@@ -528,14 +680,20 @@ bool parse_console_output(const json::value& v, int64_t& length,
 
 bool parse_update(const json::object& body, api_version version,
                   update_server& out, std::string& error) {
-  auto sp = server_object(body, {"server"},
-                          {"name", "accessIPv4", "accessIPv6",
-                           "OS-DCF:diskConfig"},
-                          version, error);
+  std::set<std::string> fields{"name", "accessIPv4", "accessIPv6",
+                               "OS-DCF:diskConfig"};
+  if (version >= api_version{2, 90})
+    fields.insert("hostname");
+  auto sp = server_object(body, {"server"}, fields, version, error);
   if (sp == nullptr)
     return false;
   auto& s = *sp;
   auto& c = out.change;
+  if (auto v = s.if_contains("hostname")) {
+    if (!valid_hostname(*v, version, c.hostname, error))
+      return false;
+    c.set_hostname = true;
+  }
   if (auto v = s.if_contains("name")) {
     if (!valid_name(*v, error))
       return false;

@@ -24,6 +24,26 @@ struct create_input {
 bool parse_create(const boost::json::object& body, api_version version,
                   create_input& out, std::string& error);
 
+/// Nova's instance.MAX_TAG_COUNT and tag.MAX_TAG_LENGTH.
+constexpr size_t max_tags = 50;
+
+/// parameter_types.tag: 1-60 characters without ',' or '/'.
+bool valid_tag(const boost::json::value& v, std::string& out,
+               std::string& error);
+/// A list of at most 50 tags (create from 2.52, PUT .../tags).
+bool parse_tags(const boost::json::value& v, std::vector<std::string>& out,
+                std::string& error);
+
+/// A `hostname` of create/update (2.90: RFC 952 labels of 2-63
+/// characters; 2.94: Nova's fqdn, 1-255 of [a-zA-Z0-9-._]).
+bool valid_hostname(const boost::json::value& v, api_version version,
+                    std::string& out, std::string& error);
+
+/// The value of a lock action: anything before 2.73, then null or
+/// {"locked_reason": 1-255 characters}.
+bool parse_lock(const boost::json::value& v, api_version version,
+                std::string& reason, std::string& error);
+
 /// Validates a PUT /servers/{id} body.
 bool parse_update(const boost::json::object& body, api_version version,
                   update_server& out, std::string& error);

@@ -1,5 +1,6 @@
 // /servers: create, list (filters, pagination), show, update, delete.
 #include <regex>
+#include <set>
 
 #include <openssl/rand.h>
 
@@ -93,6 +94,51 @@ bool status_matches(const std::string& wanted, const instance& row) {
   return derive_status(row.vm, row.task) == upper;
 }
 
+// Nova's API statuses (common._STATE_MAP's values): from 2.38 any other
+// status filter is 400.
+bool known_status(std::string s) {
+  for (auto& ch : s)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  static const std::set<std::string> known{
+    "ACTIVE",        "BUILD",         "DELETED",       "ERROR",
+    "HARD_REBOOT",   "MIGRATING",     "PASSWORD",      "PAUSED",
+    "REBOOT",        "REBUILD",       "RESCUE",        "RESIZE",
+    "REVERT_RESIZE", "SHELVED",       "SHELVED_OFFLOADED", "SHUTOFF",
+    "SOFT_DELETED",  "SUSPENDED",     "UNKNOWN",       "VERIFY_RESIZE"};
+  return known.count(s) != 0;
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t b = 0;
+  while (b <= s.size()) {
+    auto e = std::min(s.find(',', b), s.size());
+    out.push_back(s.substr(b, e - b));
+    b = e + 1;
+  }
+  return out;
+}
+
+// Nova's tag filters (2.26): tags all, tags-any one, not-tags not all,
+// not-tags-any none of the comma-separated tags.
+bool tags_match(const call_ptr& c, const instance& row) {
+  auto has = [&](const std::string& t) {
+    return std::find(row.tags.begin(), row.tags.end(), t) != row.tags.end();
+  };
+  auto all_of = [&](const std::string& p) {
+    auto ts = split_commas(c->param(p));
+    return std::all_of(ts.begin(), ts.end(), has);
+  };
+  auto any_of = [&](const std::string& p) {
+    auto ts = split_commas(c->param(p));
+    return std::any_of(ts.begin(), ts.end(), has);
+  };
+  return (!c->has_param("tags") || all_of("tags"))
+         && (!c->has_param("tags-any") || any_of("tags-any"))
+         && (!c->has_param("not-tags") || !all_of("not-tags"))
+         && (!c->has_param("not-tags-any") || !any_of("not-tags-any"));
+}
+
 void list(compute_api& api, const call_ptr& c, bool detail) {
   // Validate what can be checked before asking.
   size_t limit = max_limit;
@@ -113,6 +159,46 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
                   + "' is not a 'date-time'");
     return;
   }
+  int64_t before = 0;
+  if (c->version >= api_version{2, 66} && c->has_param("changes-before")) {
+    if (!parse_iso8601(c->param("changes-before"), before)) {
+      reply_error(c, 400,
+                  "Invalid input for query parameters changes-before. Value: "
+                    + c->param("changes-before") + ". '"
+                    + c->param("changes-before") + "' is not a 'date-time'");
+      return;
+    }
+    if (c->has_param("changes-since") && since > before) {
+      reply_error(c, 400, "The value of changes-since must be less than or "
+                          "equal to changes-before.");
+      return;
+    }
+  }
+  if (c->version >= api_version{2, 38} && c->has_param("status")
+      && !known_status(c->param("status"))) {
+    reply_error(c, 400, "Invalid status value");
+    return;
+  }
+  // 2.73: locked=true|false (Nova's strict boolean).
+  std::optional<bool> locked;
+  if (c->version >= api_version{2, 73} && c->has_param("locked")) {
+    auto v = c->param("locked");
+    for (auto& ch : v)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (v == "true" || v == "t" || v == "1" || v == "yes" || v == "y"
+        || v == "on")
+      locked = true;
+    else if (v == "false" || v == "f" || v == "0" || v == "no" || v == "n"
+             || v == "off")
+      locked = false;
+    else {
+      reply_error(c, 400, "Unrecognized value '" + c->param("locked")
+                            + "', acceptable values are: '0', '1', 'f', "
+                              "'false', 'n', 'no', 'off', 'on', 't', 'true', "
+                              "'y', 'yes'");
+      return;
+    }
+  }
   std::optional<std::regex> name_re;
   if (c->has_param("name")) {
     try {
@@ -128,7 +214,8 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
     all_tenants = !(v == "0" || v == "false" || v == "False" || v == "off");
   }
   ask<instance_list>(api, c, list_servers{c->ctx, all_tenants},
-                     [c, detail, limit, since, name_re](instance_list& l) {
+                     [c, detail, limit, since, before, locked,
+                      name_re](instance_list& l) {
     std::vector<const instance*> rows;
     for (auto& row : l.items) {
       if (name_re && !std::regex_search(row.name, *name_re))
@@ -140,6 +227,12 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
       if (c->has_param("flavor") && row.flavor_.id != c->param("flavor"))
         continue;
       if (c->has_param("changes-since") && row.updated_us < since)
+        continue;
+      if (before != 0 && row.updated_us > before)
+        continue;
+      if (locked && row.locked != *locked)
+        continue;
+      if (!tags_match(c, row))
         continue;
       if (c->has_param("reservation_id")
           && row.reservation_id != c->param("reservation_id"))
@@ -194,9 +287,11 @@ void update(compute_api& api, const call_ptr& c, const std::string& id) {
   req.ctx = c->ctx;
   req.change.id = id;
   ask<instance>(api, c, std::move(req), [c](instance& row) {
+    // 2.75 makes PUT's answer the whole server, as GET's.
+    auto whole = c->version >= api_version{2, 75};
     reply_json(c, 200,
                json::object{{"server", server_detail(row, c->base, c->ctx,
-                                                     c->version, false)}});
+                                                     c->version, whole)}});
   });
 }
 
@@ -285,6 +380,14 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
       return;
     }
     req.hard = type->as_string() == "HARD";
+  }
+  if (req.action == "lock") {
+    std::string error;
+    if (!parse_lock(body->begin()->value(), c->version, req.locked_reason,
+                    error)) {
+      reply_error(c, 400, error);
+      return;
+    }
   }
   ask<accepted>(api, c, std::move(req),
                 [c](accepted&) { reply_empty(c, 202); });
@@ -452,6 +555,10 @@ void route_servers(compute_api& api, const call_ptr& c) {
   }
   if ((p.size() == 3 || p.size() == 4) && p[2] == "metadata") {
     metadata(api, c, p[1]);
+    return;
+  }
+  if ((p.size() == 3 || p.size() == 4) && p[2] == "tags") {
+    server_tags_resource(api, c, p[1]);
     return;
   }
   if (p.size() == 3 && p[2] == "action") {

@@ -280,16 +280,22 @@ json::object server_detail(const instance& row, const link_base& base,
     meta[kv.first] = kv.second;
   out["metadata"] = std::move(meta);
   out["hostId"] = host_id(row.project_id, row.host);
-  out["image"] = json::object{
+  json::object image{
     {"id", row.image_id},
     {"links", json::array{json::object{
                 {"rel", "bookmark"},
                 {"href", base.bookmark("images", row.image_id)}}}}};
-  out["flavor"] = json::object{
-    {"id", row.flavor_.id},
-    {"links", json::array{json::object{
-                {"rel", "bookmark"},
-                {"href", base.bookmark("flavors", row.flavor_.id)}}}}};
+  if (version >= api_version{2, 98})
+    image["properties"] = image_properties_view(row);
+  out["image"] = std::move(image);
+  out["flavor"] = version >= api_version{2, 47}
+                    ? embedded_flavor(row.flavor_)
+                    : json::object{
+                        {"id", row.flavor_.id},
+                        {"links", json::array{json::object{
+                                    {"rel", "bookmark"},
+                                    {"href", base.bookmark("flavors",
+                                                           row.flavor_.id)}}}}};
   out["created"] = iso8601(row.created_us);
   out["updated"] = iso8601(row.updated_us);
   out["addresses"] = addresses_view(row.vifs, extended);
@@ -321,6 +327,10 @@ json::object server_detail(const instance& row, const link_base& base,
     out["OS-EXT-SRV-ATTR:hypervisor_hostname"] = or_null(row.host);
     out["OS-EXT-SRV-ATTR:instance_name"] = instance_name(row.db_id);
   }
+  // 2.3 shows admins the hostname, 2.90 everyone (and in PUT's answer).
+  if ((extended && ctx.is_admin && version >= api_version{2, 3})
+      || version >= api_version{2, 90})
+    out["OS-EXT-SRV-ATTR:hostname"] = row.hostname;
   if (row.has_fault && (row.vm == vm_state::error
                         || row.vm == vm_state::deleted)) {
     json::object f{{"code", row.fault_.code},
@@ -335,8 +345,60 @@ json::object server_detail(const instance& row, const link_base& base,
   if (version >= api_version{2, 19})
     out["description"] = row.has_description ? json::value(row.description)
                                              : json::value(nullptr);
-  if (version >= api_version{2, 26})
-    out["tags"] = json::array{};
+  if (version >= api_version{2, 26}) {
+    json::array tags;
+    for (auto& t : row.tags)
+      tags.emplace_back(t);
+    out["tags"] = std::move(tags);
+  }
+  if (extended && version >= api_version{2, 63}) {
+    json::array certs;
+    for (auto& id : row.trusted_certs)
+      certs.emplace_back(id);
+    out["trusted_image_certificates"] =
+      certs.empty() ? json::value(nullptr) : json::value(std::move(certs));
+  }
+  if (version >= api_version{2, 73})
+    out["locked_reason"] = or_null(row.locked_reason);
+  if (version >= api_version{2, 96})
+    out["pinned_availability_zone"] = or_null(row.pinned_availability_zone);
+  if (version >= api_version{2, 100}) {
+    json::object hints;
+    for (auto& kv : row.scheduler_hints) {
+      json::array values;
+      for (auto& v : kv.second)
+        values.emplace_back(v);
+      hints[kv.first] = std::move(values);
+    }
+    out["scheduler_hints"] = std::move(hints);
+  }
+  return out;
+}
+
+json::object embedded_flavor(const flavor& f) {
+  json::object specs;
+  for (auto& kv : f.extra_specs)
+    specs[kv.first] = kv.second;
+  // extra_specs: Nova's servers:show:flavor-extra-specs policy lets every
+  // reader of the server see them (PROJECT_READER_OR_ADMIN).
+  return {{"vcpus", f.vcpus},
+          {"ram", f.ram_mb},
+          {"disk", f.disk_gb},
+          {"ephemeral", f.ephemeral_gb},
+          {"swap", f.swap_mb},
+          {"original_name", f.name},
+          {"extra_specs", std::move(specs)}};
+}
+
+json::object image_properties_view(const instance& row) {
+  // Nova's image_meta.properties: the system metadata image_* keys the
+  // create copied from the image, without Nova's own base_image_ref.
+  json::object out;
+  const std::string prefix = "image_";
+  for (auto& kv : row.system_metadata)
+    if (kv.first.compare(0, prefix.size(), prefix) == 0
+        && kv.first != "image_base_image_ref")
+      out[kv.first.substr(prefix.size())] = kv.second;
   return out;
 }
 

@@ -49,6 +49,11 @@ boost::json::object server_detail(const instance& row, const link_base& base,
                                   const request_context& ctx,
                                   api_version version, bool extended = true);
 
+/// 2.47's flavor of a server: the instance's copy of it, by value.
+boost::json::object embedded_flavor(const flavor& f);
+/// 2.98's image.properties: what the create kept of the image's.
+boost::json::object image_properties_view(const instance& row);
+
 /// A server's `addresses` (Nova's views/addresses.py): by network label,
 /// each fixed address with its version and, `extended`, its type and MAC.
 boost::json::object addresses_view(const std::vector<vif>& vifs,

@@ -76,7 +76,7 @@ class ComputeApiTest(unittest.TestCase):
         self.assertEqual(status, 200)
         v21 = [v for v in body["versions"] if v["id"] == "v2.1"][0]
         self.assertEqual(v21["min_version"], "2.1")
-        self.assertEqual(v21["version"], "2.37")
+        self.assertEqual(v21["version"], "2.100")
         status, _, body = call(self.d.url + "/v2.1/", token=None)
         self.assertEqual(body["version"]["id"], "v2.1")
 
@@ -100,7 +100,7 @@ class ComputeApiTest(unittest.TestCase):
         self.assertEqual(hdrs["X-OpenStack-Nova-API-Version"], "2.25")
         _, hdrs, _ = call(self.v + "/flavors",
                           headers={"OpenStack-API-Version": "compute latest"})
-        self.assertEqual(hdrs["OpenStack-API-Version"], "compute 2.37")
+        self.assertEqual(hdrs["OpenStack-API-Version"], "compute 2.100")
 
     def test_microversion_out_of_range_is_406_malformed_is_400(self):
         r = call(self.v + "/servers",

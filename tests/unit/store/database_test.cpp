@@ -17,6 +17,15 @@ const char* const undo_migration_4
     "ALTER TABLE instances DROP COLUMN config_drive;"
     "ALTER TABLE instances DROP COLUMN requested_networks;";
 
+const char* const undo_migration_5
+  = "DROP TABLE tags;"
+    "ALTER TABLE instances DROP COLUMN locked_reason;"
+    "ALTER TABLE instances DROP COLUMN hostname;"
+    "ALTER TABLE instances DROP COLUMN pinned_availability_zone;"
+    "ALTER TABLE instances DROP COLUMN scheduler_hints;"
+    "ALTER TABLE instances DROP COLUMN flavor_extra_specs;"
+    "ALTER TABLE instances DROP COLUMN trusted_certs;";
+
 void run_sql(const temp_dir& dir, const std::string& sql) {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
@@ -77,7 +86,7 @@ TEST_CASE("database: migration 2 gives the hosts of a version 1 database "
   }
   // Back to what migration 1 left: no forced_down column (nor what later
   // migrations add), user_version 1.
-  run_sql(dir, std::string{undo_migration_4}
+  run_sql(dir, std::string{undo_migration_5} + undo_migration_4
                  + "ALTER TABLE compute_nodes DROP COLUMN forced_down;"
                    "DROP TABLE instance_system_metadata;"
                    "PRAGMA user_version=1");
@@ -188,7 +197,7 @@ TEST_CASE("database: migration 3 keeps a shelved instance's system metadata "
     database db{db_path(dir)};
     db.migrate();
   }
-  run_sql(dir, std::string{undo_migration_4}
+  run_sql(dir, std::string{undo_migration_5} + undo_migration_4
                  + "DROP TABLE instance_system_metadata;"
                    "PRAGMA user_version=2");
   {
@@ -238,7 +247,7 @@ TEST_CASE("database: migration 4 keeps a version 3 database's rows, which "
     db.put_instance(row, true);
     db.commit();
   }
-  run_sql(dir, std::string{undo_migration_4} + "PRAGMA user_version=3");
+  run_sql(dir, std::string{undo_migration_5} + undo_migration_4 + "PRAGMA user_version=3");
   database db{db_path(dir)};
   CHECK(db.migrate() == 3);
   auto st = db.load();
@@ -305,4 +314,59 @@ TEST_CASE("database: a row's boot data, networks and vifs read back; a "
     db.commit();
   }
   CHECK(count_rows(dir, "virtual_interfaces") == 0);
+}
+
+TEST_CASE("database: migration 5 keeps the microversions' fields of an "
+          "instance across a restart, and a version 4 row gets none",
+          "[database]") {
+  temp_dir dir;
+  auto row = sample_row(9);
+  {
+    database db{db_path(dir)};
+    db.migrate();
+  }
+  run_sql(dir, std::string{undo_migration_5} + "PRAGMA user_version=4");
+  {
+    database db{db_path(dir)};
+    CHECK(db.migrate() == 4);
+    db.begin();
+    db.put_instance(row, true);
+    db.commit();
+  }
+  auto old = reload(dir);
+  REQUIRE(old.instances.size() == 1);
+  CHECK(old.instances.front().hostname.empty());
+  CHECK(old.instances.front().tags.empty());
+  CHECK(old.instances.front().locked_reason.empty());
+  row.locked = true;
+  row.locked_reason = "maintenance";
+  row.hostname = "web-1.example.org";
+  row.pinned_availability_zone = "az1";
+  row.scheduler_hints = {{"same_host", {"a", "b"}}, {"query", {"[1]"}}};
+  row.flavor_.extra_specs = {{"hw:cpu_policy", "dedicated"}};
+  row.trusted_certs = {"cert-1", "cert-2"};
+  row.tags = {"blue", "red"};
+  {
+    database db{db_path(dir)};
+    db.begin();
+    db.put_instance(row, true);
+    db.commit();
+  }
+  auto st = reload(dir);
+  REQUIRE(st.instances.size() == 1);
+  auto& r = st.instances.front();
+  CHECK(r.locked_reason == "maintenance");
+  CHECK(r.hostname == "web-1.example.org");
+  CHECK(r.pinned_availability_zone == "az1");
+  CHECK(r.scheduler_hints == row.scheduler_hints);
+  CHECK(r.flavor_.extra_specs == row.flavor_.extra_specs);
+  CHECK(r.trusted_certs == row.trusted_certs);
+  CHECK(r.tags == row.tags);
+  {
+    database db{db_path(dir)};
+    db.begin();
+    db.drop_instance(9);
+    db.commit();
+  }
+  CHECK(count_rows(dir, "tags") == 0);
 }

@@ -136,7 +136,7 @@ TEST_CASE("memory_repository: begin_task starts the task only while the "
   }
   SECTION("a locked row refuses a guard that wants it unlocked") {
     one_row r;
-    r.repo.lock(set_locked{"a", true});
+    r.repo.lock(set_locked{"a", true, "maintenance"});
     CHECK_FALSE(r.begin()->started);
     CHECK(r.begin(false)->started);
   }

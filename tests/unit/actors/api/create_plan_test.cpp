@@ -223,3 +223,40 @@ TEST_CASE("create_plan: the rows carry the boot data and the networks; a "
   img.properties["img_config_drive"] = "mandatory";
   CHECK(guest_of(req, w.keys, img, false).config_drive);
 }
+
+TEST_CASE("create_plan: sanitize_hostname is Nova's", "[create_plan]") {
+  CHECK(sanitize_hostname("My Server_1.example") == "my-server-1-example");
+  CHECK(sanitize_hostname("..a$b..") == "ab");
+  CHECK(sanitize_hostname("***") == "");
+  CHECK(sanitize_hostname(std::string(70, 'a')).size() == 63);
+}
+
+TEST_CASE("create_plan: rows keep the hostname, hints, tags, pinned zone "
+          "and the image's properties",
+          "[create_plan]") {
+  world w;
+  auto req = w.request();
+  req.flavor_ref = "http://h/v2.1/flavors/2";
+  req.name = "Web Server";
+  req.max_count = 2;
+  req.availability_zone = "az1";
+  req.tags = {"red", "blue", "red"};
+  req.scheduler_hints = {{"same_host", {"x"}}};
+  auto fl = w.cat.flavor_of(req.flavor_ref).value();
+  auto ins = rows_of(req, fl, w.quota, "%(name)s-%(count)d", "r-1", {},
+                     {{"hw_disk_bus", "virtio"}});
+  REQUIRE(ins.rows.size() == 2);
+  CHECK(ins.rows[0].hostname == "web-server-1");
+  CHECK(ins.rows[1].hostname == "web-server-2");
+  CHECK(ins.rows[0].tags == std::vector<std::string>{"blue", "red"});
+  CHECK(ins.rows[0].scheduler_hints == req.scheduler_hints);
+  CHECK(ins.rows[0].pinned_availability_zone == "az1");
+  CHECK(ins.rows[0].system_metadata.at("image_hw_disk_bus") == "virtio");
+  req.max_count = 1;
+  req.hostname = "chosen";
+  CHECK(rows_of(req, fl, w.quota, "", "r-2").rows[0].hostname == "chosen");
+  req.hostname.clear();
+  req.name = "***";
+  auto odd = rows_of(req, fl, w.quota, "", "r-3").rows[0];
+  CHECK(odd.hostname == "Server-" + odd.id);
+}

@@ -32,7 +32,8 @@ std::string negotiated(const request& req) {
 TEST_CASE("microversion: none asked is 2.1, latest the maximum",
           "[microversion]") {
   CHECK(negotiated(request{}) == "2.1");
-  CHECK(negotiated(with({{modern, "compute latest"}})) == "2.37");
+  CHECK(negotiated(with({{modern, "compute latest"}})) == "2.100");
+  CHECK(negotiated(with({{modern, "compute LATEST"}})) == "2.100");
   CHECK(negotiated(with({{legacy, "latest"}})) == max_version.str());
 }
 
@@ -58,7 +59,11 @@ TEST_CASE("microversion: OpenStack-API-Version wins over the legacy header",
 TEST_CASE("microversion: a malformed version is 400 with the message Nova "
           "gives",
           "[microversion]") {
-  for (auto bad : {"2", "2.", ".1", "two.one", "2.x", "2.1.1", "-2.1"}) {
+  // Nova's own examples (test_api_version_request.py) and its regex's
+  // leading zeros; the header's surrounding blanks are trimmed first.
+  for (auto bad : {"2", "2.", ".1", "two.one", "2.x", "2.1.1", "-2.1", "200",
+                   "200.23.66.3", "5 .3", "5. 3", "5.03", "02.1", "2.001",
+                   "2.01", "+2.1"}) {
     INFO(bad);
     auto res = negotiate(with({{legacy, bad}}));
     CHECK_FALSE(res.version);
@@ -74,19 +79,47 @@ TEST_CASE("microversion: a malformed version is 400 with the message Nova "
 TEST_CASE("microversion: a version outside [2.1, max] is 406 with the "
           "message Nova gives",
           "[microversion]") {
-  auto above = negotiate(with({{modern, "compute 2.99"}}));
+  auto above = negotiate(with({{modern, "compute 2.101"}}));
   CHECK_FALSE(above.version);
   CHECK(above.status == 406);
   CHECK(above.message
-        == "Version 2.99 is not supported by the API. Minimum is 2.1 and "
-           "maximum is 2.37.");
-  CHECK(negotiated(with({{legacy, "2.38"}})) == "406");
+        == "Version 2.101 is not supported by the API. Minimum is 2.1 and "
+           "maximum is 2.100.");
+  // Beyond an int is still a well-formed version, and out of range.
+  auto huge = negotiate(with({{legacy, "2.99999999999"}}));
+  CHECK(huge.status == 406);
+  CHECK(huge.message.rfind("Version 2.99999999999 is not supported", 0) == 0);
   CHECK(negotiated(with({{legacy, "2.0"}})) == "406");
   CHECK(negotiated(with({{legacy, "3.0"}})) == "406");
   CHECK(negotiated(with({{legacy, "1.1"}})) == "406");
   // The bounds themselves are served.
   CHECK(negotiated(with({{legacy, "2.1"}})) == "2.1");
   CHECK(negotiated(with({{legacy, "2.37"}})) == "2.37");
+  CHECK(negotiated(with({{legacy, "2.100"}})) == "2.100");
+  CHECK(negotiated(with({{modern, "compute 2.90"}})) == "2.90");
+}
+
+TEST_CASE("microversion: parse_version takes what Nova's APIVersionRequest "
+          "takes",
+          "[microversion]") {
+  // test_valid_version_strings
+  CHECK(parse_version("1.1") == api_version{1, 1});
+  CHECK(parse_version("2.10") == api_version{2, 10});
+  CHECK(parse_version("5.234") == api_version{5, 234});
+  CHECK(parse_version("12.5") == api_version{12, 5});
+  CHECK(parse_version("2.0") == api_version{2, 0});
+  CHECK(parse_version("2.200") == api_version{2, 200});
+  // test_invalid_version_strings: no trimming at this level.
+  for (auto bad : {"2", "200", "2.1.4", "5 .3", "5. 3", "5.03", "02.1",
+                   "2.001", "", " 2.1", "2.1 "}) {
+    INFO(bad);
+    CHECK_FALSE(parse_version(bad));
+  }
+}
+
+TEST_CASE("microversion: a folded legacy header counts its last value",
+          "[microversion]") {
+  CHECK(negotiated(with({{legacy, "2.3, 2.12"}})) == "2.12");
 }
 
 TEST_CASE("microversion: versions compare by major, then minor",

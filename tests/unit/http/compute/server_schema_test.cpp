@@ -423,3 +423,93 @@ TEST_CASE("os-getConsoleOutput takes Nova's length", "[server_schema]") {
   CHECK_FALSE(parse("null", n, error));
   CHECK_THAT(error, Contains("is not of type 'object'"));
 }
+
+TEST_CASE("server_schema: the create's fields by microversion (2.52 tags, "
+          "2.57 no personality, 2.63 certificates, 2.90 hostname)",
+          "[schema][microversion]") {
+  // From 2.37 `networks` is required.
+  auto at37 = [](json::object fields) {
+    fields["networks"] = "auto";
+    return body(std::move(fields));
+  };
+  json::array files{json::object{{"path", "/f"}, {"contents", "YQ=="}}};
+  CHECK(create(at37({{"personality", files}}), {2, 56}).ok);
+  CHECK_THAT(refusal(at37({{"personality", files}}), {2, 57}),
+             Contains("Additional properties are not allowed ('personality' "
+                      "was unexpected)"));
+  CHECK_THAT(refusal(at37({{"tags", json::array{"a"}}}), {2, 51}),
+             Contains("'tags' was unexpected"));
+  auto tagged = create(at37({{"tags", json::array{"b", "a"}}}), {2, 52});
+  REQUIRE(tagged.ok);
+  CHECK(tagged.in.req.tags == std::vector<std::string>{"b", "a"});
+  CHECK_THAT(refusal(at37({{"tags", json::array{"a/b"}}}), {2, 52}),
+             Contains("'a/b' does not match '^[^,/]*$'"));
+  CHECK_THAT(refusal(at37({{"tags", json::array{std::string(61, 't')}}}),
+                     {2, 52}),
+             Contains("is too long"));
+  json::array many;
+  for (int i = 0; i < 51; ++i)
+    many.emplace_back("t" + std::to_string(i));
+  CHECK_THAT(refusal(at37({{"tags", many}}), {2, 52}), Contains("too long"));
+  auto certs = create(at37({{"trusted_image_certificates",
+                             json::array{"c1", "c2"}}}),
+                      {2, 63});
+  REQUIRE(certs.ok);
+  CHECK(certs.in.req.trusted_certs.size() == 2);
+  CHECK_THAT(refusal(at37({{"trusted_image_certificates",
+                            json::array{"c1", "c1"}}}),
+                     {2, 63}),
+             Contains("has non-unique elements"));
+  CHECK_THAT(refusal(at37({{"hostname", "web-1"}}), {2, 89}),
+             Contains("'hostname' was unexpected"));
+  CHECK(create(at37({{"hostname", "web-1"}}), {2, 90}).in.req.hostname
+        == "web-1");
+  CHECK_THAT(refusal(at37({{"hostname", "web.example.org"}}), {2, 93}),
+             Contains("does not match"));
+  CHECK(create(at37({{"hostname", "web.example.org"}}), {2, 94}).ok);
+  CHECK_THAT(refusal(at37({{"hostname", "web-1"}, {"max_count", 2}}),
+                     {2, 90}),
+             Contains("Unable to allocate a single hostname to multiple "
+                      "instances"));
+}
+
+TEST_CASE("server_schema: os:scheduler_hints become lists of strings",
+          "[schema]") {
+  auto b = body();
+  b["os:scheduler_hints"] =
+    json::object{{"same_host", "a"}, {"different_host", json::array{"b", "c"}},
+                 {"build_near_host_ip", 1}};
+  auto out = create(b);
+  REQUIRE(out.ok);
+  auto& h = out.in.req.scheduler_hints;
+  CHECK(h.at("same_host") == std::vector<std::string>{"a"});
+  CHECK(h.at("different_host") == std::vector<std::string>{"b", "c"});
+  CHECK(h.at("build_near_host_ip") == std::vector<std::string>{"1"});
+  b["os:scheduler_hints"] = "x";
+  CHECK_THAT(refusal(b), Contains("is not of type 'object'"));
+}
+
+TEST_CASE("server_schema: the lock's reason from 2.73", "[schema]") {
+  std::string reason;
+  std::string error;
+  CHECK(parse_lock(json::object{{"anything", 1}}, {2, 72}, reason, error));
+  CHECK(parse_lock(nullptr, {2, 73}, reason, error));
+  CHECK(parse_lock(json::object{{"locked_reason", "maint"}}, {2, 73}, reason,
+                   error));
+  CHECK(reason == "maint");
+  CHECK_FALSE(parse_lock(json::object{{"locked_reason", ""}}, {2, 73},
+                         reason, error));
+  CHECK_FALSE(parse_lock(json::object{{"other", "x"}}, {2, 73}, reason,
+                         error));
+  CHECK_THAT(error, Contains("'other' was unexpected"));
+}
+
+TEST_CASE("server_schema: PUT takes a hostname from 2.90", "[schema]") {
+  update_server out;
+  std::string error;
+  json::object b{{"server", json::object{{"hostname", "new-name"}}}};
+  CHECK_FALSE(parse_update(b, {2, 89}, out, error));
+  REQUIRE(parse_update(b, {2, 90}, out, error));
+  CHECK(out.change.set_hostname);
+  CHECK(out.change.hostname == "new-name");
+}
