@@ -83,7 +83,7 @@ caf::expected<accepted> harness::remove(const std::string& id) {
 caf::expected<accepted> harness::act(const std::string& id,
                                      const std::string& action) {
   caf::expected<accepted> out{caf::sec::request_timeout};
-  (*self)->request(p->api, 10s, server_action{ctx, id, action, false})
+  (*self)->request(p->api, 10s, server_action{ctx, id, action, false, {}})
     .receive([&](accepted& r) { out = std::move(r); },
              [&](caf::error& err) { out = std::move(err); });
   return out;
