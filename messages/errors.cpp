@@ -108,6 +108,12 @@ constexpr entry catalog[] = {
   {errc::fixed_ip_invalid, "FixedIpInvalid", "Fixed IP address {} is invalid."},
   {errc::no_more_fixed_ips, "NoMoreFixedIps",
    "No fixed IP addresses available for network: {}"},
+  {errc::instance_group_not_found, "InstanceGroupNotFound",
+   "Instance group {} could not be found."},
+  {errc::server_group_limit_exceeded, "ServerGroupLimitExceeded",
+   "Quota exceeded, too many server groups."},
+  {errc::group_member_limit_exceeded, "GroupMemberLimitExceeded",
+   "Quota exceeded, too many servers in group"},
   {errc::internal, "NovaException", "{}"},
 };
 

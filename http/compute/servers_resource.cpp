@@ -173,10 +173,8 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
 }
 
 void show(compute_api& api, const call_ptr& c, const std::string& id) {
-  ask<instance>(api, c, show_server{c->ctx, id}, [c](instance& row) {
-    reply_json(c, 200,
-               json::object{{"server", server_detail(row, c->base, c->ctx,
-                                                     c->version)}});
+  ask<instance>(api, c, show_server{c->ctx, id}, [&api, c](instance& row) {
+    reply_server(api, c, server_detail(row, c->base, c->ctx, c->version));
   });
 }
 
@@ -193,10 +191,9 @@ void update(compute_api& api, const call_ptr& c, const std::string& id) {
   }
   req.ctx = c->ctx;
   req.change.id = id;
-  ask<instance>(api, c, std::move(req), [c](instance& row) {
-    reply_json(c, 200,
-               json::object{{"server", server_detail(row, c->base, c->ctx,
-                                                     c->version, false)}});
+  ask<instance>(api, c, std::move(req), [&api, c](instance& row) {
+    reply_server(api, c,
+                 server_detail(row, c->base, c->ctx, c->version, false));
   });
 }
 

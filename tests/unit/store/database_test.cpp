@@ -9,9 +9,12 @@ using namespace vmforge::test;
 
 namespace {
 
-// What migration 4 adds, taken out again: a database as version 3 left it.
+// What migration 4 and the later ones add, taken out again: a database as
+// version 3 left it.
 const char* const undo_migration_4
-  = "DROP TABLE virtual_interfaces;"
+  = "DROP TABLE instance_group_member;"
+    "DROP TABLE instance_groups;"
+    "DROP TABLE virtual_interfaces;"
     "ALTER TABLE instances DROP COLUMN user_data;"
     "ALTER TABLE instances DROP COLUMN key_data;"
     "ALTER TABLE instances DROP COLUMN config_drive;"
@@ -305,4 +308,45 @@ TEST_CASE("database: a row's boot data, networks and vifs read back; a "
     db.commit();
   }
   CHECK(count_rows(dir, "virtual_interfaces") == 0);
+}
+
+TEST_CASE("database: server groups keep their policy, rules and members in "
+          "order; a drop takes the members too",
+          "[database][server_groups]") {
+  temp_dir dir;
+  server_group anti{"g-1", "web", "p", "u", "anti-affinity", 2,
+                    {"i-3", "i-1", "i-2"}, 5};
+  server_group soft{"g-2", "db", "q", "v", "soft-affinity", 0, {}, 6};
+  {
+    database db{db_path(dir)};
+    db.migrate();
+    db.begin();
+    db.put_server_group(anti);
+    db.put_server_group(soft);
+    anti.members.pop_back();
+    db.put_server_group(anti);
+    db.commit();
+  }
+  auto groups = reload(dir).catalog.server_groups;
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0].id == "g-1");
+  CHECK(groups[0].name == "web");
+  CHECK(groups[0].project_id == "p");
+  CHECK(groups[0].user_id == "u");
+  CHECK(groups[0].policy == "anti-affinity");
+  CHECK(groups[0].max_server_per_host == 2);
+  CHECK(groups[0].members == std::vector<std::string>{"i-3", "i-1"});
+  CHECK(groups[0].created_us == 5);
+  CHECK(groups[1].policy == "soft-affinity");
+  CHECK(groups[1].max_server_per_host == 0);
+  {
+    database db{db_path(dir)};
+    db.begin();
+    db.drop_server_group("g-1");
+    db.commit();
+  }
+  groups = reload(dir).catalog.server_groups;
+  REQUIRE(groups.size() == 1);
+  CHECK(groups[0].id == "g-2");
+  CHECK(count_rows(dir, "instance_group_member") == 0);
 }
