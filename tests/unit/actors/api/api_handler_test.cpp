@@ -586,6 +586,10 @@ CAF_TEST(a store that never answers is service unavailable after the
   CAF_CHECK_EQUAL(error_message(err), "Service is unavailable at this time.");
 }
 
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(api_handler_server_group_tests, fixture)
+
 CAF_TEST(a server group is answered once the store saved it and counts
            against server_groups) {
   auto g = make_group("anti-affinity");
@@ -635,7 +639,8 @@ CAF_TEST(servers created with a group hint join it and their builds carry
   of.id = created.ids[1];
   self->send(api, of);
   run();
-  CAF_CHECK_EQUAL(answer<server_group_list>().items.at(0).id, g.id);
+  auto in = answer<server_group_list>();
+  CAF_CHECK_EQUAL(in.items.at(0).id, g.id);
   self->send(api, delete_server{member, created.ids[1]});
   run();
   answer<accepted>();
@@ -675,7 +680,8 @@ CAF_TEST(a deleted group is dropped from the store; its servers stay) {
   req.id = g.id;
   self->send(api, req);
   run();
-  CAF_CHECK_EQUAL(answer<server_group_list>().items.at(0).id, g.id);
+  auto in = answer<server_group_list>();
+  CAF_CHECK_EQUAL(in.items.at(0).id, g.id);
   CAF_CHECK_EQUAL(stored().group_drops, std::vector<std::string>{g.id});
   req.op = server_group_op::show;
   self->send(api, req);
