@@ -176,7 +176,8 @@ class RestartableDaemon:
     """A test class's daemon of `HOSTS` fake hosts on a working directory of
     its own (with an images/ folder and `CONF` as its vmforge.conf), which
     `start()` again after a `d.stop()` runs on the same ./var. Mix in
-    before unittest.TestCase; `BINARY` is the vmforged to run."""
+    before unittest.TestCase; `BINARY` is the vmforged to run. `delete`
+    deletes a server and waits until it is gone."""
 
     BINARY = "build/bin/vmforged"
     CONF = ""
@@ -202,3 +203,12 @@ class RestartableDaemon:
         status = cls.d.stop()
         shutil.rmtree(cls.work, ignore_errors=True)
         assert status == 0
+
+    def delete(self, sid):
+        """Deletes a server and waits (bounded) until it is gone."""
+        self.assertEqual(call(self.v + "/servers/" + sid, "DELETE")[0], 204)
+        for _ in range(400):
+            if call(self.v + "/servers/" + sid)[0] == 404:
+                return
+            time.sleep(0.025)
+        self.fail("server %s was not deleted" % sid)

@@ -86,14 +86,6 @@ class ServerGroupsTest(RestartableDaemon, unittest.TestCase):
         return call(self.v + "/os-server-groups/" + gid, token=token,
                     headers={"X-OpenStack-Nova-API-Version": version})
 
-    def delete(self, sid):
-        self.assertEqual(call(self.v + "/servers/" + sid, "DELETE")[0], 204)
-        for _ in range(400):
-            if call(self.v + "/servers/" + sid)[0] == 404:
-                return
-            time.sleep(0.025)
-        self.fail("server %s was not deleted" % sid)
-
     def test_views_and_schema_errors(self):
         g = self.group("affinity", "plain")
         self.assertEqual(sorted(g), ["id", "members", "metadata", "name",
