@@ -9,8 +9,10 @@
 namespace vmforge {
 
 void server_groups::restore(const std::vector<server_group>& stored) {
-  for (auto& g : stored)
+  for (auto& g : stored) {
     by_id_.emplace(g.id, g);
+    last_created_us_ = std::max(last_created_us_, g.created_us);
+  }
 }
 
 caf::expected<server_group> server_groups::create(const request_context& ctx,
@@ -25,7 +27,9 @@ caf::expected<server_group> server_groups::create(const request_context& ctx,
   g.project_id = ctx.project_id;
   g.user_id = ctx.user_id;
   g.members.clear();
-  g.created_us = now_us();
+  // Strictly increasing, as Nova's autoincrement ids: the list's order
+  // even for groups made within one microsecond.
+  g.created_us = last_created_us_ = std::max(now_us(), last_created_us_ + 1);
   by_id_.emplace(g.id, g);
   return g;
 }

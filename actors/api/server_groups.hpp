@@ -66,6 +66,8 @@ public:
 
 private:
   std::map<std::string, server_group> by_id_;
+  /// The newest group's created_us.
+  int64_t last_created_us_ = 0;
 };
 
 } // namespace vmforge
