@@ -180,12 +180,10 @@ group_hosts host_selector::members_of(const get_group_hosts& req) {
   if (req.group.empty())
     return out;
   remember(req.group, req.instance_id);
-  for (auto& id : groups_[req.group.id]) {
-    if (id == req.instance_id)
-      continue;
-    if (auto c = claims_.find(id); c != claims_.end())
-      out.members[hosts_[c->second.host].name].push_back(id);
-  }
+  each_placed(req.group.id, req.instance_id,
+              [&](const std::string& id, const std::string& host) {
+                out.members[host].push_back(id);
+              });
   return out;
 }
 
@@ -198,13 +196,25 @@ const request_spec& host_selector::with_group_hosts(const request_spec& spec) {
   grouped_ = spec;
   auto& hosts = grouped_.instance_group.hosts;
   hosts.clear();
-  for (auto& id : groups_[spec.instance_group.id]) {
-    if (id == spec.instance_id)
+  each_placed(spec.instance_group.id, spec.instance_id,
+              [&](const std::string&, const std::string& host) {
+                ++hosts[host];
+              });
+  return grouped_;
+}
+
+template <class F>
+void host_selector::each_placed(const std::string& group_id,
+                                const std::string& instance_id, F f) const {
+  auto g = groups_.find(group_id);
+  if (g == groups_.end())
+    return;
+  for (auto& id : g->second) {
+    if (id == instance_id)
       continue;
     if (auto c = claims_.find(id); c != claims_.end())
-      ++hosts[hosts_[c->second.host].name];
+      f(id, hosts_[c->second.host].name);
   }
-  return grouped_;
 }
 
 void host_selector::drop_claim(const std::string& instance_id) {

@@ -106,6 +106,11 @@ private:
   /// answers the spec with the hosts of those other than the instance.
   const request_spec& with_group_hosts(const request_spec& spec);
   void remember(const instance_group_spec& g, const std::string& instance_id);
+  /// Calls f(member, host) for each of the group's members other than
+  /// `instance_id` that holds a claim.
+  template <class F>
+  void each_placed(const std::string& group_id, const std::string& instance_id,
+                   F f) const;
   filter_context context(steady_time now) const;
 
   scheduler_options opts_;

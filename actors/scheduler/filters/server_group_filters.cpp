@@ -2,14 +2,10 @@
 
 namespace vmforge {
 
-namespace {
-
-int32_t members_on(const host_state& host, const instance_group_spec& g) {
+int32_t group_members_on(const host_state& host, const instance_group_spec& g) {
   auto i = g.hosts.find(host.name);
   return i == g.hosts.end() ? 0 : i->second;
 }
-
-} // namespace
 
 bool server_group_affinity_filter(const host_state& host,
                                   const request_spec& spec,
@@ -17,7 +13,7 @@ bool server_group_affinity_filter(const host_state& host,
   auto& g = spec.instance_group;
   if (g.policy != "affinity" || g.hosts.empty())
     return true;
-  return members_on(host, g) > 0;
+  return group_members_on(host, g) > 0;
 }
 
 bool server_group_anti_affinity_filter(const host_state& host,
@@ -26,7 +22,7 @@ bool server_group_anti_affinity_filter(const host_state& host,
   auto& g = spec.instance_group;
   if (g.policy != "anti-affinity")
     return true;
-  return members_on(host, g) < g.per_host_limit();
+  return group_members_on(host, g) < g.per_host_limit();
 }
 
 } // namespace vmforge

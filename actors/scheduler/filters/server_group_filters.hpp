@@ -7,6 +7,10 @@
 // put into the request's instance_group.
 namespace vmforge {
 
+/// The group's other members on `host` (the filters' and the soft
+/// weighers' count).
+int32_t group_members_on(const host_state& host, const instance_group_spec& g);
+
 /// An affinity group's member goes where the others are (anywhere while
 /// none is placed).
 bool server_group_affinity_filter(const host_state& host,

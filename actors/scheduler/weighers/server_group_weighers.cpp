@@ -1,5 +1,7 @@
 #include "actors/scheduler/weighers/server_group_weighers.hpp"
 
+#include "actors/scheduler/filters/server_group_filters.hpp"
+
 namespace vmforge {
 
 namespace {
@@ -9,10 +11,7 @@ namespace {
 double members_on(const host_state& host, const request_spec& spec,
                   const char* policy) {
   auto& g = spec.instance_group;
-  if (g.policy != policy)
-    return 0.0;
-  auto i = g.hosts.find(host.name);
-  return i == g.hosts.end() ? 0.0 : static_cast<double>(i->second);
+  return g.policy == policy ? group_members_on(host, g) : 0.0;
 }
 
 } // namespace
