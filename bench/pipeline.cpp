@@ -285,9 +285,31 @@ void bench_inflight(caf::actor_system& sys, int hosts, int builds) {
   (*p)->stop();
 }
 
-void bench_scheduler(int hosts, int decisions) {
+// What a scheduler decision is measured with: the default filters (which
+// include the server group filters) on specs without a group; today's five
+// resource filters alone, the baseline; and the default filters with every
+// spec in an anti-affinity group of up to 10 members, whose other members'
+// hosts each decision looks up.
+enum class sched_mode { defaults, five_filters, anti_affinity };
+
+const char* label_of(sched_mode m) {
+  switch (m) {
+    case sched_mode::five_filters:
+      return "scheduler_five_filters";
+    case sched_mode::anti_affinity:
+      return "scheduler_anti_affinity";
+    case sched_mode::defaults:
+      break;
+  }
+  return "scheduler";
+}
+
+void bench_scheduler(int hosts, int decisions, sched_mode mode) {
   scheduler_options so;
   so.seed = 1;
+  if (mode == sched_mode::five_filters)
+    so.enabled_filters = {"ComputeFilter", "AvailabilityZoneFilter",
+                          "RamFilter", "CoreFilter", "DiskFilter"};
   auto sel = host_selector::make(so);
   auto now = clock_type::now();
   for (int i = 0; i < hosts; ++i)
@@ -297,12 +319,23 @@ void bench_scheduler(int hosts, int decisions) {
                 now);
   std::vector<double> us;
   us.reserve(static_cast<size_t>(decisions));
-  select_destinations req{{"", "p", {1, 512, 1}, "", {}, {}, {}}, {}, 2};
+  select_destinations req{{"", "p", {1, 512, 1}, "", {}, {}, {}, {}}, {}, 2};
   std::vector<std::string> ids;
   for (int i = 0; i < decisions; ++i)
     ids.push_back("i-" + std::to_string(i));
+  // Groups of consecutive ids, small enough that every member finds a
+  // host of its own.
+  auto group_size = std::max(1, std::min(10, hosts / 2));
   for (int i = 0; i < decisions; ++i) {
     req.spec.instance_id = ids[static_cast<size_t>(i)];
+    if (mode == sched_mode::anti_affinity) {
+      auto first = i - i % group_size;
+      auto& g = req.spec.instance_group;
+      g.id = "g-" + std::to_string(first);
+      g.policy = "anti-affinity";
+      g.members.assign(ids.begin() + first,
+                       ids.begin() + std::min(decisions, first + group_size));
+    }
     auto t0 = clock_type::now();
     auto r = sel->select(req, now);
     auto t1 = clock_type::now();
@@ -316,10 +349,10 @@ void bench_scheduler(int hosts, int decisions) {
     if (i % 4 != 0)
       sel->release(req.spec.instance_id);
   }
-  std::printf("scheduler hosts=%d decisions=%d p50_us=%.2f p99_us=%.2f "
+  std::printf("%s hosts=%d decisions=%d p50_us=%.2f p99_us=%.2f "
               "per_host_ns=%.1f\n",
-              hosts, decisions, percentile(us, 0.5), percentile(us, 0.99),
-              percentile(us, 0.5) * 1000.0 / hosts);
+              label_of(mode), hosts, decisions, percentile(us, 0.5),
+              percentile(us, 0.99), percentile(us, 0.5) * 1000.0 / hosts);
 }
 
 } // namespace
@@ -355,8 +388,11 @@ int main(int argc, char** argv) {
     }
   }
   log::set_level(log::level::error);
+  // The three in one run, so that they compare on the same machine state.
   for (auto hosts : a.sched_hosts)
-    bench_scheduler(hosts, a.sched_decisions);
+    for (auto mode : {sched_mode::five_filters, sched_mode::defaults,
+                      sched_mode::anti_affinity})
+      bench_scheduler(hosts, a.sched_decisions, mode);
   caf::actor_system_config cfg;
   configure(cfg);
   caf::actor_system sys{cfg};

@@ -34,6 +34,7 @@ struct interval {
 constexpr interval any_number{-inf, inf};
 constexpr interval fraction{0.0, 1.0};
 constexpr interval positive{0.0, inf, true};
+constexpr interval non_negative{0.0, inf, false};
 
 std::string driver_problem(const std::string& v) {
   if (v == "fake.FakeDriver" || v == "libvirt.LibvirtDriver")
@@ -208,11 +209,17 @@ void fixed_sections(O& o, F& f) {
     auto& s = o.scheduler;
     f.list("enabled_filters", s.enabled_filters,
            {"ComputeFilter", "AvailabilityZoneFilter", "RamFilter",
-            "CoreFilter", "DiskFilter"});
+            "CoreFilter", "DiskFilter", "ServerGroupAntiAffinityFilter",
+            "ServerGroupAffinityFilter"});
     f.integer("host_subset_size", s.host_subset_size, 1);
     f.number("ram_weight_multiplier", s.ram_weight_multiplier, any_number);
     f.number("cpu_weight_multiplier", s.cpu_weight_multiplier, any_number);
     f.number("disk_weight_multiplier", s.disk_weight_multiplier, any_number);
+    // Nova's: negative is refused (the soft policies would turn around).
+    f.number("soft_affinity_weight_multiplier",
+             s.soft_affinity_weight_multiplier, non_negative);
+    f.number("soft_anti_affinity_weight_multiplier",
+             s.soft_anti_affinity_weight_multiplier, non_negative);
   }
   if (f.section("quota")) {
     // -1 is unlimited, as in Nova.

@@ -21,11 +21,14 @@ struct scheduler_options {
   int32_t max_attempts = 3;
   std::vector<std::string> enabled_filters = {
     "ComputeFilter", "AvailabilityZoneFilter", "RamFilter", "CoreFilter",
-    "DiskFilter"};
+    "DiskFilter", "ServerGroupAntiAffinityFilter", "ServerGroupAffinityFilter"};
   int32_t host_subset_size = 1;
   double ram_weight_multiplier = 1.0;
   double cpu_weight_multiplier = 1.0;
   double disk_weight_multiplier = 1.0;
+  /// The soft server group policies' weighers (never negative).
+  double soft_affinity_weight_multiplier = 1.0;
+  double soft_anti_affinity_weight_multiplier = 1.0;
   /// [DEFAULT] service_down_time: a host silent for longer is down.
   int64_t service_down_time_s = 60;
   /// Seed for host_subset_size's random pick (0: from the OS).

@@ -8,6 +8,7 @@
 #include "messages/driver_call.hpp"
 #include "messages/guest.hpp"
 #include "messages/instance.hpp"
+#include "messages/server_group.hpp"
 
 // What every service of the pipeline knows of one build and one power
 // action: made by the API, carried by the conductor, run by a compute host.
@@ -45,6 +46,8 @@ struct build_request {
   guest_data guest;
   network_request requested_networks;
   std::map<std::string, std::vector<std::string>> scheduler_hints;
+  /// The server group it joined at create (the group hint), if any.
+  instance_group_spec group;
 };
 
 template <class Inspector>
@@ -52,7 +55,8 @@ typename Inspector::result_type inspect(Inspector& f, build_request& x) {
   return f(caf::meta::type_name("build_request"), x.instance_id,
            x.db_id, x.instance_name, x.project_id, x.flavor_, x.image_id,
            x.image_, x.auth, x.availability_zone, x.request_id, x.tried_hosts,
-           x.unshelve, x.guest, x.requested_networks, x.scheduler_hints);
+           x.unshelve, x.guest, x.requested_networks, x.scheduler_hints,
+           x.group);
 }
 
 /// The build of an instance row, under its create request's id.

@@ -110,6 +110,12 @@ constexpr entry catalog[] = {
    "No fixed IP addresses available for network: {}"},
   {errc::instance_tag_not_found, "InstanceTagNotFound",
    "Instance {} has no tag '{}'"},
+  {errc::instance_group_not_found, "InstanceGroupNotFound",
+   "Instance group {} could not be found."},
+  {errc::server_group_limit_exceeded, "ServerGroupLimitExceeded",
+   "Quota exceeded, too many server groups."},
+  {errc::group_member_limit_exceeded, "GroupMemberLimitExceeded",
+   "Quota exceeded, too many servers in group"},
   {errc::internal, "NovaException", "{}"},
 };
 

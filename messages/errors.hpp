@@ -67,6 +67,9 @@ enum class errc : uint8_t {
   fixed_ip_invalid,              // FixedIpInvalid (not in the subnet)
   no_more_fixed_ips,             // NoMoreFixedIps (aborts a build)
   instance_tag_not_found,        // InstanceTagNotFound
+  instance_group_not_found,      // InstanceGroupNotFound
+  server_group_limit_exceeded,   // ServerGroupLimitExceeded
+  group_member_limit_exceeded,   // GroupMemberLimitExceeded
   internal,                      // NovaException: "An unknown exception..."
 };
 

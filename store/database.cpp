@@ -205,6 +205,26 @@ CREATE TABLE tags (
   PRIMARY KEY (resource_id, tag)
 ) WITHOUT ROWID;
 )",
+  // 6: server groups (issue 15), as Nova's API database has them: the
+  // group with its one policy and its rules (2.64's max_server_per_host,
+  // 0 when unset), and its members in the order they joined.
+  R"(
+CREATE TABLE instance_groups (
+  uuid TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  max_server_per_host INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE instance_group_member (
+  group_uuid TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  instance_uuid TEXT NOT NULL,
+  PRIMARY KEY (group_uuid, position)
+) WITHOUT ROWID;
+)",
 };
 
 template <class Enum>
@@ -704,6 +724,23 @@ stored_state database::load() {
                                    r.integer(3), r.integer(4), r.text(5)});
   }
   {
+    std::map<std::string, size_t> groups;
+    statement q{db_, "SELECT uuid, name, project_id, user_id, policy, "
+                     "max_server_per_host, created_at FROM instance_groups "
+                     "ORDER BY created_at"};
+    while (q.step()) {
+      groups.emplace(q.text(0), cat.server_groups.size());
+      cat.server_groups.push_back(server_group{q.text(0), q.text(1), q.text(2),
+                                               q.text(3), q.text(4),
+                                               q.integer(5), {}, q.integer(6)});
+    }
+    statement m{db_, "SELECT group_uuid, instance_uuid FROM "
+                     "instance_group_member ORDER BY group_uuid, position"};
+    while (m.step())
+      if (auto g = groups.find(m.text(0)); g != groups.end())
+        cat.server_groups[g->second].members.push_back(m.text(1));
+  }
+  {
     statement q{db_, "SELECT host, availability_zone, vcpus, memory_mb, "
                      "local_gb, disabled, disabled_reason, last_seen_up, "
                      "forced_down FROM compute_nodes ORDER BY host"};
@@ -871,6 +908,27 @@ void database::put_security_groups(
              rule.cidr)
         .run();
   }
+}
+
+void database::put_server_group(const server_group& g) {
+  drop_server_group(g.id);
+  prepared("INSERT INTO instance_groups (uuid, name, project_id, user_id, "
+           "policy, max_server_per_host, created_at) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?)")
+    .bind(g.id, g.name, g.project_id, g.user_id, g.policy,
+          g.max_server_per_host, g.created_us)
+    .run();
+  auto& m = prepared("INSERT INTO instance_group_member (group_uuid, "
+                     "position, instance_uuid) VALUES (?, ?, ?)");
+  for (size_t i = 0; i < g.members.size(); ++i)
+    m.bind(g.id, static_cast<int64_t>(i), g.members[i]).run();
+}
+
+void database::drop_server_group(const std::string& id) {
+  prepared("DELETE FROM instance_group_member WHERE group_uuid = ?")
+    .bind(id)
+    .run();
+  prepared("DELETE FROM instance_groups WHERE uuid = ?").bind(id).run();
 }
 
 void database::put_host(const host_record& h) {

@@ -64,6 +64,9 @@ public:
   /// Replaces the security groups (and rules) of one project.
   void put_security_groups(const std::string& project_id,
                            const std::vector<security_group_info>& groups);
+  /// Replaces a server group and its members.
+  void put_server_group(const server_group& g);
+  void drop_server_group(const std::string& id);
   void put_host(const host_record& h);
   void set_host_status(const std::string& host, bool disabled,
                        const std::string& reason);

@@ -8,6 +8,7 @@
 #include "messages/action.hpp"
 #include "messages/instance.hpp"
 #include "messages/keypair.hpp"
+#include "messages/server_group.hpp"
 #include "messages/quota.hpp"
 #include "messages/security_group.hpp"
 
@@ -27,12 +28,14 @@ struct host_record {
   bool forced_down = false;
 };
 
-/// What the API handler owns: flavors, keypairs, quotas, security groups.
+/// What the API handler owns: flavors, keypairs, quotas, security groups,
+/// server groups.
 struct catalog_state {
   std::vector<flavor> flavors;
   std::vector<keypair> keypairs;
   std::vector<quota_entry> quotas;
   std::vector<security_group_info> security_groups;
+  std::vector<server_group> server_groups;
 };
 
 /// Everything a database holds, as loaded at start.

@@ -18,6 +18,7 @@
 #include "messages/instance.hpp"
 #include "messages/network.hpp"
 #include "messages/keypair.hpp"
+#include "messages/server_group.hpp"
 #include "messages/security_group.hpp"
 
 // The API actor's protocol: what an HTTP request of the Compute API turns
@@ -54,6 +55,8 @@ struct create_servers {
   std::vector<std::string> tags;
   /// 2.63.
   std::vector<std::string> trusted_certs;
+  /// os:scheduler_hints' group: the server group the servers join.
+  std::string group;
 };
 
 template <class Inspector>
@@ -63,7 +66,7 @@ typename Inspector::result_type inspect(Inspector& f, create_servers& x) {
            x.max_count, x.access_ipv4, x.access_ipv6, x.disk_config,
            x.key_name, x.security_groups, x.has_description, x.description,
            x.networks, x.user_data, x.config_drive, x.scheduler_hints,
-           x.hostname, x.tags, x.trusted_certs);
+           x.hostname, x.tags, x.trusted_certs, x.group);
 }
 
 struct servers_created {
@@ -292,13 +295,18 @@ struct project_limits {
   int64_t cores_used = 0;
   int64_t ram_mb_used = 0;
   int64_t security_groups_used = 0;
+  int64_t max_server_groups = 0;
+  int64_t max_server_group_members = 0;
+  int64_t server_groups_used = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, project_limits& x) {
   return f(caf::meta::type_name("project_limits"), x.max_instances,
            x.max_cores, x.max_ram_mb, x.max_metadata_items, x.instances_used,
-           x.cores_used, x.ram_mb_used, x.security_groups_used);
+           x.cores_used, x.ram_mb_used, x.security_groups_used,
+           x.max_server_groups, x.max_server_group_members,
+           x.server_groups_used);
 }
 
 enum class metadata_op : uint8_t {
@@ -356,6 +364,34 @@ typename Inspector::result_type inspect(Inspector& f,
                                         security_group_request& x) {
   return f(caf::meta::type_name("security_group_request"), x.ctx, x.op, x.id,
            x.group, x.rule);
+}
+
+/// os-server-groups, and the groups a server is in (2.71's server view).
+enum class server_group_op : uint8_t {
+  list,
+  show,
+  create,
+  remove,
+  of_server,
+};
+
+struct server_group_request {
+  request_context ctx;
+  server_group_op op = server_group_op::list;
+  /// The group (show, remove) or the server (of_server).
+  std::string id;
+  /// What create makes: name, policy, rules.
+  server_group group;
+  /// list: an admin's all_projects; Nova's limit (below 0: none), offset.
+  bool all_projects = false;
+  int64_t limit = -1;
+  int64_t offset = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_group_request& x) {
+  return f(caf::meta::type_name("server_group_request"), x.ctx, x.op, x.id,
+           x.group, x.all_projects, x.limit, x.offset);
 }
 
 /// os-quota-sets and os-quota-class-sets. An empty user_id means the
@@ -563,6 +599,7 @@ using api_actor = caf::typed_actor<
   caf::replies_to<server_metadata>::with<metadata_items>,
   caf::replies_to<server_tags>::with<tag_list>,
   caf::replies_to<security_group_request>::with<security_group_list>,
+  caf::replies_to<server_group_request>::with<server_group_list>,
   caf::replies_to<list_flavors>::with<flavor_list>,
   caf::replies_to<create_flavor>::with<flavor>,
   caf::replies_to<list_instance_actions>::with<action_list>,

@@ -10,6 +10,7 @@
 #include "actors/api/keypairs.hpp"
 #include "actors/api/quotas.hpp"
 #include "actors/api/security_groups.hpp"
+#include "actors/api/server_groups.hpp"
 #include "actors/api/server_rules.hpp"
 #include "actors/api/server_tags.hpp"
 #include "actors/api/snapshot_plan.hpp"
@@ -30,6 +31,7 @@ struct api_state {
   quotas quota;
   keypairs keys;
   security_groups groups;
+  server_groups server_groups_;
   /// Set at shutdown: creates are refused with 503.
   bool refusing_builds = false;
   /// Requests to the store and scheduler awaiting their answers.
@@ -116,6 +118,18 @@ caf::result<T> saved(api_pointer self, T value, Write write) {
   return rp;
 }
 
+// A write nobody waits for (the answer is on its way already); a failure
+// is logged, the memory keeps what the write would have stored.
+template <class Write>
+void send_write(api_pointer self, Write write) {
+  self->request(self->state.cfg.store, api_request_timeout, std::move(write))
+    .then([](store_synced&) {},
+          [](caf::error& err) {
+            log::error("api_handler", "a server group was not written: ",
+                       error_message(err));
+          });
+}
+
 bool visible(const request_context& ctx, const instance& row) {
   // Another project's server is 404, not 403 (project_only queries).
   return ctx.is_admin || row.project_id == ctx.project_id;
@@ -154,6 +168,19 @@ caf::error refused_build() {
                     "accepted.");
 }
 
+// Nova's _provision_instances: the new servers join the create's group
+// (if it still exists: it may have been deleted meanwhile), written behind;
+// the builds carry the group as it is now.
+instance_group_spec join_group(api_pointer self, const std::string& group_id,
+                               const std::vector<std::string>& ids) {
+  auto& st = self->state;
+  if (group_id.empty() || st.server_groups_.find(group_id) == nullptr)
+    return {};
+  auto g = st.server_groups_.add_members(group_id, ids);
+  send_write(self, save_server_group{g});
+  return group_spec_of(g);
+}
+
 // The rows of a request whose image passed, then a record and a build
 // (with the checked image and the caller's image_auth) per row.
 void create_rows(api_pointer self,
@@ -173,13 +200,15 @@ void create_rows(api_pointer self,
                      img.properties);
   ask(self, rp, st.cfg.store, std::move(ins),
       [self, rp, rid, request_id = req.ctx.request_id,
-       auth = image_auth_of(req.ctx),
+       auth = image_auth_of(req.ctx), group_id = req.group,
        img = std::move(img)](instance_list& rows) mutable {
         auto& st = self->state;
         servers_created out;
         out.reservation_id = rid;
-        for (auto& row : rows.items) {
+        for (auto& row : rows.items)
           out.ids.push_back(row.id);
+        auto group = join_group(self, group_id, out.ids);
+        for (auto& row : rows.items) {
           record_action rec;
           rec.instance_id = row.id;
           rec.action = action_record{"create", request_id, row.user_id,
@@ -188,6 +217,7 @@ void create_rows(api_pointer self,
           auto build = build_of(row, request_id);
           build.image_ = img;
           build.auth = auth;
+          build.group = group;
           self->send(st.cfg.conductor, std::move(build));
         }
         rp.deliver(std::move(out));
@@ -219,6 +249,21 @@ void check_boot_files(api_pointer self,
       });
 }
 
+// The create's group hint: an unknown group is 400 (Nova's
+// InstanceGroupNotFound at create), more members than the group's
+// server_group_members quota 403. Counted with max_count: the rows' count
+// is not known yet.
+caf::error check_group(const api_state& st, const create_servers& req) {
+  if (req.group.empty())
+    return caf::none;
+  auto err = st.server_groups_.check_members(
+    req.group, req.max_count,
+    st.quota.limit(req.ctx.project_id, "server_group_members"));
+  if (err == errc::instance_group_not_found)
+    return nova_error(errc::invalid_input, error_message(err));
+  return err;
+}
+
 // POST /servers: what needs no image first (create_plan's validate), then
 // the image from the image service and Nova's checks of it against the
 // flavor, then the rows. A missing image is ImageNotFound, which the HTTP
@@ -231,6 +276,8 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
                           st.groups))
     return err;
   if (auto err = check_networks(req, st.cfg.opts.networks))
+    return err;
+  if (auto err = check_group(st, req))
     return err;
   auto fl = st.flavors_and_zones.flavor_of(req.flavor_ref).value();
   auto rp = self->make_response_promise<servers_created>();
@@ -266,6 +313,8 @@ caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
       auto& st = self->state;
       self->send(st.cfg.store, std::move(u));
       self->send(st.cfg.conductor, delete_request{row.id, row.host});
+      for (auto& g : st.server_groups_.remove_member(row.id))
+        send_write(self, save_server_group{std::move(g)});
       // The 204 only once the deleting state is on disk.
       ask(self, rp, st.cfg.store, sync_store{},
           [rp, id = row.id](store_synced&) mutable {
@@ -683,9 +732,10 @@ caf::result<project_limits> on_limits(api_pointer self, get_limits& req) {
   auto& project = req.ctx.project_id;
   auto rp = self->make_response_promise<project_limits>();
   ask(self, rp, st.cfg.store, get_usage{project},
-      [rp, limits = st.quota.project(project),
-       groups = st.groups.used(project)](project_usage& use) mutable {
-        rp.deliver(limits_view(limits, use, groups));
+      [rp, limits = st.quota.project(project), groups = st.groups.used(project),
+       server_groups = st.server_groups_.count(project)](
+        project_usage& use) mutable {
+        rp.deliver(limits_view(limits, use, groups, server_groups));
       });
   return rp;
 }
@@ -701,8 +751,10 @@ caf::result<quota_set_info> on_get_quota(api_pointer self, get_quota_set& req) {
                   : st.quota.user(req.project_id, req.user_id);
   auto rp = self->make_response_promise<quota_set_info>();
   ask(self, rp, st.cfg.store, get_usage{req.project_id},
-      [rp, limits, keys = st.keys.count()](project_usage& use) mutable {
-        rp.deliver(quota_view(limits, use, keys));
+      [rp, limits, keys = st.keys.count(),
+       server_groups = st.server_groups_.count(req.project_id)](
+        project_usage& use) mutable {
+        rp.deliver(quota_view(limits, use, keys, server_groups));
       });
   return rp;
 }
@@ -791,6 +843,46 @@ on_security_group(api_pointer self, security_group_request& req) {
                          st.groups.remove_rule(project, req.id));
   }
   return security_group_list{};
+}
+
+caf::result<server_group_list>
+on_server_group(api_pointer self, server_group_request& req) {
+  auto& st = self->state;
+  auto& groups = st.server_groups_;
+  auto one = [](caf::expected<server_group> g) -> caf::result<server_group_list> {
+    if (!g)
+      return g.error();
+    return server_group_list{{std::move(*g)}};
+  };
+  switch (req.op) {
+    case server_group_op::list:
+      // Nova: a member's all_projects lists its own project's groups.
+      return groups.list(req.ctx, req.all_projects && req.ctx.is_admin,
+                         req.offset, req.limit);
+    case server_group_op::show:
+      return one(groups.show(req.ctx, req.id,
+                             "os_compute_api:os-server-groups:show"));
+    case server_group_op::of_server: {
+      server_group_list out;
+      for (auto& id : groups.groups_of(req.id))
+        out.items.push_back(*groups.find(id));
+      return out;
+    }
+    case server_group_op::create: {
+      auto g = groups.create(
+        req.ctx, req.group, st.quota.limit(req.ctx.project_id, "server_groups"));
+      if (!g)
+        return g.error();
+      return saved(self, server_group_list{{*g}}, save_server_group{*g});
+    }
+    case server_group_op::remove: {
+      auto g = groups.remove(req.ctx, req.id);
+      if (!g)
+        return g.error();
+      return saved(self, server_group_list{{*g}}, drop_server_group{g->id});
+    }
+  }
+  return server_group_list{};
 }
 
 caf::result<flavor> on_create_flavor(api_pointer self, create_flavor& req) {
@@ -887,6 +979,7 @@ void restore(api_state& st) {
   st.quota.restore(stored.quotas);
   st.keys.restore(stored.keypairs);
   st.groups.restore(stored.security_groups);
+  st.server_groups_.restore(stored.server_groups);
   stored = catalog_state{};
 }
 
@@ -941,6 +1034,7 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](security_group_request& req) {
       return on_security_group(self, req);
     },
+    [self](server_group_request& req) { return on_server_group(self, req); },
     [self](list_flavors& req) {
       return self->state.flavors_and_zones.flavors(req.ctx.is_admin);
     },

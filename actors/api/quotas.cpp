@@ -103,10 +103,19 @@ void quotas::drop_project(const std::string& project_id) {
 }
 
 project_limits limits_view(quota_map limits, const project_usage& use,
-                           int64_t security_groups_used) {
-  return project_limits{limits["instances"], limits["cores"], limits["ram"],
-                        limits["metadata_items"], use.instances, use.cores,
-                        use.ram_mb, security_groups_used};
+                           int64_t security_groups_used,
+                           int64_t server_groups_used) {
+  return project_limits{limits["instances"],
+                        limits["cores"],
+                        limits["ram"],
+                        limits["metadata_items"],
+                        use.instances,
+                        use.cores,
+                        use.ram_mb,
+                        security_groups_used,
+                        limits["server_groups"],
+                        limits["server_group_members"],
+                        server_groups_used};
 }
 
 quota_set_info quota_view(quota_map limits) {
@@ -114,12 +123,13 @@ quota_set_info quota_view(quota_map limits) {
 }
 
 quota_set_info quota_view(quota_map limits, const project_usage& use,
-                          int64_t key_pairs) {
+                          int64_t key_pairs, int64_t server_groups) {
   return quota_set_info{std::move(limits),
                         {{"instances", use.instances},
                          {"cores", use.cores},
                          {"ram", use.ram_mb},
-                         {"key_pairs", key_pairs}}};
+                         {"key_pairs", key_pairs},
+                         {"server_groups", server_groups}}};
 }
 
 } // namespace vmforge

@@ -66,14 +66,15 @@ private:
 
 /// GET /limits: a project's limits and what it uses.
 project_limits limits_view(quota_map limits, const project_usage& use,
-                           int64_t security_groups_used);
+                           int64_t security_groups_used,
+                           int64_t server_groups_used);
 
 /// A quota set as os-quota-sets shows it, without usage.
 quota_set_info quota_view(quota_map limits);
 
 /// The same with what the project uses; key pairs are counted over every
-/// user, as vmforge always has.
+/// user, as vmforge always has, server groups over the project's.
 quota_set_info quota_view(quota_map limits, const project_usage& use,
-                          int64_t key_pairs);
+                          int64_t key_pairs, int64_t server_groups);
 
 } // namespace vmforge

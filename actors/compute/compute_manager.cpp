@@ -41,6 +41,10 @@ struct build_entry {
   /// (under `seq` too), then the interfaces the spawn plugs.
   bool awaiting_network = false;
   std::vector<vif> vifs = {};
+  /// Started and waiting for the scheduler's hosts of its server group
+  /// (under `seq`), then passed the group's policy here.
+  bool awaiting_group = false;
+  bool group_checked = false;
 };
 
 struct worker_entry {
@@ -884,6 +888,91 @@ void want_network(compute_pointer self, const std::string& id, uint64_t seq) {
       });
 }
 
+// Nova's _build_resources: networking, then block devices, then spawn,
+// each state guarded against a concurrent delete. An unshelve is spawning
+// already (Nova's _unshelve_instance) and allocates too.
+void start_networking(compute_pointer self, build_entry& b) {
+  auto& st = self->state;
+  auto& id = b.job.req.instance_id;
+  if (!b.job.req.unshelve)
+    update(self, id, vm_state::building, task_state::networking,
+           {task_state::none});
+  b.awaiting_network = true;
+  b.seq = ++st.next_seq;
+  want_network(self, id, b.seq);
+}
+
+// Why placing `b` here breaks its group's hard policy (empty: it does
+// not). Of this host's members only those whose own check passed count:
+// of two builds racing here the first one checked stays (Nova's lock on
+// the group around the check).
+std::string group_violation(compute_pointer self, const build_entry& b,
+                            const group_hosts& where) {
+  auto& st = self->state;
+  auto& g = b.job.req.group;
+  int64_t here = 0;
+  bool elsewhere = false;
+  for (auto& kv : where.members) {
+    if (kv.first != st.cfg.host.name) {
+      elsewhere = elsewhere || !kv.second.empty();
+      continue;
+    }
+    for (auto& id : kv.second) {
+      auto other = st.builds.find(id);
+      if (other == st.builds.end() || other->second.group_checked)
+        ++here;
+    }
+  }
+  if (g.policy == "anti-affinity" && here >= g.per_host_limit())
+    return "Anti-affinity instance group policy was violated.";
+  if (g.policy == "affinity" && here == 0 && elsewhere)
+    return "Affinity instance group policy was violated.";
+  return {};
+}
+
+// Nova's _validate_instance_group_policy, after the claim put the
+// instance on this host: the scheduler says where the group's other
+// members are; a violation, or no answer in time, is a reschedule.
+void check_group(compute_pointer self, build_entry& b) {
+  auto& st = self->state;
+  auto& g = b.job.req.group;
+  if (g.policy != "affinity" && g.policy != "anti-affinity") {
+    b.group_checked = true;
+    start_networking(self, b);
+    return;
+  }
+  auto id = b.job.req.instance_id;
+  b.awaiting_group = true;
+  auto seq = b.seq = ++st.next_seq;
+  self->request(st.cfg.scheduler, store_timeout, get_group_hosts{g, id})
+    .then(
+      [self, id, seq](group_hosts& where) {
+        auto b = awaiting(self, id, seq, &build_entry::awaiting_group);
+        if (b == nullptr)
+          return; // deleted meanwhile
+        b->awaiting_group = false;
+        auto why = group_violation(self, *b, where);
+        if (!why.empty()) {
+          log::warning(log_name, self->state.cfg.host.name, ": ", id, ": ",
+                       why);
+          step_failed(self, id, true, why);
+          return;
+        }
+        b->group_checked = true;
+        start_networking(self, *b);
+      },
+      [self, id, seq](caf::error& err) {
+        if (!awaiting(self, id, seq, &build_entry::awaiting_group))
+          return;
+        step_failed(self, id, true,
+                    err == caf::sec::request_timeout
+                      ? "the scheduler did not tell the server group's "
+                        "hosts within "
+                          + std::to_string(store_timeout.count()) + " s"
+                      : error_message(err));
+      });
+}
+
 // Starts queued builds while slots are free (max_concurrent_builds).
 void pump(compute_pointer self) {
   auto& st = self->state;
@@ -897,15 +986,7 @@ void pump(compute_pointer self) {
     st.cfg.metrics.queued->Observe(
       metrics::seconds_since(i->second.queued_at));
     ++st.running;
-    // Nova's _build_resources: networking, then block devices, then spawn,
-    // each state guarded against a concurrent delete. An unshelve is
-    // spawning already (Nova's _unshelve_instance) and allocates too.
-    if (!i->second.job.req.unshelve)
-      update(self, id, vm_state::building, task_state::networking,
-             {task_state::none});
-    i->second.awaiting_network = true;
-    i->second.seq = ++st.next_seq;
-    want_network(self, id, i->second.seq);
+    check_group(self, i->second);
   }
 }
 

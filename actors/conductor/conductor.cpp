@@ -72,7 +72,7 @@ request_spec spec_of(const build_ctx& ctx) {
   return {ctx.req.instance_id,         ctx.req.project_id,
           ctx.req.flavor_.claim(),     ctx.req.availability_zone,
           ctx.req.flavor_.extra_specs, ctx.req.image_.properties,
-          ctx.req.scheduler_hints};
+          ctx.req.scheduler_hints,     ctx.req.group};
 }
 
 void release(conductor_pointer self, const std::string& id) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actors/scheduler/weighers/server_group_weighers.hpp"
 #include "messages/errors.hpp"
 
 namespace vmforge {
@@ -38,7 +39,11 @@ host_selector::host_selector(const scheduler_options& opts,
     counters_(std::move(counters)),
     weighers_{{ram_weigher, opts.ram_weight_multiplier},
               {cpu_weigher, opts.cpu_weight_multiplier},
-              {disk_weigher, opts.disk_weight_multiplier}},
+              {disk_weigher, opts.disk_weight_multiplier},
+              {server_group_soft_affinity_weigher,
+               opts.soft_affinity_weight_multiplier},
+              {server_group_soft_anti_affinity_weigher,
+               opts.soft_anti_affinity_weight_multiplier}},
     rng_(opts.seed != 0 ? opts.seed : std::random_device{}()) {
   // nop
 }
@@ -107,7 +112,7 @@ const host_state* host_selector::find(const std::string& name) const {
 
 void host_selector::add_claim(const std::string& instance_id, size_t host,
                               const resources& need) {
-  release(instance_id);
+  drop_claim(instance_id);
   hosts_[host].used += need;
   hosts_[host].claims += 1;
   claims_.emplace(instance_id, claim_entry{host, need});
@@ -149,6 +154,70 @@ void host_selector::preset_status(stored_status status) {
 }
 
 void host_selector::release(const std::string& instance_id) {
+  drop_claim(instance_id);
+  auto g = group_of_.find(instance_id);
+  if (g == group_of_.end())
+    return;
+  auto members = groups_.find(g->second);
+  members->second.erase(instance_id);
+  if (members->second.empty())
+    groups_.erase(members);
+  group_of_.erase(g);
+}
+
+void host_selector::remember(const instance_group_spec& g,
+                             const std::string& instance_id) {
+  auto& members = groups_[g.id];
+  for (auto& id : g.members)
+    if (members.insert(id).second)
+      group_of_[id] = g.id;
+  if (members.insert(instance_id).second)
+    group_of_[instance_id] = g.id;
+}
+
+group_hosts host_selector::members_of(const get_group_hosts& req) {
+  group_hosts out;
+  if (req.group.empty())
+    return out;
+  remember(req.group, req.instance_id);
+  each_placed(req.group.id, req.instance_id,
+              [&](const std::string& id, const std::string& host) {
+                out.members[host].push_back(id);
+              });
+  return out;
+}
+
+const request_spec& host_selector::with_group_hosts(const request_spec& spec) {
+  if (spec.instance_group.empty())
+    return spec;
+  remember(spec.instance_group, spec.instance_id);
+  // A copy per grouped selection: the group filters and weighers read the
+  // hosts from the spec, as Nova's do.
+  grouped_ = spec;
+  auto& hosts = grouped_.instance_group.hosts;
+  hosts.clear();
+  each_placed(spec.instance_group.id, spec.instance_id,
+              [&](const std::string&, const std::string& host) {
+                ++hosts[host];
+              });
+  return grouped_;
+}
+
+template <class F>
+void host_selector::each_placed(const std::string& group_id,
+                                const std::string& instance_id, F f) const {
+  auto g = groups_.find(group_id);
+  if (g == groups_.end())
+    return;
+  for (auto& id : g->second) {
+    if (id == instance_id)
+      continue;
+    if (auto c = claims_.find(id); c != claims_.end())
+      f(id, hosts_[c->second.host].name);
+  }
+}
+
+void host_selector::drop_claim(const std::string& instance_id) {
   auto i = claims_.find(instance_id);
   if (i == claims_.end())
     return;
@@ -160,6 +229,7 @@ void host_selector::release(const std::string& instance_id) {
 caf::expected<host_selection>
 host_selector::select(const select_destinations& req, steady_time now) {
   auto ctx = context(now);
+  auto& spec = with_group_hosts(req.spec);
   auto& ignore = req.ignore_hosts;
   candidates_.clear();
   stops_.assign(filters_.size() + 1, 0);
@@ -168,7 +238,7 @@ host_selector::select(const select_destinations& req, steady_time now) {
     if (!ignore.empty()
         && std::find(ignore.begin(), ignore.end(), h.name) != ignore.end())
       continue;
-    auto stop = first_failing(h, req.spec, ctx);
+    auto stop = first_failing(h, spec, ctx);
     ++stops_[stop];
     if (stop == filters_.size())
       candidates_.push_back(i);
@@ -177,7 +247,7 @@ host_selector::select(const select_destinations& req, steady_time now) {
   if (candidates_.empty())
     return nova_error(errc::no_valid_host,
                       "There are not enough hosts available.");
-  weigh(hosts_, candidates_, weighers_, weights_);
+  weigh(hosts_, spec, candidates_, weighers_, weights_);
   // Only the best subset + alternates need ordering.
   auto subset = static_cast<size_t>(std::max(1, opts_.host_subset_size));
   auto alts = static_cast<size_t>(std::max(0, req.num_alternates));
@@ -214,8 +284,8 @@ caf::expected<host_claimed> host_selector::claim(const claim_host& req,
   if (i == index_.end())
     return nova_error(errc::claim_failed, req.host, "unknown host");
   // Release first: re-claiming the same host must not count twice.
-  release(req.spec.instance_id);
-  if (!passes(hosts_[i->second], req.spec, context(now)))
+  drop_claim(req.spec.instance_id);
+  if (!passes(hosts_[i->second], with_group_hosts(req.spec), context(now)))
     return nova_error(errc::claim_failed, req.host, "it no longer fits");
   add_claim(req.spec.instance_id, i->second, req.spec.need);
   return host_claimed{req.spec.instance_id, req.host};

@@ -3,6 +3,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <caf/expected.hpp>
@@ -60,8 +61,14 @@ public:
   /// until its next report. False if it is unknown.
   bool offline(const compute_offline& c);
 
-  /// Releases the instance's claim, if it holds one.
+  /// Releases the instance's claim, if it holds one; it leaves the server
+  /// groups the selector knew it in.
   void release(const std::string& instance_id);
+
+  /// Where a group's members other than `instance_id` hold claims, by host
+  /// (Nova's InstanceGroup.get_hosts, from the claims: builds in flight
+  /// included).
+  group_hosts members_of(const get_group_hosts& req);
 
   std::vector<host_view> views(steady_time now) const;
 
@@ -94,6 +101,16 @@ private:
   void count_filters();
   void add_claim(const std::string& instance_id, size_t host,
                  const resources& need);
+  void drop_claim(const std::string& instance_id);
+  /// Learns the group's members (every spec names those the API knew) and
+  /// answers the spec with the hosts of those other than the instance.
+  const request_spec& with_group_hosts(const request_spec& spec);
+  void remember(const instance_group_spec& g, const std::string& instance_id);
+  /// Calls f(member, host) for each of the group's members other than
+  /// `instance_id` that holds a claim.
+  template <class F>
+  void each_placed(const std::string& group_id, const std::string& instance_id,
+                   F f) const;
   filter_context context(steady_time now) const;
 
   scheduler_options opts_;
@@ -108,6 +125,12 @@ private:
     resources need;
   };
   std::unordered_map<std::string, claim_entry> claims_;
+  /// Server groups' members as the specs named them, and each member's
+  /// group: a member created after an earlier one was placed is known to
+  /// the later placements of that earlier one's group too.
+  std::unordered_map<std::string, std::unordered_set<std::string>> groups_;
+  std::unordered_map<std::string, std::string> group_of_;
+  request_spec grouped_;
   std::mt19937_64 rng_;
   // Scratch space reused by every selection.
   std::vector<size_t> candidates_;

@@ -122,6 +122,9 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self,
     [self, now](get_host_views&) -> host_view_list {
       return host_view_list{self->state.selector->views(now())};
     },
+    [self](get_group_hosts& req) {
+      return self->state.selector->members_of(req);
+    },
   };
 }
 

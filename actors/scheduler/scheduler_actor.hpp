@@ -10,6 +10,7 @@
 
 #include "messages/host_report.hpp"
 #include "messages/instance.hpp"
+#include "messages/server_group.hpp"
 
 // The scheduler's protocol (Nova's scheduler rpcapi): placement with claims,
 // host reports, and the operators' view of the hosts.
@@ -26,13 +27,15 @@ struct request_spec {
   std::map<std::string, std::string> extra_specs;
   std::map<std::string, std::string> image_properties;
   std::map<std::string, std::vector<std::string>> scheduler_hints;
+  /// The instance's server group (Nova's RequestSpec.instance_group).
+  instance_group_spec instance_group;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request_spec& x) {
   return f(caf::meta::type_name("request_spec"), x.instance_id, x.project_id,
            x.need, x.availability_zone, x.extra_specs, x.image_properties,
-           x.scheduler_hints);
+           x.scheduler_hints, x.instance_group);
 }
 
 /// Conductor -> scheduler. `ignore_hosts` are the hosts already tried.
@@ -90,6 +93,29 @@ struct release_claim {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, release_claim& x) {
   return f(caf::meta::type_name("release_claim"), x.instance_id);
+}
+
+/// Compute manager -> scheduler, before a group member's spawn (Nova's
+/// _validate_instance_group_policy): where the group's other members are,
+/// as the scheduler's claims place them.
+struct get_group_hosts {
+  instance_group_spec group;
+  std::string instance_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_group_hosts& x) {
+  return f(caf::meta::type_name("get_group_hosts"), x.group, x.instance_id);
+}
+
+/// The members of a group other than the one asking, by host.
+struct group_hosts {
+  std::map<std::string, std::vector<std::string>> members;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_hosts& x) {
+  return f(caf::meta::type_name("group_hosts"), x.members);
 }
 
 /// The scheduler's view of one host.
@@ -162,6 +188,7 @@ using scheduler_actor = caf::typed_actor<
   caf::reacts_to<compute_offline>,
   caf::replies_to<set_host_status>::with<host_view_list>,
   caf::replies_to<force_host_down>::with<host_view_list>,
-  caf::replies_to<get_host_views>::with<host_view_list>>;
+  caf::replies_to<get_host_views>::with<host_view_list>,
+  caf::replies_to<get_group_hosts>::with<group_hosts>>;
 
 } // namespace vmforge

@@ -309,6 +309,16 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
         db.put_security_groups(req.project_id, req.groups);
       });
     },
+    [self](save_server_group& req) {
+      return save(self, [g = std::move(req.group)](database& db) {
+        db.put_server_group(g);
+      });
+    },
+    [self](drop_server_group& req) {
+      return save(self, [id = std::move(req.id)](database& db) {
+        db.drop_server_group(id);
+      });
+    },
     [self](save_host_status& req) {
       return save(self, [req = std::move(req)](database& db) {
         db.set_host_status(req.host, req.disabled, req.reason);

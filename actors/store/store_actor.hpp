@@ -13,6 +13,7 @@
 #include "messages/host_report.hpp"
 #include "messages/instance.hpp"
 #include "messages/keypair.hpp"
+#include "messages/server_group.hpp"
 #include "messages/network.hpp"
 #include "messages/quota.hpp"
 #include "messages/security_group.hpp"
@@ -332,6 +333,26 @@ typename Inspector::result_type inspect(Inspector& f, drop_keypair& x) {
   return f(caf::meta::type_name("drop_keypair"), x.user_id, x.name);
 }
 
+/// A server group and its members, as they are now (created, or a member
+/// joined or left).
+struct save_server_group {
+  server_group group;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_server_group& x) {
+  return f(caf::meta::type_name("save_server_group"), x.group);
+}
+
+struct drop_server_group {
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drop_server_group& x) {
+  return f(caf::meta::type_name("drop_server_group"), x.id);
+}
+
 struct save_quotas {
   std::vector<quota_entry> entries;
 };
@@ -461,6 +482,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<save_security_groups>::with<store_synced>,
   caf::replies_to<save_host_status>::with<store_synced>,
   caf::replies_to<save_host_forced_down>::with<store_synced>,
+  caf::replies_to<save_server_group>::with<store_synced>,
+  caf::replies_to<drop_server_group>::with<store_synced>,
   caf::reacts_to<writes_durable>, caf::reacts_to<host_report>,
   caf::replies_to<allocate_network>::with<network_info>,
   caf::reacts_to<release_network>,

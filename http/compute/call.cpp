@@ -117,6 +117,8 @@ unsigned status_of(errc code) {
     case errc::keypair_limit_exceeded:
     case errc::security_group_limit_exceeded:
     case errc::security_group_rule_limit_exceeded:
+    case errc::server_group_limit_exceeded:
+    case errc::group_member_limit_exceeded:
       return 403;
     case errc::instance_not_found:
     case errc::flavor_not_found:
@@ -124,6 +126,7 @@ unsigned status_of(errc code) {
     case errc::keypair_not_found:
     case errc::security_group_not_found:
     case errc::security_group_rule_not_found:
+    case errc::instance_group_not_found:
     case errc::metadata_item_not_found:
     case errc::instance_tag_not_found:
     case errc::compute_host_not_found:

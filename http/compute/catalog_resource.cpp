@@ -217,8 +217,8 @@ void route_limits(compute_api& api, const call_ptr& c) {
       {"maxPersonality", 5},
       {"maxPersonalitySize", 10240},
       {"maxTotalKeypairs", 100},
-      {"maxServerGroups", 10},
-      {"maxServerGroupMembers", 10},
+      {"maxServerGroups", l.max_server_groups},
+      {"maxServerGroupMembers", l.max_server_group_members},
       {"maxTotalCores", l.max_cores},
       {"maxTotalInstances", l.max_instances},
       {"maxTotalRAMSize", l.max_ram_mb},
@@ -226,7 +226,7 @@ void route_limits(compute_api& api, const call_ptr& c) {
       {"totalCoresUsed", l.cores_used},
       {"totalInstancesUsed", l.instances_used},
       {"totalRAMUsed", l.ram_mb_used},
-      {"totalServerGroupsUsed", 0},
+      {"totalServerGroupsUsed", l.server_groups_used},
     };
     // Network quotas left the API at 2.36.
     if (c->version < api_version{2, 36}) {

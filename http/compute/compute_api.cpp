@@ -79,6 +79,7 @@ const std::map<std::string, route_fn>& collections() {
     {"os-security-group-rules", route_security_group_rules},
     {"os-services", route_services},
     {"os-networks", route_networks},
+    {"os-server-groups", route_server_groups},
   };
   return routes;
 }

@@ -70,6 +70,11 @@ void route_services(compute_api& api, const call_ptr& c);
 void route_security_groups(compute_api& api, const call_ptr& c);
 void route_security_group_rules(compute_api& api, const call_ptr& c);
 void route_networks(compute_api& api, const call_ptr& c);
+void route_server_groups(compute_api& api, const call_ptr& c);
+/// Answers {"server": server}, from 2.71 with the server groups the
+/// server is in (Nova's server_groups, asked of the API handler).
+void reply_server(compute_api& api, const call_ptr& c,
+                  boost::json::object server);
 /// GET /v2.0/networks[/{id}] (beside /v2.1): Neutron-shaped, read-only.
 void route_neutron_networks(compute_api& api, const call_ptr& c);
 /// GET /servers/{id}/ips[/{label}].

@@ -17,8 +17,6 @@ namespace vmforge::http {
 
 namespace json = boost::json;
 
-namespace {
-
 std::string show(const json::value& v) {
   return v.is_string() ? std::string{v.as_string().c_str()} : json::serialize(v);
 }
@@ -29,6 +27,8 @@ bool invalid(std::string& error, const std::string& field,
           + ". " + why;
   return false;
 }
+
+namespace {
 
 bool no_extra(const json::object& o, const std::set<std::string>& allowed,
               std::string& error) {
@@ -391,6 +391,27 @@ bool hints_field(const json::value& v, const std::string& field,
   return true;
 }
 
+// os:scheduler_hints' group (Nova's schema: a uuid); the other hints are
+// not read here.
+bool group_hint(const json::object& body, std::string& out,
+                std::string& error) {
+  for (auto key : {"os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"}) {
+    auto hints = body.if_contains(key);
+    if (hints == nullptr)
+      continue;
+    if (!hints->is_object())
+      return invalid(error, key, *hints, show(*hints)
+                                           + " is not of type 'object'");
+    auto g = hints->as_object().if_contains("group");
+    if (g == nullptr)
+      continue;
+    if (!g->is_string() || !is_uuid(g->as_string().c_str()))
+      return invalid(error, "group", *g, show(*g) + " is not a 'uuid'");
+    out = g->as_string().c_str();
+  }
+  return true;
+}
+
 } // namespace
 
 bool valid_hostname(const json::value& v, api_version version,
@@ -586,7 +607,8 @@ bool parse_create(const json::object& body, api_version version,
     }
   }
   return description_field(s, given, req.has_description, req.description,
-                           error);
+                           error)
+         && group_hint(body, req.group, error);
 }
 
 bool parse_create_image(const json::value& v, api_version,

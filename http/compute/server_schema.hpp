@@ -72,6 +72,13 @@ bool parse_unshelve(const boost::json::value& v, api_version version,
 bool parse_console_output(const boost::json::value& v, int64_t& length,
                           std::string& error);
 
+/// A value as Nova's validation errors show it.
+std::string show(const boost::json::value& v);
+/// Nova's schema error for `field`: "Invalid input for field/attribute
+/// F. Value: V. WHY"; always false.
+bool invalid(std::string& error, const std::string& field,
+             const boost::json::value& v, const std::string& why);
+
 /// Nova's server name rule (parameter_types.name): 1-255 printable
 /// characters without leading or trailing whitespace.
 bool valid_name(const boost::json::value& v, std::string& error);

@@ -266,10 +266,8 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
 }
 
 void show(compute_api& api, const call_ptr& c, const std::string& id) {
-  ask<instance>(api, c, show_server{c->ctx, id}, [c](instance& row) {
-    reply_json(c, 200,
-               json::object{{"server", server_detail(row, c->base, c->ctx,
-                                                     c->version)}});
+  ask<instance>(api, c, show_server{c->ctx, id}, [&api, c](instance& row) {
+    reply_server(api, c, server_detail(row, c->base, c->ctx, c->version));
   });
 }
 
@@ -286,12 +284,11 @@ void update(compute_api& api, const call_ptr& c, const std::string& id) {
   }
   req.ctx = c->ctx;
   req.change.id = id;
-  ask<instance>(api, c, std::move(req), [c](instance& row) {
+  ask<instance>(api, c, std::move(req), [&api, c](instance& row) {
     // 2.75 makes PUT's answer the whole server, as GET's.
     auto whole = c->version >= api_version{2, 75};
-    reply_json(c, 200,
-               json::object{{"server", server_detail(row, c->base, c->ctx,
-                                                     c->version, whole)}});
+    reply_server(api, c,
+                 server_detail(row, c->base, c->ctx, c->version, whole));
   });
 }
 

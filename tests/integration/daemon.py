@@ -170,3 +170,45 @@ def all_servers(v1):
         if len(page) < 1000:
             return out
         marker = page[-1]["id"]
+
+
+class RestartableDaemon:
+    """A test class's daemon of `HOSTS` fake hosts on a working directory of
+    its own (with an images/ folder and `CONF` as its vmforge.conf), which
+    `start()` again after a `d.stop()` runs on the same ./var. Mix in
+    before unittest.TestCase; `BINARY` is the vmforged to run. `delete`
+    deletes a server and waits until it is gone."""
+
+    BINARY = "build/bin/vmforged"
+    CONF = ""
+    HOSTS = 2
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="vmforge-test-")
+        os.makedirs(os.path.join(cls.work, "images"))
+        cls.conf = os.path.join(cls.work, "vmforge.conf")
+        with open(cls.conf, "w") as f:
+            f.write(cls.CONF)
+        cls.start()
+
+    @classmethod
+    def start(cls):
+        cls.d = Daemon(cls.BINARY, "--config", cls.conf, "--hosts",
+                       str(cls.HOSTS), workdir=cls.work)
+        cls.v = cls.d.url + "/v2.1"
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.d.stop()
+        shutil.rmtree(cls.work, ignore_errors=True)
+        assert status == 0
+
+    def delete(self, sid):
+        """Deletes a server and waits (bounded) until it is gone."""
+        self.assertEqual(call(self.v + "/servers/" + sid, "DELETE")[0], 204)
+        for _ in range(400):
+            if call(self.v + "/servers/" + sid)[0] == 404:
+                return
+            time.sleep(0.025)
+        self.fail("server %s was not deleted" % sid)

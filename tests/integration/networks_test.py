@@ -9,12 +9,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
-from daemon import Daemon, call
+from daemon import RestartableDaemon, call
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/bin/vmforged"
 IMAGE = "8d1a4c1e-6b7f-4a3e-9a55-0f9c1b2d3e4f"
@@ -49,27 +48,10 @@ def on(net, fixed_ip=None):
     return [entry]
 
 
-class NetworksTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.work = tempfile.mkdtemp(prefix="vmforge-networks-")
-        os.makedirs(os.path.join(cls.work, "images"))
-        cls.conf = os.path.join(cls.work, "vmforge.conf")
-        with open(cls.conf, "w") as f:
-            f.write(CONF)
-        cls.start()
-
-    @classmethod
-    def start(cls):
-        cls.d = Daemon(BINARY, "--config", cls.conf, "--hosts", "2",
-                       workdir=cls.work)
-        cls.v = cls.d.url + "/v2.1"
-
-    @classmethod
-    def tearDownClass(cls):
-        status = cls.d.stop()
-        shutil.rmtree(cls.work, ignore_errors=True)
-        assert status == 0
+class NetworksTest(RestartableDaemon, unittest.TestCase):
+    BINARY = BINARY
+    CONF = CONF
+    HOSTS = 2
 
     def create(self, name, networks=None, version="2.1", expect=202):
         server = {"name": name, "imageRef": IMAGE, "flavorRef": "1"}
@@ -99,14 +81,6 @@ class NetworksTest(unittest.TestCase):
         server = self.wait(sid)
         self.assertEqual(server["status"], "ACTIVE", server)
         return server
-
-    def delete(self, sid):
-        self.assertEqual(call(self.v + "/servers/" + sid, "DELETE")[0], 204)
-        for _ in range(400):
-            if call(self.v + "/servers/" + sid)[0] == 404:
-                return
-            time.sleep(0.025)
-        self.fail("server %s was not deleted" % sid)
 
     def addresses(self):
         """Every fixed address of every server (admin, all projects)."""

@@ -1,5 +1,6 @@
 #include "actors/scheduler/filters/filters.hpp"
 
+#include "actors/scheduler/filters/server_group_filters.hpp"
 #include "messages/errors.hpp"
 
 namespace vmforge {
@@ -41,6 +42,8 @@ make_filters(const std::vector<std::string>& names) {
     {"RamFilter", ram_filter},
     {"CoreFilter", core_filter},
     {"DiskFilter", disk_filter},
+    {"ServerGroupAffinityFilter", server_group_affinity_filter},
+    {"ServerGroupAntiAffinityFilter", server_group_anti_affinity_filter},
   };
   std::vector<host_filter> out;
   for (auto& name : names) {

@@ -4,15 +4,15 @@
 
 namespace vmforge {
 
-double ram_weigher(const host_state& host) {
+double ram_weigher(const host_state& host, const request_spec&) {
   return static_cast<double>(host.free_ram_mb());
 }
 
-double cpu_weigher(const host_state& host) {
+double cpu_weigher(const host_state& host, const request_spec&) {
   return host.usable_vcpus();
 }
 
-double disk_weigher(const host_state& host) {
+double disk_weigher(const host_state& host, const request_spec&) {
   return static_cast<double>(host.free_disk_gb());
 }
 
@@ -26,7 +26,7 @@ void normalize(std::vector<double>& values) {
     x = range == 0.0 ? 0.0 : (x - minval) / range;
 }
 
-void weigh(const std::vector<host_state>& hosts,
+void weigh(const std::vector<host_state>& hosts, const request_spec& spec,
            const std::vector<size_t>& candidates,
            const std::vector<weigher>& weighers, std::vector<double>& weights) {
   weights.assign(candidates.size(), 0.0);
@@ -37,7 +37,7 @@ void weigh(const std::vector<host_state>& hosts,
       continue;
     raw.resize(candidates.size());
     for (size_t i = 0; i < candidates.size(); ++i)
-      raw[i] = w.raw(hosts[candidates[i]]);
+      raw[i] = w.raw(hosts[candidates[i]], spec);
     normalize(raw);
     for (size_t i = 0; i < candidates.size(); ++i)
       weights[i] += w.multiplier * raw[i];

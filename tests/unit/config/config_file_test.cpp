@@ -36,6 +36,9 @@ void require_same(const options& a, const options& b) {
   CHECK(s.ram_weight_multiplier == t.ram_weight_multiplier);
   CHECK(s.cpu_weight_multiplier == t.cpu_weight_multiplier);
   CHECK(s.disk_weight_multiplier == t.disk_weight_multiplier);
+  CHECK(s.soft_affinity_weight_multiplier == t.soft_affinity_weight_multiplier);
+  CHECK(s.soft_anti_affinity_weight_multiplier
+        == t.soft_anti_affinity_weight_multiplier);
   auto &ga = a.glance, &gb = b.glance;
   CHECK(ga.api_servers == gb.api_servers);
   CHECK(ga.num_retries == gb.num_retries);
@@ -119,6 +122,8 @@ options customised() {
   o.scheduler.ram_weight_multiplier = -1.5;
   o.scheduler.cpu_weight_multiplier = 0.1;
   o.scheduler.disk_weight_multiplier = 1e-3;
+  o.scheduler.soft_affinity_weight_multiplier = 2.5;
+  o.scheduler.soft_anti_affinity_weight_multiplier = 0;
   o.glance.api_servers = {"http://10.0.0.1:9292", "https://glance.test/image"};
   o.glance.num_retries = 0;
   o.glance.timeout_s = 5;
@@ -213,6 +218,8 @@ host_subset_size = 2
 ram_weight_multiplier = -1.5
 cpu_weight_multiplier = 0.1
 disk_weight_multiplier = 1e-3
+soft_affinity_weight_multiplier = 2.5
+soft_anti_affinity_weight_multiplier = 0
 
 [quota]
 instances = -1
@@ -377,6 +384,13 @@ TEST_CASE("config: errors name file, line, option and the problem") {
           == "t.conf:3: [fake_driver] abort_rate: must be >= 0, got -0.1");
     CHECK(in("host:a", "ram_allocation_ratio = 0")
           == "t.conf:3: [host:a] ram_allocation_ratio: must be > 0, got 0");
+    // Nova refuses negative soft affinity multipliers.
+    CHECK(in("filter_scheduler", "soft_affinity_weight_multiplier = -1")
+          == "t.conf:3: [filter_scheduler] soft_affinity_weight_multiplier: "
+             "must be >= 0, got -1");
+    CHECK(in("filter_scheduler", "soft_anti_affinity_weight_multiplier = -0.5")
+          == "t.conf:3: [filter_scheduler] "
+             "soft_anti_affinity_weight_multiplier: must be >= 0, got -0.5");
     for (std::string bad : {"x", "0.5x", "nan", "inf", "1e999", ""})
       CHECK(in("filter_scheduler", "ram_weight_multiplier = " + bad)
             == "t.conf:3: [filter_scheduler] ram_weight_multiplier: expected "

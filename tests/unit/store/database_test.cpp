@@ -9,7 +9,8 @@ using namespace vmforge::test;
 
 namespace {
 
-// What migration 4 adds, taken out again: a database as version 3 left it.
+// What migration 4 and the later ones add, taken out again: a database as
+// version 3 left it.
 const char* const undo_migration_4
   = "DROP TABLE virtual_interfaces;"
     "ALTER TABLE instances DROP COLUMN user_data;"
@@ -26,11 +27,18 @@ const char* const undo_migration_5
     "ALTER TABLE instances DROP COLUMN flavor_extra_specs;"
     "ALTER TABLE instances DROP COLUMN trusted_certs;";
 
+const char* const undo_migration_6
+  = "DROP TABLE instance_group_member;"
+    "DROP TABLE instance_groups;";
+
 void run_sql(const temp_dir& dir, const std::string& sql) {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
-  CHECK(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr)
-        == SQLITE_OK);
+  char* message = nullptr;
+  auto rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &message);
+  INFO((message ? message : ""));
+  CHECK(rc == SQLITE_OK);
+  sqlite3_free(message);
   sqlite3_close(raw);
 }
 
@@ -86,7 +94,7 @@ TEST_CASE("database: migration 2 gives the hosts of a version 1 database "
   }
   // Back to what migration 1 left: no forced_down column (nor what later
   // migrations add), user_version 1.
-  run_sql(dir, std::string{undo_migration_5} + undo_migration_4
+  run_sql(dir, std::string{undo_migration_6} + undo_migration_5 + undo_migration_4
                  + "ALTER TABLE compute_nodes DROP COLUMN forced_down;"
                    "DROP TABLE instance_system_metadata;"
                    "PRAGMA user_version=1");
@@ -197,7 +205,7 @@ TEST_CASE("database: migration 3 keeps a shelved instance's system metadata "
     database db{db_path(dir)};
     db.migrate();
   }
-  run_sql(dir, std::string{undo_migration_5} + undo_migration_4
+  run_sql(dir, std::string{undo_migration_6} + undo_migration_5 + undo_migration_4
                  + "DROP TABLE instance_system_metadata;"
                    "PRAGMA user_version=2");
   {
@@ -247,7 +255,7 @@ TEST_CASE("database: migration 4 keeps a version 3 database's rows, which "
     db.put_instance(row, true);
     db.commit();
   }
-  run_sql(dir, std::string{undo_migration_5} + undo_migration_4 + "PRAGMA user_version=3");
+  run_sql(dir, std::string{undo_migration_6} + undo_migration_5 + undo_migration_4 + "PRAGMA user_version=3");
   database db{db_path(dir)};
   CHECK(db.migrate() == 3);
   auto st = db.load();
@@ -325,7 +333,8 @@ TEST_CASE("database: migration 5 keeps the microversions' fields of an "
     database db{db_path(dir)};
     db.migrate();
   }
-  run_sql(dir, std::string{undo_migration_5} + "PRAGMA user_version=4");
+  run_sql(dir, std::string{undo_migration_6} + undo_migration_5
+                 + "PRAGMA user_version=4");
   {
     database db{db_path(dir)};
     CHECK(db.migrate() == 4);
@@ -369,4 +378,45 @@ TEST_CASE("database: migration 5 keeps the microversions' fields of an "
     db.commit();
   }
   CHECK(count_rows(dir, "tags") == 0);
+}
+
+TEST_CASE("database: server groups keep their policy, rules and members in "
+          "order; a drop takes the members too",
+          "[database][server_groups]") {
+  temp_dir dir;
+  server_group anti{"g-1", "web", "p", "u", "anti-affinity", 2,
+                    {"i-3", "i-1", "i-2"}, 5};
+  server_group soft{"g-2", "db", "q", "v", "soft-affinity", 0, {}, 6};
+  {
+    database db{db_path(dir)};
+    db.migrate();
+    db.begin();
+    db.put_server_group(anti);
+    db.put_server_group(soft);
+    anti.members.pop_back();
+    db.put_server_group(anti);
+    db.commit();
+  }
+  auto groups = reload(dir).catalog.server_groups;
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0].id == "g-1");
+  CHECK(groups[0].name == "web");
+  CHECK(groups[0].project_id == "p");
+  CHECK(groups[0].user_id == "u");
+  CHECK(groups[0].policy == "anti-affinity");
+  CHECK(groups[0].max_server_per_host == 2);
+  CHECK(groups[0].members == std::vector<std::string>{"i-3", "i-1"});
+  CHECK(groups[0].created_us == 5);
+  CHECK(groups[1].policy == "soft-affinity");
+  CHECK(groups[1].max_server_per_host == 0);
+  {
+    database db{db_path(dir)};
+    db.begin();
+    db.drop_server_group("g-1");
+    db.commit();
+  }
+  groups = reload(dir).catalog.server_groups;
+  REQUIRE(groups.size() == 1);
+  CHECK(groups[0].id == "g-2");
+  CHECK(count_rows(dir, "instance_group_member") == 0);
 }

@@ -23,6 +23,8 @@ struct store_state {
   std::vector<record_action> records;
   std::vector<save_host_status> statuses;
   std::vector<save_host_forced_down> forced;
+  std::vector<server_group> group_saves;
+  std::vector<std::string> group_drops;
 };
 
 caf::behavior store_stub(caf::stateful_actor<store_state>* self) {
@@ -47,6 +49,14 @@ caf::behavior store_stub(caf::stateful_actor<store_state>* self) {
     [self](record_action& rec) { self->state.records.push_back(rec); },
     [](sync_store&) { return store_synced{}; },
     [](save_keypair&) { return store_synced{}; },
+    [self](save_server_group& s) {
+      self->state.group_saves.push_back(s.group);
+      return store_synced{};
+    },
+    [self](drop_server_group& d) {
+      self->state.group_drops.push_back(d.id);
+      return store_synced{};
+    },
     [self](save_host_status& s) {
       self->state.statuses.push_back(s);
       return store_synced{};
@@ -147,7 +157,7 @@ struct fixture : test::actor_fixture {
       sys, api_config{opts, caf::actor_cast<store_actor>(store),
                       caf::actor_cast<conductor_actor>(conductor),
                       caf::actor_cast<scheduler_actor>(scheduler), images,
-                      catalog_state{opts.flavors, {}, {}, {}}});
+                      catalog_state{opts.flavors, {}, {}, {}, {}}});
     run();
   }
 
@@ -208,6 +218,17 @@ struct fixture : test::actor_fixture {
     return row.id;
   }
 
+  // A server group of the member's project, as the store saved it.
+  server_group make_group(std::string policy) {
+    server_group_request req;
+    req.ctx = member;
+    req.op = server_group_op::create;
+    req.group.name = "g";
+    req.group.policy = std::move(policy);
+    self->send(api, req);
+    run();
+    return answer<server_group_list>().items.at(0);
+  }
 };
 
 struct silent_fixture : fixture {
@@ -563,6 +584,110 @@ CAF_TEST(a store that never answers is service unavailable after the
   auto err = refusal<instance>();
   CAF_CHECK_EQUAL(err, errc::service_unavailable);
   CAF_CHECK_EQUAL(error_message(err), "Service is unavailable at this time.");
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(api_handler_server_group_tests, fixture)
+
+CAF_TEST(a server group is answered once the store saved it and counts
+           against server_groups) {
+  auto g = make_group("anti-affinity");
+  CAF_REQUIRE_EQUAL(stored().group_saves.size(), 1u);
+  CAF_CHECK_EQUAL(stored().group_saves[0].id, g.id);
+  CAF_CHECK_EQUAL(g.project_id, "p");
+  for (int i = 1; i < 10; ++i)
+    make_group("affinity");
+  server_group_request req;
+  req.ctx = member;
+  req.op = server_group_op::create;
+  req.group.name = "eleventh";
+  req.group.policy = "affinity";
+  self->send(api, req);
+  run();
+  auto err = refusal<server_group_list>();
+  CAF_CHECK_EQUAL(err, errc::server_group_limit_exceeded);
+  CAF_CHECK_EQUAL(stored().group_saves.size(), 10u);
+  req.op = server_group_op::list;
+  self->send(api, req);
+  run();
+  CAF_CHECK_EQUAL(answer<server_group_list>().items.size(), 10u);
+}
+
+CAF_TEST(servers created with a group hint join it and their builds carry
+           the group; a delete takes the member out) {
+  auto g = make_group("anti-affinity");
+  auto req = create_request(3);
+  req.group = g.id;
+  self->send(api, req);
+  run();
+  auto created = answer<servers_created>();
+  CAF_REQUIRE_EQUAL(created.ids.size(), 3u);
+  auto& saves = stored().group_saves;
+  CAF_REQUIRE_EQUAL(saves.size(), 2u);
+  CAF_CHECK_EQUAL(saves[1].members, created.ids);
+  auto& builds = conducted().builds;
+  CAF_REQUIRE_EQUAL(builds.size(), 3u);
+  for (auto& b : builds) {
+    CAF_CHECK_EQUAL(b.group.id, g.id);
+    CAF_CHECK_EQUAL(b.group.policy, "anti-affinity");
+    CAF_CHECK_EQUAL(b.group.members, created.ids);
+  }
+  server_group_request of;
+  of.ctx = member;
+  of.op = server_group_op::of_server;
+  of.id = created.ids[1];
+  self->send(api, of);
+  run();
+  auto in = answer<server_group_list>();
+  CAF_CHECK_EQUAL(in.items.at(0).id, g.id);
+  self->send(api, delete_server{member, created.ids[1]});
+  run();
+  answer<accepted>();
+  CAF_REQUIRE_EQUAL(saves.size(), 3u);
+  CAF_CHECK_EQUAL(saves[2].members,
+                  (std::vector<std::string>{created.ids[0], created.ids[2]}));
+}
+
+CAF_TEST(a group hint naming no group is 400 and one beyond
+           server_group_members 403 before any image or row) {
+  auto req = create_request(1);
+  req.group = "0b5bd3c1-0000-4000-8000-000000000000";
+  self->send(api, req);
+  run();
+  auto err = refusal<servers_created>();
+  CAF_CHECK_EQUAL(err, errc::invalid_input);
+  CAF_CHECK_EQUAL(error_message(err), "Instance group "
+                                      "0b5bd3c1-0000-4000-8000-000000000000 "
+                                      "could not be found.");
+  auto g = make_group("affinity");
+  req = create_request(11);
+  req.group = g.id;
+  self->send(api, req);
+  run();
+  err = refusal<servers_created>();
+  CAF_CHECK_EQUAL(err, errc::group_member_limit_exceeded);
+  CAF_CHECK_EQUAL(error_message(err),
+                  "Quota exceeded, too many servers in group");
+  CAF_CHECK_EQUAL(stored().creates, 0);
+}
+
+CAF_TEST(a deleted group is dropped from the store; its servers stay) {
+  auto g = make_group("affinity");
+  server_group_request req;
+  req.ctx = admin;
+  req.op = server_group_op::remove;
+  req.id = g.id;
+  self->send(api, req);
+  run();
+  auto in = answer<server_group_list>();
+  CAF_CHECK_EQUAL(in.items.at(0).id, g.id);
+  CAF_CHECK_EQUAL(stored().group_drops, std::vector<std::string>{g.id});
+  req.op = server_group_op::show;
+  self->send(api, req);
+  run();
+  CAF_CHECK_EQUAL(refusal<server_group_list>(),
+                  errc::instance_group_not_found);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

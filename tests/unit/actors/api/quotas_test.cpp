@@ -91,7 +91,7 @@ TEST_CASE("quotas: stored limits by scope", "[quotas]") {
 TEST_CASE("quotas: views of the limits and what is used", "[quotas]") {
   auto q = sample();
   project_usage use{2, 3, 1024};
-  auto abs = limits_view(q.project("p"), use, 4);
+  auto abs = limits_view(q.project("p"), use, 4, 2);
   CHECK(abs.max_instances == 7);
   CHECK(abs.max_cores == 14);
   CHECK(abs.max_ram_mb == 2048);
@@ -100,10 +100,13 @@ TEST_CASE("quotas: views of the limits and what is used", "[quotas]") {
   CHECK(abs.cores_used == 3);
   CHECK(abs.ram_mb_used == 1024);
   CHECK(abs.security_groups_used == 4);
-  auto set = quota_view(q.project("p"), use, 5);
+  CHECK(abs.max_server_groups == 10);
+  CHECK(abs.max_server_group_members == 10);
+  CHECK(abs.server_groups_used == 2);
+  auto set = quota_view(q.project("p"), use, 5, 1);
   CHECK(set.limits == q.defaults());
   CHECK(set.in_use
         == quota_map{{"instances", 2}, {"cores", 3}, {"ram", 1024},
-                     {"key_pairs", 5}});
+                     {"key_pairs", 5}, {"server_groups", 1}});
   CHECK(quota_view(q.defaults()).in_use.empty());
 }

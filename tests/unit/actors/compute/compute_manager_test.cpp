@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -55,6 +56,11 @@ struct stub_state {
   bool hold_network = false;
   std::vector<allocate_network> allocations;
   std::vector<release_network> releases;
+  // As the scheduler: where it placed each instance (get_group_hosts'
+  // answers); nothing while `hold_groups`.
+  std::map<std::string, std::string> placed;
+  bool hold_groups = false;
+  std::vector<get_group_hosts> group_asks;
 };
 
 using stub_ptr = std::shared_ptr<stub_state>;
@@ -109,6 +115,19 @@ caf::behavior stub(caf::event_based_actor* self, stub_ptr st) {
       return network_info{st->vifs};
     },
     [st](release_network& x) { st->releases.push_back(x); },
+    [self, st](get_group_hosts& x) -> caf::result<group_hosts> {
+      st->group_asks.push_back(x);
+      auto rp = self->make_response_promise<group_hosts>();
+      if (st->hold_groups)
+        return rp;
+      group_hosts out;
+      for (auto& id : x.group.members)
+        if (auto p = st->placed.find(id);
+            id != x.instance_id && p != st->placed.end())
+          out.members[p->second].push_back(id);
+      rp.deliver(std::move(out));
+      return rp;
+    },
     [st](caf::ok_atom) {
       auto held = std::move(st->held);
       st->held.clear();
@@ -716,6 +735,91 @@ CAF_TEST(a console read is answered once a driver worker read the log) {
   self->send(cm, get_console_output{"nope", "h", -1});
   sched.run();
   CAF_CHECK_EQUAL(refusal<console_text>(), errc::instance_not_found);
+}
+
+namespace {
+
+build_and_run grouped(build_and_run b, std::string policy,
+                      std::vector<std::string> members) {
+  b.req.group = {"g", std::move(policy), 0, std::move(members), {}};
+  return b;
+}
+
+} // namespace
+
+CAF_TEST(of two anti-affinity members racing to one host the second checked
+           is rescheduled) {
+  // Both were placed here (as two schedulers racing would, or with the
+  // group filters off): the scheduler's claims say so for both.
+  scheduler->placed = {{"i-1", "h"}, {"i-2", "h"}};
+  start();
+  registered();
+  caf::anon_send(cm, grouped(job("i-1"), "anti-affinity", {"i-1", "i-2"}));
+  caf::anon_send(cm, grouped(job("i-2"), "anti-affinity", {"i-1", "i-2"}));
+  sched.run();
+  CAF_REQUIRE_EQUAL(scheduler->group_asks.size(), 2u);
+  CAF_CHECK_EQUAL(scheduler->group_asks[0].instance_id, "i-1");
+  CAF_CHECK_EQUAL(scheduler->group_asks[0].group.policy, "anti-affinity");
+  // i-1 was checked while i-2 had not passed yet: it stays; i-2 then saw
+  // i-1 here.
+  CAF_CHECK_EQUAL(drv->specs.size(), 1u);
+  CAF_CHECK_EQUAL(drv->specs.front().instance_id, "i-1");
+  auto& results = conductor->inbox;
+  auto rescheduled = std::find_if(results.begin(), results.end(),
+                                  [](caf::message& m) {
+                                    return m.match_elements<build_result>()
+                                           && !m.get_as<build_result>(0).ok;
+                                  });
+  CAF_REQUIRE(rescheduled != results.end());
+  auto res = rescheduled->get_as<build_result>(0);
+  CAF_CHECK_EQUAL(res.instance_id, "i-2");
+  CAF_CHECK(res.retryable);
+  CAF_CHECK_EQUAL(res.reason, "Build of instance i-2 was re-scheduled: "
+                              "Anti-affinity instance group policy was "
+                              "violated.");
+  // It never asked for interfaces; its claim is given back.
+  CAF_CHECK_EQUAL(store->allocations.size(), 1u);
+  CAF_CHECK(usage().used == tiny.claim());
+}
+
+CAF_TEST(an affinity member placed away from the others is rescheduled) {
+  scheduler->placed = {{"i-0", "elsewhere"}, {"i-1", "h"}};
+  start();
+  registered();
+  caf::anon_send(cm, grouped(job("i-1"), "affinity", {"i-0", "i-1"}));
+  sched.run();
+  test::next_in<instance_update>(*store); // the claim's
+  auto res = check_build_ended("i-1", false);
+  CAF_CHECK(res.retryable);
+  CAF_CHECK_EQUAL(res.reason, "Build of instance i-1 was re-scheduled: "
+                              "Affinity instance group policy was violated.");
+  CAF_CHECK(drv->specs.empty());
+}
+
+CAF_TEST(soft policies and a scheduler that does not answer) {
+  scheduler->placed = {{"i-0", "h"}};
+  start();
+  registered();
+  // Soft policies are the weighers' alone: no check.
+  caf::anon_send(cm, grouped(job("i-1"), "soft-anti-affinity", {"i-0", "i-1"}));
+  run_without_workers();
+  CAF_CHECK(scheduler->group_asks.empty());
+  CAF_CHECK_EQUAL(store->allocations.size(), 1u);
+  // No answer within 30 s is a retryable failure.
+  scheduler->hold_groups = true;
+  caf::anon_send(cm, grouped(job("i-2"), "anti-affinity", {"i-2"}));
+  run_without_workers();
+  CAF_CHECK_EQUAL(scheduler->group_asks.size(), 1u);
+  advance_time(30s);
+  run_without_workers();
+  auto& results = conductor->inbox;
+  CAF_REQUIRE(!results.empty());
+  auto res = results.back().get_as<build_result>(0);
+  CAF_CHECK_EQUAL(res.instance_id, "i-2");
+  CAF_CHECK(res.retryable);
+  CAF_CHECK_EQUAL(res.reason, "Build of instance i-2 was re-scheduled: the "
+                              "scheduler did not tell the server group's "
+                              "hosts within 30 s");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -24,7 +24,7 @@ host_report host(std::string name, resources capacity, std::string az = "nova") 
 
 select_destinations request(std::string id, resources need, int alts = 2,
                             std::vector<std::string> ignore = {}) {
-  return {{std::move(id), "p", need, {}, {}, {}, {}}, std::move(ignore), alts};
+  return {{std::move(id), "p", need, {}, {}, {}, {}, {}}, std::move(ignore), alts};
 }
 
 host_selector make_selector(scheduler_options opts = {}) {
@@ -109,13 +109,13 @@ TEST_CASE("an alternate is claimed only while it still fits", "[scheduler]") {
   auto t = now();
   s.report(host("a", {2, 2048, 100}), t);
   s.report(host("b", {1, 1024, 100}), t);
-  auto spec = request_spec{"i-1", "p", {1, 1024, 1}, {}, {}, {}, {}};
+  auto spec = request_spec{"i-1", "p", {1, 1024, 1}, {}, {}, {}, {}, {}};
   auto ok = s.claim(claim_host{spec, "b"}, t);
   REQUIRE(ok);
   CHECK(ok->host == "b");
   // Claiming the same host again for the same instance does not double it.
   REQUIRE(s.claim(claim_host{spec, "b"}, t));
-  auto other = request_spec{"i-2", "p", {1, 1024, 1}, {}, {}, {}, {}};
+  auto other = request_spec{"i-2", "p", {1, 1024, 1}, {}, {}, {}, {}, {}};
   auto full = s.claim(claim_host{other, "b"}, t);
   REQUIRE_FALSE(full);
   CHECK(full.error() == errc::claim_failed);
@@ -224,7 +224,7 @@ TEST_CASE("a forced-down host is down and takes no build until an operator "
   CHECK(views[0].forced_down);
   CHECK(views[0].enabled); // forced down is not disabled
   CHECK_FALSE(s.select(request("i-1", {1, 512, 1}), t));
-  CHECK_FALSE(s.claim(claim_host{{"i-1", "p", {1, 512, 1}, {}, {}, {}, {}}, "a"}, t));
+  CHECK_FALSE(s.claim(claim_host{{"i-1", "p", {1, 512, 1}, {}, {}, {}, {}, {}}, "a"}, t));
   REQUIRE(s.force_down({"a", false}));
   CHECK(s.views(t)[0].up);
   CHECK_FALSE(s.views(t)[0].forced_down);
@@ -248,4 +248,123 @@ TEST_CASE("a stored forced-down status waits for its host to register, "
     CHECK(v.enabled == (v.host == "known"));
   }
   CHECK_FALSE(s.select(request("i-1", {1, 512, 1}), t));
+}
+
+namespace {
+
+select_destinations grouped(std::string id, std::string policy,
+                            std::vector<std::string> members,
+                            int64_t max_per_host = 0) {
+  auto req = request(std::move(id), {1, 512, 1});
+  req.spec.instance_group = {"g", std::move(policy), max_per_host,
+                             std::move(members), {}};
+  return req;
+}
+
+host_selector four_hosts(scheduler_options opts = {}) {
+  auto sel = make_selector(opts);
+  for (auto name : {"h1", "h2", "h3", "h4"})
+    sel.report(host(name, {16, 16384, 100}), now());
+  return sel;
+}
+
+} // namespace
+
+TEST_CASE("an anti-affinity group's members land on distinct hosts, the "
+          "members of one request seeing each other's claims",
+          "[host_selector][server_groups]") {
+  auto sel = four_hosts();
+  std::vector<std::string> ids{"m1", "m2", "m3", "m4"};
+  std::set<std::string> used;
+  for (auto& id : ids) {
+    auto s = sel.select(grouped(id, "anti-affinity", ids), now());
+    REQUIRE(s);
+    used.insert(s->host);
+    // Every alternate is a host without a member too.
+    for (auto& alt : s->alternates)
+      CHECK(used.count(alt) == 0);
+  }
+  CHECK(used.size() == 4);
+  auto fifth = sel.select(grouped("m5", "anti-affinity", {"m5"}), now());
+  REQUIRE_FALSE(fifth);
+  CHECK(fifth.error() == errc::no_valid_host);
+}
+
+TEST_CASE("a member created later is known to the placement of an earlier "
+          "one",
+          "[host_selector][server_groups]") {
+  auto sel = four_hosts();
+  // m2's create knew m1; m1's (earlier) did not know m2.
+  auto second = sel.select(grouped("m2", "anti-affinity", {"m1", "m2"}), now());
+  REQUIRE(second);
+  auto first = sel.select(grouped("m1", "anti-affinity", {"m1"}), now());
+  REQUIRE(first);
+  CHECK(first->host != second->host);
+}
+
+TEST_CASE("max_server_per_host lets that many members share a host",
+          "[host_selector][server_groups]") {
+  scheduler_options one;
+  one.enabled_filters = {"ServerGroupAntiAffinityFilter"};
+  auto sel = make_selector(one);
+  sel.report(host("h1", {16, 16384, 100}), now());
+  std::vector<std::string> ids{"m1", "m2", "m3"};
+  CHECK(sel.select(grouped("m1", "anti-affinity", ids, 2), now()));
+  CHECK(sel.select(grouped("m2", "anti-affinity", ids, 2), now()));
+  CHECK_FALSE(sel.select(grouped("m3", "anti-affinity", ids, 2), now()));
+}
+
+TEST_CASE("an affinity group's members follow the first one; a released "
+          "member no longer counts",
+          "[host_selector][server_groups]") {
+  auto sel = four_hosts();
+  std::vector<std::string> ids{"m1", "m2", "m3"};
+  auto first = sel.select(grouped("m1", "affinity", ids), now());
+  REQUIRE(first);
+  for (auto id : {"m2", "m3"}) {
+    auto s = sel.select(grouped(id, "affinity", ids), now());
+    REQUIRE(s);
+    CHECK(s->host == first->host);
+    CHECK(s->alternates.empty());
+  }
+  auto where = sel.members_of(get_group_hosts{grouped("m3", "affinity", ids).spec.instance_group, "m3"});
+  CHECK(where.members.at(first->host).size() == 2);
+  sel.release("m1");
+  sel.release("m2");
+  where = sel.members_of(get_group_hosts{grouped("m3", "affinity", ids).spec.instance_group, "m3"});
+  CHECK(where.members.empty());
+}
+
+TEST_CASE("an alternate claimed for a reschedule still obeys the group",
+          "[host_selector][server_groups]") {
+  auto sel = four_hosts();
+  std::vector<std::string> ids{"m1", "m2"};
+  auto first = sel.select(grouped("m1", "anti-affinity", ids), now());
+  REQUIRE(first);
+  auto spec = grouped("m2", "anti-affinity", ids).spec;
+  CHECK_FALSE(sel.claim(claim_host{spec, first->host}, now()));
+  auto other = first->host == "h1" ? "h2" : "h1";
+  CHECK(sel.claim(claim_host{spec, other}, now()));
+}
+
+TEST_CASE("soft-anti-affinity spreads members by weight without refusing "
+          "a shared host",
+          "[host_selector][server_groups]") {
+  scheduler_options opts;
+  // Only the group weigher decides.
+  opts.ram_weight_multiplier = 0;
+  opts.cpu_weight_multiplier = 0;
+  opts.disk_weight_multiplier = 0;
+  auto sel = make_selector(opts);
+  sel.report(host("h1", {16, 16384, 100}), now());
+  sel.report(host("h2", {16, 16384, 100}), now());
+  std::vector<std::string> ids{"m1", "m2", "m3"};
+  std::set<std::string> used;
+  for (auto id : {"m1", "m2"}) {
+    auto s = sel.select(grouped(id, "soft-anti-affinity", ids), now());
+    REQUIRE(s);
+    used.insert(s->host);
+  }
+  CHECK(used.size() == 2);
+  CHECK(sel.select(grouped("m3", "soft-anti-affinity", ids), now()));
 }

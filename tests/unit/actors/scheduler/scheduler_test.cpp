@@ -32,7 +32,7 @@ struct fixture : test::actor_fixture {
   }
 
   select_destinations request(std::string id, resources need) {
-    return {{std::move(id), "p", need, {}, {}, {}, {}}, {}, 1};
+    return {{std::move(id), "p", need, {}, {}, {}, {}, {}}, {}, 1};
   }
 };
 

@@ -21,7 +21,7 @@ host_state make_host(resources capacity, resources used = {}) {
 
 request_spec want(int64_t vcpus, int64_t ram_mb, int64_t disk_gb,
                   std::string az = {}) {
-  return {"i-1", "p", {vcpus, ram_mb, disk_gb}, std::move(az), {}, {}, {}};
+  return {"i-1", "p", {vcpus, ram_mb, disk_gb}, std::move(az), {}, {}, {}, {}};
 }
 
 filter_context now_ctx() {
