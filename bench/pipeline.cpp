@@ -285,9 +285,18 @@ void bench_inflight(caf::actor_system& sys, int hosts, int builds) {
   (*p)->stop();
 }
 
-void bench_scheduler(int hosts, int decisions) {
+// With `aggregates`: the three aggregate filters after the default five,
+// every host in one of 10 aggregates (metadata ssd, os_distro and a
+// filter_tenant_id on half of them), and a request whose flavor asks
+// ssd=true and whose image has os_distro: half the hosts pass.
+void bench_scheduler(int hosts, int decisions, bool aggregates) {
   scheduler_options so;
   so.seed = 1;
+  if (aggregates)
+    for (auto name : {"AggregateInstanceExtraSpecsFilter",
+                      "AggregateMultiTenancyIsolation",
+                      "AggregateImagePropertiesIsolation"})
+      so.enabled_filters.emplace_back(name);
   auto sel = host_selector::make(so);
   auto now = clock_type::now();
   for (int i = 0; i < hosts; ++i)
@@ -295,9 +304,27 @@ void bench_scheduler(int hosts, int decisions) {
                             {64, 262144 + (i % 97) * 1024, 4000},
                             {16.0, 1.5, 1.0}, true, {}, {}, {}, {}},
                 now);
+  select_destinations req{{"", "p", {1, 512, 1}, "", {}, {}, {}}, {}, 2};
+  if (aggregates) {
+    std::vector<aggregate> aggs(10);
+    for (int k = 0; k < 10; ++k) {
+      aggs[static_cast<size_t>(k)].id = k + 1;
+      aggs[static_cast<size_t>(k)].name = "agg" + std::to_string(k);
+      aggs[static_cast<size_t>(k)].metadata = {
+        {"ssd", k % 2 == 0 ? "true" : "false"},
+        {"os_distro", "debian,ubuntu"},
+        {"filter_tenant_id", k % 2 == 0 ? "p,q" : "q"}};
+    }
+    for (int i = 0; i < hosts; ++i)
+      aggs[static_cast<size_t>(i % 10)].hosts.push_back("h"
+                                                        + std::to_string(i));
+    sel->set_aggregates(aggs);
+    req.spec.extra_specs = {{"aggregate_instance_extra_specs:ssd", "true"},
+                            {"hw:cpu_policy", "shared"}};
+    req.spec.image_properties = {{"os_distro", "debian"}};
+  }
   std::vector<double> us;
   us.reserve(static_cast<size_t>(decisions));
-  select_destinations req{{"", "p", {1, 512, 1}, "", {}, {}, {}}, {}, 2};
   std::vector<std::string> ids;
   for (int i = 0; i < decisions; ++i)
     ids.push_back("i-" + std::to_string(i));
@@ -317,9 +344,10 @@ void bench_scheduler(int hosts, int decisions) {
       sel->release(req.spec.instance_id);
   }
   std::printf("scheduler hosts=%d decisions=%d p50_us=%.2f p99_us=%.2f "
-              "per_host_ns=%.1f\n",
+              "per_host_ns=%.1f filters=%s\n",
               hosts, decisions, percentile(us, 0.5), percentile(us, 0.99),
-              percentile(us, 0.5) * 1000.0 / hosts);
+              percentile(us, 0.5) * 1000.0 / hosts,
+              aggregates ? "aggregates" : "default");
 }
 
 } // namespace
@@ -356,7 +384,8 @@ int main(int argc, char** argv) {
   }
   log::set_level(log::level::error);
   for (auto hosts : a.sched_hosts)
-    bench_scheduler(hosts, a.sched_decisions);
+    for (auto aggregates : {false, true})
+      bench_scheduler(hosts, a.sched_decisions, aggregates);
   caf::actor_system_config cfg;
   configure(cfg);
   caf::actor_system sys{cfg};

@@ -213,6 +213,10 @@ void fixed_sections(O& o, F& f) {
     f.number("ram_weight_multiplier", s.ram_weight_multiplier, any_number);
     f.number("cpu_weight_multiplier", s.cpu_weight_multiplier, any_number);
     f.number("disk_weight_multiplier", s.disk_weight_multiplier, any_number);
+    f.text("aggregate_image_properties_isolation_namespace",
+           s.aggregate_image_properties_isolation_namespace);
+    f.text("aggregate_image_properties_isolation_separator",
+           s.aggregate_image_properties_isolation_separator);
   }
   if (f.section("quota")) {
     // -1 is unlimited, as in Nova.

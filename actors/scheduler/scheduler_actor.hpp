@@ -8,6 +8,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/aggregate.hpp"
 #include "messages/host_report.hpp"
 #include "messages/instance.hpp"
 
@@ -155,6 +156,18 @@ typename Inspector::result_type inspect(Inspector& f, host_view_list& x) {
   return f(caf::meta::type_name("host_view_list"), x.items);
 }
 
+/// API -> scheduler: every aggregate, at start and after each change (the
+/// aggregate filters read their metadata, a zone aggregate sets its hosts'
+/// availability zone).
+struct set_host_aggregates {
+  std::vector<aggregate> aggregates;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_host_aggregates& x) {
+  return f(caf::meta::type_name("set_host_aggregates"), x.aggregates);
+}
+
 using scheduler_actor = caf::typed_actor<
   caf::replies_to<select_destinations>::with<host_selection>,
   caf::replies_to<claim_host>::with<host_claimed>,
@@ -162,6 +175,7 @@ using scheduler_actor = caf::typed_actor<
   caf::reacts_to<compute_offline>,
   caf::replies_to<set_host_status>::with<host_view_list>,
   caf::replies_to<force_host_down>::with<host_view_list>,
-  caf::replies_to<get_host_views>::with<host_view_list>>;
+  caf::replies_to<get_host_views>::with<host_view_list>,
+  caf::reacts_to<set_host_aggregates>>;
 
 } // namespace vmforge

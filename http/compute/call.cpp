@@ -81,6 +81,9 @@ namespace {
 unsigned status_of(errc code) {
   switch (code) {
     case errc::invalid_input:
+    case errc::invalid_aggregate_action_delete:
+    case errc::invalid_aggregate_action_update:
+    case errc::invalid_aggregate_action_update_meta:
     case errc::security_group_exists: // an Invalid in Nova
     // What servers.py's create catches and answers 400 with the
     // exception's message (INVALID_FLAVOR_IMAGE_EXCEPTIONS and its own
@@ -121,6 +124,11 @@ unsigned status_of(errc code) {
     case errc::metadata_item_not_found:
     case errc::compute_host_not_found:
     case errc::host_binary_not_found:
+    case errc::aggregate_not_found:
+    case errc::aggregate_host_not_found:
+    case errc::flavor_extra_specs_not_found:
+    case errc::flavor_access_not_found:
+    case errc::flavor_access_list_public:
       return 404;
     case errc::instance_invalid_state:
     case errc::unshelve_invalid_state:
@@ -128,6 +136,11 @@ unsigned status_of(errc code) {
     case errc::instance_not_ready:
     case errc::flavor_id_exists:
     case errc::flavor_exists:
+    case errc::aggregate_name_exists:
+    case errc::aggregate_host_exists:
+    case errc::invalid_aggregate_action_add: // add_host's InvalidAggregateAction
+    case errc::flavor_access_exists:
+    case errc::flavor_access_public:
     case errc::keypair_exists:
     case errc::image_delete_conflict:
     case errc::network_ambiguous:

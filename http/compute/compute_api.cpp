@@ -79,6 +79,8 @@ const std::map<std::string, route_fn>& collections() {
     {"os-security-group-rules", route_security_group_rules},
     {"os-services", route_services},
     {"os-networks", route_networks},
+    {"os-aggregates", route_aggregates},
+    {"os-availability-zone", route_availability_zones},
   };
   return routes;
 }
@@ -89,7 +91,7 @@ bool is_literal(const std::string& segment) {
     "detail",   "action",     "metadata", "os-instance-actions",
     "defaults", "statistics", "search",   "servers",
     "uptime",   "disable",    "disable-log-reason", "enable",
-    "ips",      "os-interface"};
+    "ips",      "os-interface", "os-extra_specs", "os-flavor-access"};
   for (auto l : literals)
     if (segment == l)
       return true;

@@ -65,7 +65,7 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
   auto api = spawn_api_handler(
     sys, api_config{opts, store, conductor,
                     caf::actor_cast<scheduler_actor>(gate), images,
-                    catalog_state{opts.flavors, {}, {}, {}}});
+                    catalog_state{opts.flavors, {}, {}, {}, {}, {}}});
   request_context ctx{"u", "p", false, {}, {}};
   create_servers req;
   req.ctx = ctx;

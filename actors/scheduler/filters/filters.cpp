@@ -1,5 +1,6 @@
 #include "actors/scheduler/filters/filters.hpp"
 
+#include "actors/scheduler/filters/aggregate_filters.hpp"
 #include "messages/errors.hpp"
 
 namespace vmforge {
@@ -41,6 +42,12 @@ make_filters(const std::vector<std::string>& names) {
     {"RamFilter", ram_filter},
     {"CoreFilter", core_filter},
     {"DiskFilter", disk_filter},
+    // Not in the default list, as in Nova.
+    {"AggregateInstanceExtraSpecsFilter",
+     aggregate_instance_extra_specs_filter},
+    {"AggregateMultiTenancyIsolation", aggregate_multitenancy_isolation},
+    {"AggregateImagePropertiesIsolation",
+     aggregate_image_properties_isolation},
   };
   std::vector<host_filter> out;
   for (auto& name : names) {
