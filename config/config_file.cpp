@@ -208,7 +208,9 @@ void fixed_sections(O& o, F& f) {
     auto& s = o.scheduler;
     f.list("enabled_filters", s.enabled_filters,
            {"ComputeFilter", "AvailabilityZoneFilter", "RamFilter",
-            "CoreFilter", "DiskFilter"});
+            "CoreFilter", "DiskFilter", "AggregateInstanceExtraSpecsFilter",
+            "AggregateMultiTenancyIsolation",
+            "AggregateImagePropertiesIsolation"});
     f.integer("host_subset_size", s.host_subset_size, 1);
     f.number("ram_weight_multiplier", s.ram_weight_multiplier, any_number);
     f.number("cpu_weight_multiplier", s.cpu_weight_multiplier, any_number);

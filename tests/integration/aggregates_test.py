@@ -140,14 +140,22 @@ class Aggregates(unittest.TestCase):
         # -- a private flavor with the aggregate's extra spec
         made = self.cli_json(
             "flavor", "create", "--ram", "128", "--disk", "1", "--vcpus", "1",
-            "--private", "--project", "project-b", "--property",
+            "--private", "--property",
             "aggregate_instance_extra_specs:ssd=true", "ssd.small")
         fid = made["id"]
+        # The CLI's --project resolves the project in Keystone, which the
+        # noauth daemon has none of: the action it then sends, raw.
+        status, _, body = call(self.v + "/flavors/%s/action" % fid, "POST",
+                               {"addTenantAccess": {"tenant": "project-b"}},
+                               token=ADMIN)
+        self.assertEqual(status, 200, body)
         self.cli("flavor", "set", "--property", "hw:cpu_policy=shared",
                  "ssd.small")
-        props = self.cli_json("flavor", "show", "ssd.small")["properties"]
-        self.assertIn("aggregate_instance_extra_specs:ssd", str(props))
-        self.assertIn("hw:cpu_policy", str(props))
+        shown = self.cli_json("flavor", "show", "ssd.small")
+        self.assertIn("aggregate_instance_extra_specs:ssd",
+                      str(shown["properties"]))
+        self.assertIn("hw:cpu_policy", str(shown["properties"]))
+        self.assertIn("project-b", str(shown["access_project_ids"]))
         status, _, body = call(self.v + "/flavors/%s/os-flavor-access" % fid,
                                token=ADMIN)
         self.assertEqual(body["flavor_access"],
