@@ -158,14 +158,8 @@ bool action_body(const call_ptr& c, const json::object& body,
   // strings of at most 255 characters or null (deletes the key).
   for (auto& kv : meta->as_object()) {
     std::string key{kv.key()};
-    auto key_ok = !key.empty() && key.size() <= 255
-                  && std::all_of(key.begin(), key.end(), [](char ch) {
-                       return std::isalnum(static_cast<unsigned char>(ch))
-                              || ch == '-' || ch == '_' || ch == ':'
-                              || ch == '.' || ch == ' ';
-                     });
     auto& value = kv.value();
-    if (!key_ok || !(value.is_null() || value.is_string())
+    if (!valid_spec_key(key) || !(value.is_null() || value.is_string())
         || (value.is_string() && value.as_string().size() > 255)) {
       reply_error(c, 400, "Invalid input for field/attribute metadata.");
       return false;

@@ -1,5 +1,8 @@
 #include "http/compute/call.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <caf/error.hpp>
@@ -194,6 +197,14 @@ const json::object* json_body(const call_ptr& c, json::value& storage) {
     return nullptr;
   }
   return &storage.as_object();
+}
+
+bool valid_spec_key(const std::string& key) {
+  return !key.empty() && key.size() <= 255
+         && std::all_of(key.begin(), key.end(), [](char ch) {
+              return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-'
+                     || ch == '_' || ch == ':' || ch == '.' || ch == ' ';
+            });
 }
 
 bool removed_at_2_36(const call_ptr& c) {

@@ -23,13 +23,7 @@ bool extra_specs_of(const json::object& in,
                     std::string& error) {
   for (auto& kv : in) {
     std::string key{kv.key()};
-    auto key_ok = !key.empty() && key.size() <= 255
-                  && std::all_of(key.begin(), key.end(), [](char ch) {
-                       return std::isalnum(static_cast<unsigned char>(ch))
-                              || ch == '-' || ch == '_' || ch == ':'
-                              || ch == '.' || ch == ' ';
-                     });
-    if (!key_ok) {
+    if (!valid_spec_key(key)) {
       error = "Invalid input for field/attribute extra_specs. Additional "
               "properties are not allowed ('" + key + "' was unexpected)";
       return false;

@@ -32,9 +32,10 @@ caf::behavior gated_scheduler(caf::stateful_actor<gate_state>* self,
     },
     [self, observer](release_claim& r) { self->send(observer, r); },
     [](host_report&) {},
+    [](set_host_aggregates&) {},
     [self](open_atom, const std::string& host) {
       for (auto& kv : self->state.held)
-        kv.first.deliver(host_selection{kv.second, host, {}});
+        kv.first.deliver(host_selection{kv.second, host, {}, "nova"});
       self->state.held.clear();
     },
   };

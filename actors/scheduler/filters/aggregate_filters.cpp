@@ -1,7 +1,6 @@
 #include "actors/scheduler/filters/aggregate_filters.hpp"
 
 #include <cstdlib>
-#include <sstream>
 #include <vector>
 
 namespace vmforge {
@@ -13,9 +12,11 @@ constexpr const char* scope = "aggregate_instance_extra_specs";
 // Python's float(): false if the text is not a number (Nova's filter then
 // raises, which fails the host).
 bool as_number(const std::string& text, double& out) {
-  std::istringstream in{text};
-  in >> out;
-  return !in.fail() && (in >> std::ws).eof();
+  char* end = nullptr;
+  out = std::strtod(text.c_str(), &end);
+  while (end != nullptr && *end == ' ')
+    ++end;
+  return !text.empty() && end != text.c_str() && *end == '\0';
 }
 
 bool numeric(const std::string& x, const std::string& y, int op) {
@@ -40,10 +41,21 @@ bool numeric(const std::string& x, const std::string& y, int op) {
 } // namespace
 
 bool extra_spec_matches(const std::string& value, const std::string& req) {
-  std::istringstream in{req};
+  // A plain value (no operator) is the common case: no split (this runs
+  // per host and spec).
+  if (req.find_first_of(" \t") == std::string::npos)
+    return value == req;
   std::vector<std::string> words;
-  for (std::string w; in >> w;)
-    words.push_back(w);
+  for (size_t i = 0; i < req.size();) {
+    auto start = req.find_first_not_of(" \t", i);
+    if (start == std::string::npos)
+      break;
+    auto end = req.find_first_of(" \t", start);
+    if (end == std::string::npos)
+      end = req.size();
+    words.push_back(req.substr(start, end - start));
+    i = end;
+  }
   if (words.empty())
     return value == req;
   auto& op = words[0];

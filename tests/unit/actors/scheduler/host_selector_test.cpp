@@ -282,6 +282,7 @@ TEST_CASE("a zone aggregate moves its hosts into its zone, for hosts that "
   auto sel = s.select(req, t);
   REQUIRE(sel);
   CHECK((sel->host == "c1" || sel->host == "c3"));
+  CHECK(sel->availability_zone == "az1");
   auto ssd = request("i-2", {1, 512, 1}, 2);
   ssd.spec.extra_specs = {{"aggregate_instance_extra_specs:ssd", "fast"}};
   sel = s.select(ssd, t);
