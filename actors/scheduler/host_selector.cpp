@@ -251,6 +251,7 @@ host_selector::select(const select_destinations& req, steady_time now) {
   host_selection sel;
   sel.instance_id = req.spec.instance_id;
   sel.host = hosts_[chosen].name;
+  sel.availability_zone = hosts_[chosen].availability_zone;
   for (size_t i = 0; i < k && sel.alternates.size() < alts; ++i)
     if (i != pick)
       sel.alternates.push_back(hosts_[candidates_[order_[i]]].name);
@@ -267,7 +268,8 @@ caf::expected<host_claimed> host_selector::claim(const claim_host& req,
   if (!passes(hosts_[i->second], req.spec, context(now)))
     return nova_error(errc::claim_failed, req.host, "it no longer fits");
   add_claim(req.spec.instance_id, i->second, req.spec.need);
-  return host_claimed{req.spec.instance_id, req.host};
+  return host_claimed{req.spec.instance_id, req.host,
+                      hosts_[i->second].availability_zone};
 }
 
 std::vector<host_view> host_selector::views(steady_time now) const {

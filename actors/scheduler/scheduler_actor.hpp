@@ -50,16 +50,19 @@ typename Inspector::result_type inspect(Inspector& f, select_destinations& x) {
 }
 
 /// The chosen host (already claimed) plus unclaimed alternates, best first.
+/// `availability_zone` is the chosen host's (its zone aggregate's, else its
+/// configured one): Nova stores it on the instance once scheduled.
 struct host_selection {
   std::string instance_id;
   std::string host;
   std::vector<std::string> alternates;
+  std::string availability_zone;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_selection& x) {
   return f(caf::meta::type_name("host_selection"), x.instance_id, x.host,
-           x.alternates);
+           x.alternates, x.availability_zone);
 }
 
 /// Conductor -> scheduler: claim an alternate before rescheduling onto it.
@@ -76,11 +79,14 @@ typename Inspector::result_type inspect(Inspector& f, claim_host& x) {
 struct host_claimed {
   std::string instance_id;
   std::string host;
+  /// As host_selection's.
+  std::string availability_zone;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_claimed& x) {
-  return f(caf::meta::type_name("host_claimed"), x.instance_id, x.host);
+  return f(caf::meta::type_name("host_claimed"), x.instance_id, x.host,
+           x.availability_zone);
 }
 
 /// Give back whatever the scheduler holds for an instance.
