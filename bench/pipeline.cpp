@@ -287,10 +287,13 @@ void bench_inflight(caf::actor_system& sys, int hosts, int builds) {
 
 // What a scheduler decision is measured with: the default filters (which
 // include the server group filters) on specs without a group; today's five
-// resource filters alone, the baseline; and the default filters with every
+// resource filters alone, the baseline; the default filters with every
 // spec in an anti-affinity group of up to 10 members, whose other members'
-// hosts each decision looks up.
-enum class sched_mode { defaults, five_filters, anti_affinity };
+// hosts each decision looks up; and that plus the three aggregate filters,
+// every host in one of 10 aggregates (metadata ssd, os_distro and a
+// filter_tenant_id on half of them), a flavor asking ssd=true and an image
+// with os_distro: half the hosts pass.
+enum class sched_mode { defaults, five_filters, anti_affinity, aggregates };
 
 const char* label_of(sched_mode m) {
   switch (m) {
@@ -298,10 +301,30 @@ const char* label_of(sched_mode m) {
       return "scheduler_five_filters";
     case sched_mode::anti_affinity:
       return "scheduler_anti_affinity";
+    case sched_mode::aggregates:
+      return "scheduler_aggregates_and_groups";
     case sched_mode::defaults:
       break;
   }
   return "scheduler";
+}
+
+void add_aggregates(host_selector& sel, int hosts, select_destinations& req) {
+  std::vector<aggregate> aggs(10);
+  for (int k = 0; k < 10; ++k) {
+    auto& a = aggs[static_cast<size_t>(k)];
+    a.id = k + 1;
+    a.name = "agg" + std::to_string(k);
+    a.metadata = {{"ssd", k % 2 == 0 ? "true" : "false"},
+                  {"os_distro", "debian,ubuntu"},
+                  {"filter_tenant_id", k % 2 == 0 ? "p,q" : "q"}};
+  }
+  for (int i = 0; i < hosts; ++i)
+    aggs[static_cast<size_t>(i % 10)].hosts.push_back("h" + std::to_string(i));
+  sel.set_aggregates(aggs);
+  req.spec.extra_specs = {{"aggregate_instance_extra_specs:ssd", "true"},
+                          {"hw:cpu_policy", "shared"}};
+  req.spec.image_properties = {{"os_distro", "debian"}};
 }
 
 void bench_scheduler(int hosts, int decisions, sched_mode mode) {
@@ -310,6 +333,11 @@ void bench_scheduler(int hosts, int decisions, sched_mode mode) {
   if (mode == sched_mode::five_filters)
     so.enabled_filters = {"ComputeFilter", "AvailabilityZoneFilter",
                           "RamFilter", "CoreFilter", "DiskFilter"};
+  if (mode == sched_mode::aggregates)
+    for (auto name : {"AggregateInstanceExtraSpecsFilter",
+                      "AggregateMultiTenancyIsolation",
+                      "AggregateImagePropertiesIsolation"})
+      so.enabled_filters.emplace_back(name);
   auto sel = host_selector::make(so);
   auto now = clock_type::now();
   for (int i = 0; i < hosts; ++i)
@@ -320,15 +348,17 @@ void bench_scheduler(int hosts, int decisions, sched_mode mode) {
   std::vector<double> us;
   us.reserve(static_cast<size_t>(decisions));
   select_destinations req{{"", "p", {1, 512, 1}, "", {}, {}, {}, {}}, {}, 2};
+  if (mode == sched_mode::aggregates)
+    add_aggregates(*sel, hosts, req);
   std::vector<std::string> ids;
   for (int i = 0; i < decisions; ++i)
     ids.push_back("i-" + std::to_string(i));
   // Groups of consecutive ids, small enough that every member finds a
-  // host of its own.
-  auto group_size = std::max(1, std::min(10, hosts / 2));
+  // host of its own (among the half that pass the aggregate filters).
+  auto group_size = std::max(1, std::min(10, hosts / 4));
   for (int i = 0; i < decisions; ++i) {
     req.spec.instance_id = ids[static_cast<size_t>(i)];
-    if (mode == sched_mode::anti_affinity) {
+    if (mode == sched_mode::anti_affinity || mode == sched_mode::aggregates) {
       auto first = i - i % group_size;
       auto& g = req.spec.instance_group;
       g.id = "g-" + std::to_string(first);
@@ -388,10 +418,10 @@ int main(int argc, char** argv) {
     }
   }
   log::set_level(log::level::error);
-  // The three in one run, so that they compare on the same machine state.
+  // The four in one run, so that they compare on the same machine state.
   for (auto hosts : a.sched_hosts)
     for (auto mode : {sched_mode::five_filters, sched_mode::defaults,
-                      sched_mode::anti_affinity})
+                      sched_mode::anti_affinity, sched_mode::aggregates})
       bench_scheduler(hosts, a.sched_decisions, mode);
   caf::actor_system_config cfg;
   configure(cfg);

@@ -210,7 +210,9 @@ void fixed_sections(O& o, F& f) {
     f.list("enabled_filters", s.enabled_filters,
            {"ComputeFilter", "AvailabilityZoneFilter", "RamFilter",
             "CoreFilter", "DiskFilter", "ServerGroupAntiAffinityFilter",
-            "ServerGroupAffinityFilter"});
+            "ServerGroupAffinityFilter", "AggregateInstanceExtraSpecsFilter",
+            "AggregateMultiTenancyIsolation",
+            "AggregateImagePropertiesIsolation"});
     f.integer("host_subset_size", s.host_subset_size, 1);
     f.number("ram_weight_multiplier", s.ram_weight_multiplier, any_number);
     f.number("cpu_weight_multiplier", s.cpu_weight_multiplier, any_number);
@@ -220,6 +222,10 @@ void fixed_sections(O& o, F& f) {
              s.soft_affinity_weight_multiplier, non_negative);
     f.number("soft_anti_affinity_weight_multiplier",
              s.soft_anti_affinity_weight_multiplier, non_negative);
+    f.text("aggregate_image_properties_isolation_namespace",
+           s.aggregate_image_properties_isolation_namespace);
+    f.text("aggregate_image_properties_isolation_separator",
+           s.aggregate_image_properties_isolation_separator);
   }
   if (f.section("quota")) {
     // -1 is unlimited, as in Nova.

@@ -33,6 +33,10 @@ struct scheduler_options {
   int64_t service_down_time_s = 60;
   /// Seed for host_subset_size's random pick (0: from the OS).
   uint64_t seed = 0;
+  /// AggregateImagePropertiesIsolation: only aggregate keys under this
+  /// namespace (and separator) are matched; empty: every key.
+  std::string aggregate_image_properties_isolation_namespace;
+  std::string aggregate_image_properties_isolation_separator = ".";
 };
 
 /// One compute host of an all-in-one process ([host:NAME] sections).

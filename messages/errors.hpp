@@ -70,6 +70,19 @@ enum class errc : uint8_t {
   instance_group_not_found,      // InstanceGroupNotFound
   server_group_limit_exceeded,   // ServerGroupLimitExceeded
   group_member_limit_exceeded,   // GroupMemberLimitExceeded
+  aggregate_not_found,           // AggregateNotFound
+  aggregate_name_exists,         // AggregateNameExists
+  aggregate_host_exists,         // AggregateHostExists
+  aggregate_host_not_found,      // remove_host's words for AggregateHostNotFound
+  invalid_aggregate_action_add,  // InvalidAggregateActionAdd (add_host's 409)
+  invalid_aggregate_action_delete,      // InvalidAggregateActionDelete
+  invalid_aggregate_action_update,      // InvalidAggregateActionUpdate
+  invalid_aggregate_action_update_meta, // InvalidAggregateActionUpdateMeta
+  flavor_extra_specs_not_found,  // FlavorExtraSpecsNotFound
+  flavor_access_exists,          // FlavorAccessExists
+  flavor_access_not_found,       // FlavorAccessNotFound
+  flavor_access_public,          // flavor_access.py's 409 for a public flavor
+  flavor_access_list_public,     // flavor_access.py's 404 for a public flavor
   internal,                      // NovaException: "An unknown exception..."
 };
 

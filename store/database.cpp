@@ -225,6 +225,42 @@ CREATE TABLE instance_group_member (
   PRIMARY KEY (group_uuid, position)
 ) WITHOUT ROWID;
 )",
+  // 7 (issue 15):
+  // flavors' description (2.55), extra specs and access (private flavors'
+  // projects), and Nova's host aggregates with their hosts and metadata.
+  R"(
+ALTER TABLE flavors ADD COLUMN description TEXT;
+CREATE TABLE flavor_extra_specs (
+  flavorid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (flavorid, key)
+) WITHOUT ROWID;
+CREATE TABLE flavor_projects (
+  flavorid TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  PRIMARY KEY (flavorid, project_id)
+) WITHOUT ROWID;
+CREATE TABLE aggregates (
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE aggregate_hosts (
+  aggregate_id INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  PRIMARY KEY (aggregate_id, host)
+) WITHOUT ROWID;
+CREATE TABLE aggregate_metadata (
+  aggregate_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (aggregate_id, key)
+) WITHOUT ROWID;
+)",
 };
 
 template <class Enum>
@@ -683,13 +719,44 @@ stored_state database::load() {
   }
   auto& cat = out.catalog;
   {
+    std::map<std::string, size_t> flavors;
     statement q{db_, "SELECT flavorid, name, vcpus, memory_mb, root_gb, "
-                     "ephemeral_gb, swap, is_public FROM flavors"};
-    while (q.step())
+                     "ephemeral_gb, swap, is_public, description IS NOT NULL, "
+                     "coalesce(description, '') FROM flavors"};
+    while (q.step()) {
+      flavors.emplace(q.text(0), cat.flavors.size());
       cat.flavors.push_back(flavor{q.text(0), q.text(1), q.integer(2),
                                    q.integer(3), q.integer(4), q.integer(5),
                                    q.integer(6), q.integer(7) != 0,
-                                   false,        {},           {}});
+                                   q.integer(8) != 0, q.text(9), {}});
+    }
+    statement e{db_, "SELECT flavorid, key, value FROM flavor_extra_specs"};
+    while (e.step())
+      if (auto i = flavors.find(e.text(0)); i != flavors.end())
+        cat.flavors[i->second].extra_specs.emplace(e.text(1), e.text(2));
+    statement p{db_, "SELECT flavorid, project_id FROM flavor_projects "
+                     "ORDER BY flavorid, project_id"};
+    while (p.step())
+      cat.flavor_projects[p.text(0)].push_back(p.text(1));
+  }
+  {
+    std::map<int64_t, size_t> aggs;
+    statement q{db_, "SELECT id, uuid, name, created_at, updated_at "
+                     "FROM aggregates ORDER BY id"};
+    while (q.step()) {
+      aggs.emplace(q.integer(0), cat.aggregates.size());
+      cat.aggregates.push_back(aggregate{q.integer(0), q.text(1), q.text(2),
+                                         {}, {}, q.integer(3), q.integer(4)});
+    }
+    statement h{db_, "SELECT aggregate_id, host FROM aggregate_hosts "
+                     "ORDER BY aggregate_id, position"};
+    while (h.step())
+      if (auto i = aggs.find(h.integer(0)); i != aggs.end())
+        cat.aggregates[i->second].hosts.push_back(h.text(1));
+    statement m{db_, "SELECT aggregate_id, key, value FROM aggregate_metadata"};
+    while (m.step())
+      if (auto i = aggs.find(m.integer(0)); i != aggs.end())
+        cat.aggregates[i->second].metadata.emplace(m.text(1), m.text(2));
   }
   {
     statement q{db_, "SELECT id, name, user_id, public_key, fingerprint, type, "
@@ -845,17 +912,59 @@ void database::put_action(int64_t id, const action_record& a) {
     .run();
 }
 
-void database::put_flavor(const flavor& f) {
+void database::put_flavor(const flavor& f,
+                          const std::vector<std::string>& projects) {
   prepared("INSERT OR REPLACE INTO flavors (flavorid, name, vcpus, memory_mb, "
            "root_gb, ephemeral_gb, swap, is_public) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
     .bind(f.id, f.name, f.vcpus, f.ram_mb, f.disk_gb, f.ephemeral_gb,
           f.swap_mb, f.is_public)
     .run();
+  // NULL: no description (null in the view).
+  if (f.has_description)
+    prepared("UPDATE flavors SET description = ? WHERE flavorid = ?")
+      .bind(f.description, f.id)
+      .run();
+  prepared("DELETE FROM flavor_extra_specs WHERE flavorid = ?").bind(f.id).run();
+  auto& spec = prepared("INSERT INTO flavor_extra_specs (flavorid, key, value) "
+                        "VALUES (?, ?, ?)");
+  for (auto& kv : f.extra_specs)
+    spec.bind(f.id, kv.first, kv.second).run();
+  prepared("DELETE FROM flavor_projects WHERE flavorid = ?").bind(f.id).run();
+  auto& access = prepared("INSERT INTO flavor_projects (flavorid, project_id) "
+                          "VALUES (?, ?)");
+  for (auto& p : projects)
+    access.bind(f.id, p).run();
 }
 
 void database::drop_flavor(const std::string& id) {
   prepared("DELETE FROM flavors WHERE flavorid = ?").bind(id).run();
+  prepared("DELETE FROM flavor_extra_specs WHERE flavorid = ?").bind(id).run();
+  prepared("DELETE FROM flavor_projects WHERE flavorid = ?").bind(id).run();
+}
+
+void database::put_aggregate(const aggregate& a) {
+  drop_aggregate(a.id);
+  prepared("INSERT INTO aggregates (id, uuid, name, created_at, updated_at) "
+           "VALUES (?, ?, ?, ?, ?)")
+    .bind(a.id, a.uuid, a.name, a.created_us, a.updated_us)
+    .run();
+  auto& host = prepared("INSERT INTO aggregate_hosts (aggregate_id, position, "
+                        "host) VALUES (?, ?, ?)");
+  for (size_t i = 0; i < a.hosts.size(); ++i)
+    host.bind(a.id, static_cast<int64_t>(i), a.hosts[i]).run();
+  auto& meta = prepared("INSERT INTO aggregate_metadata (aggregate_id, key, "
+                        "value) VALUES (?, ?, ?)");
+  for (auto& kv : a.metadata)
+    meta.bind(a.id, kv.first, kv.second).run();
+}
+
+void database::drop_aggregate(int64_t id) {
+  prepared("DELETE FROM aggregates WHERE id = ?").bind(id).run();
+  prepared("DELETE FROM aggregate_hosts WHERE aggregate_id = ?").bind(id).run();
+  prepared("DELETE FROM aggregate_metadata WHERE aggregate_id = ?")
+    .bind(id)
+    .run();
 }
 
 void database::put_keypair(const keypair& kp) {

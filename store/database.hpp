@@ -54,8 +54,12 @@ public:
   void add_fault(int64_t id, const fault& f);
   /// The action with all its events.
   void put_action(int64_t id, const action_record& a);
-  void put_flavor(const flavor& f);
+  /// The flavor, its extra specs and its projects (replacing what was).
+  void put_flavor(const flavor& f,
+                  const std::vector<std::string>& projects = {});
   void drop_flavor(const std::string& id);
+  void put_aggregate(const aggregate& a);
+  void drop_aggregate(int64_t id);
   void put_keypair(const keypair& kp);
   void drop_keypair(const std::string& user_id, const std::string& name);
   void put_quota(const quota_entry& q);

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "messages/action.hpp"
+#include "messages/aggregate.hpp"
 #include "messages/instance.hpp"
 #include "messages/keypair.hpp"
 #include "messages/server_group.hpp"
@@ -28,14 +30,17 @@ struct host_record {
   bool forced_down = false;
 };
 
-/// What the API handler owns: flavors, keypairs, quotas, security groups,
-/// server groups.
+/// What the API handler owns: flavors (and which projects may use each
+/// private one), keypairs, quotas, security groups, server groups, host
+/// aggregates.
 struct catalog_state {
   std::vector<flavor> flavors;
   std::vector<keypair> keypairs;
   std::vector<quota_entry> quotas;
   std::vector<security_group_info> security_groups;
   std::vector<server_group> server_groups;
+  std::map<std::string, std::vector<std::string>> flavor_projects;
+  std::vector<aggregate> aggregates;
 };
 
 /// Everything a database holds, as loaded at start.

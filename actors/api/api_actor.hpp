@@ -13,6 +13,7 @@
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/store_actor.hpp"
 #include "messages/action.hpp"
+#include "messages/aggregate.hpp"
 #include "messages/context.hpp"
 #include "messages/deadline_tick.hpp"
 #include "messages/instance.hpp"
@@ -236,13 +237,22 @@ typename Inspector::result_type inspect(Inspector& f, shelve_server& x) {
            x.set_zone, x.zone);
 }
 
+/// Which flavors an admin asks for (GET /flavors?is_public=...); others
+/// always see the public ones and those their project has access to.
+enum class flavor_visibility : uint8_t {
+  public_only,
+  private_only,
+  all,
+};
+
 struct list_flavors {
   request_context ctx;
+  flavor_visibility visibility = flavor_visibility::public_only;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_flavors& x) {
-  return f(caf::meta::type_name("list_flavors"), x.ctx);
+  return f(caf::meta::type_name("list_flavors"), x.ctx, x.visibility);
 }
 
 struct flavor_list {
@@ -274,6 +284,113 @@ struct delete_flavor {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delete_flavor& x) {
   return f(caf::meta::type_name("delete_flavor"), x.ctx, x.id);
+}
+
+/// os-flavor-extra-specs' writes, os-flavor-access and the description's
+/// update (2.55) of one flavor (admin).
+enum class flavor_op : uint8_t {
+  add_extra_specs,   // POST os-extra_specs: merged into the flavor's
+  update_extra_spec, // PUT os-extra_specs/{key}
+  delete_extra_spec, // DELETE os-extra_specs/{key}
+  list_access,
+  add_access,
+  remove_access,
+  update_description,
+};
+
+struct flavor_request {
+  request_context ctx;
+  flavor_op op = flavor_op::list_access;
+  std::string id;
+  std::map<std::string, std::string> extra_specs;
+  /// The extra spec's key, or the project of an access change.
+  std::string key;
+  std::string description;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, flavor_request& x) {
+  return f(caf::meta::type_name("flavor_request"), x.ctx, x.op, x.id,
+           x.extra_specs, x.key, x.description);
+}
+
+/// The flavor after the change, and the projects with access to it.
+struct flavor_access {
+  flavor flavor_;
+  std::vector<std::string> projects;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, flavor_access& x) {
+  return f(caf::meta::type_name("flavor_access"), x.flavor_, x.projects);
+}
+
+/// os-aggregates (admin).
+enum class aggregate_op : uint8_t {
+  list,
+  show,
+  create,
+  update,
+  remove,
+  add_host,
+  remove_host,
+  set_metadata,
+};
+
+struct aggregate_request {
+  request_context ctx;
+  aggregate_op op = aggregate_op::list;
+  int64_t id = 0;
+  /// create; update if set_name.
+  bool set_name = false;
+  std::string name;
+  /// create (empty: no zone); update if set_zone.
+  bool set_zone = false;
+  std::string zone;
+  std::string host;
+  /// set_metadata: keys to set, and keys to delete (a null value).
+  std::map<std::string, std::string> metadata;
+  std::vector<std::string> unset;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, aggregate_request& x) {
+  return f(caf::meta::type_name("aggregate_request"), x.ctx, x.op, x.id,
+           x.set_name, x.name, x.set_zone, x.zone, x.host, x.metadata,
+           x.unset);
+}
+
+/// os-availability-zone: the zones and the compute hosts of each (with
+/// their service's state), and the controller's own internal zone.
+struct list_zones {
+  request_context ctx;
+  bool detail = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_zones& x) {
+  return f(caf::meta::type_name("list_zones"), x.ctx, x.detail);
+}
+
+struct zone_info {
+  std::string name;
+  bool available = true;
+  /// detail only: the zone's enabled hosts.
+  std::vector<host_view> hosts;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, zone_info& x) {
+  return f(caf::meta::type_name("zone_info"), x.name, x.available, x.hosts);
+}
+
+struct zone_list {
+  std::vector<zone_info> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, zone_list& x) {
+  return f(caf::meta::type_name("zone_list"), x.items);
 }
 
 /// GET /limits: the project's quota and what it uses.
@@ -617,6 +734,9 @@ using api_actor = caf::typed_actor<
   caf::replies_to<get_networks>::with<network_list>,
   caf::replies_to<delete_keypair>::with<accepted>,
   caf::replies_to<refuse_builds>::with<accepted>,
+  caf::replies_to<flavor_request>::with<flavor_access>,
+  caf::replies_to<aggregate_request>::with<aggregate_list>,
+  caf::replies_to<list_zones>::with<zone_list>,
   caf::reacts_to<deadline_tick>>;
 
 } // namespace vmforge

@@ -4,6 +4,8 @@
 
 #include <caf/all.hpp>
 
+#include "actors/api/aggregates.hpp"
+#include "actors/api/availability_zones.hpp"
 #include "actors/api/catalog.hpp"
 #include "actors/api/create_plan.hpp"
 #include "actors/api/image_checks.hpp"
@@ -28,6 +30,7 @@ struct api_state {
   static inline const char* name = "api_handler";
   api_config cfg;
   catalog flavors_and_zones;
+  aggregates aggs;
   quotas quota;
   keypairs keys;
   security_groups groups;
@@ -279,7 +282,7 @@ caf::result<servers_created> on_create(api_pointer self, create_servers& req) {
     return err;
   if (auto err = check_group(st, req))
     return err;
-  auto fl = st.flavors_and_zones.flavor_of(req.flavor_ref).value();
+  auto fl = st.flavors_and_zones.flavor_of(req.flavor_ref, req.ctx).value();
   auto rp = self->make_response_promise<servers_created>();
   ask(self, rp, st.cfg.images, image_show{image_auth_of(req.ctx), req.image_ref},
       [self, rp, req, fl](image& img) mutable {
@@ -891,7 +894,7 @@ caf::result<flavor> on_create_flavor(api_pointer self, create_flavor& req) {
   auto f = self->state.flavors_and_zones.create_flavor(req.flavor_);
   if (!f)
     return f.error();
-  return saved(self, *f, save_flavor{*f});
+  return saved(self, *f, save_flavor{*f, {}});
 }
 
 caf::result<accepted> on_delete_flavor(api_pointer self, delete_flavor& req) {
@@ -900,6 +903,191 @@ caf::result<accepted> on_delete_flavor(api_pointer self, delete_flavor& req) {
   if (auto err = self->state.flavors_and_zones.delete_flavor(req.id))
     return err;
   return saved(self, accepted{req.id}, drop_flavor{req.id});
+}
+
+// os-flavor-extra-specs' writes, os-flavor-access, a description's update:
+// answered once the flavor (with its specs and projects) is durable.
+caf::result<flavor_access> on_flavor(api_pointer self, flavor_request& req) {
+  auto& cat = self->state.flavors_and_zones;
+  auto& id = req.id;
+  auto rule = [&]() -> std::string {
+    switch (req.op) {
+      case flavor_op::add_extra_specs:
+        return "os_compute_api:os-flavor-extra-specs:create";
+      case flavor_op::update_extra_spec:
+        return "os_compute_api:os-flavor-extra-specs:update";
+      case flavor_op::delete_extra_spec:
+        return "os_compute_api:os-flavor-extra-specs:delete";
+      case flavor_op::list_access:
+        return "os_compute_api:os-flavor-access";
+      case flavor_op::add_access:
+        return "os_compute_api:os-flavor-access:add_tenant_access";
+      case flavor_op::remove_access:
+        return "os_compute_api:os-flavor-access:remove_tenant_access";
+      case flavor_op::update_description:
+        break;
+    }
+    return "os_compute_api:os-flavor-manage:update";
+  };
+  if (!req.ctx.is_admin)
+    return policy(rule());
+  if (req.op == flavor_op::list_access) {
+    auto projects = cat.access(id);
+    if (!projects)
+      return projects.error();
+    return flavor_access{cat.flavor_of(id, req.ctx).value(),
+                         std::move(*projects)};
+  }
+  auto change = [&]() -> caf::expected<flavor> {
+    switch (req.op) {
+      case flavor_op::add_access:
+      case flavor_op::remove_access: {
+        auto projects = req.op == flavor_op::add_access
+                          ? cat.add_access(id, req.key)
+                          : cat.remove_access(id, req.key);
+        if (!projects)
+          return projects.error();
+        return cat.flavor_of(id, req.ctx);
+      }
+      case flavor_op::delete_extra_spec:
+        return cat.delete_extra_spec(id, req.key);
+      case flavor_op::update_description:
+        return cat.set_description(id, req.description);
+      case flavor_op::add_extra_specs:
+      case flavor_op::update_extra_spec:
+      case flavor_op::list_access:
+        break;
+    }
+    return cat.add_extra_specs(id, req.extra_specs);
+  };
+  auto changed = change();
+  if (!changed)
+    return changed.error();
+  auto projects = cat.projects(id);
+  return saved(self, flavor_access{*changed, projects},
+               save_flavor{*changed, projects});
+}
+
+// -- aggregates and zones -----------------------------------------------------
+
+// A server's zone must be one a host is in: each configured host's
+// effective zone and every zone aggregate's with hosts.
+void refresh_zones(api_state& st) {
+  auto zones = st.aggs.zones();
+  for (auto& h : st.cfg.opts.hosts) {
+    auto zone = st.aggs.zone_of(h.name);
+    zones.insert(zone.empty() ? h.availability_zone : zone);
+  }
+  st.flavors_and_zones.set_zones(std::move(zones));
+}
+
+// The scheduler's view follows every change at once; the answer waits
+// until the change is durable.
+void deliver_changed(api_pointer self,
+                     caf::typed_response_promise<aggregate_list> rp,
+                     caf::expected<aggregate> a) {
+  if (!a) {
+    rp.deliver(a.error());
+    return;
+  }
+  auto& st = self->state;
+  refresh_zones(st);
+  self->send(st.cfg.scheduler, set_host_aggregates{st.aggs.all()});
+  deliver_saved(self, rp, aggregate_list{{*a}}, save_aggregate{*a});
+}
+
+caf::result<aggregate_list> aggregate_changed(api_pointer self,
+                                              caf::expected<aggregate> a) {
+  auto rp = self->make_response_promise<aggregate_list>();
+  deliver_changed(self, rp, std::move(a));
+  return rp;
+}
+
+const char* aggregate_rule(aggregate_op op) {
+  switch (op) {
+    case aggregate_op::list:
+      return "os_compute_api:os-aggregates:index";
+    case aggregate_op::show:
+      return "os_compute_api:os-aggregates:show";
+    case aggregate_op::create:
+      return "os_compute_api:os-aggregates:create";
+    case aggregate_op::update:
+      return "os_compute_api:os-aggregates:update";
+    case aggregate_op::remove:
+      return "os_compute_api:os-aggregates:delete";
+    case aggregate_op::add_host:
+      return "os_compute_api:os-aggregates:add_host";
+    case aggregate_op::remove_host:
+      return "os_compute_api:os-aggregates:remove_host";
+    case aggregate_op::set_metadata:
+      break;
+  }
+  return "os_compute_api:os-aggregates:set_metadata";
+}
+
+caf::result<aggregate_list> on_aggregate(api_pointer self,
+                                         aggregate_request& req) {
+  if (!req.ctx.is_admin)
+    return policy(aggregate_rule(req.op));
+  auto& aggs = self->state.aggs;
+  auto now = now_us();
+  switch (req.op) {
+    case aggregate_op::list:
+      return aggregate_list{aggs.all()};
+    case aggregate_op::show: {
+      auto a = aggs.get(req.id);
+      if (!a)
+        return a.error();
+      return aggregate_list{{*a}};
+    }
+    case aggregate_op::create:
+      return aggregate_changed(self, aggs.create(req.name, req.zone, now));
+    case aggregate_op::update:
+      return aggregate_changed(
+        self, aggs.update(req.id, req.set_name ? &req.name : nullptr,
+                          req.set_zone ? &req.zone : nullptr, now));
+    case aggregate_op::remove: {
+      if (auto err = aggs.remove(req.id))
+        return err;
+      auto& st = self->state;
+      refresh_zones(st);
+      self->send(st.cfg.scheduler, set_host_aggregates{aggs.all()});
+      return saved(self, aggregate_list{}, drop_aggregate{req.id});
+    }
+    case aggregate_op::add_host: {
+      // Nova looks the host's service up first (ComputeHostNotFound).
+      auto rp = self->make_response_promise<aggregate_list>();
+      ask(self, rp, self->state.cfg.scheduler, get_host_views{},
+          [self, rp, req, now](host_view_list& views) mutable {
+            auto known = std::any_of(views.items.begin(), views.items.end(),
+                                     [&](const host_view& h) {
+                                       return h.host == req.host;
+                                     });
+            if (!known) {
+              rp.deliver(nova_error(errc::compute_host_not_found, req.host));
+              return;
+            }
+            deliver_changed(self, rp,
+                            self->state.aggs.add_host(req.id, req.host, now));
+          });
+      return rp;
+    }
+    case aggregate_op::remove_host:
+      return aggregate_changed(self, aggs.remove_host(req.id, req.host, now));
+    case aggregate_op::set_metadata:
+      return aggregate_changed(
+        self, aggs.set_metadata(req.id, req.metadata, req.unset, now));
+  }
+  return aggregate_list{};
+}
+
+caf::result<zone_list> on_zones(api_pointer self, list_zones& req) {
+  if (req.detail && !req.ctx.is_admin)
+    return policy("os_compute_api:os-availability-zone:detail");
+  auto rp = self->make_response_promise<zone_list>();
+  ask(self, rp, self->state.cfg.scheduler, get_host_views{},
+      [rp](host_view_list& views) mutable { rp.deliver(zones_of(views.items)); });
+  return rp;
 }
 
 // -- hosts --------------------------------------------------------------------
@@ -974,7 +1162,10 @@ void restore(api_state& st) {
   std::vector<std::string> zones;
   for (auto& h : opts.hosts)
     zones.push_back(h.availability_zone);
-  st.flavors_and_zones = catalog{stored.flavors, zones};
+  st.flavors_and_zones = catalog{stored.flavors, zones,
+                                 std::move(stored.flavor_projects)};
+  st.aggs = aggregates{std::move(stored.aggregates)};
+  refresh_zones(st);
   st.quota = quotas{opts};
   st.quota.restore(stored.quotas);
   st.keys.restore(stored.keypairs);
@@ -986,6 +1177,9 @@ void restore(api_state& st) {
 api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
   self->state.cfg = std::move(cfg);
   restore(self->state);
+  // The scheduler learns the aggregates the database held.
+  self->send(self->state.cfg.scheduler,
+             set_host_aggregates{self->state.aggs.all()});
   return {
     [self](create_servers& req) { return on_create(self, req); },
     [self](delete_server& req) { return on_delete(self, req); },
@@ -1036,8 +1230,11 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     },
     [self](server_group_request& req) { return on_server_group(self, req); },
     [self](list_flavors& req) {
-      return self->state.flavors_and_zones.flavors(req.ctx.is_admin);
+      return self->state.flavors_and_zones.flavors(req.ctx, req.visibility);
     },
+    [self](flavor_request& req) { return on_flavor(self, req); },
+    [self](aggregate_request& req) { return on_aggregate(self, req); },
+    [self](list_zones& req) { return on_zones(self, req); },
     [self](create_flavor& req) { return on_create_flavor(self, req); },
     [self](delete_flavor& req) { return on_delete_flavor(self, req); },
     [self](get_limits& req) { return on_limits(self, req); },

@@ -38,7 +38,7 @@ caf::error validate(const create_servers& req, const catalog& cat,
     return bad_request("min_count must be <= max_count");
   if (req.image_ref.empty())
     return bad_request("Missing imageRef attribute");
-  if (auto fl = cat.flavor_of(req.flavor_ref); !fl)
+  if (auto fl = cat.flavor_of(req.flavor_ref, req.ctx); !fl)
     return fl.error();
   if (auto err = cat.check_zone(req.availability_zone))
     return err;

@@ -23,11 +23,15 @@ struct build_and_run {
   build_request req;
   std::string host;
   uint32_t attempt = 0;
+  /// The host's zone as the scheduler has it (aggregates included): the
+  /// instance's once it is on the host.
+  std::string availability_zone;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, build_and_run& x) {
-  return f(caf::meta::type_name("build_and_run"), x.req, x.host, x.attempt);
+  return f(caf::meta::type_name("build_and_run"), x.req, x.host, x.attempt,
+           x.availability_zone);
 }
 
 /// Conductor -> compute manager: cancel a build or destroy an instance.

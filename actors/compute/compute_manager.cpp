@@ -1343,6 +1343,12 @@ void on_build(compute_pointer self, build_and_run& job) {
   }
   u.set_host = true;
   u.host = st.cfg.host.name;
+  // Nova's conductor stores the host's zone on the instance (its view's
+  // OS-EXT-AZ:availability_zone from then on).
+  if (!job.availability_zone.empty()) {
+    u.set_zone = true;
+    u.zone = job.availability_zone;
+  }
   self->send(st.cfg.store, std::move(u));
   st.queue.push_back(id);
   st.builds.emplace(id, build_entry{std::move(job), false, now_us(),

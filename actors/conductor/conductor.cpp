@@ -183,7 +183,8 @@ void record_scheduling(conductor_pointer self, const build_ctx& ctx, bool ok,
                           ctx.accepted_us, ok, {}, std::move(error)));
 }
 
-void dispatch(conductor_pointer self, build_ctx& ctx, const std::string& host) {
+void dispatch(conductor_pointer self, build_ctx& ctx, const std::string& host,
+              const std::string& zone) {
   if (ctx.tried.empty())
     record_scheduling(self, ctx, true);
   counters(self).scheduling.Observe(
@@ -197,7 +198,7 @@ void dispatch(conductor_pointer self, build_ctx& ctx, const std::string& host) {
     on_failure(self, ctx, true, "Compute host " + host + " is not available.");
     return;
   }
-  self->send(i->second, build_and_run{ctx.req, host, ctx.attempt});
+  self->send(i->second, build_and_run{ctx.req, host, ctx.attempt, zone});
 }
 
 void next_alternate(conductor_pointer self, build_ctx& ctx) {
@@ -212,12 +213,12 @@ void next_alternate(conductor_pointer self, build_ctx& ctx) {
   self->state.deadlines.request(
     self, self->state.cfg.scheduler, scheduler_timeout(self),
     claim_host{spec_of(ctx), host},
-    [self, id, host](host_claimed&) {
+    [self, id, host](host_claimed& claimed) {
       auto i = self->state.builds.find(id);
       if (i == self->state.builds.end())
         return;
       if (!settle_if_abandoned(self, i->second))
-        dispatch(self, i->second, host);
+        dispatch(self, i->second, host, claimed.availability_zone);
     },
     [self, id, host](caf::error& err) {
       auto i = self->state.builds.find(id);
@@ -287,7 +288,7 @@ void on_selected(conductor_pointer self, host_selection& sel) {
   if (settle_if_abandoned(self, ctx))
     return;
   ctx.alternates = std::move(sel.alternates);
-  dispatch(self, ctx, sel.host);
+  dispatch(self, ctx, sel.host, sel.availability_zone);
 }
 
 void on_no_host(conductor_pointer self, const std::string& id,

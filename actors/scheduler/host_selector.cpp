@@ -49,7 +49,55 @@ host_selector::host_selector(const scheduler_options& opts,
 }
 
 filter_context host_selector::context(steady_time now) const {
-  return {now, std::chrono::seconds{opts_.service_down_time_s}};
+  return {now, std::chrono::seconds{opts_.service_down_time_s},
+          &opts_.aggregate_image_properties_isolation_namespace,
+          &opts_.aggregate_image_properties_isolation_separator};
+}
+
+void host_selector::apply_aggregates(host_state& h) const {
+  auto i = aggregates_.find(h.name);
+  if (i == aggregates_.end()) {
+    h.aggregates.reset();
+    h.availability_zone = h.reported_zone;
+    return;
+  }
+  h.aggregates = i->second.metadata;
+  h.availability_zone = i->second.zone.empty() ? h.reported_zone
+                                               : i->second.zone;
+}
+
+void host_selector::set_aggregates(const std::vector<aggregate>& aggregates) {
+  std::unordered_map<std::string, aggregate_metadata> merged;
+  std::unordered_map<std::string, std::string> zones;
+  for (auto& a : aggregates)
+    for (auto& host : a.hosts) {
+      auto& meta = merged[host];
+      for (auto& kv : a.metadata) {
+        auto& values = meta[kv.first];
+        size_t start = 0;
+        while (start <= kv.second.size()) {
+          auto end = kv.second.find(',', start);
+          if (end == std::string::npos)
+            end = kv.second.size();
+          auto item = kv.second.substr(start, end - start);
+          auto first = item.find_first_not_of(" \t");
+          auto last = item.find_last_not_of(" \t");
+          values.insert(first == std::string::npos
+                          ? std::string{}
+                          : item.substr(first, last - first + 1));
+          start = end + 1;
+        }
+      }
+      if (auto zone = a.availability_zone(); !zone.empty())
+        zones[host] = zone;
+    }
+  aggregates_.clear();
+  for (auto& kv : merged)
+    aggregates_[kv.first] = host_aggregates{
+      std::make_shared<const aggregate_metadata>(std::move(kv.second)),
+      zones[kv.first]};
+  for (auto& h : hosts_)
+    apply_aggregates(h);
 }
 
 void host_selector::report(const host_report& r, steady_time now) {
@@ -64,7 +112,8 @@ void host_selector::report(const host_report& r, steady_time now) {
     }
   }
   auto& h = hosts_[i->second];
-  h.availability_zone = r.availability_zone;
+  h.reported_zone = r.availability_zone;
+  apply_aggregates(h);
   h.capacity = r.capacity;
   h.ratios = r.ratios;
   h.enabled = r.enabled;
@@ -272,6 +321,7 @@ host_selector::select(const select_destinations& req, steady_time now) {
   host_selection sel;
   sel.instance_id = req.spec.instance_id;
   sel.host = hosts_[chosen].name;
+  sel.availability_zone = hosts_[chosen].availability_zone;
   for (size_t i = 0; i < k && sel.alternates.size() < alts; ++i)
     if (i != pick)
       sel.alternates.push_back(hosts_[candidates_[order_[i]]].name);
@@ -288,7 +338,8 @@ caf::expected<host_claimed> host_selector::claim(const claim_host& req,
   if (!passes(hosts_[i->second], with_group_hosts(req.spec), context(now)))
     return nova_error(errc::claim_failed, req.host, "it no longer fits");
   add_claim(req.spec.instance_id, i->second, req.spec.need);
-  return host_claimed{req.spec.instance_id, req.host};
+  return host_claimed{req.spec.instance_id, req.host,
+                      hosts_[i->second].availability_zone};
 }
 
 std::vector<host_view> host_selector::views(steady_time now) const {

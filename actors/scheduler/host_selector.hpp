@@ -61,6 +61,11 @@ public:
   /// until its next report. False if it is unknown.
   bool offline(const compute_offline& c);
 
+  /// Every aggregate: each host's aggregate metadata and zone (a zone
+  /// aggregate's, else its reported one), for hosts that register later
+  /// too.
+  void set_aggregates(const std::vector<aggregate>& aggregates);
+
   /// Releases the instance's claim, if it holds one; it leaves the server
   /// groups the selector knew it in.
   void release(const std::string& instance_id);
@@ -120,6 +125,13 @@ private:
   std::vector<host_state> hosts_;
   std::unordered_map<std::string, size_t> index_;
   std::unordered_map<std::string, stored_status> presets_;
+  /// By host: its aggregates' metadata and the zone they give it.
+  struct host_aggregates {
+    std::shared_ptr<const aggregate_metadata> metadata;
+    std::string zone;
+  };
+  std::unordered_map<std::string, host_aggregates> aggregates_;
+  void apply_aggregates(host_state& h) const;
   struct claim_entry {
     size_t host;
     resources need;

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <memory>
+#include <set>
 #include <string>
 
 #include "messages/instance.hpp"
@@ -9,11 +12,21 @@ namespace vmforge {
 
 using steady_time = std::chrono::steady_clock::time_point;
 
+/// Nova's aggregate_metadata_get_by_host: every key of the host's
+/// aggregates with all their values (each split on ',' and stripped).
+using aggregate_metadata = std::map<std::string, std::set<std::string>>;
+
 /// The scheduler's live view of one compute host (Nova's HostState):
 /// capacity before ratios, what is claimed, and liveness.
 struct host_state {
   std::string name;
+  /// The zone of its zone aggregate, else the one it reports (its
+  /// configured zone).
   std::string availability_zone;
+  std::string reported_zone;
+  /// Its aggregates' metadata; null while it is in none (shared, as the
+  /// state is copied for liveness at every report).
+  std::shared_ptr<const aggregate_metadata> aggregates;
   resources capacity;
   resources used;
   allocation_ratios ratios;

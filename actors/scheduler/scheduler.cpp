@@ -35,7 +35,8 @@ public:
 
   void publish() {
     std::lock_guard<std::mutex> guard{mtx_};
-    filter_context ctx{steady_clock::now(), service_down_time_};
+    filter_context ctx{steady_clock::now(), service_down_time_, nullptr,
+                       nullptr};
     for (auto& kv : hosts_)
       kv.second.second->Set(compute_filter(kv.second.first, {}, ctx) ? 1 : 0);
   }
@@ -118,6 +119,9 @@ scheduler_actor::behavior_type scheduler(scheduler_pointer self,
     },
     [self](force_host_down& req) {
       return changed(self, self->state.selector->force_down(req), req.host);
+    },
+    [self](set_host_aggregates& req) {
+      self->state.selector->set_aggregates(req.aggregates);
     },
     [self, now](get_host_views&) -> host_view_list {
       return host_view_list{self->state.selector->views(now())};

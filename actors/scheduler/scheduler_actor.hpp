@@ -8,6 +8,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/aggregate.hpp"
 #include "messages/host_report.hpp"
 #include "messages/instance.hpp"
 #include "messages/server_group.hpp"
@@ -52,16 +53,19 @@ typename Inspector::result_type inspect(Inspector& f, select_destinations& x) {
 }
 
 /// The chosen host (already claimed) plus unclaimed alternates, best first.
+/// `availability_zone` is the chosen host's (its zone aggregate's, else its
+/// configured one): Nova stores it on the instance once scheduled.
 struct host_selection {
   std::string instance_id;
   std::string host;
   std::vector<std::string> alternates;
+  std::string availability_zone;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_selection& x) {
   return f(caf::meta::type_name("host_selection"), x.instance_id, x.host,
-           x.alternates);
+           x.alternates, x.availability_zone);
 }
 
 /// Conductor -> scheduler: claim an alternate before rescheduling onto it.
@@ -78,11 +82,14 @@ typename Inspector::result_type inspect(Inspector& f, claim_host& x) {
 struct host_claimed {
   std::string instance_id;
   std::string host;
+  /// As host_selection's.
+  std::string availability_zone;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_claimed& x) {
-  return f(caf::meta::type_name("host_claimed"), x.instance_id, x.host);
+  return f(caf::meta::type_name("host_claimed"), x.instance_id, x.host,
+           x.availability_zone);
 }
 
 /// Give back whatever the scheduler holds for an instance.
@@ -181,6 +188,18 @@ typename Inspector::result_type inspect(Inspector& f, host_view_list& x) {
   return f(caf::meta::type_name("host_view_list"), x.items);
 }
 
+/// API -> scheduler: every aggregate, at start and after each change (the
+/// aggregate filters read their metadata, a zone aggregate sets its hosts'
+/// availability zone).
+struct set_host_aggregates {
+  std::vector<aggregate> aggregates;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_host_aggregates& x) {
+  return f(caf::meta::type_name("set_host_aggregates"), x.aggregates);
+}
+
 using scheduler_actor = caf::typed_actor<
   caf::replies_to<select_destinations>::with<host_selection>,
   caf::replies_to<claim_host>::with<host_claimed>,
@@ -189,6 +208,7 @@ using scheduler_actor = caf::typed_actor<
   caf::replies_to<set_host_status>::with<host_view_list>,
   caf::replies_to<force_host_down>::with<host_view_list>,
   caf::replies_to<get_host_views>::with<host_view_list>,
-  caf::replies_to<get_group_hosts>::with<group_hosts>>;
+  caf::replies_to<get_group_hosts>::with<group_hosts>,
+  caf::reacts_to<set_host_aggregates>>;
 
 } // namespace vmforge

@@ -274,8 +274,19 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
     },
     [self](sync_store&) { return when_durable(self, store_synced{}); },
     [self](save_flavor& req) {
-      return save(self, [f = std::move(req.flavor_)](database& db) {
-        db.put_flavor(f);
+      return save(self, [f = std::move(req.flavor_),
+                         projects = std::move(req.projects)](database& db) {
+        db.put_flavor(f, projects);
+      });
+    },
+    [self](save_aggregate& req) {
+      return save(self, [a = std::move(req.agg)](database& db) {
+        db.put_aggregate(a);
+      });
+    },
+    [self](drop_aggregate& req) {
+      return save(self, [id = req.id](database& db) {
+        db.drop_aggregate(id);
       });
     },
     [self](drop_flavor& req) {

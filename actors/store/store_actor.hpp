@@ -10,6 +10,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "messages/action.hpp"
+#include "messages/aggregate.hpp"
 #include "messages/host_report.hpp"
 #include "messages/instance.hpp"
 #include "messages/keypair.hpp"
@@ -296,13 +297,34 @@ typename Inspector::result_type inspect(Inspector& f, store_synced&) {
 // groups) and the operators' status of a host: written by the store, each
 // answered with store_synced once it is durable.
 
+/// A flavor with its extra specs and the projects with access to it.
 struct save_flavor {
   flavor flavor_;
+  std::vector<std::string> projects;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, save_flavor& x) {
-  return f(caf::meta::type_name("save_flavor"), x.flavor_);
+  return f(caf::meta::type_name("save_flavor"), x.flavor_, x.projects);
+}
+
+/// An aggregate with its hosts and metadata (replacing what was).
+struct save_aggregate {
+  aggregate agg;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_aggregate& x) {
+  return f(caf::meta::type_name("save_aggregate"), x.agg);
+}
+
+struct drop_aggregate {
+  int64_t id = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drop_aggregate& x) {
+  return f(caf::meta::type_name("drop_aggregate"), x.id);
 }
 
 struct drop_flavor {
@@ -475,6 +497,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<sync_store>::with<store_synced>,
   caf::replies_to<save_flavor>::with<store_synced>,
   caf::replies_to<drop_flavor>::with<store_synced>,
+  caf::replies_to<save_aggregate>::with<store_synced>,
+  caf::replies_to<drop_aggregate>::with<store_synced>,
   caf::replies_to<save_keypair>::with<store_synced>,
   caf::replies_to<drop_keypair>::with<store_synced>,
   caf::replies_to<save_quotas>::with<store_synced>,

@@ -1,5 +1,8 @@
 #include "http/compute/call.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <caf/error.hpp>
@@ -87,6 +90,9 @@ namespace {
 unsigned status_of(errc code) {
   switch (code) {
     case errc::invalid_input:
+    case errc::invalid_aggregate_action_delete:
+    case errc::invalid_aggregate_action_update:
+    case errc::invalid_aggregate_action_update_meta:
     case errc::security_group_exists: // an Invalid in Nova
     // What servers.py's create catches and answers 400 with the
     // exception's message (INVALID_FLAVOR_IMAGE_EXCEPTIONS and its own
@@ -131,6 +137,11 @@ unsigned status_of(errc code) {
     case errc::instance_tag_not_found:
     case errc::compute_host_not_found:
     case errc::host_binary_not_found:
+    case errc::aggregate_not_found:
+    case errc::aggregate_host_not_found:
+    case errc::flavor_extra_specs_not_found:
+    case errc::flavor_access_not_found:
+    case errc::flavor_access_list_public:
       return 404;
     case errc::instance_invalid_state:
     case errc::unshelve_invalid_state:
@@ -138,6 +149,11 @@ unsigned status_of(errc code) {
     case errc::instance_not_ready:
     case errc::flavor_id_exists:
     case errc::flavor_exists:
+    case errc::aggregate_name_exists:
+    case errc::aggregate_host_exists:
+    case errc::invalid_aggregate_action_add: // add_host's InvalidAggregateAction
+    case errc::flavor_access_exists:
+    case errc::flavor_access_public:
     case errc::keypair_exists:
     case errc::image_delete_conflict:
     case errc::network_ambiguous:
@@ -191,6 +207,14 @@ const json::object* json_body(const call_ptr& c, json::value& storage) {
     return nullptr;
   }
   return &storage.as_object();
+}
+
+bool valid_spec_key(const std::string& key) {
+  return !key.empty() && key.size() <= 255
+         && std::all_of(key.begin(), key.end(), [](char ch) {
+              return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-'
+                     || ch == '_' || ch == ':' || ch == '.' || ch == ' ';
+            });
 }
 
 bool removed_at_2_36(const call_ptr& c) {

@@ -55,6 +55,55 @@ bool int_param(const call_ptr& c, const char* name, int64_t& out) {
   return true;
 }
 
+// Nova's parameter_types.flavor_param_*: an integer or a string of one.
+bool flavor_integer(const json::object& in, const char* field, int64_t& out,
+                    int64_t min, bool required) {
+  auto v = in.if_contains(field);
+  if (v == nullptr)
+    return !required;
+  if (v->is_int64())
+    out = v->as_int64();
+  else if (v->is_string() && !v->as_string().empty()
+           && v->as_string().size() <= 18
+           && std::all_of(v->as_string().begin(), v->as_string().end(),
+                          ::isdigit))
+    out = std::stoll(std::string{v->as_string().c_str()});
+  else
+    return false;
+  return out >= min && out <= 0x7FFFFFFF;
+}
+
+// Nova's flavor id: a string or number matching ^(?! )[a-zA-Z0-9. _-]+(?<! )$
+// (a number is taken as its text), or null for a generated UUID.
+bool flavor_id(const json::value& v, std::string& out) {
+  if (v.is_int64())
+    out = std::to_string(v.as_int64());
+  else if (v.is_string())
+    out = v.as_string().c_str();
+  else
+    return false;
+  return !out.empty() && out.size() <= 255 && out.front() != ' '
+         && out.back() != ' '
+         && std::all_of(out.begin(), out.end(), [](char ch) {
+              return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.'
+                     || ch == ' ' || ch == '_' || ch == '-';
+            });
+}
+
+// Nova's _flavor_description: a string (up to 65535) or null.
+bool flavor_description(const json::value& v, flavor& f) {
+  if (v.is_null()) {
+    f.has_description = false;
+    f.description.clear();
+    return true;
+  }
+  if (!v.is_string() || v.as_string().size() > 65535)
+    return false;
+  f.has_description = true;
+  f.description = v.as_string().c_str();
+  return true;
+}
+
 } // namespace
 
 // POST /flavors: Nova's flavor-manage schema.
@@ -75,30 +124,16 @@ void create_flavor_call(compute_api& api, const call_ptr& c) {
   auto& f = req.flavor_;
   auto bad = [&](const std::string& field) {
     reply_error(c, 400, "Invalid input for field/attribute " + field + ".");
-    return false;
   };
-  auto integer = [&](const char* field, int64_t& out, int64_t min,
-                     bool required) {
-    auto v = in.if_contains(field);
-    if (v == nullptr)
-      return !required || bad(field);
-    if (v->is_int64())
-      out = v->as_int64();
-    else if (v->is_string() && !v->as_string().empty()
-             && std::all_of(v->as_string().begin(), v->as_string().end(),
-                            ::isdigit))
-      out = std::stoll(std::string{v->as_string().c_str()});
-    else
-      return bad(field);
-    return out >= min && out <= 0x7FFFFFFF ? true : bad(field);
-  };
+  auto with_description = c->version >= api_version{2, 55};
   for (auto& kv : in) {
     static const std::set<std::string> allowed{
       "name", "id", "ram", "vcpus", "disk", "OS-FLV-EXT-DATA:ephemeral",
       "swap", "rxtx_factor", "os-flavor-access:is_public"};
-    if (allowed.count(std::string{kv.key()}) == 0) {
-      reply_error(c, 400, "Additional properties are not allowed ('"
-                            + std::string{kv.key()} + "' was unexpected)");
+    std::string key{kv.key()};
+    if (allowed.count(key) == 0 && !(with_description && key == "description")) {
+      reply_error(c, 400, "Additional properties are not allowed ('" + key
+                            + "' was unexpected)");
       return;
     }
   }
@@ -110,22 +145,33 @@ void create_flavor_call(compute_api& api, const call_ptr& c) {
     return;
   }
   f.name = name->as_string().c_str();
-  if (auto id = in.if_contains("id"); id && !id->is_null()) {
-    if (!id->is_string() || id->as_string().empty()
-        || id->as_string().size() > 255) {
-      bad("id");
+  if (auto id = in.if_contains("id"); id && !id->is_null()
+                                      && !flavor_id(*id, f.id)) {
+    bad("id");
+    return;
+  }
+  static const std::pair<const char*, int64_t> sizes[] = {
+    {"ram", 1}, {"vcpus", 1}, {"disk", 0}, {"OS-FLV-EXT-DATA:ephemeral", 0}};
+  int64_t* fields[] = {&f.ram_mb, &f.vcpus, &f.disk_gb, &f.ephemeral_gb};
+  for (size_t i = 0; i < std::size(sizes); ++i)
+    if (!flavor_integer(in, sizes[i].first, *fields[i], sizes[i].second,
+                        i < 3)) {
+      bad(sizes[i].first);
       return;
     }
-    f.id = id->as_string().c_str();
-  }
-  if (!integer("ram", f.ram_mb, 1, true) || !integer("vcpus", f.vcpus, 1, true)
-      || !integer("disk", f.disk_gb, 0, true)
-      || !integer("OS-FLV-EXT-DATA:ephemeral", f.ephemeral_gb, 0, false))
-    return;
   if (auto swap = in.if_contains("swap");
       swap && !(swap->is_string() && swap->as_string().empty())
-      && !integer("swap", f.swap_mb, 0, false))
+      && !flavor_integer(in, "swap", f.swap_mb, 0, false)) {
+    bad("swap");
     return;
+  }
+  // Accepted as Nova's schema has it; every flavor shows 1.0 (no QoS).
+  if (auto rx = in.if_contains("rxtx_factor");
+      rx && !((rx->is_number() && rx->to_number<double>() > 0)
+              || (rx->is_string() && !rx->as_string().empty()))) {
+    bad("rxtx_factor");
+    return;
+  }
   if (auto pub = in.if_contains("os-flavor-access:is_public")) {
     if (!pub->is_bool()) {
       bad("os-flavor-access:is_public");
@@ -133,10 +179,70 @@ void create_flavor_call(compute_api& api, const call_ptr& c) {
     }
     f.is_public = pub->as_bool();
   }
+  if (auto d = in.if_contains("description");
+      d && with_description && !flavor_description(*d, f)) {
+    bad("description");
+    return;
+  }
   ask<flavor>(api, c, std::move(req), [c](flavor& created) {
-    reply_json(c, 200, json::object{{"flavor", flavor_detail(created, c->base)}});
+    reply_json(c, 200, json::object{{"flavor", flavor_detail(created, c->base,
+                                                             c->version)}});
   });
 }
+
+// PUT /flavors/{id} (2.55): only the description changes.
+void update_flavor_call(compute_api& api, const call_ptr& c) {
+  if (c->version < api_version{2, 55}) {
+    reply_bad_method(c);
+    return;
+  }
+  json::value storage;
+  auto body = json_body(c, storage);
+  if (!body)
+    return;
+  auto fv = body->if_contains("flavor");
+  flavor f;
+  if (fv == nullptr || !fv->is_object() || fv->as_object().size() != 1
+      || !fv->as_object().contains("description")
+      || !flavor_description(fv->as_object().at("description"), f)) {
+    reply_error(c, 400, "Invalid input for field/attribute flavor.");
+    return;
+  }
+  flavor_request req{c->ctx, flavor_op::update_description, c->path[1], {},
+                     {}, f.description};
+  ask<flavor_access>(api, c, std::move(req), [c](flavor_access& a) {
+    reply_json(c, 200, json::object{{"flavor", flavor_detail(a.flavor_, c->base,
+                                                             c->version)}});
+  });
+}
+
+namespace {
+
+// Nova's _parse_is_public: absent is public only, none/None all, else a
+// strict boolean.
+bool visibility_param(const call_ptr& c, flavor_visibility& out) {
+  if (!c->has_param("is_public"))
+    return true;
+  auto text = c->param("is_public");
+  std::string lower;
+  for (auto ch : text)
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  static const std::set<std::string> yes{"1", "t", "true", "on", "y", "yes"};
+  static const std::set<std::string> no{"0", "f", "false", "off", "n", "no"};
+  if (lower == "none")
+    out = flavor_visibility::all;
+  else if (yes.count(lower) != 0)
+    out = flavor_visibility::public_only;
+  else if (no.count(lower) != 0)
+    out = flavor_visibility::private_only;
+  else {
+    reply_error(c, 400, "Invalid is_public filter [" + text + "]");
+    return false;
+  }
+  return true;
+}
+
+} // namespace
 
 void route_flavors(compute_api& api, const call_ptr& c) {
   auto& p = c->path;
@@ -150,44 +256,48 @@ void route_flavors(compute_api& api, const call_ptr& c) {
                   [c](accepted&) { reply_empty(c, 202); });
     return;
   }
+  if (p.size() == 2 && p[1] != "detail" && c->req.method() == verb::put) {
+    update_flavor_call(api, c);
+    return;
+  }
+  if (p.size() >= 3 && p[2] == "os-extra_specs") {
+    route_flavor_extra_specs(api, c);
+    return;
+  }
+  if (p.size() == 3 && (p[2] == "os-flavor-access" || p[2] == "action")) {
+    route_flavor_access(api, c);
+    return;
+  }
   if (!is_get(c))
     return;
-  if (p.size() == 3 && p[2] == "os-extra_specs") {
-    // Flavors carry no extra specs (yet); clients such as the openstack CLI
-    // ask for them with every flavor.
+  if (p.size() > 2) {
+    reply_no_route(c);
+    return;
+  }
+  bool detail = p.size() == 2 && p[1] == "detail";
+  if (p.size() == 2 && !detail) {
     auto id = p[1];
-    ask<flavor_list>(api, c, list_flavors{c->ctx}, [c, id](flavor_list& l) {
+    ask<flavor_list>(api, c, list_flavors{c->ctx, flavor_visibility::all},
+                     [c, id](flavor_list& l) {
       for (auto& f : l.items)
         if (f.id == id) {
-          reply_json(c, 200, json::object{{"extra_specs", json::object{}}});
+          reply_json(c, 200, json::object{{"flavor", flavor_detail(
+                                                       f, c->base,
+                                                       c->version)}});
           return;
         }
       reply_error(c, 404, "Flavor " + id + " could not be found.");
     });
     return;
   }
-  if (p.size() > 2) {
-    reply_no_route(c);
-    return;
-  }
-  bool detail = p.size() == 2 && p[1] == "detail";
-  std::string id = p.size() == 2 && !detail ? p[1] : std::string{};
   int64_t min_ram = 0;
   int64_t min_disk = 0;
-  if (!int_param(c, "minRam", min_ram) || !int_param(c, "minDisk", min_disk))
+  auto visibility = flavor_visibility::public_only;
+  if (!int_param(c, "minRam", min_ram) || !int_param(c, "minDisk", min_disk)
+      || !visibility_param(c, visibility))
     return;
-  ask<flavor_list>(api, c, list_flavors{c->ctx},
-                   [c, detail, id, min_ram, min_disk](flavor_list& l) {
-    if (!id.empty()) {
-      for (auto& f : l.items)
-        if (f.id == id) {
-          reply_json(c, 200,
-                     json::object{{"flavor", flavor_detail(f, c->base)}});
-          return;
-        }
-      reply_error(c, 404, "Flavor " + id + " could not be found.");
-      return;
-    }
+  ask<flavor_list>(api, c, list_flavors{c->ctx, visibility},
+                   [c, detail, min_ram, min_disk](flavor_list& l) {
     std::vector<flavor> items;
     for (auto& f : l.items)
       if (f.ram_mb >= min_ram && f.disk_gb >= min_disk)
@@ -198,8 +308,8 @@ void route_flavors(compute_api& api, const call_ptr& c) {
       return;
     json::array out;
     for (auto& f : items)
-      out.push_back(detail ? flavor_detail(f, c->base)
-                           : flavor_brief(f, c->base));
+      out.push_back(detail ? flavor_detail(f, c->base, c->version)
+                           : flavor_brief(f, c->base, c->version));
     reply_json(c, 200, json::object{{"flavors", std::move(out)}});
   });
 }

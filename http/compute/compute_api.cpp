@@ -80,6 +80,8 @@ const std::map<std::string, route_fn>& collections() {
     {"os-services", route_services},
     {"os-networks", route_networks},
     {"os-server-groups", route_server_groups},
+    {"os-aggregates", route_aggregates},
+    {"os-availability-zone", route_availability_zones},
   };
   return routes;
 }
@@ -90,7 +92,8 @@ bool is_literal(const std::string& segment) {
     "detail",   "action",     "metadata", "os-instance-actions",
     "defaults", "statistics", "search",   "servers",
     "uptime",   "disable",    "disable-log-reason", "enable",
-    "ips",      "os-interface", "tags"};
+    "ips",      "os-interface", "tags", "os-extra_specs",
+    "os-flavor-access"};
   for (auto l : literals)
     if (segment == l)
       return true;

@@ -58,6 +58,12 @@ private:
 // The resources, each given a call whose path starts with its collection.
 void route_servers(compute_api& api, const call_ptr& c);
 void route_flavors(compute_api& api, const call_ptr& c);
+/// /flavors/{id}/os-extra_specs[/{key}].
+void route_flavor_extra_specs(compute_api& api, const call_ptr& c);
+/// /flavors/{id}/os-flavor-access and /flavors/{id}/action.
+void route_flavor_access(compute_api& api, const call_ptr& c);
+void route_aggregates(compute_api& api, const call_ptr& c);
+void route_availability_zones(compute_api& api, const call_ptr& c);
 void route_images(compute_api& api, const call_ptr& c);
 /// The Glance-shaped endpoint: the path after /v2 (images[/{id}]).
 void route_glance_images(compute_api& api, const call_ptr& c);

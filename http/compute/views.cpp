@@ -402,12 +402,19 @@ json::object image_properties_view(const instance& row) {
   return out;
 }
 
-json::object flavor_brief(const flavor& f, const link_base& base) {
-  return {{"id", f.id}, {"name", f.name}, {"links", base.links("flavors", f.id)}};
+json::object flavor_brief(const flavor& f, const link_base& base,
+                          api_version version) {
+  json::object out{
+    {"id", f.id}, {"name", f.name}, {"links", base.links("flavors", f.id)}};
+  if (version >= api_version{2, 55})
+    out["description"] = f.has_description ? json::value(f.description)
+                                           : json::value(nullptr);
+  return out;
 }
 
-json::object flavor_detail(const flavor& f, const link_base& base) {
-  auto out = flavor_brief(f, base);
+json::object flavor_detail(const flavor& f, const link_base& base,
+                           api_version version) {
+  auto out = flavor_brief(f, base, version);
   out["ram"] = f.ram_mb;
   out["disk"] = f.disk_gb;
   out["vcpus"] = f.vcpus;
@@ -416,6 +423,14 @@ json::object flavor_detail(const flavor& f, const link_base& base) {
   out["OS-FLV-DISABLED:disabled"] = false;
   out["os-flavor-access:is_public"] = f.is_public;
   out["rxtx_factor"] = 1.0;
+  // 2.61: every caller passes os-flavor-extra-specs:index, whose default
+  // rule is any project member.
+  if (version >= api_version{2, 61}) {
+    json::object specs;
+    for (auto& kv : f.extra_specs)
+      specs[kv.first] = kv.second;
+    out["extra_specs"] = std::move(specs);
+  }
   return out;
 }
 

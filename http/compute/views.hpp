@@ -75,8 +75,11 @@ std::string subnet_id_of(const network& net);
 /// _translate_interface_attachment_view); `tagged` adds `tag` (2.70).
 boost::json::object interface_view(const vif& v, bool tagged);
 
-boost::json::object flavor_brief(const flavor& f, const link_base& base);
-boost::json::object flavor_detail(const flavor& f, const link_base& base);
+/// Nova's flavor views: description from 2.55, extra_specs from 2.61.
+boost::json::object flavor_brief(const flavor& f, const link_base& base,
+                                 api_version version);
+boost::json::object flavor_detail(const flavor& f, const link_base& base,
+                                  api_version version);
 
 /// Nova's image proxy views (views/images.py): basic and show.
 boost::json::object image_brief(const image& i, const link_base& base);

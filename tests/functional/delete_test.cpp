@@ -32,9 +32,10 @@ caf::behavior gated_scheduler(caf::stateful_actor<gate_state>* self,
     },
     [self, observer](release_claim& r) { self->send(observer, r); },
     [](host_report&) {},
+    [](set_host_aggregates&) {},
     [self](open_atom, const std::string& host) {
       for (auto& kv : self->state.held)
-        kv.first.deliver(host_selection{kv.second, host, {}});
+        kv.first.deliver(host_selection{kv.second, host, {}, "nova"});
       self->state.held.clear();
     },
   };
@@ -65,7 +66,7 @@ TEST_CASE("a delete during scheduling wins: no host ever sees the build",
   auto api = spawn_api_handler(
     sys, api_config{opts, store, conductor,
                     caf::actor_cast<scheduler_actor>(gate), images,
-                    catalog_state{opts.flavors, {}, {}, {}, {}}});
+                    catalog_state{opts.flavors, {}, {}, {}, {}, {}, {}}});
   request_context ctx{"u", "p", false, {}, {}};
   create_servers req;
   req.ctx = ctx;

@@ -1,6 +1,7 @@
 #include "actors/scheduler/filters/filters.hpp"
 
 #include "actors/scheduler/filters/server_group_filters.hpp"
+#include "actors/scheduler/filters/aggregate_filters.hpp"
 #include "messages/errors.hpp"
 
 namespace vmforge {
@@ -44,6 +45,12 @@ make_filters(const std::vector<std::string>& names) {
     {"DiskFilter", disk_filter},
     {"ServerGroupAffinityFilter", server_group_affinity_filter},
     {"ServerGroupAntiAffinityFilter", server_group_anti_affinity_filter},
+    // Not in the default list, as in Nova.
+    {"AggregateInstanceExtraSpecsFilter",
+     aggregate_instance_extra_specs_filter},
+    {"AggregateMultiTenancyIsolation", aggregate_multitenancy_isolation},
+    {"AggregateImagePropertiesIsolation",
+     aggregate_image_properties_isolation},
   };
   std::vector<host_filter> out;
   for (auto& name : names) {

@@ -16,6 +16,10 @@ namespace vmforge {
 struct filter_context {
   steady_time now;
   std::chrono::seconds service_down_time{60};
+  /// [filter_scheduler] aggregate_image_properties_isolation_namespace and
+  /// _separator (AggregateImagePropertiesIsolation).
+  const std::string* image_properties_namespace = nullptr;
+  const std::string* image_properties_separator = nullptr;
 };
 
 using host_filter_fn = bool (*)(const host_state&, const request_spec&,

@@ -9,6 +9,16 @@ using namespace vmforge::test;
 
 namespace {
 
+// Migration 7's flavor column and tables, taken out first by the tests
+// that make databases of older versions.
+const char* const undo_migration_7
+  = "DROP TABLE flavor_extra_specs;"
+    "DROP TABLE flavor_projects;"
+    "DROP TABLE aggregates;"
+    "DROP TABLE aggregate_hosts;"
+    "DROP TABLE aggregate_metadata;"
+    "ALTER TABLE flavors DROP COLUMN description;";
+
 // What migration 4 and the later ones add, taken out again: a database as
 // version 3 left it.
 const char* const undo_migration_4
@@ -94,7 +104,7 @@ TEST_CASE("database: migration 2 gives the hosts of a version 1 database "
   }
   // Back to what migration 1 left: no forced_down column (nor what later
   // migrations add), user_version 1.
-  run_sql(dir, std::string{undo_migration_6} + undo_migration_5 + undo_migration_4
+  run_sql(dir, std::string{undo_migration_7} + undo_migration_6 + undo_migration_5 + undo_migration_4
                  + "ALTER TABLE compute_nodes DROP COLUMN forced_down;"
                    "DROP TABLE instance_system_metadata;"
                    "PRAGMA user_version=1");
@@ -205,7 +215,7 @@ TEST_CASE("database: migration 3 keeps a shelved instance's system metadata "
     database db{db_path(dir)};
     db.migrate();
   }
-  run_sql(dir, std::string{undo_migration_6} + undo_migration_5 + undo_migration_4
+  run_sql(dir, std::string{undo_migration_7} + undo_migration_6 + undo_migration_5 + undo_migration_4
                  + "DROP TABLE instance_system_metadata;"
                    "PRAGMA user_version=2");
   {
@@ -255,7 +265,7 @@ TEST_CASE("database: migration 4 keeps a version 3 database's rows, which "
     db.put_instance(row, true);
     db.commit();
   }
-  run_sql(dir, std::string{undo_migration_6} + undo_migration_5 + undo_migration_4 + "PRAGMA user_version=3");
+  run_sql(dir, std::string{undo_migration_7} + undo_migration_6 + undo_migration_5 + undo_migration_4 + "PRAGMA user_version=3");
   database db{db_path(dir)};
   CHECK(db.migrate() == 3);
   auto st = db.load();
@@ -333,7 +343,7 @@ TEST_CASE("database: migration 5 keeps the microversions' fields of an "
     database db{db_path(dir)};
     db.migrate();
   }
-  run_sql(dir, std::string{undo_migration_6} + undo_migration_5
+  run_sql(dir, std::string{undo_migration_7} + undo_migration_6 + undo_migration_5
                  + "PRAGMA user_version=4");
   {
     database db{db_path(dir)};
@@ -419,4 +429,85 @@ TEST_CASE("database: server groups keep their policy, rules and members in "
   REQUIRE(groups.size() == 1);
   CHECK(groups[0].id == "g-2");
   CHECK(count_rows(dir, "instance_group_member") == 0);
+}
+
+TEST_CASE("database: migration 7's flavor extra specs, description and "
+          "access, and aggregates read back; drops remove them",
+          "[database]") {
+  temp_dir dir;
+  flavor f;
+  f.id = "ssd";
+  f.name = "m1.ssd";
+  f.is_public = false;
+  f.has_description = true;
+  f.description = "fast disks";
+  f.extra_specs = {{"aggregate_instance_extra_specs:ssd", "true"},
+                   {"hw:cpu_policy", "dedicated"}};
+  aggregate a;
+  a.id = 3;
+  a.uuid = "u-3";
+  a.name = "agg1";
+  a.hosts = {"compute-2", "compute-1"};
+  a.metadata = {{"availability_zone", "az1"}, {"ssd", "true"}};
+  a.created_us = 5;
+  a.updated_us = 6;
+  {
+    database db{db_path(dir)};
+    db.migrate();
+    db.begin();
+    db.put_flavor(f, {"p1", "p2"});
+    db.put_aggregate(a);
+    db.commit();
+  }
+  auto st = reload(dir);
+  auto& cat = st.catalog;
+  auto i = std::find_if(cat.flavors.begin(), cat.flavors.end(),
+                        [](const flavor& x) { return x.id == "ssd"; });
+  REQUIRE(i != cat.flavors.end());
+  CHECK_FALSE(i->is_public);
+  CHECK(i->has_description);
+  CHECK(i->description == "fast disks");
+  CHECK(i->extra_specs == f.extra_specs);
+  CHECK(cat.flavor_projects.at("ssd") == std::vector<std::string>{"p1", "p2"});
+  // The classic flavors have no description.
+  auto tiny = std::find_if(cat.flavors.begin(), cat.flavors.end(),
+                           [](const flavor& x) { return x.id == "1"; });
+  REQUIRE(tiny != cat.flavors.end());
+  CHECK_FALSE(tiny->has_description);
+  REQUIRE(cat.aggregates.size() == 1);
+  auto& r = cat.aggregates[0];
+  CHECK(r.id == 3);
+  CHECK(r.uuid == "u-3");
+  CHECK(r.name == "agg1");
+  CHECK(r.hosts == a.hosts); // in the order they joined
+  CHECK(r.metadata == a.metadata);
+  CHECK(r.created_us == 5);
+  CHECK(r.updated_us == 6);
+  {
+    database db{db_path(dir)};
+    db.begin();
+    a.hosts = {"compute-1"};
+    a.metadata.erase("ssd");
+    db.put_aggregate(a);
+    f.extra_specs.erase("hw:cpu_policy");
+    db.put_flavor(f, {"p2"});
+    db.commit();
+  }
+  st = reload(dir);
+  CHECK(st.catalog.aggregates[0].hosts == std::vector<std::string>{"compute-1"});
+  CHECK(st.catalog.aggregates[0].metadata.size() == 1);
+  CHECK(st.catalog.flavor_projects.at("ssd") == std::vector<std::string>{"p2"});
+  {
+    database db{db_path(dir)};
+    db.begin();
+    db.drop_aggregate(3);
+    db.drop_flavor("ssd");
+    db.commit();
+  }
+  st = reload(dir);
+  CHECK(st.catalog.aggregates.empty());
+  CHECK(st.catalog.flavor_projects.empty());
+  CHECK(count_rows(dir, "flavor_extra_specs") == 0);
+  CHECK(count_rows(dir, "aggregate_metadata") == 0);
+  CHECK(count_rows(dir, "aggregate_hosts") == 0);
 }

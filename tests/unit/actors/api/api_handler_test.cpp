@@ -107,6 +107,7 @@ caf::behavior conductor_stub(caf::stateful_actor<conductor_state>* self) {
 
 caf::behavior scheduler_stub(caf::event_based_actor*) {
   return {
+    [](set_host_aggregates&) {},
     [](set_host_status& s) {
       host_view v;
       v.host = s.host;
@@ -157,7 +158,7 @@ struct fixture : test::actor_fixture {
       sys, api_config{opts, caf::actor_cast<store_actor>(store),
                       caf::actor_cast<conductor_actor>(conductor),
                       caf::actor_cast<scheduler_actor>(scheduler), images,
-                      catalog_state{opts.flavors, {}, {}, {}, {}}});
+                      catalog_state{opts.flavors, {}, {}, {}, {}, {}, {}}});
     run();
   }
 

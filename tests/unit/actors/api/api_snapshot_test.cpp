@@ -120,7 +120,7 @@ struct fixture : test::actor_fixture {
                    caf::actor_cast<conductor_actor>(conductor),
                    {},
                    caf::actor_cast<image_actor>(images),
-                   catalog_state{opts.flavors, {}, {}, {}, {}}};
+                   catalog_state{opts.flavors, {}, {}, {}, {}, {}, {}}};
     cfg.image_url = [](const std::string& id) {
       return "http://glance.example:9292/images/" + id;
     };

@@ -122,7 +122,7 @@ TEST_CASE("create_plan: rows in BUILD/scheduling named by the template, "
   req.min_count = 2;
   req.max_count = 3;
   req.metadata = {{"a", "1"}};
-  auto fl = w.cat.flavor_of(req.flavor_ref).value();
+  auto fl = w.cat.flavor_of(req.flavor_ref, req.ctx).value();
   auto ins = rows_of(req, fl, w.quota, "%(name)s-%(count)d", "r-1");
   CHECK(ins.min_count == 2);
   CHECK(ins.limits.instances == 4);
@@ -206,7 +206,7 @@ TEST_CASE("create_plan: the rows carry the boot data and the networks; a "
   CHECK(g.key_data == kp.public_key);
   CHECK(g.user_data == req.user_data);
   CHECK_FALSE(g.config_drive);
-  auto fl = w.cat.flavor_of("1").value();
+  auto fl = w.cat.flavor_of("1", req.ctx).value();
   auto ins = rows_of(req, fl, w.quota, "%(name)s-%(count)d", "r-1", g);
   REQUIRE(ins.rows.size() == 1);
   auto& row = ins.rows[0];
@@ -242,7 +242,7 @@ TEST_CASE("create_plan: rows keep the hostname, hints, tags, pinned zone "
   req.availability_zone = "az1";
   req.tags = {"red", "blue", "red"};
   req.scheduler_hints = {{"same_host", {"x"}}};
-  auto fl = w.cat.flavor_of(req.flavor_ref).value();
+  auto fl = w.cat.flavor_of(req.flavor_ref, req.ctx).value();
   auto ins = rows_of(req, fl, w.quota, "%(name)s-%(count)d", "r-1", {},
                      {{"hw_disk_bus", "virtio"}});
   REQUIRE(ins.rows.size() == 2);

@@ -228,6 +228,7 @@ struct fixture : test::actor_fixture {
     b.req.request_id = "req-1";
     b.host = "h";
     b.attempt = 1;
+    b.availability_zone = "az1";
     return b;
   }
 
@@ -300,6 +301,9 @@ struct fixture : test::actor_fixture {
     CAF_CHECK(u.expected.contains(task_state::scheduling));
     CAF_CHECK(u.set_host);
     CAF_CHECK_EQUAL(u.host, "h");
+    // The host's zone as the scheduler gave it becomes the instance's.
+    CAF_CHECK(u.set_zone);
+    CAF_CHECK_EQUAL(u.zone, "az1");
     check_build_steps(id, queued);
   }
 

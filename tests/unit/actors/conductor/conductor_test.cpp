@@ -103,7 +103,7 @@ struct fixture : test::actor_fixture {
   build_and_run place(const std::string& host,
                       std::vector<std::string> alternates = {}) {
     tell(build());
-    answer<select_destinations>(host_selection{id, host, alternates});
+    answer<select_destinations>(host_selection{id, host, alternates, "nova"});
     auto event = next<record_action>(store);
     CAF_CHECK_EQUAL(event.event.name, "conductor_schedule_and_build_instances");
     CAF_CHECK_EQUAL(event.event.result, "Success");
@@ -159,7 +159,7 @@ CAF_TEST(a build goes to the host the scheduler chose and ends there) {
   online("compute-1");
   tell(build());
   auto sel = answer<select_destinations>(
-    host_selection{id, "compute-1", {"compute-2", "compute-3"}});
+    host_selection{id, "compute-1", {"compute-2", "compute-3"}, "az1"});
   CAF_CHECK_EQUAL(sel.spec.instance_id, id);
   CAF_CHECK(sel.spec.need == (resources{1, 512, 1}));
   CAF_CHECK(sel.ignore_hosts.empty());
@@ -173,6 +173,8 @@ CAF_TEST(a build goes to the host the scheduler chose and ends there) {
   CAF_CHECK_EQUAL(run.req.instance_id, id);
   CAF_CHECK_EQUAL(run.host, "compute-1");
   CAF_CHECK_EQUAL(run.attempt, 1u);
+  // The host's zone, for the compute manager to store on the instance.
+  CAF_CHECK_EQUAL(run.availability_zone, "az1");
   CAF_CHECK_EQUAL(stats().in_flight, 1);
   tell(build_result{id, "compute-1", 1, true, false, {}});
   // The compute manager records ACTIVE itself; the claim stays.
@@ -191,11 +193,12 @@ CAF_TEST(a retryable failure claims the next alternate for attempt 2) {
   place("compute-1", {"compute-2"});
   fail_on("compute-1", 1, "boom");
   check_rescheduled();
-  auto claim = answer<claim_host>(host_claimed{id, "compute-2"});
+  auto claim = answer<claim_host>(host_claimed{id, "compute-2", "az2"});
   CAF_CHECK_EQUAL(claim.host, "compute-2");
   CAF_CHECK_EQUAL(claim.spec.instance_id, id);
   auto run = next_on<build_and_run>("compute-2");
   CAF_CHECK_EQUAL(run.attempt, 2u);
+  CAF_CHECK_EQUAL(run.availability_zone, "az2");
   // The scheduling event is recorded once per build, not per attempt.
   CAF_CHECK(idle(store));
   // A late answer of the first attempt changes nothing.
@@ -214,7 +217,7 @@ CAF_TEST(a refused claim moves on to the next alternate) {
   fail_on("compute-1", 1, "boom");
   check_rescheduled();
   answer<claim_host>(nova_error(errc::claim_failed, "compute-2", "full"));
-  auto claim = answer<claim_host>(host_claimed{id, "compute-3"});
+  auto claim = answer<claim_host>(host_claimed{id, "compute-3", "nova"});
   CAF_CHECK_EQUAL(claim.host, "compute-3");
   CAF_CHECK_EQUAL(next_on<build_and_run>("compute-3").attempt, 2u);
 }
@@ -226,11 +229,11 @@ CAF_TEST(the max_attempts-th failure ends in ERROR with the fault Nova gives) {
   place("compute-1", {"compute-2", "compute-3"});
   fail_on("compute-1", 1, "boom 1");
   check_rescheduled();
-  answer<claim_host>(host_claimed{id, "compute-2"});
+  answer<claim_host>(host_claimed{id, "compute-2", "nova"});
   next_on<build_and_run>("compute-2");
   fail_on("compute-2", 2, "boom 2");
   check_rescheduled();
-  answer<claim_host>(host_claimed{id, "compute-3"});
+  answer<claim_host>(host_claimed{id, "compute-3", "nova"});
   CAF_CHECK_EQUAL(next_on<build_and_run>("compute-3").attempt, 3u);
   fail_on("compute-3", 3, "boom 3");
   CAF_CHECK_EQUAL(next<release_claim>(scheduler).instance_id, id);
@@ -300,7 +303,7 @@ CAF_TEST(a delete during scheduling is settled when the scheduler answers) {
   tell(delete_request{id, {}});
   // Nothing to do until the scheduler answers: its claim is coming.
   CAF_CHECK(idle(store));
-  answer<select_destinations>(host_selection{id, "compute-1", {}});
+  answer<select_destinations>(host_selection{id, "compute-1", {}, "nova"});
   CAF_CHECK_EQUAL(next<release_claim>(scheduler).instance_id, id);
   CAF_CHECK_EQUAL(next<instance_deleted>(store).id, id);
   CAF_CHECK(idle(store));
@@ -369,7 +372,7 @@ CAF_TEST(the builds of a restarted compute manager are rescheduled) {
   CAF_CHECK_EQUAL(event.event.traceback,
                   "Compute manager of host compute-1 failed: killed");
   check_rescheduled();
-  answer<claim_host>(host_claimed{id, "compute-2"});
+  answer<claim_host>(host_claimed{id, "compute-2", "nova"});
   CAF_CHECK_EQUAL(next_on<build_and_run>("compute-2").attempt, 2u);
   CAF_CHECK(idle(hosts.at("compute-1")));
 }
@@ -426,7 +429,7 @@ CAF_TEST(a claim_host the scheduler does not answer in time moves on to the
   advance_time(60s); // the default timeout
   sched.run();
   CAF_CHECK_EQUAL(next<release_claim>(scheduler).instance_id, id);
-  auto claim = answer<claim_host>(host_claimed{id, "compute-3"});
+  auto claim = answer<claim_host>(host_claimed{id, "compute-3", "nova"});
   CAF_CHECK_EQUAL(claim.host, "compute-3");
   CAF_CHECK_EQUAL(next_on<build_and_run>("compute-3").attempt, 2u);
   CAF_CHECK(idle(store));
@@ -463,7 +466,8 @@ CAF_TEST(the builds of a host that went offline are rescheduled elsewhere
                   "Compute host compute-1 is offline: lost its link "
                   "(remote_link_unreachable)");
   check_rescheduled();
-  auto sel = answer<select_destinations>(host_selection{id, "compute-2", {}});
+  auto sel
+    = answer<select_destinations>(host_selection{id, "compute-2", {}, "nova"});
   CAF_CHECK_EQUAL(sel.ignore_hosts, std::vector<std::string>{"compute-1"});
   CAF_CHECK_EQUAL(next_on<build_and_run>("compute-2").attempt, 2u);
   CAF_CHECK(idle(hosts.at("compute-1")));
@@ -481,7 +485,7 @@ CAF_TEST(a build whose hosts go offline until its attempts are exhausted
   tell(compute_offline{"compute-1", "stopped"});
   next<record_action>(store);
   check_rescheduled();
-  answer<claim_host>(host_claimed{id, "compute-2"});
+  answer<claim_host>(host_claimed{id, "compute-2", "nova"});
   CAF_CHECK_EQUAL(next_on<build_and_run>("compute-2").attempt, 2u);
   tell(compute_offline{"compute-2", "stopped"});
   CAF_CHECK_EQUAL(next<record_action>(store).event.host, "compute-2");
@@ -505,7 +509,7 @@ CAF_TEST(a compute manager of another process for a host with builds in
                   "Compute manager of host compute-1 was replaced by a new "
                   "process");
   check_rescheduled();
-  answer<claim_host>(host_claimed{id, "compute-2"});
+  answer<claim_host>(host_claimed{id, "compute-2", "nova"});
   CAF_CHECK_EQUAL(next_on<build_and_run>("compute-2").attempt, 2u);
   CAF_CHECK(idle(successor));
 }
@@ -629,7 +633,8 @@ CAF_TEST(an offloaded unshelve is scheduled like a build without alternates
   start();
   online("compute-2");
   tell(unshelve_of(build()));
-  auto sel = answer<select_destinations>(host_selection{id, "compute-2", {}});
+  auto sel
+    = answer<select_destinations>(host_selection{id, "compute-2", {}, "nova"});
   CAF_CHECK_EQUAL(sel.num_alternates, 0);
   CAF_CHECK_EQUAL(sel.spec.availability_zone, "az2");
   auto ev = next<record_action>(store);
@@ -670,7 +675,7 @@ CAF_TEST(an unshelve that fails on its host is not rescheduled and stays
   online("compute-1");
   online("compute-2");
   tell(unshelve_of(build()));
-  answer<select_destinations>(host_selection{id, "compute-1", {}});
+  answer<select_destinations>(host_selection{id, "compute-1", {}, "nova"});
   next<record_action>(store);
   next_on<build_and_run>("compute-1");
   fail_on("compute-1", 1, "spawn failed");

@@ -368,3 +368,47 @@ TEST_CASE("soft-anti-affinity spreads members by weight without refusing "
   CHECK(used.size() == 2);
   CHECK(sel.select(grouped("m3", "soft-anti-affinity", ids), now()));
 }
+
+TEST_CASE("a zone aggregate moves its hosts into its zone, for hosts that "
+          "report later too; the aggregate filters see the metadata",
+          "[scheduler][aggregates]") {
+  scheduler_options opts;
+  opts.enabled_filters = {"AvailabilityZoneFilter",
+                          "AggregateInstanceExtraSpecsFilter"};
+  auto s = make_selector(opts);
+  auto t = now();
+  s.report(host("c1", {8, 8192, 100}), t);
+  s.report(host("c2", {8, 8192, 100}), t);
+  aggregate zone;
+  zone.id = 1;
+  zone.name = "agg1";
+  zone.hosts = {"c1", "c3"};
+  zone.metadata = {{"availability_zone", "az1"}, {"ssd", "true, fast"}};
+  s.set_aggregates({zone});
+  s.report(host("c3", {8, 8192, 100}), t);
+  std::map<std::string, std::string> zones;
+  for (auto& v : s.views(t))
+    zones[v.host] = v.availability_zone;
+  CHECK(zones == std::map<std::string, std::string>{
+                   {"c1", "az1"}, {"c2", "nova"}, {"c3", "az1"}});
+  // Metadata values are split on ',' as Nova's are.
+  REQUIRE(s.find("c1")->aggregates);
+  CHECK(s.find("c1")->aggregates->at("ssd")
+        == std::set<std::string>{"true", "fast"});
+  CHECK_FALSE(s.find("c2")->aggregates);
+  auto req = request("i-1", {1, 512, 1}, 2);
+  req.spec.availability_zone = "az1";
+  auto sel = s.select(req, t);
+  REQUIRE(sel);
+  CHECK((sel->host == "c1" || sel->host == "c3"));
+  CHECK(sel->availability_zone == "az1");
+  auto ssd = request("i-2", {1, 512, 1}, 2);
+  ssd.spec.extra_specs = {{"aggregate_instance_extra_specs:ssd", "fast"}};
+  sel = s.select(ssd, t);
+  REQUIRE(sel);
+  CHECK(sel->host != "c2");
+  // Out of the aggregate, back in the zone it reports.
+  s.set_aggregates({});
+  CHECK(s.find("c1")->availability_zone == "nova");
+  CHECK_FALSE(s.find("c1")->aggregates);
+}

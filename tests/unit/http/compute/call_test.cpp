@@ -84,3 +84,12 @@ TEST_CASE("an internal or unknown error is Nova's unexpected API error",
     CHECK(std::string{msg}.rfind("Unexpected API Error.", 0) == 0);
   }
 }
+
+TEST_CASE("metadata and extra-spec keys are Nova's pattern", "[call]") {
+  CHECK(http::valid_spec_key("aggregate_instance_extra_specs:ssd"));
+  CHECK(http::valid_spec_key("a-b_c.d e"));
+  CHECK_FALSE(http::valid_spec_key(""));
+  CHECK_FALSE(http::valid_spec_key("bad/key"));
+  CHECK_FALSE(http::valid_spec_key(std::string(256, 'k')));
+  CHECK(http::valid_spec_key(std::string(255, 'k')));
+}

@@ -435,3 +435,25 @@ TEST_CASE("views: os-networks' and os-interface's entries", "[views]") {
   CHECK_FALSE(i.contains("tag"));
   CHECK(interface_view(v, true).at("tag").is_null());
 }
+
+TEST_CASE("views: a flavor's description from 2.55, its extra specs from "
+          "2.61",
+          "[views][flavors]") {
+  flavor f;
+  f.id = "ssd";
+  f.name = "m1.ssd";
+  f.extra_specs = {{"ssd", "true"}};
+  auto old = flavor_detail(f, base, api_version{2, 54});
+  CHECK_FALSE(old.contains("description"));
+  CHECK_FALSE(old.contains("extra_specs"));
+  auto brief = flavor_brief(f, base, api_version{2, 55});
+  CHECK(brief.at("description").is_null());
+  f.has_description = true;
+  f.description = "fast";
+  auto v255 = flavor_detail(f, base, api_version{2, 55});
+  CHECK(v255.at("description") == "fast");
+  CHECK_FALSE(v255.contains("extra_specs"));
+  auto v261 = flavor_detail(f, base, api_version{2, 61});
+  CHECK(v261.at("extra_specs") == json::object{{"ssd", "true"}});
+  CHECK(v261.at("os-flavor-access:is_public") == true);
+}

@@ -25,7 +25,7 @@ request_spec want(int64_t vcpus, int64_t ram_mb, int64_t disk_gb,
 }
 
 filter_context now_ctx() {
-  return {std::chrono::steady_clock::now(), 60s};
+  return {std::chrono::steady_clock::now(), 60s, nullptr, nullptr};
 }
 
 } // namespace
