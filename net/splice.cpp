@@ -106,6 +106,8 @@ void splice::finish_if_idle() {
 }
 
 void splice::close_tls() {
+  // The owner (the acceptor's count) lets go as the socket closes.
+  owner_.reset();
   error_code ignored;
   shutdown_timer_.cancel();
   tls_.next_layer().close(ignored);

@@ -166,6 +166,9 @@ private:
   }
 
   void close() {
+    // Uncounted before the peer can see the close, not when the last
+    // pending handler lets go of this object.
+    slot_.reset();
     error_code ignored;
     tls_.next_layer().close(ignored);
     target_.close(ignored);
