@@ -108,6 +108,7 @@ constexpr entry catalog[] = {
   {errc::fixed_ip_invalid, "FixedIpInvalid", "Fixed IP address {} is invalid."},
   {errc::no_more_fixed_ips, "NoMoreFixedIps",
    "No fixed IP addresses available for network: {}"},
+  {errc::server_security_group_not_found, "SecurityGroupNotFound", "{}"},
   {errc::internal, "NovaException", "{}"},
 };
 

@@ -66,6 +66,7 @@ enum class errc : uint8_t {
   fixed_ip_already_in_use,       // FixedIpAlreadyInUse
   fixed_ip_invalid,              // FixedIpInvalid (not in the subnet)
   no_more_fixed_ips,             // NoMoreFixedIps (aborts a build)
+  server_security_group_not_found, // SecurityGroupNotFound, Neutron's words
   internal,                      // NovaException: "An unknown exception..."
 };
 

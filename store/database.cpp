@@ -185,6 +185,17 @@ CREATE TABLE virtual_interfaces (
   PRIMARY KEY (instance_id, uuid)
 ) WITHOUT ROWID;
 )",
+  // 8: deleted instances are kept (issue 15: usage, ?deleted=True, the
+  // actions of a deleted server) until their retention ends; Nova's
+  // terminated_at marks them, and usage no longer counts them.
+  R"(
+ALTER TABLE instances ADD COLUMN terminated_at INTEGER;
+DROP VIEW quota_usages;
+CREATE VIEW quota_usages AS
+  SELECT project_id, COUNT(*) AS instances, SUM(vcpus) AS cores,
+         SUM(memory_mb) AS ram
+  FROM instances WHERE terminated_at IS NULL GROUP BY project_id;
+)",
 };
 
 template <class Enum>
@@ -503,7 +514,7 @@ stored_state database::load() {
       availability_zone, access_ip_v4, access_ip_v6, disk_config, key_name,
       security_groups, locked, vm_state, task_state, power_state, host,
       created_at, updated_at, launched_at, user_data, key_data, config_drive,
-      requested_networks FROM instances ORDER BY id)"};
+      requested_networks, terminated_at FROM instances ORDER BY id)"};
     while (q.step()) {
       instance r;
       r.db_id = q.integer(0);
@@ -526,11 +537,10 @@ stored_state database::load() {
       r.key_name = q.text(20);
       r.security_groups = strings_from_json(q.text(21));
       r.locked = q.integer(22) != 0;
-      r.vm = parse_enum(q.text(23), vm_state::building,
-                        vm_state::shelved_offloaded);
+      r.vm = parse_enum(q.text(23), vm_state::building, vm_state::rescued);
       r.task = q.is_null(24) ? task_state::none
                              : parse_enum(q.text(24), task_state::none,
-                                          task_state::unshelving);
+                                          task_state::unrescuing);
       r.power = static_cast<power_state>(q.integer(25));
       r.host = q.text(26);
       r.created_us = q.integer(27);
@@ -540,6 +550,7 @@ stored_state database::load() {
       r.key_data = q.text(31);
       r.config_drive = q.integer(32) != 0;
       r.requested_networks = request_from_json(q.text(33));
+      r.terminated_us = q.is_null(34) ? 0 : q.integer(34);
       index.emplace(r.db_id, out.instances.size());
       out.instances.push_back(std::move(r));
     }
@@ -649,9 +660,9 @@ void database::put_instance(const instance& r, bool with_metadata) {
     flavor_is_public, image_ref, availability_zone, access_ip_v4, access_ip_v6,
     disk_config, key_name, security_groups, locked, vm_state, task_state,
     power_state, host, created_at, updated_at, launched_at, user_data,
-    key_data, config_drive, requested_networks) VALUES (?, ?, ?, ?, ?, ?, ?, ?,
-    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-    ?))");
+    key_data, config_drive, requested_networks, terminated_at) VALUES (?, ?, ?,
+    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+    ?, ?, ?, ?, ?, ?))");
   auto& f = r.flavor_;
   // Unset optional fields are NULL, as Nova's are.
   q.bind(r.db_id, r.id, r.name, nullable{r.has_description, r.description},
@@ -665,7 +676,8 @@ void database::put_instance(const instance& r, bool with_metadata) {
          r.created_us, r.updated_us,
          nullable{r.launched_us != 0, std::to_string(r.launched_us)},
          r.user_data, r.key_data, r.config_drive,
-         to_json(r.requested_networks))
+         to_json(r.requested_networks),
+         nullable{r.terminated_us != 0, std::to_string(r.terminated_us)})
     .run();
   if (!with_metadata)
     return;
@@ -698,7 +710,7 @@ void database::put_instance(const instance& r, bool with_metadata) {
 }
 
 void database::drop_instance(int64_t id) {
-  // Nova soft-deletes; nothing here shows deleted instances, so they go.
+  // A deleted row past its retention (Nova's archive_deleted_rows).
   for (auto sql : {"DELETE FROM instances WHERE id = ?",
                    "DELETE FROM instance_metadata WHERE instance_id = ?",
                    "DELETE FROM instance_system_metadata WHERE instance_id = ?",

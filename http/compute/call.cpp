@@ -118,6 +118,7 @@ unsigned status_of(errc code) {
     case errc::keypair_not_found:
     case errc::security_group_not_found:
     case errc::security_group_rule_not_found:
+    case errc::server_security_group_not_found:
     case errc::metadata_item_not_found:
     case errc::compute_host_not_found:
     case errc::host_binary_not_found:
@@ -181,6 +182,18 @@ const json::object* json_body(const call_ptr& c, json::value& storage) {
     return nullptr;
   }
   return &storage.as_object();
+}
+
+bool get_route(const call_ptr& c, size_t max_segments) {
+  if (c->path.size() > max_segments) {
+    reply_no_route(c);
+    return false;
+  }
+  if (c->req.method() != beast_http::verb::get) {
+    reply_bad_method(c);
+    return false;
+  }
+  return true;
 }
 
 bool removed_at_2_36(const call_ptr& c) {

@@ -489,6 +489,33 @@ bool parse_unshelve(const json::value& v, api_version version,
   return true;
 }
 
+bool parse_rescue(const json::value& v, std::string& pass,
+                  std::string& error) {
+  if (v.is_null())
+    return true;
+  if (!v.is_object())
+    return invalid(error, "rescue", v,
+                   show(v) + " is not of type 'object', 'null'");
+  auto& o = v.as_object();
+  if (!no_extra(o, {"adminPass", "rescue_image_ref"}, error))
+    return false;
+  if (auto p = o.if_contains("adminPass")) {
+    if (!p->is_string())
+      return invalid(error, "adminPass", *p,
+                     show(*p) + " is not of type 'string'");
+    pass = p->as_string().c_str();
+  }
+  if (auto ref = o.if_contains("rescue_image_ref")) {
+    if (!ref->is_string())
+      return invalid(error, "rescue_image_ref", *ref,
+                     show(*ref) + " is not of type 'string'");
+    if (!is_uuid(ref->as_string().c_str()))
+      return invalid(error, "rescue_image_ref", *ref,
+                     show(*ref) + " is not a 'uuid'");
+  }
+  return true;
+}
+
 bool parse_console_output(const json::value& v, int64_t& length,
                           std::string& error) {
   length = -1;

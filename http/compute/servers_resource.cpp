@@ -85,12 +85,16 @@ void create(compute_api& api, const call_ptr& c) {
   }, [c](caf::error& err) { reply_create_error(c, err); });
 }
 
+std::string upper(const std::string& text) {
+  std::string out;
+  for (auto ch : text)
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
 // Nova's status filter: the vm_states a status stands for.
 bool status_matches(const std::string& wanted, const instance& row) {
-  std::string upper;
-  for (auto ch : wanted)
-    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return derive_status(row.vm, row.task) == upper;
+  return derive_status(row.vm, row.task) == upper(wanted);
 }
 
 void list(compute_api& api, const call_ptr& c, bool detail) {
@@ -127,7 +131,26 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
     auto v = c->param("all_tenants");
     all_tenants = !(v == "0" || v == "false" || v == "False" || v == "off");
   }
-  ask<instance_list>(api, c, list_servers{c->ctx, all_tenants},
+  // Nova's deleted filter (oslo's bool_from_string, admins only: a user's
+  // is dropped as an unknown filter); without it changes-since also finds
+  // the servers deleted since; status=DELETED asks for deleted ones.
+  list_servers req{c->ctx, all_tenants, false, false};
+  if (c->has_param("deleted") && c->ctx.is_admin) {
+    auto v = c->param("deleted");
+    std::transform(v.begin(), v.end(), v.begin(), ::tolower);
+    req.deleted = v == "1" || v == "t" || v == "true" || v == "on"
+                  || v == "y" || v == "yes";
+  } else {
+    req.with_deleted = c->has_param("changes-since");
+  }
+  if (c->has_param("status") && upper(c->param("status")) == "DELETED") {
+    if (!c->ctx.is_admin) {
+      reply_error(c, 403, "Only administrators may list deleted instances");
+      return;
+    }
+    req.deleted = true;
+  }
+  ask<instance_list>(api, c, std::move(req),
                      [c, detail, limit, since, name_re](instance_list& l) {
     std::vector<const instance*> rows;
     for (auto& row : l.items) {
@@ -238,6 +261,10 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
     });
     return;
   }
+  if (key == "addSecurityGroup" || key == "removeSecurityGroup") {
+    server_security_group_action(api, c, id, key == "addSecurityGroup", arg);
+    return;
+  }
   if (key == "os-getConsoleOutput") {
     console_request req;
     std::string error;
@@ -285,6 +312,22 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
       return;
     }
     req.hard = type->as_string() == "HARD";
+  }
+  if (req.action == "rescue") {
+    // Nova's schema: null or {adminPass, rescue_image_ref}; the answer is
+    // the password the rescued guest gets.
+    std::string pass;
+    std::string error;
+    if (!parse_rescue(arg, pass, error)) {
+      reply_error(c, 400, error);
+      return;
+    }
+    if (pass.empty())
+      pass = generate_password();
+    ask<accepted>(api, c, std::move(req), [c, pass](accepted&) {
+      reply_json(c, 200, json::object{{"adminPass", pass}});
+    });
+    return;
   }
   ask<accepted>(api, c, std::move(req),
                 [c](accepted&) { reply_empty(c, 202); });
@@ -359,7 +402,8 @@ void instance_actions(compute_api& api, const call_ptr& c,
     return;
   }
   auto wanted = c->path.size() == 4 ? c->path[3] : std::string{};
-  ask<action_list>(api, c, list_instance_actions{c->ctx, id},
+  auto read_deleted = c->version >= api_version{2, 21};
+  ask<action_list>(api, c, list_instance_actions{c->ctx, id, read_deleted},
                    [c, id, wanted](action_list& l) {
     auto view = [&](const action_record& a, bool events) {
       bool failed = false;
@@ -444,6 +488,10 @@ void route_servers(compute_api& api, const call_ptr& c) {
   }
   if ((p.size() == 3 || p.size() == 4) && p[2] == "ips") {
     server_ips(api, c, p[1]);
+    return;
+  }
+  if (p.size() >= 3 && p[2] == "os-security-groups") {
+    server_security_groups(api, c, p[1]);
     return;
   }
   if ((p.size() == 3 || p.size() == 4) && p[2] == "os-interface") {

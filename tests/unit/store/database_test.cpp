@@ -9,9 +9,15 @@ using namespace vmforge::test;
 
 namespace {
 
-// What migration 4 adds, taken out again: a database as version 3 left it.
+// What the migrations from 4 add, taken out again: a database as version 3
+// left it (the kept deleted rows' terminated_at and its view, then 4's).
 const char* const undo_migration_4
-  = "DROP TABLE virtual_interfaces;"
+  = "DROP VIEW quota_usages;"
+    "ALTER TABLE instances DROP COLUMN terminated_at;"
+    "CREATE VIEW quota_usages AS SELECT project_id, COUNT(*) AS instances, "
+    "SUM(vcpus) AS cores, SUM(memory_mb) AS ram FROM instances "
+    "GROUP BY project_id;"
+    "DROP TABLE virtual_interfaces;"
     "ALTER TABLE instances DROP COLUMN user_data;"
     "ALTER TABLE instances DROP COLUMN key_data;"
     "ALTER TABLE instances DROP COLUMN config_drive;"
@@ -25,18 +31,23 @@ void run_sql(const temp_dir& dir, const std::string& sql) {
   sqlite3_close(raw);
 }
 
-// The rows of `table`, read through a connection of its own.
-int count_rows(const temp_dir& dir, const std::string& table) {
+// The first column of a query's first row, read through a connection of
+// its own.
+int64_t query_int(const temp_dir& dir, const std::string& sql) {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
   sqlite3_stmt* q = nullptr;
-  auto sql = "SELECT COUNT(*) FROM " + table;
   sqlite3_prepare_v2(raw, sql.c_str(), -1, &q, nullptr);
   REQUIRE(sqlite3_step(q) == SQLITE_ROW);
-  auto n = sqlite3_column_int(q, 0);
+  auto n = sqlite3_column_int64(q, 0);
   sqlite3_finalize(q);
   sqlite3_close(raw);
   return n;
+}
+
+// The rows of `table`.
+int count_rows(const temp_dir& dir, const std::string& table) {
+  return static_cast<int>(query_int(dir, "SELECT COUNT(*) FROM " + table));
 }
 
 vif sample_vif(const std::string& address, const std::string& mac) {
@@ -305,4 +316,29 @@ TEST_CASE("database: a row's boot data, networks and vifs read back; a "
     db.commit();
   }
   CHECK(count_rows(dir, "virtual_interfaces") == 0);
+}
+
+TEST_CASE("database: a deleted row reads back with its terminated_at, and "
+          "the quota_usages view counts only live rows",
+          "[database]") {
+  temp_dir dir;
+  auto live = sample_row(1);
+  auto gone = sample_row(2);
+  gone.id = "gone";
+  gone.vm = vm_state::deleted;
+  gone.terminated_us = 99;
+  {
+    database db{db_path(dir)};
+    db.migrate();
+    db.begin();
+    db.put_instance(live, true);
+    db.put_instance(gone, true);
+    db.commit();
+  }
+  auto st = reload(dir);
+  REQUIRE(st.instances.size() == 2);
+  CHECK(st.instances[0].terminated_us == 0);
+  CHECK(st.instances[1].terminated_us == 99);
+  CHECK(st.instances[1].vm == vm_state::deleted);
+  CHECK(query_int(dir, "SELECT SUM(instances) FROM quota_usages") == 1);
 }

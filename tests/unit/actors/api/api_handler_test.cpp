@@ -460,7 +460,7 @@ CAF_TEST(refused builds are service unavailable and reach no store) {
 CAF_TEST(a keypair is answered only once the store saved it) {
   keypair kp;
   kp.name = "k";
-  self->send(api, create_keypair{member, kp});
+  self->send(api, create_keypair{member, kp, {}});
   expect((create_keypair), from(self).to(api));
   CAF_CHECK(!answered());
   expect((save_keypair), from(api).to(store));
