@@ -131,7 +131,7 @@ namespace {
 // What the pipeline starts from: the rows, the API handler's catalog and
 // what recovery left to do once the actors run.
 struct initial_state {
-  std::shared_ptr<memory_repository> repo = std::make_shared<memory_repository>();
+  std::shared_ptr<memory_repository> repo;
   catalog_state catalog;
   std::vector<host_record> hosts;
   recovery_backlog backlog;
@@ -142,8 +142,10 @@ struct initial_state {
 // Reconciles what the database held with the hypervisors. Blocking, so it
 // runs before any actor does.
 initial_state load(stored_state stored,
-                   const std::map<std::string, driver_ptr>& drivers) {
+                   const std::map<std::string, driver_ptr>& drivers,
+                   deleted_retention keep) {
   initial_state init;
+  init.repo = std::make_shared<memory_repository>(keep);
   init.catalog = std::move(stored.catalog);
   init.hosts = std::move(stored.hosts);
   std::map<std::string, std::string> request_ids;
@@ -155,6 +157,13 @@ initial_state load(stored_state stored,
     for (auto& id : drv->list_instances())
       domains[id] = drv->get_power_state(id);
   }
+  // Deleted rows kept for admins and usage have nothing left to recover.
+  auto deleted = std::stable_partition(
+    stored.instances.begin(), stored.instances.end(),
+    [](const instance& row) { return row.terminated_us == 0; });
+  std::vector<instance> kept(std::make_move_iterator(deleted),
+                             std::make_move_iterator(stored.instances.end()));
+  stored.instances.erase(deleted, stored.instances.end());
   init.backlog.plan = plan_recovery(stored.instances, hypervisors, request_ids);
   auto& plan = init.backlog.plan;
   for (auto& [host, id] : plan.orphans)
@@ -173,6 +182,9 @@ initial_state load(stored_state stored,
             " actions to finish, ", plan.orphans.size(),
             " orphan domains destroyed, ", plan.changed.size(),
             " rows corrected");
+  stored.instances.insert(stored.instances.end(),
+                          std::make_move_iterator(kept.begin()),
+                          std::make_move_iterator(kept.end()));
   init.repo->load(std::move(stored.instances), std::move(stored.actions));
   return init;
 }
@@ -216,11 +228,14 @@ pipeline::start(caf::actor_system& sys, options opts,
     o, metrics::glance_request_hook(p->metrics));
   for (auto& host : o.hosts)
     p->drivers.emplace(host.name, make_driver(host));
+  auto keep = deleted_retention{o.deleted_retention_hours * 3600 * 1000000,
+                                o.deleted_retention_count};
   initial_state init;
+  init.repo = std::make_shared<memory_repository>(keep);
   init.catalog.flavors = o.flavors;
   if (db) {
     try {
-      init = load(db->open(o.images), p->drivers);
+      init = load(db->open(o.images), p->drivers, keep);
       p->writer = std::make_shared<store_writer>(std::move(db));
       p->writer->set_commit_observer(
         [m = p->metrics](size_t writes, std::chrono::duration<double> took) {

@@ -139,6 +139,9 @@ void fixed_sections(O& o, F& f) {
     f.integer("shelved_poll_interval", o.shelved_poll_interval_s,
               std::numeric_limits<int64_t>::min());
     f.integer("service_down_time", o.scheduler.service_down_time_s, 1);
+    // Hours up to about 100 years, so that microseconds fit in 64 bits.
+    f.integer("deleted_retention", o.deleted_retention_hours, 0, 876000);
+    f.integer("deleted_retention_count", o.deleted_retention_count, 0);
     f.text("multi_instance_display_name_template",
            o.multi_instance_display_name_template);
     f.flag("debug", o.logging.debug);

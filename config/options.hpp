@@ -249,6 +249,12 @@ struct options {
   /// [DEFAULT] shelved_poll_interval, seconds: how often a compute host
   /// looks for shelved instances to offload (<= 0: never).
   int64_t shelved_poll_interval_s = 3600;
+  /// [DEFAULT] deleted_retention, hours, and deleted_retention_count: how
+  /// long and how many deleted instances are kept (for admins' lists,
+  /// usage and their actions) before they are dropped for good, whichever
+  /// ends first (Nova keeps them until archive_deleted_rows).
+  int64_t deleted_retention_hours = 720;
+  int64_t deleted_retention_count = 10000;
   /// [DEFAULT] multi_instance_display_name_template.
   std::string multi_instance_display_name_template = "%(name)s-%(count)d";
   scheduler_options scheduler;

@@ -100,6 +100,10 @@ public:
   virtual driver_status unpause(const std::string& instance_id) = 0;
   virtual driver_status suspend(const std::string& instance_id) = 0;
   virtual driver_status resume(const std::string& instance_id) = 0;
+  /// Boots the guest from a rescue image with its own disk attached
+  /// (Nova's rescue), and back to its own disk (unrescue).
+  virtual driver_status rescue(const std::string& instance_id) = 0;
+  virtual driver_status unrescue(const std::string& instance_id) = 0;
   virtual power_state get_power_state(const std::string& instance_id) = 0;
   /// Flattens the instance's disk into the standalone qcow2 file
   /// `out_file` (no backing file), as Nova's libvirt driver extracts a

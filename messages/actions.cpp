@@ -21,6 +21,8 @@ const call_rule rules[] = {
   {driver_call::unpause, {ts::unpausing}, vs::active},
   {driver_call::suspend, {ts::suspending}, vs::suspended},
   {driver_call::resume, {ts::resuming}, vs::active},
+  {driver_call::rescue, {ts::rescuing}, vs::rescued},
+  {driver_call::unrescue, {ts::unrescuing}, vs::active},
 };
 
 const call_rule* find(driver_call call) {

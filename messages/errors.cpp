@@ -143,6 +143,7 @@ constexpr entry catalog[] = {
    "Can not add access to a public flavor."},
   {errc::flavor_access_list_public, "HTTPNotFound",
    "Access list not available for public flavors."},
+  {errc::server_security_group_not_found, "SecurityGroupNotFound", "{}"},
   {errc::internal, "NovaException", "{}"},
 };
 

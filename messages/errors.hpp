@@ -83,6 +83,7 @@ enum class errc : uint8_t {
   flavor_access_not_found,       // FlavorAccessNotFound
   flavor_access_public,          // flavor_access.py's 409 for a public flavor
   flavor_access_list_public,     // flavor_access.py's 404 for a public flavor
+  server_security_group_not_found, // SecurityGroupNotFound, Neutron's words
   internal,                      // NovaException: "An unknown exception..."
 };
 

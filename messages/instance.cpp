@@ -12,8 +12,8 @@ const char* to_string(vm_state x) {
   static constexpr const char* names[] = {
     "building", "active", "stopped", "paused",
     "suspended", "error", "deleted", "soft-delete",
-    "shelved", "shelved_offloaded"};
-  return enum_name<vm_state::shelved_offloaded>(names, x);
+    "shelved", "shelved_offloaded", "rescued"};
+  return enum_name<vm_state::rescued>(names, x);
 }
 
 const char* to_string(task_state x) {
@@ -23,8 +23,9 @@ const char* to_string(task_state x) {
     "pausing", "unpausing", "suspending", "resuming",
     "image_snapshot_pending", "image_snapshot", "image_pending_upload",
     "image_uploading", "shelving", "shelving_image_pending_upload",
-    "shelving_image_uploading", "shelving_offloading", "unshelving"};
-  return enum_name<task_state::unshelving>(names, x);
+    "shelving_image_uploading", "shelving_offloading", "unshelving",
+    "rescuing", "unrescuing"};
+  return enum_name<task_state::unrescuing>(names, x);
 }
 
 std::string instance_name(int64_t db_id) {

@@ -104,6 +104,8 @@ enum class vm_state : uint8_t {
   /// Shelved and gone from every host (no host, no claim); unshelve
   /// schedules it again from its snapshot.
   shelved_offloaded,
+  /// Booted in rescue mode (the rescue action) until unrescue.
+  rescued,
 };
 
 /// Every vm_state, in the enum's order (the metrics count instances by it).
@@ -111,7 +113,7 @@ inline constexpr vm_state all_vm_states[] = {
   vm_state::building, vm_state::active,       vm_state::stopped,
   vm_state::paused,   vm_state::suspended,    vm_state::error,
   vm_state::deleted,  vm_state::soft_deleted, vm_state::shelved,
-  vm_state::shelved_offloaded};
+  vm_state::shelved_offloaded, vm_state::rescued};
 
 enum class task_state : uint8_t {
   none,
@@ -139,6 +141,8 @@ enum class task_state : uint8_t {
   shelving_image_uploading,
   shelving_offloading,
   unshelving,
+  rescuing,
+  unrescuing,
 };
 
 /// Nova's integer power states (nova/objects/fields.py).
@@ -253,6 +257,10 @@ struct instance {
   int64_t created_us = 0;
   int64_t updated_us = 0;
   int64_t launched_us = 0;
+  /// Nova's terminated_at (and deleted_at): set when the instance is
+  /// deleted; a row with it is kept for admins and usage until its
+  /// retention ends (docs/operations.md).
+  int64_t terminated_us = 0;
   /// Nova's instance_system_metadata, as far as vmforge keeps it: what a
   /// shelved instance needs (shelved_at, shelved_image_id, shelved_host,
   /// image_base_image_ref). Never shown to users.
@@ -297,9 +305,10 @@ typename Inspector::result_type inspect(Inspector& f, instance& x) {
            x.disk_config, x.key_name, x.security_groups, x.has_description,
            x.description, x.locked, x.vm, x.task, x.power, x.host,
            x.has_fault, x.fault_, x.created_us, x.updated_us, x.launched_us,
-           x.system_metadata, x.user_data, x.key_data, x.config_drive,
-           x.requested_networks, x.vifs, x.scheduler_hints, x.locked_reason,
-           x.hostname, x.tags, x.pinned_availability_zone, x.trusted_certs);
+           x.terminated_us, x.system_metadata, x.user_data, x.key_data,
+           x.config_drive, x.requested_networks, x.vifs, x.scheduler_hints,
+           x.locked_reason, x.hostname, x.tags, x.pinned_availability_zone,
+           x.trusted_certs);
 }
 
 struct instance_list {

@@ -261,6 +261,17 @@ CREATE TABLE aggregate_metadata (
   PRIMARY KEY (aggregate_id, key)
 ) WITHOUT ROWID;
 )",
+  // 8: deleted instances are kept (issue 15: usage, ?deleted=True, the
+  // actions of a deleted server) until their retention ends; Nova's
+  // terminated_at marks them, and usage no longer counts them.
+  R"(
+ALTER TABLE instances ADD COLUMN terminated_at INTEGER;
+DROP VIEW quota_usages;
+CREATE VIEW quota_usages AS
+  SELECT project_id, COUNT(*) AS instances, SUM(vcpus) AS cores,
+         SUM(memory_mb) AS ram
+  FROM instances WHERE terminated_at IS NULL GROUP BY project_id;
+)",
 };
 
 template <class Enum>
@@ -619,8 +630,8 @@ stored_state database::load() {
       security_groups, locked, vm_state, task_state, power_state, host,
       created_at, updated_at, launched_at, user_data, key_data, config_drive,
       requested_networks, locked_reason, hostname, pinned_availability_zone,
-      scheduler_hints, flavor_extra_specs, trusted_certs FROM instances
-      ORDER BY id)"};
+      scheduler_hints, flavor_extra_specs, trusted_certs, terminated_at
+      FROM instances ORDER BY id)"};
     while (q.step()) {
       instance r;
       r.db_id = q.integer(0);
@@ -643,11 +654,10 @@ stored_state database::load() {
       r.key_name = q.text(20);
       r.security_groups = strings_from_json(q.text(21));
       r.locked = q.integer(22) != 0;
-      r.vm = parse_enum(q.text(23), vm_state::building,
-                        vm_state::shelved_offloaded);
+      r.vm = parse_enum(q.text(23), vm_state::building, vm_state::rescued);
       r.task = q.is_null(24) ? task_state::none
                              : parse_enum(q.text(24), task_state::none,
-                                          task_state::unshelving);
+                                          task_state::unrescuing);
       r.power = static_cast<power_state>(q.integer(25));
       r.host = q.text(26);
       r.created_us = q.integer(27);
@@ -663,6 +673,7 @@ stored_state database::load() {
       r.scheduler_hints = hints_from_json(q.text(37));
       r.flavor_.extra_specs = map_from_json(q.text(38));
       r.trusted_certs = strings_from_json(q.text(39));
+      r.terminated_us = q.is_null(40) ? 0 : q.integer(40);
       index.emplace(r.db_id, out.instances.size());
       out.instances.push_back(std::move(r));
     }
@@ -828,8 +839,9 @@ void database::put_instance(const instance& r, bool with_metadata) {
     power_state, host, created_at, updated_at, launched_at, user_data,
     key_data, config_drive, requested_networks, locked_reason, hostname,
     pinned_availability_zone, scheduler_hints, flavor_extra_specs,
-    trusted_certs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))");
+    trusted_certs, terminated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+    ?, ?, ?, ?))");
   auto& f = r.flavor_;
   // Unset optional fields are NULL, as Nova's are.
   q.bind(r.db_id, r.id, r.name, nullable{r.has_description, r.description},
@@ -848,7 +860,8 @@ void database::put_instance(const instance& r, bool with_metadata) {
          nullable{!r.pinned_availability_zone.empty(),
                   r.pinned_availability_zone},
          to_json(r.scheduler_hints), to_json(f.extra_specs),
-         to_json(r.trusted_certs))
+         to_json(r.trusted_certs),
+         nullable{r.terminated_us != 0, std::to_string(r.terminated_us)})
     .run();
   if (!with_metadata)
     return;
@@ -885,7 +898,7 @@ void database::put_instance(const instance& r, bool with_metadata) {
 }
 
 void database::drop_instance(int64_t id) {
-  // Nova soft-deletes; nothing here shows deleted instances, so they go.
+  // A deleted row past its retention (Nova's archive_deleted_rows).
   for (auto sql : {"DELETE FROM instances WHERE id = ?",
                    "DELETE FROM instance_metadata WHERE instance_id = ?",
                    "DELETE FROM instance_system_metadata WHERE instance_id = ?",

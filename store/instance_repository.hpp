@@ -34,11 +34,22 @@ public:
                                    std::vector<vif> vifs)
     = 0;
 
-  /// Removes the row (and its quota usage); false if there was none.
-  virtual bool remove(const std::string& id) = 0;
+  /// Deletes the row: it frees its quota usage and leaves the live rows,
+  /// and is kept DELETED with its terminated_at (and its actions) until
+  /// expire() drops it. Answers the kept row, nullptr if there was none.
+  virtual const instance* remove(const std::string& id) = 0;
+
+  /// The deleted rows past their retention, dropped now: (id, db_id) of
+  /// each, for the database to drop too.
+  virtual std::vector<std::pair<std::string, int64_t>> expire(int64_t now)
+    = 0;
 
   /// Applies a change of user-set fields; nullptr if there is no row.
   virtual const instance* edit(const edit_instance& change) = 0;
+
+  /// See change_security_group; nullptr if there is no row.
+  virtual const instance* security_group(const change_security_group& req)
+    = 0;
 
   /// See begin_task: sets the task if the row passes its guard, in one
   /// step; errc::instance_not_found if there is no row.
@@ -61,7 +72,11 @@ public:
 
   virtual project_usage usage(const std::string& project_id) const = 0;
 
+  /// A live row; nullptr if there is none.
   virtual const instance* find(const std::string& id) const = 0;
+
+  /// A deleted row still kept; nullptr if there is none.
+  virtual const instance* find_deleted(const std::string& id) const = 0;
 
   /// Instances in `vm` now (the metrics' vmforge_instances).
   virtual int64_t count(vm_state vm) const = 0;

@@ -25,22 +25,43 @@ int64_t headroom(const quota_line& q) {
 
 } // namespace
 
+memory_repository::memory_repository(deleted_retention keep) : keep_(keep) {
+  // nop
+}
+
 void memory_repository::load(
   std::vector<instance> rows,
   std::vector<std::pair<std::string, action_record>> actions) {
+  std::vector<instance> deleted;
   for (auto& row : rows) {
+    last_db_id_ = std::max(last_db_id_, row.db_id);
+    if (row.terminated_us != 0) {
+      deleted.push_back(std::move(row));
+      continue;
+    }
     auto& use = usage_[row.project_id];
     use.instances += 1;
     use.cores += row.flavor_.vcpus;
     use.ram_mb += row.flavor_.ram_mb;
-    last_db_id_ = std::max(last_db_id_, row.db_id);
     ++by_vm_[static_cast<size_t>(row.vm)];
     auto id = row.id;
     rows_.emplace(std::move(id), std::move(row));
   }
+  std::sort(deleted.begin(), deleted.end(),
+            [](const instance& x, const instance& y) {
+              return x.terminated_us < y.terminated_us;
+            });
+  for (auto& row : deleted)
+    keep_deleted(std::move(row));
   for (auto& kv : actions)
-    if (rows_.count(kv.first) != 0)
+    if (rows_.count(kv.first) != 0 || deleted_.count(kv.first) != 0)
       actions_[kv.first].push_back(std::move(kv.second));
+}
+
+void memory_repository::keep_deleted(instance row) {
+  auto id = row.id;
+  deleted_order_.push_back(id);
+  deleted_.emplace(std::move(id), std::move(row));
 }
 
 caf::expected<std::vector<instance>>
@@ -128,18 +149,43 @@ const instance* memory_repository::set_vifs(const std::string& id,
   return &i->second;
 }
 
-bool memory_repository::remove(const std::string& id) {
+const instance* memory_repository::remove(const std::string& id) {
   auto i = rows_.find(id);
   if (i == rows_.end())
-    return false;
-  auto& use = usage_[i->second.project_id];
-  use.instances -= 1;
-  use.cores -= i->second.flavor_.vcpus;
-  use.ram_mb -= i->second.flavor_.ram_mb;
-  --by_vm_[static_cast<size_t>(i->second.vm)];
-  actions_.erase(id);
+    return nullptr;
+  auto row = std::move(i->second);
   rows_.erase(i);
-  return true;
+  auto& use = usage_[row.project_id];
+  use.instances -= 1;
+  use.cores -= row.flavor_.vcpus;
+  use.ram_mb -= row.flavor_.ram_mb;
+  --by_vm_[static_cast<size_t>(row.vm)];
+  // As Nova's _delete_instance leaves the row: DELETED, no task, no power,
+  // terminated now; its interfaces are freed.
+  row.vm = vm_state::deleted;
+  row.task = task_state::none;
+  row.power = power_state::nostate;
+  row.vifs.clear();
+  row.updated_us = now_us();
+  row.terminated_us = row.updated_us;
+  keep_deleted(std::move(row));
+  return &deleted_.at(id);
+}
+
+std::vector<std::pair<std::string, int64_t>>
+memory_repository::expire(int64_t now) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  while (!deleted_order_.empty()) {
+    auto i = deleted_.find(deleted_order_.front());
+    auto too_many = static_cast<int64_t>(deleted_order_.size()) > keep_.max_rows;
+    if (!too_many && now - i->second.terminated_us < keep_.max_age_us)
+      break;
+    out.emplace_back(i->first, i->second.db_id);
+    actions_.erase(i->first);
+    deleted_.erase(i);
+    deleted_order_.pop_front();
+  }
+  return out;
 }
 
 const instance* memory_repository::edit(const edit_instance& change) {
@@ -163,6 +209,21 @@ const instance* memory_repository::edit(const edit_instance& change) {
     row.tags = change.tags;
   row.updated_us = now_us();
   return &row;
+}
+
+const instance*
+memory_repository::security_group(const change_security_group& req) {
+  auto i = rows_.find(req.id);
+  if (i == rows_.end())
+    return nullptr;
+  auto& groups = i->second.security_groups;
+  auto at = std::find(groups.begin(), groups.end(), req.name);
+  if (req.add && at == groups.end())
+    groups.push_back(req.name);
+  else if (!req.add && at != groups.end())
+    groups.erase(at);
+  i->second.updated_us = now_us();
+  return &i->second;
 }
 
 caf::expected<task_begun> memory_repository::begin(const begin_task& req) {
@@ -212,7 +273,9 @@ memory_repository::metadata(const change_metadata& req) {
 }
 
 void memory_repository::record(const record_action& rec) {
-  if (rows_.count(rec.instance_id) == 0)
+  // A delete's last events may land after its row left the live ones.
+  if (rows_.count(rec.instance_id) == 0
+      && deleted_.count(rec.instance_id) == 0)
     return;
   if (!rec.is_event) {
     actions_[rec.instance_id].push_back(rec.action);
@@ -252,6 +315,11 @@ const instance* memory_repository::find(const std::string& id) const {
   return i == rows_.end() ? nullptr : &i->second;
 }
 
+const instance* memory_repository::find_deleted(const std::string& id) const {
+  auto i = deleted_.find(id);
+  return i == deleted_.end() ? nullptr : &i->second;
+}
+
 int64_t memory_repository::count(vm_state vm) const {
   return by_vm_[static_cast<size_t>(vm)];
 }
@@ -259,14 +327,20 @@ int64_t memory_repository::count(vm_state vm) const {
 std::vector<instance>
 memory_repository::list(const list_instances& filter) const {
   std::vector<instance> out;
-  for (auto& kv : rows_) {
-    auto& row = kv.second;
-    if (!filter.project_id.empty() && row.project_id != filter.project_id)
-      continue;
-    if (!filter.host.empty() && row.host != filter.host)
-      continue;
-    out.push_back(row);
-  }
+  auto pick = [&](const std::unordered_map<std::string, instance>& rows) {
+    for (auto& kv : rows) {
+      auto& row = kv.second;
+      if (!filter.project_id.empty() && row.project_id != filter.project_id)
+        continue;
+      if (!filter.host.empty() && row.host != filter.host)
+        continue;
+      out.push_back(row);
+    }
+  };
+  if (!filter.only_deleted)
+    pick(rows_);
+  if (filter.only_deleted || filter.with_deleted)
+    pick(deleted_);
   std::sort(out.begin(), out.end(), [](const instance& x, const instance& y) {
     return x.created_us != y.created_us ? x.created_us > y.created_us
                                         : x.id < y.id;

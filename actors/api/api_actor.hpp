@@ -21,6 +21,7 @@
 #include "messages/keypair.hpp"
 #include "messages/server_group.hpp"
 #include "messages/security_group.hpp"
+#include "messages/usage.hpp"
 
 // The API actor's protocol: what an HTTP request of the Compute API turns
 // into once parsed, and the answers the resources render.
@@ -112,15 +113,19 @@ typename Inspector::result_type inspect(Inspector& f, show_server& x) {
   return f(caf::meta::type_name("show_server"), x.ctx, x.id);
 }
 
-/// GET /servers[/detail].
+/// GET /servers[/detail]. `deleted` (admins only, as Nova's filter) lists
+/// the deleted servers kept; `with_deleted` adds them (changes-since).
 struct list_servers {
   request_context ctx;
   bool all_tenants = false;
+  bool deleted = false;
+  bool with_deleted = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_servers& x) {
-  return f(caf::meta::type_name("list_servers"), x.ctx, x.all_tenants);
+  return f(caf::meta::type_name("list_servers"), x.ctx, x.all_tenants,
+           x.deleted, x.with_deleted);
 }
 
 /// PUT /servers/{id}: the change (only its flagged fields) of a server the
@@ -512,18 +517,20 @@ typename Inspector::result_type inspect(Inspector& f, server_group_request& x) {
 }
 
 /// os-quota-sets and os-quota-class-sets. An empty user_id means the
-/// project's own set; `defaults` asks for the class defaults instead.
+/// project's own set; `defaults` asks for the class defaults instead, a
+/// `quota_class` for that class's values.
 struct get_quota_set {
   request_context ctx;
   std::string project_id;
   std::string user_id;
   bool defaults = false;
+  std::string quota_class;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, get_quota_set& x) {
   return f(caf::meta::type_name("get_quota_set"), x.ctx, x.project_id,
-           x.user_id, x.defaults);
+           x.user_id, x.defaults, x.quota_class);
 }
 
 struct update_quota_set {
@@ -603,15 +610,17 @@ typename Inspector::result_type inspect(Inspector& f, hypervisor_list& x) {
 }
 
 /// Import (public_key given, already validated and fingerprinted) or
-/// record a generated one.
+/// record a generated one. The keypair requests' `user_id` (2.10, admins
+/// only) names another user's; empty: the caller's.
 struct create_keypair {
   request_context ctx;
   keypair kp;
+  std::string user_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_keypair& x) {
-  return f(caf::meta::type_name("create_keypair"), x.ctx, x.kp);
+  return f(caf::meta::type_name("create_keypair"), x.ctx, x.kp, x.user_id);
 }
 
 /// GET /os-networks: the networks a server may be created on (every
@@ -629,33 +638,38 @@ typename Inspector::result_type inspect(Inspector& f, get_networks& x) {
 struct get_keypairs {
   request_context ctx;
   std::string name;
+  std::string user_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, get_keypairs& x) {
-  return f(caf::meta::type_name("get_keypairs"), x.ctx, x.name);
+  return f(caf::meta::type_name("get_keypairs"), x.ctx, x.name, x.user_id);
 }
 
 struct delete_keypair {
   request_context ctx;
   std::string name;
+  std::string user_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delete_keypair& x) {
-  return f(caf::meta::type_name("delete_keypair"), x.ctx, x.name);
+  return f(caf::meta::type_name("delete_keypair"), x.ctx, x.name, x.user_id);
 }
 
 /// GET /servers/{id}/os-instance-actions[/{request_id}].
+/// `read_deleted`: from 2.21 a deleted instance's actions are listed too.
 struct list_instance_actions {
   request_context ctx;
   std::string id;
+  bool read_deleted = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f,
                                         list_instance_actions& x) {
-  return f(caf::meta::type_name("list_instance_actions"), x.ctx, x.id);
+  return f(caf::meta::type_name("list_instance_actions"), x.ctx, x.id,
+           x.read_deleted);
 }
 
 /// os-services (admin): the services, and disabling/enabling a compute.
@@ -695,6 +709,77 @@ typename Inspector::result_type inspect(Inspector& f, force_down_service& x) {
            x.forced_down);
 }
 
+/// GET /os-simple-tenant-usage[/{tenant_id}]: every tenant (admins) or
+/// one (its own members or admins) over [start_us, stop_us), a page of
+/// `limit` instances after `marker`.
+struct get_tenant_usage {
+  request_context ctx;
+  usage_query query;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_tenant_usage& x) {
+  return f(caf::meta::type_name("get_tenant_usage"), x.ctx, x.query);
+}
+
+/// One event of os-server-external-events; the answer sets its status
+/// and code (200 accepted, 400 a tag missing, 404 no such server, 422 no
+/// host).
+struct server_event {
+  std::string name;
+  std::string server_uuid;
+  std::string status = "completed";
+  bool has_tag = false;
+  std::string tag;
+  int32_t code = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_event& x) {
+  return f(caf::meta::type_name("server_event"), x.name, x.server_uuid,
+           x.status, x.has_tag, x.tag, x.code);
+}
+
+/// POST /os-server-external-events (admins: Neutron, Cinder, Ironic);
+/// answered with each event's status and code.
+struct server_events {
+  request_context ctx;
+  std::vector<server_event> events;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_events& x) {
+  return f(caf::meta::type_name("server_events"), x.ctx, x.events);
+}
+
+/// addSecurityGroup / removeSecurityGroup (a group's name or id) and,
+/// with `list`, GET /servers/{id}/os-security-groups.
+struct server_security_group_request {
+  request_context ctx;
+  std::string id;
+  std::string name;
+  bool add = false;
+  bool list = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, server_security_group_request& x) {
+  return f(caf::meta::type_name("server_security_group_request"), x.ctx, x.id,
+           x.name, x.add, x.list);
+}
+
+/// GET /os-hosts/{host} (admins): the instances on a compute host.
+struct host_instances {
+  request_context ctx;
+  std::string host;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_instances& x) {
+  return f(caf::meta::type_name("host_instances"), x.ctx, x.host);
+}
+
 /// Daemon -> API handler at shutdown: refuse new builds from now on (503).
 struct refuse_builds {};
 
@@ -720,6 +805,10 @@ using api_actor = caf::typed_actor<
   caf::replies_to<list_flavors>::with<flavor_list>,
   caf::replies_to<create_flavor>::with<flavor>,
   caf::replies_to<list_instance_actions>::with<action_list>,
+  caf::replies_to<get_tenant_usage>::with<usage_report>,
+  caf::replies_to<server_events>::with<server_events>,
+  caf::replies_to<server_security_group_request>::with<security_group_list>,
+  caf::replies_to<host_instances>::with<instance_list>,
   caf::replies_to<list_services>::with<host_view_list>,
   caf::replies_to<update_service>::with<host_view_list>,
   caf::replies_to<force_down_service>::with<host_view_list>,

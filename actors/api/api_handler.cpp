@@ -1,6 +1,7 @@
 #include "actors/api/api_handler.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <caf/all.hpp>
 
@@ -8,6 +9,7 @@
 #include "actors/api/availability_zones.hpp"
 #include "actors/api/catalog.hpp"
 #include "actors/api/create_plan.hpp"
+#include "actors/api/external_events.hpp"
 #include "actors/api/image_checks.hpp"
 #include "actors/api/keypairs.hpp"
 #include "actors/api/quotas.hpp"
@@ -16,6 +18,7 @@
 #include "actors/api/server_rules.hpp"
 #include "actors/api/server_tags.hpp"
 #include "actors/api/snapshot_plan.hpp"
+#include "actors/api/tenant_usage.hpp"
 #include "messages/actions.hpp"
 #include "messages/errors.hpp"
 #include "util/deadline_queue.hpp"
@@ -142,9 +145,10 @@ bool visible(const request_context& ctx, const instance& row) {
 // unknown row or another project's is 404.
 template <class T, class F>
 caf::result<T> with_visible_row(api_pointer self, const request_context& ctx,
-                                const std::string& id, F then) {
+                                const std::string& id, F then,
+                                bool read_deleted = false) {
   auto rp = self->make_response_promise<T>();
-  ask(self, rp, self->state.cfg.store, get_instance{id},
+  ask(self, rp, self->state.cfg.store, get_instance{id, read_deleted},
       [rp, ctx, then](instance& row) mutable {
         if (visible(ctx, row))
           then(row, rp);
@@ -315,6 +319,9 @@ caf::result<accepted> on_delete(api_pointer self, delete_server& req) {
       u.acknowledged = true;
       auto& st = self->state;
       self->send(st.cfg.store, std::move(u));
+      // Nova's instance action "delete": the history a deleted server
+      // keeps (2.21's os-instance-actions).
+      record_user_action(self, ctx, row.id, "delete");
       self->send(st.cfg.conductor, delete_request{row.id, row.host});
       for (auto& g : st.server_groups_.remove_member(row.id))
         send_write(self, save_server_group{std::move(g)});
@@ -332,7 +339,67 @@ caf::result<instance_list> on_list(api_pointer self, list_servers& req) {
   list_instances q;
   if (!req.all_tenants)
     q.project_id = req.ctx.project_id;
+  // Only admins see deleted servers (Nova drops a user's deleted filter).
+  q.only_deleted = req.deleted && req.ctx.is_admin;
+  q.with_deleted = req.with_deleted;
   return forward<instance_list>(self, self->state.cfg.store, std::move(q));
+}
+
+// os-simple-tenant-usage: every tenant's for admins, a tenant's own for
+// its members (Nova's list and show policies).
+caf::result<usage_report> on_tenant_usage(api_pointer self,
+                                          get_tenant_usage& req) {
+  auto& tenant = req.query.tenant_id;
+  if (tenant.empty() && !req.ctx.is_admin)
+    return policy("os_compute_api:os-simple-tenant-usage:list");
+  if (!req.ctx.is_admin && tenant != req.ctx.project_id)
+    return policy("os_compute_api:os-simple-tenant-usage:show");
+  auto rp = self->make_response_promise<usage_report>();
+  // Every row, deleted ones too: a marker may name any instance.
+  list_instances q;
+  q.with_deleted = true;
+  ask(self, rp, self->state.cfg.store, std::move(q),
+      [rp, query = req.query](instance_list& l) mutable {
+        auto report = tenant_usage_of(std::move(l.items), query, now_us());
+        if (report)
+          rp.deliver(std::move(*report));
+        else
+          rp.deliver(std::move(report.error()));
+      });
+  return rp;
+}
+
+// os-server-external-events: each event decided on the rows found; the
+// accepted ones are logged, recorded as Nova's API records them, and a
+// power-update syncs the row's state (there is no Ironic to forward to;
+// the others have no consumer here: vif plugging is the host's own).
+caf::result<server_events> on_server_events(api_pointer self,
+                                            server_events& req) {
+  if (!req.ctx.is_admin)
+    return policy("os_compute_api:os-server-external-events:create");
+  find_instances q;
+  for (auto& e : req.events)
+    q.ids.push_back(e.server_uuid);
+  auto rp = self->make_response_promise<server_events>();
+  ask(self, rp, self->state.cfg.store, std::move(q),
+      [self, rp, req](instance_list& found) mutable {
+        decide_events(req.events, found.items);
+        for (auto& e : req.events) {
+          if (e.code != 200)
+            continue;
+          auto& row = *std::find_if(
+            found.items.begin(), found.items.end(),
+            [&](const instance& r) { return r.id == e.server_uuid; });
+          log::info("api_handler", "event ", e.name, ":", e.tag,
+                    " for instance ", e.server_uuid, " on ", row.host);
+          if (auto action = recorded_action(e))
+            record_user_action(self, req.ctx, row.id, action);
+          if (auto u = power_update_of(e, row))
+            self->send(self->state.cfg.store, std::move(*u));
+        }
+        rp.deliver(std::move(req));
+      });
+  return rp;
 }
 
 // Starts `rule` if the row allows it. The store sets the task only if the
@@ -747,6 +814,8 @@ caf::result<quota_set_info> on_get_quota(api_pointer self, get_quota_set& req) {
   auto& st = self->state;
   if (!req.ctx.is_admin && req.ctx.project_id != req.project_id)
     return policy("os_compute_api:os-quota-sets:show");
+  if (!req.quota_class.empty())
+    return quota_view(st.quota.quota_class(req.quota_class));
   if (req.defaults)
     return quota_view(st.quota.defaults());
   auto limits = req.user_id.empty()
@@ -769,7 +838,8 @@ caf::result<quota_set_info> on_update_quota(api_pointer self,
     if (!req.ctx.is_admin)
       return policy("os_compute_api:os-quota-class-sets:update");
     save_quotas writes{q.set_class(req.quota_class, req.values)};
-    return saved(self, quota_view(q.defaults()), std::move(writes));
+    return saved(self, quota_view(q.quota_class(req.quota_class)),
+                 std::move(writes));
   }
   if (!req.ctx.is_admin)
     return policy("os_compute_api:os-quota-sets:update");
@@ -793,20 +863,46 @@ caf::result<accepted> on_delete_quota(api_pointer self, delete_quota_set& req) {
 
 // -- keypairs, security groups, flavors ---------------------------------------
 
+// Whose keypairs a request names (Nova's rule admin_or_owner on the
+// user_id): the caller's own, or, for admins, anyone's.
+caf::expected<std::string> keypair_owner(const request_context& ctx,
+                                         const std::string& user_id,
+                                         const char* action) {
+  if (user_id.empty() || user_id == ctx.user_id)
+    return ctx.user_id;
+  if (!ctx.is_admin)
+    return policy(std::string{"os_compute_api:os-keypairs:"} + action);
+  return user_id;
+}
+
 caf::result<keypair> on_create_keypair(api_pointer self, create_keypair& req) {
   auto& st = self->state;
-  auto kp = st.keys.create(req.ctx.user_id, req.kp,
+  auto owner = keypair_owner(req.ctx, req.user_id, "create");
+  if (!owner)
+    return owner.error();
+  auto kp = st.keys.create(*owner, req.kp,
                            st.quota.limit(req.ctx.project_id, "key_pairs"));
   if (!kp)
     return kp.error();
   return saved(self, *kp, save_keypair{*kp});
 }
 
+caf::result<keypair_list> on_get_keypairs(api_pointer self,
+                                          get_keypairs& req) {
+  auto owner = keypair_owner(req.ctx, req.user_id,
+                             req.name.empty() ? "index" : "show");
+  if (!owner)
+    return owner.error();
+  return self->state.keys.get(*owner, req.name);
+}
+
 caf::result<accepted> on_delete_keypair(api_pointer self, delete_keypair& req) {
-  if (auto err = self->state.keys.remove(req.ctx.user_id, req.name))
+  auto owner = keypair_owner(req.ctx, req.user_id, "delete");
+  if (!owner)
+    return owner.error();
+  if (auto err = self->state.keys.remove(*owner, req.name))
     return err;
-  return saved(self, accepted{req.name},
-               drop_keypair{req.ctx.user_id, req.name});
+  return saved(self, accepted{req.name}, drop_keypair{*owner, req.name});
 }
 
 // A project's groups are small: any change rewrites all of them.
@@ -886,6 +982,43 @@ on_server_group(api_pointer self, server_group_request& req) {
     }
   }
   return server_group_list{};
+}
+
+// A server's security groups: listed (the project's groups it names,
+// sorted by tenant and name as Nova sorts them), or one added or removed
+// (answered with the group).
+caf::result<security_group_list>
+on_server_security_groups(api_pointer self,
+                          server_security_group_request& req) {
+  return with_visible_row<security_group_list>(
+    self, req.ctx, req.id, [self, req](instance& row, auto& rp) mutable {
+      auto& groups = self->state.groups;
+      if (req.list) {
+        security_group_list out;
+        for (auto& name : row.security_groups)
+          if (auto g = groups.named(row.project_id, name))
+            out.items.push_back(*g);
+        std::sort(out.items.begin(), out.items.end(),
+                  [](const security_group_info& x,
+                     const security_group_info& y) {
+                    return std::tie(x.project_id, x.name)
+                           < std::tie(y.project_id, y.name);
+                  });
+        rp.deliver(std::move(out));
+        return;
+      }
+      auto group = groups.named(req.ctx.project_id, req.name);
+      if (auto err = check_server_group(row, req.name, group, req.add,
+                                        req.ctx.project_id)) {
+        rp.deliver(std::move(err));
+        return;
+      }
+      ask(self, rp, self->state.cfg.store,
+          change_security_group{row.id, group->name, req.add},
+          [rp, g = *group](instance&) mutable {
+            rp.deliver(security_group_list{{std::move(g)}});
+          });
+    });
 }
 
 caf::result<flavor> on_create_flavor(api_pointer self, create_flavor& req) {
@@ -1219,11 +1352,25 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
                             force_host_down{req.host, req.forced_down},
                             save_host_forced_down{req.host, req.forced_down});
     },
+    [self](get_tenant_usage& req) { return on_tenant_usage(self, req); },
+    [self](server_events& req) { return on_server_events(self, req); },
+    [self](host_instances& req) -> caf::result<instance_list> {
+      if (!req.ctx.is_admin)
+        return policy("os_compute_api:os-hosts:show");
+      return forward<instance_list>(self, self->state.cfg.store,
+                                    list_instances{{}, req.host, false,
+                                                   false});
+    },
+    [self](server_security_group_request& req) {
+      return on_server_security_groups(self, req);
+    },
     [self](list_instance_actions& req) {
       return with_visible_row<action_list>(
-        self, req.ctx, req.id, [self](instance& row, auto& rp) {
+        self, req.ctx, req.id,
+        [self](instance& row, auto& rp) {
           forward(self, rp, self->state.cfg.store, get_actions{row.id});
-        });
+        },
+        req.read_deleted);
     },
     [self](security_group_request& req) {
       return on_security_group(self, req);
@@ -1246,9 +1393,7 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     [self](get_networks&) {
       return network_list{self->state.cfg.opts.networks};
     },
-    [self](get_keypairs& req) -> caf::result<keypair_list> {
-      return self->state.keys.get(req.ctx.user_id, req.name);
-    },
+    [self](get_keypairs& req) { return on_get_keypairs(self, req); },
     [self](delete_keypair& req) { return on_delete_keypair(self, req); },
     [self](deadline_tick) { self->state.deadlines.on_tick(self); },
     [self](refuse_builds&) {

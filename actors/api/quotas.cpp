@@ -4,6 +4,8 @@ namespace vmforge {
 
 namespace {
 
+constexpr const char* default_class = "default";
+
 void overlay(quota_map& out, const quota_map& values) {
   for (auto& kv : values)
     out[kv.first] = kv.second;
@@ -22,7 +24,7 @@ std::vector<quota_entry> entries(const std::string& scope,
 } // namespace
 
 quotas::quotas(const options& opts)
-  : defaults_{{"instances", opts.quota.instances},
+  : configured_{{"instances", opts.quota.instances},
               {"cores", opts.quota.cores},
               {"ram", opts.quota.ram_mb},
               {"metadata_items", opts.quota_metadata_items},
@@ -35,14 +37,17 @@ quotas::quotas(const options& opts)
               {"security_group_rules", 20},
               {"injected_files", 5},
               {"injected_file_content_bytes", 10240},
-              {"injected_file_path_bytes", 255}} {
+              {"injected_file_path_bytes", 255}},
+    defaults_(configured_) {
   // nop
 }
 
 void quotas::restore(const std::vector<quota_entry>& stored) {
   for (auto& q : stored) {
-    if (q.scope == "class")
+    if (q.scope == "class" && q.project_id == default_class)
       defaults_[q.resource] = q.limit;
+    else if (q.scope == "class")
+      classes_[q.project_id][q.resource] = q.limit;
     else if (q.scope == "project")
       projects_[q.project_id][q.resource] = q.limit;
     else
@@ -77,9 +82,18 @@ quota_limits quotas::instance_limits(const std::string& project_id) const {
   return quota_limits{q["instances"], q["cores"], q["ram"]};
 }
 
+quota_map quotas::quota_class(const std::string& name) const {
+  if (name == default_class)
+    return defaults_;
+  auto out = configured_;
+  if (auto i = classes_.find(name); i != classes_.end())
+    overlay(out, i->second);
+  return out;
+}
+
 std::vector<quota_entry> quotas::set_class(const std::string& name,
                                            const quota_map& values) {
-  overlay(defaults_, values);
+  overlay(name == default_class ? defaults_ : classes_[name], values);
   return entries("class", name, {}, values);
 }
 

@@ -45,8 +45,12 @@ public:
   /// What a create of instances counts against.
   quota_limits instance_limits(const std::string& project_id) const;
 
-  // Changes answer the records to write. Any class name changes the
-  // defaults: vmforge has the one class.
+  /// A quota class's values (os-quota-class-sets): "default" is what
+  /// projects get; any other class has its own values over the options'
+  /// defaults and applies to no project, as with Nova's DB driver.
+  quota_map quota_class(const std::string& name) const;
+
+  // Changes answer the records to write.
   std::vector<quota_entry> set_class(const std::string& name,
                                      const quota_map& values);
   std::vector<quota_entry> set_project(const std::string& project_id,
@@ -59,7 +63,10 @@ public:
   void drop_project(const std::string& project_id);
 
 private:
+  /// The options' defaults, under every class's own values.
+  quota_map configured_;
   quota_map defaults_;
+  std::map<std::string, quota_map> classes_;
   std::map<std::string, quota_map> projects_;
   std::map<std::pair<std::string, std::string>, quota_map> users_;
 };

@@ -44,6 +44,15 @@ security_groups::of(const std::string& project_id) {
   return groups(project_id);
 }
 
+const security_group_info*
+security_groups::named(const std::string& project_id,
+                       const std::string& name_or_id) {
+  for (auto& g : groups(project_id))
+    if (g.name == name_or_id || std::to_string(g.id) == name_or_id)
+      return &g;
+  return nullptr;
+}
+
 caf::expected<security_group_list>
 security_groups::show(const std::string& project_id, int64_t id) {
   if (auto g = find(groups(project_id), id))
@@ -123,6 +132,25 @@ bool security_groups::known(const std::string& project_id,
 int64_t security_groups::used(const std::string& project_id) const {
   auto i = by_project_.find(project_id);
   return i == by_project_.end() ? 1 : static_cast<int64_t>(i->second.size());
+}
+
+caf::error check_server_group(const instance& row, const std::string& name,
+                              const security_group_info* group, bool add,
+                              const std::string& project_id) {
+  if (group == nullptr)
+    return nova_error(errc::server_security_group_not_found,
+                      "Security group " + name + " is not found for project "
+                        + project_id);
+  if (row.vifs.empty())
+    return nova_error(errc::server_security_group_not_found,
+                      "instance_id " + row.id
+                        + " could not be found as device id on any ports");
+  auto& mine = row.security_groups;
+  if (!add && std::find(mine.begin(), mine.end(), group->name) == mine.end())
+    return nova_error(errc::server_security_group_not_found,
+                      "Security group " + name
+                        + " not associated with the instance " + row.id);
+  return caf::none;
 }
 
 } // namespace vmforge

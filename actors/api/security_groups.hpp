@@ -7,6 +7,7 @@
 
 #include <caf/expected.hpp>
 
+#include "messages/instance.hpp"
 #include "messages/security_group.hpp"
 
 namespace vmforge {
@@ -44,6 +45,11 @@ public:
   caf::expected<security_group_list> remove_rule(const std::string& project_id,
                                                  int64_t id);
 
+  /// The project's group of that name, or of that id as text (Neutron's
+  /// find_resourceid_by_name_or_id); nullptr if none.
+  const security_group_info* named(const std::string& project_id,
+                                   const std::string& name_or_id);
+
   /// Whether a server of the project may name the group.
   bool known(const std::string& project_id, const std::string& name) const;
 
@@ -57,5 +63,14 @@ private:
   int64_t next_group_id_ = 1;
   int64_t next_rule_id_ = 1;
 };
+
+/// Whether addSecurityGroup / removeSecurityGroup of `name` may change
+/// the server, as Nova's Neutron security group API decides: the group
+/// must exist in the caller's project (`group`, what `name` found), the
+/// server must have ports, and a removed group must be one of the
+/// server's.
+caf::error check_server_group(const instance& row, const std::string& name,
+                              const security_group_info* group, bool add,
+                              const std::string& project_id);
 
 } // namespace vmforge

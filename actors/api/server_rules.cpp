@@ -28,6 +28,9 @@ const power_rule power_rules[] = {
   {"suspend", {"suspend", true, true, {vs::active}, ts::suspending}},
   {"resume", {"resume", true, true, {vs::suspended}, ts::resuming}},
   {"restore", {"restore", true, true, {vs::soft_deleted}, ts::powering_on}},
+  {"rescue",
+   {"rescue", true, true, {vs::active, vs::stopped, vs::error}, ts::rescuing}},
+  {"unrescue", {"unrescue", true, true, {vs::rescued}, ts::unrescuing}},
 };
 
 const power_rule shelve_rules[] = {

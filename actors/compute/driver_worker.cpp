@@ -32,6 +32,12 @@ driver_reply run(driver& drv, const driver_op& op) {
     case driver_call::pause:
       st = drv.pause(op.instance_id);
       break;
+    case driver_call::rescue:
+      st = drv.rescue(op.instance_id);
+      break;
+    case driver_call::unrescue:
+      st = drv.unrescue(op.instance_id);
+      break;
     case driver_call::unpause:
       st = drv.unpause(op.instance_id);
       break;

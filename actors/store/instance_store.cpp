@@ -133,6 +133,16 @@ void release(store_pointer self, const release_network& req) {
     persist(self, *st.repo->set_vifs(req.instance_id, {}), true, true);
 }
 
+// Drops the deleted rows past their retention, from memory and the
+// database (their actions, faults and metadata with them).
+void expire_deleted(store_pointer self) {
+  for (auto& [id, db_id] : self->state.repo->expire(now_us()))
+    if (auto& w = self->state.writer)
+      w->drop_instance(id, [db_id = db_id](database& db) {
+        db.drop_instance(db_id);
+      });
+}
+
 void on_durable(store_pointer self, uint64_t seq) {
   auto& waiting = self->state.waiting;
   while (!waiting.empty() && waiting.front().first <= seq) {
@@ -153,6 +163,7 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
   self->state.writer = writer;
   self->state.metrics = std::move(metrics);
   count_states(self);
+  expire_deleted(self);
   if (writer) {
     auto me = caf::actor_cast<store_actor>(self);
     writer->set_listener(
@@ -195,23 +206,30 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       }
     },
     [self](instance_deleted& del) {
-      auto row = self->state.repo->find(del.id);
-      auto db_id = row ? row->db_id : 0;
-      if (self->state.repo->remove(del.id)) {
+      if (auto row = self->state.repo->remove(del.id)) {
         free_network(self, del.id);
-        if (auto& w = self->state.writer)
-          w->drop_instance(del.id, [db_id](database& db) {
-            db.drop_instance(db_id);
-          });
+        // The kept row, its interfaces gone (the metadata rows rewritten).
+        persist(self, *row, true, true);
         notify(self, {del.id, vm_state::deleted, task_state::none, {},
-                      now_us()});
+                      row->terminated_us});
         count_states(self);
+        expire_deleted(self);
       }
     },
     [self](get_instance& q) -> caf::result<instance> {
-      if (auto row = self->state.repo->find(q.id))
+      auto& repo = *self->state.repo;
+      if (auto row = repo.find(q.id))
+        return *row;
+      if (auto row = q.read_deleted ? repo.find_deleted(q.id) : nullptr)
         return *row;
       return nova_error(errc::instance_not_found, q.id);
+    },
+    [self](find_instances& q) -> instance_list {
+      instance_list out;
+      for (auto& id : q.ids)
+        if (auto row = self->state.repo->find(id))
+          out.items.push_back(*row);
+      return out;
     },
     [self](list_instances& q) -> instance_list {
       return instance_list{self->state.repo->list(q)};
@@ -223,6 +241,13 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
         return when_durable(self, *row);
       }
       return nova_error(errc::instance_not_found, change.id);
+    },
+    [self](change_security_group& req) -> caf::result<instance> {
+      if (auto row = self->state.repo->security_group(req)) {
+        persist(self, *row, true);
+        return when_durable(self, *row);
+      }
+      return nova_error(errc::instance_not_found, req.id);
     },
     [self](begin_task& req) -> caf::result<task_begun> {
       auto begun = self->state.repo->begin(req);
@@ -249,14 +274,16 @@ instance_store(store_pointer self, std::shared_ptr<instance_repository> repo,
       return when_durable(self, std::move(*row));
     },
     [self](record_action& rec) {
-      self->state.repo->record(rec);
+      auto& repo = *self->state.repo;
+      repo.record(rec);
       auto& w = self->state.writer;
-      auto row = self->state.repo->find(rec.instance_id);
+      auto row = repo.find(rec.instance_id);
+      if (row == nullptr)
+        row = repo.find_deleted(rec.instance_id);
       if (!w || row == nullptr)
         return; // the instance is gone, and its history with it
       // The whole action as it now is, events included.
-      if (auto a = self->state.repo->action(rec.instance_id,
-                                            rec.action.request_id))
+      if (auto a = repo.action(rec.instance_id, rec.action.request_id))
         w->put(rec.instance_id, a->request_id,
                [id = row->db_id, a = *a](database& db) {
                  db.put_action(id, a);

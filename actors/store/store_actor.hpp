@@ -73,7 +73,9 @@ typename Inspector::result_type inspect(Inspector& f, instance_update& x) {
            x.drop_system_metadata, x.set_zone, x.zone);
 }
 
-/// The instance is gone for good (Nova soft-deletes; GET answers 404).
+/// The instance is gone: its row is kept, DELETED with its terminated_at,
+/// for admins' lists and usage (Nova's soft-deleted rows) until its
+/// retention ends; GET answers 404.
 struct instance_deleted {
   std::string id;
 };
@@ -107,6 +109,21 @@ typename Inspector::result_type inspect(Inspector& f, edit_instance& x) {
            x.set_access_ipv4, x.access_ipv4, x.set_access_ipv6, x.access_ipv6,
            x.set_description, x.has_description, x.description,
            x.set_hostname, x.hostname, x.set_tags, x.tags);
+}
+
+/// Adds a security group (by name) to the instance's, or removes it; a
+/// group already there, or not there, is left as it is. Answers the row.
+struct change_security_group {
+  std::string id;
+  std::string name;
+  bool add = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        change_security_group& x) {
+  return f(caf::meta::type_name("change_security_group"), x.id, x.name,
+           x.add);
 }
 
 /// What a project's instances use (Nova counts them for quota).
@@ -229,24 +246,41 @@ typename Inspector::result_type inspect(Inspector& f, get_actions& x) {
   return f(caf::meta::type_name("get_actions"), x.instance_id);
 }
 
+/// With `read_deleted`, a deleted row still kept answers too (Nova's
+/// read_deleted='yes', as os-instance-actions reads from 2.21).
 struct get_instance {
   std::string id;
+  bool read_deleted = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, get_instance& x) {
-  return f(caf::meta::type_name("get_instance"), x.id);
+  return f(caf::meta::type_name("get_instance"), x.id, x.read_deleted);
 }
 
-/// Rows matching every non-empty filter.
+/// The live rows of these ids, those there are (os-server-external-events).
+struct find_instances {
+  std::vector<std::string> ids;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, find_instances& x) {
+  return f(caf::meta::type_name("find_instances"), x.ids);
+}
+
+/// Rows matching every non-empty filter: the live ones, only the deleted
+/// ones kept (Nova's deleted=True), or both (changes-since, usage).
 struct list_instances {
   std::string project_id;
   std::string host;
+  bool only_deleted = false;
+  bool with_deleted = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_instances& x) {
-  return f(caf::meta::type_name("list_instances"), x.project_id, x.host);
+  return f(caf::meta::type_name("list_instances"), x.project_id, x.host,
+           x.only_deleted, x.with_deleted);
 }
 
 /// Ask the store to send every applied transition (or only the final ones:
@@ -485,6 +519,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<create_instances>::with<instance_list>,
   caf::reacts_to<instance_update>, caf::reacts_to<instance_deleted>,
   caf::replies_to<get_instance>::with<instance>,
+  caf::replies_to<find_instances>::with<instance_list>,
+  caf::replies_to<change_security_group>::with<instance>,
   caf::replies_to<list_instances>::with<instance_list>,
   caf::replies_to<edit_instance>::with<instance>,
   caf::replies_to<begin_task>::with<task_begun>,

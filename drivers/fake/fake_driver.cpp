@@ -246,6 +246,16 @@ driver_status fake_driver::resume(const std::string& instance_id) {
   return set_power(instance_id, power_state::running);
 }
 
+driver_status fake_driver::rescue(const std::string& instance_id) {
+  count_call("rescue");
+  return set_power(instance_id, power_state::running);
+}
+
+driver_status fake_driver::unrescue(const std::string& instance_id) {
+  count_call("unrescue");
+  return set_power(instance_id, power_state::running);
+}
+
 power_state fake_driver::get_power_state(const std::string& instance_id) {
   count_call("get_power_state");
   std::lock_guard<std::mutex> guard{mtx_};

@@ -34,6 +34,9 @@ public:
   driver_status unpause(const std::string& instance_id) override;
   driver_status suspend(const std::string& instance_id) override;
   driver_status resume(const std::string& instance_id) override;
+  /// The guest reboots from the rescue image, and back: running both ways.
+  driver_status rescue(const std::string& instance_id) override;
+  driver_status unrescue(const std::string& instance_id) override;
   power_state get_power_state(const std::string& instance_id) override;
   /// A real qcow2: the domain's base file converted (the fake guest never
   /// writes to its disk), or a blank 64 MiB one without a base.

@@ -697,6 +697,20 @@ driver_status libvirt_driver::reboot(const std::string& instance_id) {
   });
 }
 
+driver_status libvirt_driver::rescue(const std::string&) {
+  // Nova's libvirt rescue boots a rescue image with the instance's disk
+  // attached: a second domain definition vmforge does not build yet.
+  return driver_status::failure("rescue is not supported by the libvirt "
+                                "driver",
+                                false);
+}
+
+driver_status libvirt_driver::unrescue(const std::string&) {
+  return driver_status::failure("unrescue is not supported by the libvirt "
+                                "driver",
+                                false);
+}
+
 driver_status libvirt_driver::pause(const std::string& instance_id) {
   return with_domain(instance_id, "pause", virDomainSuspend);
 }

@@ -58,6 +58,10 @@ public:
   driver_status unpause(const std::string& instance_id) override;
   driver_status suspend(const std::string& instance_id) override;
   driver_status resume(const std::string& instance_id) override;
+  /// Not supported (docs/guests.md): a rescue fails, the server stays as
+  /// it was.
+  driver_status rescue(const std::string& instance_id) override;
+  driver_status unrescue(const std::string& instance_id) override;
   power_state get_power_state(const std::string& instance_id) override;
   /// Nova's cold snapshot: a running guest is paused (virDomainSuspend),
   /// its overlay flattened with `qemu-img convert -O qcow2` and the guest

@@ -190,7 +190,7 @@ void route_quota_sets(compute_api& api, const call_ptr& c) {
       && method == verb::get) {
     bool detail = p[2] == "detail";
     ask<quota_set_info>(api, c,
-                        get_quota_set{c->ctx, project, user, !detail},
+                        get_quota_set{c->ctx, project, user, !detail, {}},
                         [c, project, detail](quota_set_info& q) {
       reply_json(c, 200,
                  json::object{{"quota_set", quota_body(c, q, project, detail)}});
@@ -202,7 +202,7 @@ void route_quota_sets(compute_api& api, const call_ptr& c) {
     return;
   }
   if (method == verb::get) {
-    ask<quota_set_info>(api, c, get_quota_set{c->ctx, project, user, false},
+    ask<quota_set_info>(api, c, get_quota_set{c->ctx, project, user, false, {}},
                         [c, project](quota_set_info& q) {
       reply_json(c, 200,
                  json::object{{"quota_set", quota_body(c, q, project, false)}});
@@ -237,7 +237,9 @@ void route_quota_class_sets(compute_api& api, const call_ptr& c) {
                           "performed.");
       return;
     }
-    ask<quota_set_info>(api, c, get_quota_set{c->ctx, c->ctx.project_id, {}, true},
+    ask<quota_set_info>(api, c,
+                        get_quota_set{c->ctx, c->ctx.project_id, {}, false,
+                                      name},
                         [c, name](quota_set_info& q) {
       reply_json(c, 200, json::object{{"quota_class_set",
                                        quota_body(c, q, name, false)}});

@@ -133,6 +133,7 @@ unsigned status_of(errc code) {
     case errc::security_group_not_found:
     case errc::security_group_rule_not_found:
     case errc::instance_group_not_found:
+    case errc::server_security_group_not_found:
     case errc::metadata_item_not_found:
     case errc::instance_tag_not_found:
     case errc::compute_host_not_found:
@@ -215,6 +216,18 @@ bool valid_spec_key(const std::string& key) {
               return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-'
                      || ch == '_' || ch == ':' || ch == '.' || ch == ' ';
             });
+}
+
+bool get_route(const call_ptr& c, size_t max_segments) {
+  if (c->path.size() > max_segments) {
+    reply_no_route(c);
+    return false;
+  }
+  if (c->req.method() != beast_http::verb::get) {
+    reply_bad_method(c);
+    return false;
+  }
+  return true;
 }
 
 bool removed_at_2_36(const call_ptr& c) {

@@ -67,6 +67,10 @@ void reply_bad_method(const call_ptr& c);
 /// 404 "The resource could not be found." (no such route)
 void reply_no_route(const call_ptr& c);
 
+/// A read-only resource's routes: false, answered, for a path deeper than
+/// `max_segments` (404) or a method other than GET (405).
+bool get_route(const call_ptr& c, size_t max_segments);
+
 /// Nova's proxy APIs (os-security-groups, os-networks, ...) left the
 /// Compute API at 2.36: from then on they answer 404, here.
 bool removed_at_2_36(const call_ptr& c);

@@ -82,6 +82,20 @@ const std::map<std::string, route_fn>& collections() {
     {"os-server-groups", route_server_groups},
     {"os-aggregates", route_aggregates},
     {"os-availability-zone", route_availability_zones},
+    {"os-simple-tenant-usage", route_tenant_usage},
+    {"extensions", route_extensions},
+    {"os-hosts", route_hosts},
+    {"os-instance_usage_audit_log", route_usage_audit_log},
+    {"os-server-external-events", route_server_external_events},
+    {"os-agents", route_removed},
+    {"os-cells", route_removed},
+    {"os-certificates", route_removed},
+    {"os-cloudpipe", route_removed},
+    {"os-fixed-ips", route_removed},
+    {"os-floating-ip-dns", route_removed},
+    {"os-floating-ips-bulk", route_removed},
+    {"os-fping", route_removed},
+    {"os-security-group-default-rules", route_removed},
   };
   return routes;
 }
@@ -93,7 +107,8 @@ bool is_literal(const std::string& segment) {
     "defaults", "statistics", "search",   "servers",
     "uptime",   "disable",    "disable-log-reason", "enable",
     "ips",      "os-interface", "tags", "os-extra_specs",
-    "os-flavor-access"};
+    "os-flavor-access", "os-security-groups",
+    "startup",  "shutdown",   "reboot"};
   for (auto l : literals)
     if (segment == l)
       return true;

@@ -73,6 +73,13 @@ void route_quota_class_sets(compute_api& api, const call_ptr& c);
 void route_hypervisors(compute_api& api, const call_ptr& c);
 void route_keypairs(compute_api& api, const call_ptr& c);
 void route_services(compute_api& api, const call_ptr& c);
+void route_tenant_usage(compute_api& api, const call_ptr& c);
+void route_extensions(compute_api& api, const call_ptr& c);
+void route_hosts(compute_api& api, const call_ptr& c);
+void route_usage_audit_log(compute_api& api, const call_ptr& c);
+void route_server_external_events(compute_api& api, const call_ptr& c);
+/// The APIs Nova removed: 410 Gone.
+void route_removed(compute_api& api, const call_ptr& c);
 void route_security_groups(compute_api& api, const call_ptr& c);
 void route_security_group_rules(compute_api& api, const call_ptr& c);
 void route_networks(compute_api& api, const call_ptr& c);
@@ -87,6 +94,13 @@ void route_neutron_networks(compute_api& api, const call_ptr& c);
 void server_ips(compute_api& api, const call_ptr& c, const std::string& id);
 void server_tags_resource(compute_api& api, const call_ptr& c,
                           const std::string& id);
+/// GET /servers/{id}/os-security-groups.
+void server_security_groups(compute_api& api, const call_ptr& c,
+                            const std::string& id);
+/// The addSecurityGroup (`add`) or removeSecurityGroup action's argument.
+void server_security_group_action(compute_api& api, const call_ptr& c,
+                                  const std::string& id, bool add,
+                                  const boost::json::value& arg);
 /// /servers/{id}/os-interface[/{port_id}].
 void server_interfaces(compute_api& api, const call_ptr& c,
                        const std::string& id);

@@ -184,6 +184,75 @@ void proxy_delete(compute_api& api, const call_ptr& c, const std::string& id) {
     });
 }
 
+// /images/{id}/metadata[/{key}], Nova's image metadata proxy until 2.38:
+// the image's properties. Writes are refused as an image service that
+// may not change the image refuses them (Nova's 403 ImageNotAuthorized):
+// vmforge's image services change no properties (docs/api.md).
+void image_metadata(compute_api& api, const call_ptr& c, const std::string& id) {
+  using verb = beast_http::verb;
+  auto method = c->req.method();
+  auto one = c->path.size() == 4;
+  auto key = one ? c->path[3] : std::string{};
+  auto allowed = one ? method == verb::get || method == verb::put
+                         || method == verb::delete_
+                     : method == verb::get || method == verb::put
+                         || method == verb::post;
+  if (!allowed) {
+    reply_bad_method(c);
+    return;
+  }
+  if (method == verb::put || method == verb::post) {
+    json::value storage;
+    auto body = json_body(c, storage);
+    if (!body)
+      return;
+    auto wrapper = one ? "meta" : "metadata";
+    auto items = body->if_contains(wrapper);
+    if (items == nullptr || !items->is_object() || body->size() != 1) {
+      reply_error(c, 400, std::string{"Invalid input for field/attribute "}
+                            + wrapper + ". '" + wrapper
+                            + "' is a required property");
+      return;
+    }
+    if (one && !items->as_object().contains(key)) {
+      reply_error(c, 400, "Request body and URI mismatch");
+      return;
+    }
+  }
+  ask_images<image>(
+    api, image_show{image_auth_of(c->ctx), id},
+    [c, method, one, key](image& img) {
+      json::object props;
+      for (auto& [k, v] : img.properties)
+        props[k] = v;
+      if (method != verb::get) {
+        if (method == verb::delete_ && img.properties.count(key) == 0)
+          reply_error(c, 404, "Invalid metadata key");
+        else
+          reply_error(c, 403, "Not authorized for image " + img.id + ".");
+        return;
+      }
+      if (!one) {
+        reply_json(c, 200, json::object{{"metadata", std::move(props)}});
+        return;
+      }
+      auto i = img.properties.find(key);
+      if (i == img.properties.end()) {
+        reply_error(c, 404, "The resource could not be found.");
+        return;
+      }
+      reply_json(c, 200, json::object{{"meta", json::object{{key, i->second}}}});
+    },
+    [c](caf::error& err) {
+      if (err == errc::image_not_found)
+        reply_error(c, 404, "Image not found.");
+      else if (err == errc::image_not_authorized)
+        reply_error(c, 403, error_message(err));
+      else
+        reply_error(c, err);
+    });
+}
+
 // -- the Glance-shaped endpoint -----------------------------------------------
 
 // Glance's error bodies (docs/images.md A.10): plain text, or JSON when
@@ -287,6 +356,16 @@ void glance_list(compute_api& api, const call_ptr& c) {
 } // namespace
 
 void route_images(compute_api& api, const call_ptr& c) {
+  auto& path = c->path;
+  // The image metadata proxy stays until 2.38
+  // (MAX_IMAGE_META_PROXY_API_VERSION).
+  if ((path.size() == 3 || path.size() == 4) && path[2] == "metadata") {
+    if (c->version >= api_version{2, 39})
+      reply_no_route(c);
+    else
+      image_metadata(api, c, path[1]);
+    return;
+  }
   // The proxy APIs left the Compute API at 2.36 (Nova's
   // MAX_PROXY_API_SUPPORT_VERSION is 2.35): 404 from then on.
   if (c->version >= api_version{2, 36}) {

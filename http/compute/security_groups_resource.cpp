@@ -1,5 +1,6 @@
 // os-security-groups and os-security-group-rules: Nova's proxy API for
-// security groups, removed at microversion 2.36.
+// security groups, removed at microversion 2.36; a server's groups
+// (GET /servers/{id}/os-security-groups, add/removeSecurityGroup), kept.
 #include <set>
 
 #include <boost/json/serialize.hpp>
@@ -181,6 +182,62 @@ void route_security_group_rules(compute_api& api, const call_ptr& c) {
                  json::object{{"security_group_rule",
                                rule_view(l.items.front().rules.back())}});
   });
+}
+
+void server_security_groups(compute_api& api, const call_ptr& c,
+                            const std::string& id) {
+  if (c->path.size() != 3) {
+    reply_no_route(c);
+    return;
+  }
+  if (c->req.method() != beast_http::verb::get) {
+    reply_bad_method(c);
+    return;
+  }
+  ask<security_group_list>(
+    api, c, server_security_group_request{c->ctx, id, {}, false, true},
+    [c](security_group_list& l) {
+      json::array out;
+      for (auto& g : l.items)
+        out.push_back(group_view(g));
+      reply_json(c, 200, json::object{{"security_groups", std::move(out)}});
+    });
+}
+
+void server_security_group_action(compute_api& api, const call_ptr& c,
+                                  const std::string& id, bool add,
+                                  const json::value& arg) {
+  // Nova's _parse, after its schema (an object with a string name).
+  auto o = arg.if_object();
+  if (o == nullptr) {
+    reply_error(c, 400, "Missing parameter dict");
+    return;
+  }
+  auto name = o->if_contains("name");
+  if (name == nullptr) {
+    reply_error(c, 400, "Security group not specified");
+    return;
+  }
+  // vmforge's groups have nova-network's integer ids, which the CLI sends
+  // as a number: taken as the id's text (Nova's groups are Neutron's, with
+  // string ids).
+  if (!name->is_string() && !name->is_int64()) {
+    reply_error(c, 400, "Invalid input for field/attribute name. Value: "
+                          + json::serialize(*name) + ". "
+                          + json::serialize(*name)
+                          + " is not of type 'string'");
+    return;
+  }
+  auto text = name->is_int64() ? std::to_string(name->as_int64())
+                               : std::string{name->as_string()};
+  if (text.find_first_not_of(" \t\n\r") == std::string::npos) {
+    reply_error(c, 400, "Security group name cannot be empty");
+    return;
+  }
+  ask<security_group_list>(api, c,
+                           server_security_group_request{c->ctx, id, text, add,
+                                                         false},
+                           [c](security_group_list&) { reply_empty(c, 202); });
 }
 
 } // namespace vmforge::http

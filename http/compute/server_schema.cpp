@@ -373,12 +373,16 @@ bool trusted_certs_field(const json::value& v, std::vector<std::string>& out,
 }
 
 // os:scheduler_hints as Nova's RequestSpec keeps them: a value that is not
-// a list becomes a list of one, and every item its string form.
+// a list becomes a list of one, and every item its string form. Of the
+// values only `group` has a schema of its own (a uuid).
 bool hints_field(const json::value& v, const std::string& field,
                  std::map<std::string, std::vector<std::string>>& out,
                  std::string& error) {
   if (!v.is_object())
     return invalid(error, field, v, show(v) + " is not of type 'object'");
+  if (auto g = v.as_object().if_contains("group");
+      g && (!g->is_string() || !is_uuid(g->as_string().c_str())))
+    return invalid(error, "group", *g, show(*g) + " is not a 'uuid'");
   for (auto& kv : v.as_object()) {
     auto& values = out[std::string{kv.key()}];
     auto add = [&](const json::value& x) { values.push_back(show(x)); };
@@ -387,27 +391,6 @@ bool hints_field(const json::value& v, const std::string& field,
         add(x);
     else
       add(kv.value());
-  }
-  return true;
-}
-
-// os:scheduler_hints' group (Nova's schema: a uuid); the other hints are
-// not read here.
-bool group_hint(const json::object& body, std::string& out,
-                std::string& error) {
-  for (auto key : {"os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"}) {
-    auto hints = body.if_contains(key);
-    if (hints == nullptr)
-      continue;
-    if (!hints->is_object())
-      return invalid(error, key, *hints, show(*hints)
-                                           + " is not of type 'object'");
-    auto g = hints->as_object().if_contains("group");
-    if (g == nullptr)
-      continue;
-    if (!g->is_string() || !is_uuid(g->as_string().c_str()))
-      return invalid(error, "group", *g, show(*g) + " is not a 'uuid'");
-    out = g->as_string().c_str();
   }
   return true;
 }
@@ -570,13 +553,18 @@ bool parse_create(const json::object& body, api_version version,
   if (auto v = s.if_contains("config_drive");
       v && !bool_field(*v, "config_drive", req.config_drive, error))
     return false;
+  // Nova's schema checks both names; the build takes the first it finds.
+  std::map<std::string, std::vector<std::string>> second;
+  bool taken = false;
   for (auto field : {"os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"})
     if (auto v = body.if_contains(field)) {
-      // Nova takes the first of the two names it finds.
-      if (!hints_field(*v, field, req.scheduler_hints, error))
+      if (!hints_field(*v, field, taken ? second : req.scheduler_hints, error))
         return false;
-      break;
+      taken = true;
     }
+  if (auto g = req.scheduler_hints.find("group");
+      g != req.scheduler_hints.end())
+    req.group = g->second.front();
   if (auto v = s.if_contains("tags"); v && !parse_tags(*v, req.tags, error))
     return false;
   if (auto v = s.if_contains("trusted_image_certificates");
@@ -607,8 +595,7 @@ bool parse_create(const json::object& body, api_version version,
     }
   }
   return description_field(s, given, req.has_description, req.description,
-                           error)
-         && group_hint(body, req.group, error);
+                           error);
 }
 
 bool parse_create_image(const json::value& v, api_version,
@@ -660,6 +647,33 @@ bool parse_unshelve(const json::value& v, api_version version,
   }
   out.set_zone = true;
   out.zone = zone->as_string().c_str();
+  return true;
+}
+
+bool parse_rescue(const json::value& v, std::string& pass,
+                  std::string& error) {
+  if (v.is_null())
+    return true;
+  if (!v.is_object())
+    return invalid(error, "rescue", v,
+                   show(v) + " is not of type 'object', 'null'");
+  auto& o = v.as_object();
+  if (!no_extra(o, {"adminPass", "rescue_image_ref"}, error))
+    return false;
+  if (auto p = o.if_contains("adminPass")) {
+    if (!p->is_string())
+      return invalid(error, "adminPass", *p,
+                     show(*p) + " is not of type 'string'");
+    pass = p->as_string().c_str();
+  }
+  if (auto ref = o.if_contains("rescue_image_ref")) {
+    if (!ref->is_string())
+      return invalid(error, "rescue_image_ref", *ref,
+                     show(*ref) + " is not of type 'string'");
+    if (!is_uuid(ref->as_string().c_str()))
+      return invalid(error, "rescue_image_ref", *ref,
+                     show(*ref) + " is not a 'uuid'");
+  }
   return true;
 }
 

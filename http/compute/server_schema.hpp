@@ -65,6 +65,12 @@ inline bool create_image_answers_id(api_version version) {
 bool parse_unshelve(const boost::json::value& v, api_version version,
                     shelve_server& out, std::string& error);
 
+/// Validates the value of a rescue action (Nova's schema: null, or an
+/// object with a string adminPass and a uuid rescue_image_ref); `pass` is
+/// the adminPass given, if any.
+bool parse_rescue(const boost::json::value& v, std::string& pass,
+                  std::string& error);
+
 /// Validates the value of an os-getConsoleOutput action (Nova's
 /// schemas/console_output.py: an object with at most `length`, an integer
 /// >= -1, a string of an integer, or null). `length` is -1 (all) when it

@@ -86,12 +86,30 @@ void create(compute_api& api, const call_ptr& c) {
   }, [c](caf::error& err) { reply_create_error(c, err); });
 }
 
+// oslo's strutils.bool_from_string with strict=True: nullopt for a word
+// that is neither.
+std::optional<bool> oslo_bool(std::string v) {
+  for (auto& ch : v)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (v == "true" || v == "t" || v == "1" || v == "yes" || v == "y"
+      || v == "on")
+    return true;
+  if (v == "false" || v == "f" || v == "0" || v == "no" || v == "n"
+      || v == "off")
+    return false;
+  return std::nullopt;
+}
+
+std::string upper(const std::string& text) {
+  std::string out;
+  for (auto ch : text)
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
 // Nova's status filter: the vm_states a status stands for.
 bool status_matches(const std::string& wanted, const instance& row) {
-  std::string upper;
-  for (auto ch : wanted)
-    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return derive_status(row.vm, row.task) == upper;
+  return derive_status(row.vm, row.task) == upper(wanted);
 }
 
 // Nova's API statuses (common._STATE_MAP's values): from 2.38 any other
@@ -182,16 +200,8 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
   // 2.73: locked=true|false (Nova's strict boolean).
   std::optional<bool> locked;
   if (c->version >= api_version{2, 73} && c->has_param("locked")) {
-    auto v = c->param("locked");
-    for (auto& ch : v)
-      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (v == "true" || v == "t" || v == "1" || v == "yes" || v == "y"
-        || v == "on")
-      locked = true;
-    else if (v == "false" || v == "f" || v == "0" || v == "no" || v == "n"
-             || v == "off")
-      locked = false;
-    else {
+    locked = oslo_bool(c->param("locked"));
+    if (!locked) {
       reply_error(c, 400, "Unrecognized value '" + c->param("locked")
                             + "', acceptable values are: '0', '1', 'f', "
                               "'false', 'n', 'no', 'off', 'on', 't', 'true', "
@@ -213,7 +223,23 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
     auto v = c->param("all_tenants");
     all_tenants = !(v == "0" || v == "false" || v == "False" || v == "off");
   }
-  ask<instance_list>(api, c, list_servers{c->ctx, all_tenants},
+  // Nova's deleted filter (admins only: a user's is dropped as an unknown
+  // filter); without it changes-since and changes-before also find the
+  // servers deleted in their window; status=DELETED asks for deleted ones.
+  list_servers req{c->ctx, all_tenants, false, false};
+  if (c->has_param("deleted") && c->ctx.is_admin) {
+    req.deleted = oslo_bool(c->param("deleted")).value_or(false);
+  } else {
+    req.with_deleted = c->has_param("changes-since") || before != 0;
+  }
+  if (c->has_param("status") && upper(c->param("status")) == "DELETED") {
+    if (!c->ctx.is_admin) {
+      reply_error(c, 403, "Only administrators may list deleted instances");
+      return;
+    }
+    req.deleted = true;
+  }
+  ask<instance_list>(api, c, std::move(req),
                      [c, detail, limit, since, before, locked,
                       name_re](instance_list& l) {
     std::vector<const instance*> rows;
@@ -330,6 +356,10 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
     });
     return;
   }
+  if (key == "addSecurityGroup" || key == "removeSecurityGroup") {
+    server_security_group_action(api, c, id, key == "addSecurityGroup", arg);
+    return;
+  }
   if (key == "os-getConsoleOutput") {
     console_request req;
     std::string error;
@@ -367,7 +397,6 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
   req.id = id;
   req.action = key;
   if (req.action == "reboot") {
-    auto& arg = body->begin()->value();
     auto type = arg.is_object() ? arg.as_object().if_contains("type") : nullptr;
     if (type == nullptr || !type->is_string()
         || (type->as_string() != "SOFT" && type->as_string() != "HARD")) {
@@ -380,11 +409,26 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
   }
   if (req.action == "lock") {
     std::string error;
-    if (!parse_lock(body->begin()->value(), c->version, req.locked_reason,
-                    error)) {
+    if (!parse_lock(arg, c->version, req.locked_reason, error)) {
       reply_error(c, 400, error);
       return;
     }
+  }
+  if (req.action == "rescue") {
+    // Nova's schema: null or {adminPass, rescue_image_ref}; the answer is
+    // the password the rescued guest gets.
+    std::string pass;
+    std::string error;
+    if (!parse_rescue(arg, pass, error)) {
+      reply_error(c, 400, error);
+      return;
+    }
+    if (pass.empty())
+      pass = generate_password();
+    ask<accepted>(api, c, std::move(req), [c, pass](accepted&) {
+      reply_json(c, 200, json::object{{"adminPass", pass}});
+    });
+    return;
   }
   ask<accepted>(api, c, std::move(req),
                 [c](accepted&) { reply_empty(c, 202); });
@@ -459,7 +503,8 @@ void instance_actions(compute_api& api, const call_ptr& c,
     return;
   }
   auto wanted = c->path.size() == 4 ? c->path[3] : std::string{};
-  ask<action_list>(api, c, list_instance_actions{c->ctx, id},
+  auto read_deleted = c->version >= api_version{2, 21};
+  ask<action_list>(api, c, list_instance_actions{c->ctx, id, read_deleted},
                    [c, id, wanted](action_list& l) {
     auto view = [&](const action_record& a, bool events) {
       bool failed = false;
@@ -544,6 +589,10 @@ void route_servers(compute_api& api, const call_ptr& c) {
   }
   if ((p.size() == 3 || p.size() == 4) && p[2] == "ips") {
     server_ips(api, c, p[1]);
+    return;
+  }
+  if (p.size() >= 3 && p[2] == "os-security-groups") {
+    server_security_groups(api, c, p[1]);
     return;
   }
   if ((p.size() == 3 || p.size() == 4) && p[2] == "os-interface") {

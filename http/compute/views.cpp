@@ -160,6 +160,8 @@ std::string derive_status(vm_state vm, task_state task) {
         return "REBOOT";
       if (task == task_state::rebooting_hard)
         return "HARD_REBOOT";
+      if (task == task_state::rescuing)
+        return "RESCUE";
       return "ACTIVE";
     case vm_state::stopped:
       return "SHUTOFF";
@@ -177,6 +179,8 @@ std::string derive_status(vm_state vm, task_state task) {
       return "SHELVED";
     case vm_state::shelved_offloaded:
       return "SHELVED_OFFLOADED";
+    case vm_state::rescued:
+      return "RESCUE";
   }
   return "UNKNOWN";
 }
@@ -312,7 +316,9 @@ json::object server_detail(const instance& row, const link_base& base,
     out["OS-SRV-USG:launched_at"] =
       row.launched_us > 0 ? json::value(iso8601_micro(row.launched_us))
                           : json::value(nullptr);
-    out["OS-SRV-USG:terminated_at"] = nullptr;
+    out["OS-SRV-USG:terminated_at"] =
+      row.terminated_us > 0 ? json::value(iso8601_micro(row.terminated_us))
+                            : json::value(nullptr);
     out["OS-EXT-STS:vm_state"] = to_string(row.vm);
     out["OS-EXT-STS:task_state"] =
       row.task == task_state::none ? json::value(nullptr)

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "messages/actions.hpp"
 #include "messages/build_request.hpp"
 #include "messages/driver_call.hpp"
 #include "messages/instance.hpp"
@@ -48,4 +49,19 @@ TEST_CASE("a value beyond the enum's is unknown", "[messages]") {
   CHECK(std::string{to_string(static_cast<driver_call>(200))} == "unknown");
   CHECK(std::string{to_string(static_cast<vm_state>(200))} == "unknown");
   CHECK(std::string{to_string(static_cast<task_state>(200))} == "unknown");
+}
+
+TEST_CASE("rescue's states and calls are named as Nova's, and a rescue "
+          "leads to RESCUED, an unrescue back to ACTIVE",
+          "[messages]") {
+  CHECK(std::string{to_string(vm_state::rescued)} == "rescued");
+  CHECK(std::string{to_string(task_state::rescuing)} == "rescuing");
+  CHECK(std::string{to_string(task_state::unrescuing)} == "unrescuing");
+  CHECK(std::string{to_string(driver_call::rescue)} == "rescue");
+  CHECK(std::string{to_string(driver_call::unrescue)} == "unrescue");
+  CHECK(call_of(task_state::rescuing) == driver_call::rescue);
+  CHECK(call_of(task_state::unrescuing) == driver_call::unrescue);
+  CHECK(result_of(driver_call::rescue) == vm_state::rescued);
+  CHECK(result_of(driver_call::unrescue) == vm_state::active);
+  CHECK(tasks_of(driver_call::rescue).contains(task_state::rescuing));
 }

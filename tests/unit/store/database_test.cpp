@@ -9,8 +9,15 @@ using namespace vmforge::test;
 
 namespace {
 
-// Migration 7's flavor column and tables, taken out first by the tests
-// that make databases of older versions.
+// The kept deleted rows' terminated_at and the view that skips them.
+const char* const undo_migration_8
+  = "DROP VIEW quota_usages;"
+    "ALTER TABLE instances DROP COLUMN terminated_at;"
+    "CREATE VIEW quota_usages AS SELECT project_id, COUNT(*) AS instances, "
+    "SUM(vcpus) AS cores, SUM(memory_mb) AS ram FROM instances "
+    "GROUP BY project_id;";
+
+// Migration 7's flavor column and tables.
 const char* const undo_migration_7
   = "DROP TABLE flavor_extra_specs;"
     "DROP TABLE flavor_projects;"
@@ -41,6 +48,18 @@ const char* const undo_migration_6
   = "DROP TABLE instance_group_member;"
     "DROP TABLE instance_groups;";
 
+// What the migrations after `version` (at least 3) add, taken out again,
+// the latest first.
+std::string undo_after(int version) {
+  const char* const undo[] = {undo_migration_4, undo_migration_5,
+                              undo_migration_6, undo_migration_7,
+                              undo_migration_8};
+  std::string sql;
+  for (int v = database::latest_version(); v > version; --v)
+    sql += undo[v - 4];
+  return sql;
+}
+
 void run_sql(const temp_dir& dir, const std::string& sql) {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
@@ -52,18 +71,23 @@ void run_sql(const temp_dir& dir, const std::string& sql) {
   sqlite3_close(raw);
 }
 
-// The rows of `table`, read through a connection of its own.
-int count_rows(const temp_dir& dir, const std::string& table) {
+// The first column of a query's first row, read through a connection of
+// its own.
+int64_t query_int(const temp_dir& dir, const std::string& sql) {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(db_path(dir).c_str(), &raw) == SQLITE_OK);
   sqlite3_stmt* q = nullptr;
-  auto sql = "SELECT COUNT(*) FROM " + table;
   sqlite3_prepare_v2(raw, sql.c_str(), -1, &q, nullptr);
   REQUIRE(sqlite3_step(q) == SQLITE_ROW);
-  auto n = sqlite3_column_int(q, 0);
+  auto n = sqlite3_column_int64(q, 0);
   sqlite3_finalize(q);
   sqlite3_close(raw);
   return n;
+}
+
+// The rows of `table`.
+int count_rows(const temp_dir& dir, const std::string& table) {
+  return static_cast<int>(query_int(dir, "SELECT COUNT(*) FROM " + table));
 }
 
 vif sample_vif(const std::string& address, const std::string& mac) {
@@ -104,7 +128,7 @@ TEST_CASE("database: migration 2 gives the hosts of a version 1 database "
   }
   // Back to what migration 1 left: no forced_down column (nor what later
   // migrations add), user_version 1.
-  run_sql(dir, std::string{undo_migration_7} + undo_migration_6 + undo_migration_5 + undo_migration_4
+  run_sql(dir, undo_after(3)
                  + "ALTER TABLE compute_nodes DROP COLUMN forced_down;"
                    "DROP TABLE instance_system_metadata;"
                    "PRAGMA user_version=1");
@@ -215,7 +239,7 @@ TEST_CASE("database: migration 3 keeps a shelved instance's system metadata "
     database db{db_path(dir)};
     db.migrate();
   }
-  run_sql(dir, std::string{undo_migration_7} + undo_migration_6 + undo_migration_5 + undo_migration_4
+  run_sql(dir, undo_after(3)
                  + "DROP TABLE instance_system_metadata;"
                    "PRAGMA user_version=2");
   {
@@ -265,7 +289,7 @@ TEST_CASE("database: migration 4 keeps a version 3 database's rows, which "
     db.put_instance(row, true);
     db.commit();
   }
-  run_sql(dir, std::string{undo_migration_7} + undo_migration_6 + undo_migration_5 + undo_migration_4 + "PRAGMA user_version=3");
+  run_sql(dir, undo_after(3) + "PRAGMA user_version=3");
   database db{db_path(dir)};
   CHECK(db.migrate() == 3);
   auto st = db.load();
@@ -343,8 +367,7 @@ TEST_CASE("database: migration 5 keeps the microversions' fields of an "
     database db{db_path(dir)};
     db.migrate();
   }
-  run_sql(dir, std::string{undo_migration_7} + undo_migration_6 + undo_migration_5
-                 + "PRAGMA user_version=4");
+  run_sql(dir, undo_after(4) + "PRAGMA user_version=4");
   {
     database db{db_path(dir)};
     CHECK(db.migrate() == 4);
@@ -510,4 +533,29 @@ TEST_CASE("database: migration 7's flavor extra specs, description and "
   CHECK(count_rows(dir, "flavor_extra_specs") == 0);
   CHECK(count_rows(dir, "aggregate_metadata") == 0);
   CHECK(count_rows(dir, "aggregate_hosts") == 0);
+}
+
+TEST_CASE("database: a deleted row reads back with its terminated_at, and "
+          "the quota_usages view counts only live rows",
+          "[database]") {
+  temp_dir dir;
+  auto live = sample_row(1);
+  auto gone = sample_row(2);
+  gone.id = "gone";
+  gone.vm = vm_state::deleted;
+  gone.terminated_us = 99;
+  {
+    database db{db_path(dir)};
+    db.migrate();
+    db.begin();
+    db.put_instance(live, true);
+    db.put_instance(gone, true);
+    db.commit();
+  }
+  auto st = reload(dir);
+  REQUIRE(st.instances.size() == 2);
+  CHECK(st.instances[0].terminated_us == 0);
+  CHECK(st.instances[1].terminated_us == 99);
+  CHECK(st.instances[1].vm == vm_state::deleted);
+  CHECK(query_int(dir, "SELECT SUM(instances) FROM quota_usages") == 1);
 }

@@ -222,3 +222,93 @@ TEST_CASE("memory_repository: a transition sets and drops system metadata "
   CHECK(r.repo.apply(stale) == nullptr);
   CHECK(r.repo.find("a")->system_metadata.empty());
 }
+
+TEST_CASE("memory_repository: a deleted row leaves the live ones and is kept "
+          "DELETED with its terminated_at",
+          "[memory_repository]") {
+  memory_repository repo;
+  REQUIRE(repo.create({row("a"), row("b")}, 1, {}));
+  instance_update u;
+  u.id = "a";
+  u.vm = vm_state::active;
+  u.set_launched = true;
+  REQUIRE(repo.apply(u));
+  auto kept = repo.remove("a");
+  REQUIRE(kept != nullptr);
+  CHECK(kept->vm == vm_state::deleted);
+  CHECK(kept->task == task_state::none);
+  CHECK(kept->terminated_us >= kept->launched_us);
+  CHECK(kept->terminated_us > 0);
+  CHECK(repo.remove("a") == nullptr);
+  // Gone for reads, quota and metrics; there for whoever asks for it.
+  CHECK(repo.find("a") == nullptr);
+  CHECK(repo.find_deleted("a") == kept);
+  CHECK(repo.usage("p").instances == 1);
+  CHECK(repo.count(vm_state::deleted) == 0);
+  CHECK(repo.count(vm_state::active) == 0);
+  CHECK(repo.list({}).size() == 1);
+  list_instances only;
+  only.only_deleted = true;
+  REQUIRE(repo.list(only).size() == 1);
+  CHECK(repo.list(only)[0].id == "a");
+  list_instances both;
+  both.with_deleted = true;
+  CHECK(repo.list(both).size() == 2);
+  // A delete's last records still land on it.
+  record_action start;
+  start.instance_id = "a";
+  start.action = action_record{"delete", "req-1", "u", "p", 1, {}};
+  repo.record(start);
+  CHECK(repo.actions("a").size() == 1);
+}
+
+TEST_CASE("memory_repository: deleted rows are dropped past their retention "
+          "age or count, oldest first",
+          "[memory_repository]") {
+  SECTION("by count") {
+    memory_repository repo{deleted_retention{int64_t{3600} * 1000000, 2}};
+    REQUIRE(repo.create(rows(3), 1, {}));
+    for (auto id : {"i-0", "i-1", "i-2"})
+      REQUIRE(repo.remove(id));
+    auto dropped = repo.expire(now_us());
+    REQUIRE(dropped.size() == 1);
+    CHECK(dropped[0].first == "i-0");
+    CHECK(repo.find_deleted("i-0") == nullptr);
+    CHECK(repo.find_deleted("i-2") != nullptr);
+    CHECK(repo.expire(now_us()).empty());
+  }
+  SECTION("by age") {
+    memory_repository repo{deleted_retention{1000000, 100}};
+    REQUIRE(repo.create(rows(1), 1, {}));
+    auto kept = repo.remove("i-0");
+    REQUIRE(kept);
+    auto at = kept->terminated_us;
+    auto db_id = kept->db_id;
+    CHECK(repo.expire(at + 999999).empty());
+    auto dropped = repo.expire(at + 1000000);
+    REQUIRE(dropped.size() == 1);
+    CHECK(dropped[0].second == db_id);
+    CHECK(repo.list(list_instances{{}, {}, false, true}).empty());
+  }
+}
+
+TEST_CASE("memory_repository: a load keeps deleted rows apart and never "
+          "reuses their ids",
+          "[memory_repository]") {
+  memory_repository repo;
+  auto live = row("live");
+  live.db_id = 1;
+  auto gone = row("gone");
+  gone.db_id = 7;
+  gone.vm = vm_state::deleted;
+  gone.terminated_us = now_us();
+  repo.load({live, gone}, {{"gone", action_record{"delete", "r", "u", "p", 1,
+                                                  {}}}});
+  CHECK(repo.find("gone") == nullptr);
+  CHECK(repo.find_deleted("gone") != nullptr);
+  CHECK(repo.actions("gone").size() == 1);
+  CHECK(repo.usage("p").instances == 1);
+  auto made = repo.create({row("new")}, 1, {});
+  REQUIRE(made);
+  CHECK(made->front().db_id == 8);
+}

@@ -450,6 +450,8 @@ CAF_TEST(a delete sets deleting and tells the conductor and answers once
   expect((get_instance), from(api).to(store));
   expect((instance), from(store).to(api));
   expect((instance_update), from(api).to(store));
+  // The action a deleted server keeps (2.21).
+  expect((record_action), from(api).to(store));
   expect((delete_request), from(api).to(conductor));
   expect((sync_store), from(api).to(store));
   CAF_CHECK(!answered());
@@ -463,6 +465,9 @@ CAF_TEST(a delete sets deleting and tells the conductor and answers once
   auto& d = conducted().deletes.at(0);
   CAF_CHECK_EQUAL(d.instance_id, id);
   CAF_CHECK_EQUAL(d.host, "compute-1");
+  auto& rec = stored().records.back();
+  CAF_CHECK_EQUAL(rec.instance_id, id);
+  CAF_CHECK_EQUAL(rec.action.action, "delete");
 }
 
 CAF_TEST(refused builds are service unavailable and reach no store) {
@@ -482,7 +487,7 @@ CAF_TEST(refused builds are service unavailable and reach no store) {
 CAF_TEST(a keypair is answered only once the store saved it) {
   keypair kp;
   kp.name = "k";
-  self->send(api, create_keypair{member, kp});
+  self->send(api, create_keypair{member, kp, {}});
   expect((create_keypair), from(self).to(api));
   CAF_CHECK(!answered());
   expect((save_keypair), from(api).to(store));

@@ -65,6 +65,26 @@ TEST_CASE("quotas: a class change moves every project's defaults",
   CHECK(q.limit("p", "cores") == 5); // the override stays
 }
 
+TEST_CASE("quotas: another class has its own values over the options' and "
+          "changes no project's",
+          "[quotas]") {
+  auto q = sample();
+  auto written = q.set_class("gold", {{"cores", 99}});
+  REQUIRE(written.size() == 1);
+  CHECK(written[0].scope == "class");
+  CHECK(written[0].project_id == "gold");
+  CHECK(q.quota_class("gold").at("cores") == 99);
+  CHECK(q.quota_class("gold").at("instances") == 7);
+  CHECK(q.defaults().at("cores") == 14);
+  CHECK(q.limit("p", "cores") == 14);
+  // The default class is the one projects get; an unknown class is the
+  // options' defaults, not the default class's.
+  q.set_class("default", {{"instances", 20}});
+  CHECK(q.quota_class("default") == q.defaults());
+  CHECK(q.quota_class("silver").at("instances") == 7);
+  CHECK(q.quota_class("gold").at("instances") == 7);
+}
+
 TEST_CASE("quotas: dropping a project's limits drops its users' too",
           "[quotas]") {
   auto q = sample();
@@ -80,9 +100,11 @@ TEST_CASE("quotas: dropping a project's limits drops its users' too",
 TEST_CASE("quotas: stored limits by scope", "[quotas]") {
   auto q = sample();
   q.restore({{"class", "default", "", "instances", 50},
+             {"class", "gold", "", "instances", 60},
              {"project", "p", "", "cores", 8},
              {"user", "p", "u", "ram", 512}});
   CHECK(q.limit("other", "instances") == 50);
+  CHECK(q.quota_class("gold").at("instances") == 60);
   CHECK(q.limit("p", "cores") == 8);
   CHECK(q.limit("p", "ram") == 2048);
   CHECK(q.user("p", "u").at("ram") == 512);

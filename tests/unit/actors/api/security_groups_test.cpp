@@ -129,3 +129,36 @@ TEST_CASE("security_groups: stored groups are kept; new ids follow the "
   CHECK(sgs.create("p", group("db"), -1)->items[0].id == 8);
   CHECK(sgs.add_rule("p", rule_of(7), -1)->items[0].rules.back().id == 31);
 }
+
+TEST_CASE("security_groups: a group by name or id, and whether a server may "
+          "have it added or removed",
+          "[security_groups]") {
+  security_groups groups;
+  auto web = groups.create("p", group("web"), -1);
+  REQUIRE(web);
+  auto id = web->items.front().id;
+  REQUIRE(groups.named("p", "web") != nullptr);
+  CHECK(groups.named("p", std::to_string(id))->name == "web");
+  CHECK(groups.named("q", "web") == nullptr);
+  instance row;
+  row.id = "srv";
+  row.security_groups = {"default"};
+  row.vifs.push_back(vif{});
+  auto g = groups.named("p", "web");
+  CHECK_FALSE(check_server_group(row, "web", g, true, "p"));
+  auto unknown = check_server_group(row, "nope", nullptr, true, "p");
+  CHECK(unknown == errc::server_security_group_not_found);
+  CHECK(error_message(unknown)
+        == "Security group nope is not found for project p");
+  // Removing one the server does not have.
+  auto absent = check_server_group(row, std::to_string(id), g, false, "p");
+  CHECK(error_message(absent)
+        == "Security group " + std::to_string(id)
+             + " not associated with the instance srv");
+  row.security_groups.push_back("web");
+  CHECK_FALSE(check_server_group(row, "web", g, false, "p"));
+  // No ports: nothing to apply it to.
+  row.vifs.clear();
+  CHECK(error_message(check_server_group(row, "web", g, true, "p"))
+        == "instance_id srv could not be found as device id on any ports");
+}

@@ -23,9 +23,10 @@ instance row_in(vm_state vm, task_state task = task_state::none,
   return row;
 }
 
-const char* const power_keys[] = {"os-stop", "os-start", "reboot", "pause",
-                                  "unpause", "suspend",  "resume",
-                                  "restore"};
+const char* const power_keys[] = {"os-stop", "os-start", "reboot",
+                                  "pause",   "unpause",  "suspend",
+                                  "resume",  "restore",  "rescue",
+                                  "unrescue"};
 
 } // namespace
 
@@ -47,6 +48,18 @@ TEST_CASE("server_rules: power actions by body key", "[server_rules]") {
   CHECK(hard->allowed.contains(vm_state::stopped));
   CHECK(power_action("lock") == nullptr);
   CHECK(power_action("os-reboot") == nullptr);
+  // Nova's rescue: from ACTIVE, SHUTOFF or ERROR; unrescue from RESCUED.
+  auto rescue = power_action("rescue");
+  REQUIRE(rescue != nullptr);
+  CHECK(rescue->task == task_state::rescuing);
+  CHECK(rescue->allowed.contains(vm_state::active));
+  CHECK(rescue->allowed.contains(vm_state::stopped));
+  CHECK(rescue->allowed.contains(vm_state::error));
+  CHECK_FALSE(rescue->allowed.contains(vm_state::paused));
+  auto unrescue = power_action("unrescue");
+  REQUIRE(unrescue != nullptr);
+  CHECK(unrescue->allowed.contains(vm_state::rescued));
+  CHECK_FALSE(unrescue->allowed.contains(vm_state::active));
 }
 
 TEST_CASE("server_rules: every power action runs a driver call whose "

@@ -211,6 +211,11 @@ TEST_CASE("views: status is derived as nova/api/openstack/common.py does",
   CHECK(status_of(vm::shelved_offloaded, task::none) == "SHELVED_OFFLOADED");
   CHECK(status_of(vm::shelved_offloaded, task::unshelving)
         == "SHELVED_OFFLOADED");
+  // Rescue: RESCUE while rescuing an ACTIVE server and once rescued.
+  CHECK(status_of(vm::active, task::rescuing) == "RESCUE");
+  CHECK(status_of(vm::stopped, task::rescuing) == "SHUTOFF");
+  CHECK(status_of(vm::rescued, task::none) == "RESCUE");
+  CHECK(status_of(vm::rescued, task::unrescuing) == "RESCUE");
   // A delete in progress does not change the status.
   CHECK(status_of(vm::active, task::deleting) == "ACTIVE");
   CHECK(status_of(vm::error, task::deleting) == "ERROR");
