@@ -198,12 +198,8 @@ void route_aggregates(compute_api& api, const call_ptr& c) {
       });
       return;
     }
-    if (method != verb::post) {
-      reply_bad_method(c);
-      return;
-    }
     json::value storage;
-    auto body = json_body(c, storage);
+    auto body = allowed_json_body(c, method == verb::post, storage);
     if (!body || !aggregate_body(c, *body, req, true))
       return;
     req.op = aggregate_op::create;
@@ -229,12 +225,8 @@ void route_aggregates(compute_api& api, const call_ptr& c) {
   }
   auto is_put = p.size() == 2 && method == verb::put;
   auto is_action = p.size() == 3 && method == verb::post;
-  if (!is_put && !is_action) {
-    reply_bad_method(c);
-    return;
-  }
   json::value storage;
-  auto body = json_body(c, storage);
+  auto body = allowed_json_body(c, is_put || is_action, storage);
   if (!body)
     return;
   if (is_put) {

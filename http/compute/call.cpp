@@ -210,6 +210,15 @@ const json::object* json_body(const call_ptr& c, json::value& storage) {
   return &storage.as_object();
 }
 
+const json::object* allowed_json_body(const call_ptr& c, bool allowed,
+                                      json::value& storage) {
+  if (!allowed) {
+    reply_bad_method(c);
+    return nullptr;
+  }
+  return json_body(c, storage);
+}
+
 bool valid_spec_key(const std::string& key) {
   return !key.empty() && key.size() <= 255
          && std::all_of(key.begin(), key.end(), [](char ch) {

@@ -92,6 +92,10 @@ std::optional<size_t> after_marker(const call_ptr& c, const Items& items,
 
 /// Parses the JSON body; on failure answers 400 and returns nullptr.
 const boost::json::object* json_body(const call_ptr& c, boost::json::value& storage);
+/// json_body of a request whose method the route takes (`allowed`), else
+/// the 405; nullptr once answered.
+const boost::json::object* allowed_json_body(const call_ptr& c, bool allowed,
+                                             boost::json::value& storage);
 
 /// Nova's metadata and extra-spec key pattern: ^[a-zA-Z0-9-_:. ]{1,255}$.
 bool valid_spec_key(const std::string& key);

@@ -192,12 +192,8 @@ void create_flavor_call(compute_api& api, const call_ptr& c) {
 
 // PUT /flavors/{id} (2.55): only the description changes.
 void update_flavor_call(compute_api& api, const call_ptr& c) {
-  if (c->version < api_version{2, 55}) {
-    reply_bad_method(c);
-    return;
-  }
   json::value storage;
-  auto body = json_body(c, storage);
+  auto body = allowed_json_body(c, c->version >= api_version{2, 55}, storage);
   if (!body)
     return;
   auto fv = body->if_contains("flavor");

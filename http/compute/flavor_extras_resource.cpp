@@ -121,13 +121,11 @@ void route_flavor_extra_specs(compute_api& api, const call_ptr& c) {
                        [c](flavor_access&) { reply_empty(c, 202); });
     return;
   }
-  if (!((method == verb::post && key.empty())
-        || (method == verb::put && !key.empty()))) {
-    reply_bad_method(c);
-    return;
-  }
   json::value storage;
-  auto body = json_body(c, storage);
+  auto body = allowed_json_body(c,
+                                (method == verb::post && key.empty())
+                                  || (method == verb::put && !key.empty()),
+                                storage);
   if (!body)
     return;
   const json::object* specs = body;
@@ -174,12 +172,8 @@ void route_flavor_access(compute_api& api, const call_ptr& c) {
                        reply);
     return;
   }
-  if (c->req.method() != verb::post) {
-    reply_bad_method(c);
-    return;
-  }
   json::value storage;
-  auto body = json_body(c, storage);
+  auto body = allowed_json_body(c, c->req.method() == verb::post, storage);
   if (!body)
     return;
   auto add = body->if_contains("addTenantAccess");
