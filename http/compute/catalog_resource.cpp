@@ -4,6 +4,7 @@
 #include <set>
 
 #include "http/compute/ask.hpp"
+#include "http/compute/server_schema.hpp"
 
 namespace vmforge::http {
 
@@ -173,11 +174,11 @@ void create_flavor_call(compute_api& api, const call_ptr& c) {
     return;
   }
   if (auto pub = in.if_contains("os-flavor-access:is_public")) {
-    if (!pub->is_bool()) {
-      bad("os-flavor-access:is_public");
+    std::string error;
+    if (!bool_field(*pub, "os-flavor-access:is_public", f.is_public, error)) {
+      reply_error(c, 400, error);
       return;
     }
-    f.is_public = pub->as_bool();
   }
   if (auto d = in.if_contains("description");
       d && with_description && !flavor_description(*d, f)) {

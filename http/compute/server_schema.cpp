@@ -76,6 +76,8 @@ bool count_field(const json::value& v, const std::string& field, int64_t& out,
   return true;
 }
 
+} // namespace
+
 bool bool_field(const json::value& v, const std::string& field, bool& out,
                 std::string& error) {
   if (v.is_bool()) {
@@ -96,8 +98,6 @@ bool bool_field(const json::value& v, const std::string& field, bool& out,
   }
   return invalid(error, field, v, show(v) + " is not of type 'boolean'");
 }
-
-} // namespace
 
 bool parse_metadata(const json::value& v,
                     std::map<std::string, std::string>& out, std::string& error) {

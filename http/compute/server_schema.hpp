@@ -78,6 +78,10 @@ bool parse_rescue(const boost::json::value& v, std::string& pass,
 bool parse_console_output(const boost::json::value& v, int64_t& length,
                           std::string& error);
 
+/// Nova's parameter_types.boolean: a JSON boolean or one of its words.
+bool bool_field(const boost::json::value& v, const std::string& field,
+                bool& out, std::string& error);
+
 /// A value as Nova's validation errors show it.
 std::string show(const boost::json::value& v);
 /// Nova's schema error for `field`: "Invalid input for field/attribute

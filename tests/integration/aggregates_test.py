@@ -172,6 +172,20 @@ class Aggregates(unittest.TestCase):
         self.assertIn(fid, listed(ADMIN, "?is_public=None"))
         status, _, body = call(self.v + "/flavors/" + fid, token=MEMBER_C)
         self.assertEqual(status, 404, body)
+        # Nova's boolean takes its words too (Tempest sends "False").
+        status, _, body = call(self.v + "/flavors", "POST", {"flavor": {
+            "name": "words", "ram": 64, "vcpus": 1, "disk": 1, "id": 4242,
+            "os-flavor-access:is_public": "False"}}, token=ADMIN)
+        self.assertEqual(status, 200, body)
+        self.assertFalse(body["flavor"]["os-flavor-access:is_public"])
+        status, _, body = call(self.v + "/flavors", "POST", {"flavor": {
+            "name": "bad", "ram": 64, "vcpus": 1, "disk": 1,
+            "os-flavor-access:is_public": "maybe"}}, token=ADMIN)
+        self.assertEqual(status, 400, body)
+        self.assertIn("is not of type 'boolean'",
+                      body["badRequest"]["message"])
+        self.assertEqual(call(self.v + "/flavors/4242", "DELETE",
+                              token=ADMIN)[0], 202)
         status, _, body = call(self.v + "/flavors/1/action", "POST",
                                {"addTenantAccess": {"tenant": "project-c"}},
                                token=ADMIN)
