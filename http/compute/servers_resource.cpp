@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include "http/compute/ask.hpp"
+#include "http/compute/server_list_query.hpp"
 #include "http/compute/server_schema.hpp"
 #include "messages/errors.hpp"
 #include "util/uuid.hpp"
@@ -159,6 +160,17 @@ bool tags_match(const call_ptr& c, const instance& row) {
 
 void list(compute_api& api, const call_ptr& c, bool detail) {
   // Validate what can be checked before asking.
+  auto unknown = unknown_server_list_params(*c);
+  if (!unknown.empty()) {
+    reply_error(c, 400, unknown);
+    return;
+  }
+  server_list_filters filters;
+  std::string error;
+  if (!filters.parse(*c, error)) {
+    reply_error(c, 400, error);
+    return;
+  }
   size_t limit = max_limit;
   if (c->has_param("limit")) {
     auto text = c->param("limit");
@@ -240,8 +252,8 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
     req.deleted = true;
   }
   ask<instance_list>(api, c, std::move(req),
-                     [c, detail, limit, since, before, locked,
-                      name_re](instance_list& l) {
+                     [c, detail, limit, since, before, locked, name_re,
+                      filters](instance_list& l) {
     std::vector<const instance*> rows;
     for (auto& row : l.items) {
       if (name_re && !std::regex_search(row.name, *name_re))
@@ -258,7 +270,7 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
         continue;
       if (locked && row.locked != *locked)
         continue;
-      if (!tags_match(c, row))
+      if (!tags_match(c, row) || !filters.matches(row))
         continue;
       if (c->has_param("reservation_id")
           && row.reservation_id != c->param("reservation_id"))

@@ -215,6 +215,60 @@ class MicroversionRulesTest(RestartableDaemon, unittest.TestCase):
             self.fault(self.get("/os-hypervisors" + path, "2.88"), 404,
                        "The resource could not be found.")
 
+    def boot(self, name, token=USER, **extra):
+        server = {"name": name, "imageRef": IMAGE, "flavorRef": "1"}
+        server.update(extra)
+        status, _, out = call(self.v + "/servers", "POST", {"server": server},
+                              token=token)
+        self.assertEqual(status, 202, out)
+        sid = out["server"]["id"]
+        for _ in range(300):
+            _, _, body = call(self.v + "/servers/" + sid, token=token)
+            s = body["server"]
+            if s["status"] == "ACTIVE" and s["OS-EXT-STS:task_state"] is None:
+                return sid
+            time.sleep(0.05)
+        self.fail("never ACTIVE: " + sid)
+
+    def names(self, query, version, token=USER):
+        status, _, body = self.get("/servers" + query, version, token=token)
+        self.assertEqual(status, 200, body)
+        return sorted(s["name"] for s in body["servers"])
+
+    def test_server_list_query_from_2_75_and_filters_from_2_83(self):
+        self.boot("lq-drive", config_drive=True)
+        self.boot("lq-plain")
+        self.fault(self.get("/servers?name=lq&foo=1", "2.75", token=USER), 400,
+                   "Additional properties are not allowed ('foo' was "
+                   "unexpected)")
+        self.fault(self.get("/servers/detail?bar=1", "2.100", token=USER),
+                   400, "Additional properties are not allowed ('bar' was "
+                   "unexpected)")
+        self.assertEqual(self.names("?name=lq&foo=1", "2.74"),
+                         ["lq-drive", "lq-plain"])
+        # A user's 2.83 filters are ignored before 2.83.
+        self.assertEqual(self.names("?name=lq&config_drive=True", "2.82"),
+                         ["lq-drive", "lq-plain"])
+        self.assertEqual(self.names("?name=lq&config_drive=True", "2.83"),
+                         ["lq-drive"])
+        # Admins may use every filter at every version.
+        self.assertEqual(self.names("?name=lq&config_drive=True", "2.1",
+                                    token=ADMIN), ["lq-drive"])
+        self.assertEqual(self.names("?name=lq&user_id=user-a&vm_state=active"
+                                    "&power_state=1&progress=0", "2.83"),
+                         ["lq-drive", "lq-plain"])
+        for query in ("&user_id=user-b", "&vm_state=stopped",
+                      "&task_state=deleting", "&availability_zone=^x",
+                      "&key_name=.", "&terminated_at=.", "&power_state=4"):
+            self.assertEqual(self.names("?name=lq" + query, "2.83"), [],
+                             query)
+        year = time.strftime("%Y", time.gmtime())
+        self.assertEqual(self.names("?name=lq&created_at=^%s-" % year
+                                    + "&launched_at=:", "2.83"),
+                         ["lq-drive", "lq-plain"])
+        self.fault(self.get("/servers?key_name=(", "2.83", token=USER), 400,
+                   "Invalid regular expression: (")
+
     def test_uuids_and_status_survive_a_restart(self):
         services = self.computes("2.53")
         _, _, body = self.get("/os-hypervisors", "2.53")
