@@ -269,6 +269,81 @@ class MicroversionRulesTest(RestartableDaemon, unittest.TestCase):
         self.fault(self.get("/servers?key_name=(", "2.83", token=USER), 400,
                    "Invalid regular expression: (")
 
+    def test_instance_actions_from_2_51_to_2_84(self):
+        sid = self.boot("actions")
+        status, _, _ = call(self.v + "/servers/%s/action" % sid, "POST",
+                            {"os-stop": None}, token=USER)
+        self.assertEqual(status, 202)
+        path = "/servers/%s/os-instance-actions" % sid
+        _, _, body = self.get(path, "2.57", token=USER)
+        actions = body["instanceActions"]
+        self.assertEqual([a["action"] for a in actions], ["stop", "create"])
+        self.assertNotIn("updated_at", actions[0])
+        self.assertNotIn("links", body)
+        _, _, body = self.get(path + "?limit=1", "2.58", token=USER)
+        self.assertEqual([a["action"] for a in body["instanceActions"]],
+                         ["stop"])
+        stop = body["instanceActions"][0]
+        self.assertIn("updated_at", stop)
+        self.assertEqual(body["links"][0]["rel"], "next")
+        self.assertIn("marker=" + stop["request_id"], body["links"][0]["href"])
+        _, _, body = self.get(path + "?marker=" + stop["request_id"], "2.58",
+                              token=USER)
+        create = body["instanceActions"][0]
+        self.assertEqual([a["action"] for a in body["instanceActions"]],
+                         ["create"])
+        _, _, body = self.get(path + "?changes-since=2100-01-01T00:00:00Z",
+                              "2.58", token=USER)
+        self.assertEqual(body["instanceActions"], [])
+        _, _, body = self.get(path + "?changes-before=" + create["updated_at"],
+                              "2.66", token=USER)
+        self.assertEqual([a["action"] for a in body["instanceActions"]],
+                         ["create"])
+        for query, version, message in [
+                ("?foo=1", "2.58", "Additional properties are not allowed "
+                 "('foo' was unexpected)"),
+                ("?changes-before=2000-01-01T00:00:00Z", "2.65",
+                 "Additional properties are not allowed ('changes-before' "
+                 "was unexpected)"),
+                ("?marker=req-none", "2.58",
+                 "Marker None could not be found."),
+                ("?limit=-1", "2.58", "Invalid input for query parameters "
+                 "limit. Value: -1. '-1' does not match '^[0-9]*$'"),
+                ("?changes-since=yesterday", "2.58", "Invalid input for query "
+                 "parameters changes-since. Value: yesterday. 'yesterday' is "
+                 "not a 'date-time'"),
+                ("?changes-since=2001-01-01T00:00:00Z"
+                 "&changes-before=2000-01-01T00:00:00Z", "2.66",
+                 "The value of changes-since must be less than or equal to "
+                 "changes-before.")]:
+            self.fault(self.get(path + query, version, token=USER), 400,
+                       message)
+        self.assertEqual(self.get(path + "?foo=1", "2.57", token=USER)[0],
+                         200)
+        one = path + "/" + create["request_id"]
+
+        def events(version, token):
+            """The action's events, the compute host's (the build) first."""
+            _, _, body = self.get(one, version, token=token)
+            found = body["instanceAction"].get("events")
+            return found and sorted(
+                found, key=lambda e: e["event"] !=
+                "compute__do_build_and_run_instance")
+        self.assertIsNone(events("2.50", USER))
+        user = events("2.51", USER)[0]
+        self.assertEqual(set(user), {"event", "start_time", "finish_time",
+                                     "result"})
+        user = events("2.62", USER)[0]
+        self.assertEqual(len(user["hostId"]), 56)
+        self.assertNotIn("host", user)
+        admin = events("2.62", ADMIN)[0]
+        self.assertTrue(admin["host"].startswith("compute-"))
+        self.assertEqual(admin["hostId"], user["hostId"])
+        self.assertIn("traceback", admin)
+        self.assertNotIn("details", admin)
+        self.assertIsNone(events("2.84", ADMIN)[0]["details"])
+        self.assertNotIn("details", events("2.84", USER)[0])
+
     def test_uuids_and_status_survive_a_restart(self):
         services = self.computes("2.53")
         _, _, body = self.get("/os-hypervisors", "2.53")
