@@ -1,6 +1,4 @@
-// os-quota-sets, os-quota-class-sets and os-hypervisors.
-#include <fstream>
-
+// os-quota-sets and os-quota-class-sets.
 #include <boost/json/serialize.hpp>
 
 #include "http/compute/ask.hpp"
@@ -107,73 +105,6 @@ bool parse_quota_update(const call_ptr& c, const char* wrapper,
   return true;
 }
 
-// Linux `uptime` style, as libvirt hosts report it, for this process's host.
-std::string host_uptime() {
-  std::ifstream in{"/proc/uptime"};
-  double secs = 0;
-  in >> secs;
-  auto total = static_cast<long>(secs);
-  char buf[96];
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::snprintf(buf, sizeof(buf), " %02d:%02d:%02d up %ld days, %2ld:%02ld",
-                tm.tm_hour, tm.tm_min, tm.tm_sec, total / 86400,
-                (total % 86400) / 3600, (total % 3600) / 60);
-  return buf;
-}
-
-json::object hypervisor_brief(const hypervisor_info& h) {
-  return {{"id", h.id},
-          {"hypervisor_hostname", h.host},
-          {"state", h.up ? "up" : "down"},
-          {"status", h.enabled ? "enabled" : "disabled"}};
-}
-
-json::object hypervisor_detail(const call_ptr& c, const hypervisor_info& h) {
-  auto out = hypervisor_brief(h);
-  out["hypervisor_type"] = h.type;
-  out["hypervisor_version"] = 1000;
-  out["host_ip"] = "127.0.0.1";
-  out["service"] = json::object{
-    {"host", h.host},
-    {"id", h.id},
-    {"disabled_reason", h.disabled_reason.empty()
-                          ? json::value(nullptr)
-                          : json::value(h.disabled_reason)}};
-  out["vcpus"] = h.capacity.vcpus;
-  out["memory_mb"] = h.capacity.ram_mb;
-  out["local_gb"] = h.capacity.disk_gb;
-  out["vcpus_used"] = h.used.vcpus;
-  out["memory_mb_used"] = h.used.ram_mb;
-  out["local_gb_used"] = h.used.disk_gb;
-  out["free_ram_mb"] = h.capacity.ram_mb - h.used.ram_mb;
-  out["free_disk_gb"] = h.capacity.disk_gb - h.used.disk_gb;
-  out["current_workload"] = 0;
-  out["running_vms"] = static_cast<int64_t>(h.servers.size());
-  out["disk_available_least"] = h.capacity.disk_gb - h.used.disk_gb;
-  // A JSON string before 2.28, an object from it on.
-  json::object cpu{{"arch", "x86_64"},
-                   {"model", "fake"},
-                   {"vendor", "vmforge"},
-                   {"topology",
-                    json::object{{"cores", 1}, {"threads", 1}, {"sockets", 1}}},
-                   {"features", json::array{}}};
-  if (c->version >= api_version{2, 28})
-    out["cpu_info"] = std::move(cpu);
-  else
-    out["cpu_info"] = json::serialize(cpu);
-  return out;
-}
-
-const hypervisor_info* find_hypervisor(const hypervisor_list& l,
-                                       const std::string& id) {
-  for (auto& h : l.items)
-    if (std::to_string(h.id) == id)
-      return &h;
-  return nullptr;
-}
-
 } // namespace
 
 void route_quota_sets(compute_api& api, const call_ptr& c) {
@@ -255,89 +186,6 @@ void route_quota_class_sets(compute_api& api, const call_ptr& c) {
   } else {
     reply_bad_method(c);
   }
-}
-
-void route_hypervisors(compute_api& api, const call_ptr& c) {
-  if (c->req.method() != beast_http::verb::get) {
-    reply_bad_method(c);
-    return;
-  }
-  auto p = c->path;
-  ask<hypervisor_list>(api, c, list_hypervisors{c->ctx},
-                       [c, p](hypervisor_list& l) {
-    if (p.size() == 1 || (p.size() == 2 && p[1] == "detail")) {
-      json::array out;
-      for (auto& h : l.items)
-        out.push_back(p.size() == 1 ? hypervisor_brief(h)
-                                    : hypervisor_detail(c, h));
-      reply_json(c, 200, json::object{{"hypervisors", std::move(out)}});
-      return;
-    }
-    if (p.size() == 2 && p[1] == "statistics") {
-      json::object s{{"count", static_cast<int64_t>(l.items.size())}};
-      int64_t vcpus = 0, mem = 0, disk = 0, vu = 0, mu = 0, du = 0, vms = 0;
-      for (auto& h : l.items) {
-        vcpus += h.capacity.vcpus;
-        mem += h.capacity.ram_mb;
-        disk += h.capacity.disk_gb;
-        vu += h.used.vcpus;
-        mu += h.used.ram_mb;
-        du += h.used.disk_gb;
-        vms += static_cast<int64_t>(h.servers.size());
-      }
-      s["vcpus"] = vcpus;
-      s["memory_mb"] = mem;
-      s["local_gb"] = disk;
-      s["vcpus_used"] = vu;
-      s["memory_mb_used"] = mu;
-      s["local_gb_used"] = du;
-      s["free_ram_mb"] = mem - mu;
-      s["free_disk_gb"] = disk - du;
-      s["current_workload"] = 0;
-      s["running_vms"] = vms;
-      s["disk_available_least"] = disk - du;
-      reply_json(c, 200, json::object{{"hypervisor_statistics", std::move(s)}});
-      return;
-    }
-    if (p.size() == 3 && (p[2] == "search" || p[2] == "servers")) {
-      // {pattern}/search and {pattern}/servers: hosts whose name contains it.
-      json::array out;
-      for (auto& h : l.items) {
-        if (h.host.find(p[1]) == std::string::npos)
-          continue;
-        auto item = hypervisor_brief(h);
-        if (p[2] == "servers" && !h.servers.empty()) {
-          json::array servers;
-          for (auto& s : h.servers)
-            servers.push_back(json::object{{"uuid", s.first}, {"name", s.second}});
-          item["servers"] = std::move(servers);
-        }
-        out.push_back(std::move(item));
-      }
-      if (out.empty()) {
-        reply_error(c, 404, "No hypervisor matching '" + p[1]
-                              + "' could be found.");
-        return;
-      }
-      reply_json(c, 200, json::object{{"hypervisors", std::move(out)}});
-      return;
-    }
-    auto h = p.size() >= 2 ? find_hypervisor(l, p[1]) : nullptr;
-    if (h == nullptr) {
-      reply_error(c, 404, "Hypervisor with ID '" + (p.size() >= 2 ? p[1] : "")
-                            + "' could not be found.");
-      return;
-    }
-    if (p.size() == 2) {
-      reply_json(c, 200, json::object{{"hypervisor", hypervisor_detail(c, *h)}});
-    } else if (p.size() == 3 && p[2] == "uptime") {
-      auto out = hypervisor_brief(*h);
-      out["uptime"] = host_uptime();
-      reply_json(c, 200, json::object{{"hypervisor", std::move(out)}});
-    } else {
-      reply_no_route(c);
-    }
-  });
 }
 
 } // namespace vmforge::http

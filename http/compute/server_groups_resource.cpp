@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "http/compute/ask.hpp"
+#include "http/compute/query_schema.hpp"
 #include "http/compute/server_group_schema.hpp"
 #include "http/compute/server_schema.hpp"
 
@@ -176,26 +177,6 @@ bool parse_server_group(const json::value& body, api_version version,
 
 namespace {
 
-// Nova's non_negative_integer query parameters (limit, offset).
-bool query_integer(const call_ptr& c, const std::string& name, int64_t& out,
-                   std::string& error) {
-  if (!c->has_param(name))
-    return true;
-  auto text = c->param(name);
-  auto prefix = "Invalid input for query parameters " + name + ". Value: "
-                + text + ". ";
-  if (text.empty()) {
-    error = prefix + "'' is too short";
-    return false;
-  }
-  if (!std::all_of(text.begin(), text.end(), ::isdigit) || text.size() > 18) {
-    error = prefix + "'" + text + "' does not match '^[0-9]*$'";
-    return false;
-  }
-  out = std::stoll(text);
-  return true;
-}
-
 void create(compute_api& api, const call_ptr& c) {
   json::value storage;
   auto body = json_body(c, storage);
@@ -221,8 +202,8 @@ void list(compute_api& api, const call_ptr& c) {
   req.all_projects = c->has_param("all_projects");
   int64_t limit = 0;
   std::string error;
-  if (!query_integer(c, "limit", limit, error)
-      || !query_integer(c, "offset", req.offset, error)) {
+  if (!query_integer(*c, "limit", limit, error)
+      || !query_integer(*c, "offset", req.offset, error)) {
     reply_error(c, 400, error);
     return;
   }

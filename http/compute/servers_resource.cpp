@@ -5,6 +5,8 @@
 #include <openssl/rand.h>
 
 #include "http/compute/ask.hpp"
+#include "http/compute/instance_actions_resource.hpp"
+#include "http/compute/server_list_query.hpp"
 #include "http/compute/server_schema.hpp"
 #include "messages/errors.hpp"
 #include "util/uuid.hpp"
@@ -159,6 +161,17 @@ bool tags_match(const call_ptr& c, const instance& row) {
 
 void list(compute_api& api, const call_ptr& c, bool detail) {
   // Validate what can be checked before asking.
+  auto unknown = unknown_server_list_params(*c);
+  if (!unknown.empty()) {
+    reply_error(c, 400, unknown);
+    return;
+  }
+  server_list_filters filters;
+  std::string error;
+  if (!filters.parse(*c, error)) {
+    reply_error(c, 400, error);
+    return;
+  }
   size_t limit = max_limit;
   if (c->has_param("limit")) {
     auto text = c->param("limit");
@@ -240,8 +253,8 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
     req.deleted = true;
   }
   ask<instance_list>(api, c, std::move(req),
-                     [c, detail, limit, since, before, locked,
-                      name_re](instance_list& l) {
+                     [c, detail, limit, since, before, locked, name_re,
+                      filters](instance_list& l) {
     std::vector<const instance*> rows;
     for (auto& row : l.items) {
       if (name_re && !std::regex_search(row.name, *name_re))
@@ -258,7 +271,7 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
         continue;
       if (locked && row.locked != *locked)
         continue;
-      if (!tags_match(c, row))
+      if (!tags_match(c, row) || !filters.matches(row))
         continue;
       if (c->has_param("reservation_id")
           && row.reservation_id != c->param("reservation_id"))
@@ -490,63 +503,6 @@ void metadata(compute_api& api, const call_ptr& c, const std::string& id) {
     bool one = op == metadata_op::show_key || op == metadata_op::set_key;
     reply_json(c, 200, json::object{{one ? "meta" : "metadata",
                                      std::move(items)}});
-  });
-}
-
-// os-instance-actions: what was asked of a server, newest first; the
-// events (each build attempt with its host) are shown to admins, as before
-// microversion 2.51.
-void instance_actions(compute_api& api, const call_ptr& c,
-                      const std::string& id) {
-  if (c->req.method() != beast_http::verb::get) {
-    reply_bad_method(c);
-    return;
-  }
-  auto wanted = c->path.size() == 4 ? c->path[3] : std::string{};
-  auto read_deleted = c->version >= api_version{2, 21};
-  ask<action_list>(api, c, list_instance_actions{c->ctx, id, read_deleted},
-                   [c, id, wanted](action_list& l) {
-    auto view = [&](const action_record& a, bool events) {
-      bool failed = false;
-      json::array evs;
-      for (auto& e : a.events) {
-        failed = failed || e.result == "Error";
-        json::object ev{{"event", e.name},
-                        {"start_time", iso8601_micro(e.start_us)},
-                        {"finish_time", iso8601_micro(e.finish_us)},
-                        {"result", e.result},
-                        {"traceback", e.traceback.empty()
-                                        ? json::value(nullptr)
-                                        : json::value(e.traceback)}};
-        evs.push_back(std::move(ev));
-      }
-      json::object out{{"action", a.action},
-                       {"instance_uuid", id},
-                       {"request_id", a.request_id},
-                       {"user_id", a.user_id},
-                       {"project_id", a.project_id},
-                       {"start_time", iso8601_micro(a.start_us)},
-                       {"message", failed ? json::value("Error")
-                                          : json::value(nullptr)}};
-      if (events)
-        out["events"] = std::move(evs);
-      return out;
-    };
-    if (wanted.empty()) {
-      json::array out;
-      for (auto i = l.items.rbegin(); i != l.items.rend(); ++i)
-        out.push_back(view(*i, false));
-      reply_json(c, 200, json::object{{"instanceActions", std::move(out)}});
-      return;
-    }
-    for (auto& a : l.items)
-      if (a.request_id == wanted) {
-        reply_json(c, 200, json::object{{"instanceAction",
-                                         view(a, c->ctx.is_admin)}});
-        return;
-      }
-    reply_error(c, 404, "Action for request_id " + wanted + " on instance "
-                          + id + " not found");
   });
 }
 

@@ -5,10 +5,14 @@
 #include <cctype>
 #include <charconv>
 #include <iterator>
+#include <optional>
 
 #include <boost/json/serialize.hpp>
 
 #include "http/compute/ask.hpp"
+#include "http/compute/host_ids.hpp"
+#include "http/compute/query_schema.hpp"
+#include "util/uuid.hpp"
 
 namespace vmforge::http {
 
@@ -16,7 +20,7 @@ namespace json = boost::json;
 
 namespace {
 
-json::object service_view(api_version version, int64_t id,
+json::object service_view(api_version version, json::value id,
                           const std::string& binary, const std::string& host,
                           const std::string& zone, bool enabled, bool up,
                           const std::string& reason, bool forced_down) {
@@ -104,17 +108,6 @@ bool hostname_char(char ch) {
          || ch == '_';
 }
 
-// Nova's parameter_types.boolean: a JSON boolean or one of these strings.
-const char* const true_strings[] = {"True", "TRUE", "true", "1", "ON",
-                                    "On", "on", "YES", "Yes", "yes"};
-const char* const false_strings[] = {"False", "FALSE", "false", "0", "OFF",
-                                     "Off", "off", "NO", "No", "no"};
-
-bool one_of(const json::string& s, const char* const (&strings)[10]) {
-  return std::any_of(std::begin(strings), std::end(strings),
-                     [&](const char* x) { return s == x; });
-}
-
 bool boolean_property(const json::object& body, const char* field,
                       std::string& error) {
   auto v = body.if_contains(field);
@@ -125,23 +118,16 @@ bool boolean_property(const json::object& body, const char* field,
                     py_repr(*v) + " is not of type 'boolean', 'string'");
     return false;
   }
-  if (one_of(v->as_string(), true_strings)
-      || one_of(v->as_string(), false_strings))
+  if (oslo_boolean(v->as_string().c_str()))
     return true;
-  // The enum as Python shows it.
-  std::string values = "[True";
-  for (auto x : true_strings)
-    values += std::string{", '"} + x + "'";
-  values += ", False";
-  for (auto x : false_strings)
-    values += std::string{", '"} + x + "'";
-  error = invalid(field, *v, py_repr(*v) + " is not one of " + values + "]");
+  error = invalid(field, *v,
+                  py_repr(*v) + " is not one of " + oslo_boolean_enum());
   return false;
 }
 
 // oslo's strutils.bool_from_string, on a value boolean_property passed.
 bool as_bool(const json::value& v) {
-  return v.is_bool() ? v.as_bool() : one_of(v.as_string(), true_strings);
+  return v.is_bool() ? v.as_bool() : oslo_true(v.as_string().c_str());
 }
 
 // Nova's schemas service_update (to 2.10) and service_update_v211, in the
@@ -165,15 +151,158 @@ bool valid_service_update(const json::object& body, api_version version,
     auto key = std::string{kv.key()};
     if (key != "host" && key != "binary" && key != "disabled_reason"
         && !(v211 && key == "forced_down"))
-      extra.push_back("'" + key + "'");
+      extra.push_back(key);
   }
   if (extra.empty())
     return true;
-  error = "Additional properties are not allowed (";
-  for (size_t i = 0; i < extra.size(); ++i)
-    error += (i > 0 ? ", " : "") + extra[i];
-  error += extra.size() == 1 ? " was unexpected)" : " were unexpected)";
+  error = additional_properties(std::move(extra));
   return false;
+}
+
+// The services of this all-in-one process: its scheduler and conductor,
+// then one nova-compute per host, integer ids before 2.53, uuids from it.
+json::array services_of(api_version v, const host_view_list& l) {
+  auto uuids = v >= api_version{2, 53};
+  json::array out;
+  int64_t id = 1;
+  auto add = [&](const std::string& binary, const std::string& host,
+                 const std::string& zone, bool enabled, bool up,
+                 const std::string& reason, bool forced_down) {
+    json::value shown = uuids ? json::value(service_uuid(binary, host))
+                              : json::value(id);
+    ++id;
+    out.push_back(service_view(v, std::move(shown), binary, host, zone,
+                               enabled, up, reason, forced_down));
+  };
+  add("nova-scheduler", "vmforge", "internal", true, true, {}, false);
+  add("nova-conductor", "vmforge", "internal", true, true, {}, false);
+  for (auto& h : l.items)
+    add("nova-compute", h.host, h.availability_zone, h.enabled, h.up,
+        h.disabled_reason, h.forced_down);
+  return out;
+}
+
+// Nova's schema service_update_v253: status, disabled_reason, forced_down,
+// none required.
+bool valid_service_update_v253(const json::object& body, std::string& error) {
+  if (auto s = body.if_contains("status")) {
+    if (!s->is_string()) {
+      error = invalid("status", *s, py_repr(*s) + " is not of type 'string'");
+      return false;
+    }
+    if (s->as_string() != "enabled" && s->as_string() != "disabled") {
+      error = invalid("status", *s, py_repr(*s)
+                                      + " is not one of ['enabled', "
+                                        "'disabled']");
+      return false;
+    }
+  }
+  if (!string_property(body, "disabled_reason", error)
+      || !boolean_property(body, "forced_down", error))
+    return false;
+  std::vector<std::string> extra;
+  for (auto& kv : body)
+    if (kv.key() != "status" && kv.key() != "disabled_reason"
+        && kv.key() != "forced_down")
+      extra.push_back(std::string{kv.key()});
+  if (extra.empty())
+    return true;
+  error = additional_properties(std::move(extra));
+  return false;
+}
+
+// PUT /os-services/{service_id} from 2.53, as Nova's _update_v253: the
+// schema, the uuid, the policy, the service, then its status and/or
+// forced_down; the answer is the whole service.
+void update_service_v253(compute_api& api, const call_ptr& c) {
+  json::value storage;
+  auto body = json_body(c, storage);
+  if (!body)
+    return;
+  std::string error;
+  if (!valid_service_update_v253(*body, error)) {
+    reply_error(c, 400, error);
+    return;
+  }
+  auto id = c->path[1];
+  if (!is_uuid(id)) {
+    reply_error(c, 400, "Invalid uuid " + id);
+    return;
+  }
+  if (!c->ctx.is_admin) {
+    reply_error(c, 403, "Policy doesn't allow os_compute_api:os-services:update "
+                        "to be performed.");
+    return;
+  }
+  auto status = body->if_contains("status");
+  auto reason = body->if_contains("disabled_reason");
+  if (status != nullptr && status->as_string() == "enabled"
+      && reason != nullptr) {
+    reply_error(c, 400, "Specifying 'disabled_reason' with status 'enabled' "
+                        "is invalid.");
+    return;
+  }
+  auto forced = body->if_contains("forced_down");
+  std::optional<update_service> set_status;
+  if (status != nullptr)
+    set_status = update_service{
+      c->ctx, {}, status->as_string() == "disabled",
+      reason != nullptr ? std::string{reason->as_string().c_str()}
+                        : std::string{}};
+  std::optional<force_down_service> set_forced;
+  if (forced != nullptr)
+    set_forced = force_down_service{c->ctx, {}, as_bool(*forced)};
+  ask<host_view_list>(api, c, list_services{c->ctx},
+                      [&api, c, id, set_status, set_forced](
+                        host_view_list& l) mutable {
+    auto services = services_of(c->version, l);
+    auto found = std::find_if(services.begin(), services.end(),
+                              [&](const json::value& s) {
+                                return s.as_object().at("id") == id.c_str();
+                              });
+    if (found == services.end()) {
+      reply_error(c, 404, "Service " + id + " could not be found.");
+      return;
+    }
+    auto& service = found->as_object();
+    std::string binary = service.at("binary").as_string().c_str();
+    if (binary != "nova-compute") {
+      reply_error(c, 400, "Updating a " + binary + " service is not "
+                          "supported. Only nova-compute services can be "
+                          "updated.");
+      return;
+    }
+    if (!set_status && !set_forced) {
+      reply_error(c, 400, "No updates were requested. Fields 'status' or "
+                          "'forced_down' should be specified.");
+      return;
+    }
+    std::string host = service.at("host").as_string().c_str();
+    // The service as it is once every change asked for is made.
+    auto answer = [c, id](host_view_list& after) {
+      for (auto& s : services_of(c->version, after))
+        if (s.as_object().at("id") == id.c_str()) {
+          reply_json(c, 200, json::object{{"service", s}});
+          return;
+        }
+      reply_error(c, 404, "Service " + id + " could not be found.");
+    };
+    auto then_forced = [&api, c, host, set_forced, answer](
+                         host_view_list& after) mutable {
+      if (!set_forced) {
+        answer(after);
+        return;
+      }
+      set_forced->host = host;
+      ask<host_view_list>(api, c, std::move(*set_forced), answer);
+    };
+    if (!set_status) {
+      then_forced(l);
+      return;
+    }
+    set_status->host = host;
+    ask<host_view_list>(api, c, std::move(*set_status), then_forced);
+  });
 }
 
 } // namespace
@@ -182,31 +311,31 @@ void route_services(compute_api& api, const call_ptr& c) {
   auto& p = c->path;
   using verb = beast_http::verb;
   if (p.size() == 1 && c->req.method() == verb::get) {
+    // index_query_v275: host and binary only.
+    if (c->version >= api_version{2, 75}) {
+      auto error = unexpected_params(*c, {"host", "binary"});
+      if (!error.empty()) {
+        reply_error(c, 400, error);
+        return;
+      }
+    }
     ask<host_view_list>(api, c, list_services{c->ctx}, [c](host_view_list& l) {
       json::array out;
-      auto v = c->version;
-      // The control services of this all-in-one process, then the hosts.
-      out.push_back(service_view(v, 1, "nova-scheduler", "vmforge", "internal",
-                                 true, true, {}, false));
-      out.push_back(service_view(v, 2, "nova-conductor", "vmforge", "internal",
-                                 true, true, {}, false));
-      int64_t id = 3;
-      for (auto& h : l.items) {
-        if (c->has_param("host") && c->param("host") != h.host)
+      for (auto& s : services_of(c->version, l)) {
+        auto& o = s.as_object();
+        if ((c->has_param("host") && o.at("host") != c->param("host").c_str())
+            || (c->has_param("binary")
+                && o.at("binary") != c->param("binary").c_str()))
           continue;
-        out.push_back(service_view(v, id++, "nova-compute", h.host,
-                                   h.availability_zone, h.enabled, h.up,
-                                   h.disabled_reason, h.forced_down));
-      }
-      if (c->has_param("binary")) {
-        json::array kept;
-        for (auto& s : out)
-          if (s.as_object().at("binary") == c->param("binary").c_str())
-            kept.push_back(s);
-        out = std::move(kept);
+        out.push_back(std::move(s));
       }
       reply_json(c, 200, json::object{{"services", std::move(out)}});
     });
+    return;
+  }
+  if (p.size() == 2 && c->req.method() == verb::put
+      && c->version >= api_version{2, 53}) {
+    update_service_v253(api, c);
     return;
   }
   // PUT /os-services/{disable,disable-log-reason,enable} and, from 2.11,
