@@ -135,6 +135,9 @@ def wait_image_gone(v1, image_id):
 
 
 def backup(v1, sid, name, rotation, version="2.45"):
+    # Images' created_at has whole seconds: backups of one second would
+    # tie in the rotation's order (as in Glance).
+    time.sleep(1.1)
     code, hdrs, body = action(v1, sid, {"createBackup": {
         "name": name, "backup_type": "daily", "rotation": rotation}},
         version=version)
