@@ -122,6 +122,19 @@ inline const char* to_string(instance_op x) {
   return enum_name<instance_op::unshelve>(names, x);
 }
 
+/// createBackup's rotation (Nova's _rotate_backups): once the snapshot is
+/// uploaded, the instance's backups of `type` beyond the newest `keep` are
+/// deleted (0: all, the new one too). keep < 0: not a backup.
+struct backup_rotation {
+  std::string type{};
+  int64_t keep = -1;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, backup_rotation& x) {
+  return f(caf::meta::type_name("backup_rotation"), x.type, x.keep);
+}
+
 /// API handler -> conductor -> compute manager of `host`: an instance_op
 /// on an instance whose task state the API already set.
 struct instance_operation {
@@ -138,13 +151,15 @@ struct instance_operation {
   /// On whose behalf the image service is called.
   image_auth auth;
   std::string request_id;
+  /// snapshot: a createBackup's rotation.
+  backup_rotation backup{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, instance_operation& x) {
   return f(caf::meta::type_name("instance_operation"), x.instance_id, x.host,
            x.op, x.image_id, x.project_id, x.base_image_ref, x.auth,
-           x.request_id);
+           x.request_id, x.backup);
 }
 
 } // namespace vmforge

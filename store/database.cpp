@@ -272,6 +272,11 @@ CREATE VIEW quota_usages AS
          SUM(memory_mb) AS ram
   FROM instances WHERE terminated_at IS NULL GROUP BY project_id;
 )",
+  // 9: a security group rule may admit another group's members instead of
+  // a cidr (os-security-group-rules' group_id); NULL: none.
+  R"(
+ALTER TABLE security_group_rules ADD COLUMN group_id INTEGER;
+)",
 };
 
 template <class Enum>
@@ -793,13 +798,16 @@ stored_state database::load() {
       cat.security_groups.push_back(
         security_group_info{q.integer(0), q.text(1), q.text(2), q.text(3), {}});
     }
+    // A rule's group name and project are the API's to fill in.
     statement r{db_, "SELECT id, parent_group_id, protocol, from_port, to_port, "
-                     "cidr FROM security_group_rules ORDER BY id"};
+                     "cidr, IFNULL(group_id, 0) FROM security_group_rules "
+                     "ORDER BY id"};
     while (r.step())
       if (auto g = groups.find(r.integer(1)); g != groups.end())
         cat.security_groups[g->second].rules.push_back(
           security_group_rule_info{r.integer(0), r.integer(1), r.text(2),
-                                   r.integer(3), r.integer(4), r.text(5)});
+                                   r.integer(3), r.integer(4), r.text(5),
+                                   r.integer(6), {}, {}});
   }
   {
     std::map<std::string, size_t> groups;
@@ -1021,13 +1029,14 @@ void database::put_security_groups(
   auto& g = prepared("INSERT INTO security_groups (id, project_id, name, "
                      "description) VALUES (?, ?, ?, ?)");
   auto& r = prepared("INSERT INTO security_group_rules (id, parent_group_id, "
-                     "protocol, from_port, to_port, cidr) "
-                     "VALUES (?, ?, ?, ?, ?, ?)");
+                     "protocol, from_port, to_port, cidr, group_id) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)");
   for (auto& x : groups) {
     g.bind(x.id, project_id, x.name, x.description).run();
     for (auto& rule : x.rules)
       r.bind(rule.id, x.id, rule.ip_protocol, rule.from_port, rule.to_port,
-             rule.cidr)
+             rule.cidr,
+             nullable{rule.group_id != 0, std::to_string(rule.group_id)})
         .run();
   }
 }

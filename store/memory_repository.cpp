@@ -207,6 +207,14 @@ const instance* memory_repository::edit(const edit_instance& change) {
     row.hostname = change.hostname;
   if (change.set_tags)
     row.tags = change.tags;
+  if (change.set_disk_config)
+    row.disk_config = change.disk_config;
+  auto& prefix = change.drop_system_metadata_prefix;
+  if (!prefix.empty())
+    for (auto i = row.system_metadata.begin(); i != row.system_metadata.end();)
+      i = i->first.compare(0, prefix.size(), prefix) == 0
+            ? row.system_metadata.erase(i)
+            : std::next(i);
   row.updated_us = now_us();
   return &row;
 }

@@ -115,17 +115,21 @@ typename Inspector::result_type inspect(Inspector& f, show_server& x) {
 
 /// GET /servers[/detail]. `deleted` (admins only, as Nova's filter) lists
 /// the deleted servers kept; `with_deleted` adds them (changes-since).
+/// Admins' `tenant_id` (or `project_id`, with all_tenants) and `host`
+/// filters; Nova drops them for others.
 struct list_servers {
   request_context ctx;
   bool all_tenants = false;
   bool deleted = false;
   bool with_deleted = false;
+  std::string tenant_id{};
+  std::string host{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_servers& x) {
   return f(caf::meta::type_name("list_servers"), x.ctx, x.all_tenants,
-           x.deleted, x.with_deleted);
+           x.deleted, x.with_deleted, x.tenant_id, x.host);
 }
 
 /// PUT /servers/{id}: the change (only its flagged fields) of a server the
@@ -169,7 +173,8 @@ typename Inspector::result_type inspect(Inspector& f, console_request& x) {
   return f(caf::meta::type_name("console_request"), x.ctx, x.id, x.length);
 }
 
-/// POST /servers/{id}/action {"createImage": ...}, after schema validation.
+/// POST /servers/{id}/action {"createImage": ...} or {"createBackup":
+/// ...} (with `backup`), after schema validation.
 struct create_image {
   request_context ctx;
   std::string id;
@@ -178,12 +183,14 @@ struct create_image {
   /// Before 2.39 the metadata counts against the metadata_items quota
   /// (Nova's check_img_metadata_properties_quota).
   bool check_metadata_quota = true;
+  /// createBackup's type and rotation; keep < 0: a createImage.
+  backup_rotation backup{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_image& x) {
   return f(caf::meta::type_name("create_image"), x.ctx, x.id, x.name,
-           x.metadata, x.check_metadata_quota);
+           x.metadata, x.check_metadata_quota, x.backup);
 }
 
 /// The snapshot's image (queued) and where clients find it (the Location
@@ -471,21 +478,24 @@ enum class security_group_op : uint8_t {
   remove,
   create_rule,
   remove_rule,
+  update,
 };
 
 struct security_group_request {
   request_context ctx;
   security_group_op op = security_group_op::list;
-  int64_t id = 0; // group (show, remove) or rule (remove_rule)
+  int64_t id = 0; // group (show, remove, update) or rule (remove_rule)
   security_group_info group;
   security_group_rule_info rule;
+  /// list: an admin's all_tenants (every project's groups).
+  bool all_tenants = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f,
                                         security_group_request& x) {
   return f(caf::meta::type_name("security_group_request"), x.ctx, x.op, x.id,
-           x.group, x.rule);
+           x.group, x.rule, x.all_tenants);
 }
 
 /// os-server-groups, and the groups a server is in (2.71's server view).
@@ -788,6 +798,44 @@ typename Inspector::result_type inspect(Inspector& f, refuse_builds&) {
   return f(caf::meta::type_name("refuse_builds"));
 }
 
+/// POST /servers/{id}/action {"os-resetState": {"state": ...}} (admins):
+/// the vm_state set, the task cleared, whatever the server was doing.
+struct reset_server_state {
+  request_context ctx;
+  std::string id;
+  vm_state state = vm_state::active;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reset_server_state& x) {
+  return f(caf::meta::type_name("reset_server_state"), x.ctx, x.id, x.state);
+}
+
+/// GET (clear false) or DELETE (clear true) /servers/{id}/os-server-password.
+struct server_password_request {
+  request_context ctx;
+  std::string id;
+  bool clear = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        server_password_request& x) {
+  return f(caf::meta::type_name("server_password_request"), x.ctx, x.id,
+           x.clear);
+}
+
+/// The encrypted password the metadata service took from the guest; empty
+/// when there is none (or after a DELETE).
+struct server_password {
+  std::string password;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_password& x) {
+  return f(caf::meta::type_name("server_password"), x.password);
+}
+
 using api_actor = caf::typed_actor<
   caf::replies_to<create_servers>::with<servers_created>,
   caf::replies_to<delete_server>::with<accepted>,
@@ -826,6 +874,8 @@ using api_actor = caf::typed_actor<
   caf::replies_to<flavor_request>::with<flavor_access>,
   caf::replies_to<aggregate_request>::with<aggregate_list>,
   caf::replies_to<list_zones>::with<zone_list>,
+  caf::replies_to<reset_server_state>::with<accepted>,
+  caf::replies_to<server_password_request>::with<server_password>,
   caf::reacts_to<deadline_tick>>;
 
 } // namespace vmforge

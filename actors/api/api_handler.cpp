@@ -13,6 +13,7 @@
 #include "actors/api/image_checks.hpp"
 #include "actors/api/keypairs.hpp"
 #include "actors/api/quotas.hpp"
+#include "actors/api/server_admin.hpp"
 #include "actors/api/security_groups.hpp"
 #include "actors/api/server_groups.hpp"
 #include "actors/api/server_rules.hpp"
@@ -339,6 +340,11 @@ caf::result<instance_list> on_list(api_pointer self, list_servers& req) {
   list_instances q;
   if (!req.all_tenants)
     q.project_id = req.ctx.project_id;
+  else
+    q.project_id = req.tenant_id;
+  // Nova's admin-only filters: a user's host filter is dropped.
+  if (req.ctx.is_admin)
+    q.host = req.host;
   // Only admins see deleted servers (Nova drops a user's deleted filter).
   q.only_deleted = req.deleted && req.ctx.is_admin;
   q.with_deleted = req.with_deleted;
@@ -476,6 +482,48 @@ caf::result<accepted> on_action(api_pointer self, server_action& req) {
     });
 }
 
+// Nova's admin_actions._reset_state: the server looked up first (404),
+// then the policy on it; vm_state set, task_state cleared, recorded as
+// the instance action resetState, answered once on disk.
+caf::result<accepted> on_reset_state(api_pointer self,
+                                     reset_server_state& req) {
+  return with_visible_row<accepted>(
+    self, req.ctx, req.id,
+    [self, ctx = req.ctx, state = req.state](instance& row, auto& rp) {
+      if (!ctx.is_admin) {
+        rp.deliver(policy("os_compute_api:os-admin-actions:reset_state"));
+        return;
+      }
+      record_user_action(self, ctx, row.id, "resetState");
+      auto& st = self->state;
+      self->send(st.cfg.store, reset_state_update(row.id, state));
+      ask(self, rp, st.cfg.store, sync_store{},
+          [rp, id = row.id](store_synced&) mutable {
+            rp.deliver(accepted{id});
+          });
+    });
+}
+
+// os-server-password: what the metadata service stored in the system
+// metadata; a DELETE clears it (Nova's convert_password(None)).
+caf::result<server_password> on_server_password(api_pointer self,
+                                                server_password_request& req) {
+  return with_visible_row<server_password>(
+    self, req.ctx, req.id, [self, clear = req.clear](instance& row, auto& rp) {
+      if (!clear) {
+        rp.deliver(server_password{extract_password(row.system_metadata)});
+        return;
+      }
+      edit_instance edit;
+      edit.id = row.id;
+      edit.drop_system_metadata_prefix = password_key_prefix;
+      ask(self, rp, self->state.cfg.store, std::move(edit),
+          [rp](instance& r) mutable {
+            rp.deliver(server_password{extract_password(r.system_metadata)});
+          });
+    });
+}
+
 // Nova's API.get_console_output: the row's host reads its log, through
 // the conductor, which knows the hosts.
 caf::result<console_text> on_console(api_pointer self, console_request& req) {
@@ -543,8 +591,10 @@ void begin_rule(api_pointer self, caf::typed_response_promise<T> rp,
 }
 
 void send_operation(api_pointer self, const instance& row, instance_op op,
-                    const std::string& image_id, const request_context& ctx) {
+                    const std::string& image_id, const request_context& ctx,
+                    const backup_rotation& backup = {}) {
   instance_operation o;
+  o.backup = backup;
   o.instance_id = row.id;
   o.host = row.host;
   o.op = op;
@@ -603,17 +653,25 @@ caf::result<image_created> on_create_image(api_pointer self,
           return;
         }
       }
-      if (auto err = check(create_image_rule, row, ctx.is_admin)) {
+      // A backup is a snapshot that says so (Nova's API.backup).
+      auto backup = req.backup.keep >= 0;
+      auto& rule = backup ? create_backup_rule : create_image_rule;
+      if (auto err = check(rule, row, ctx.is_admin)) {
         rp.deliver(std::move(err));
         return;
       }
-      snapshot_then(self, rp, create_image_rule, ctx, row, req.name,
-                    req.metadata,
-                    [self, rp, ctx](const instance& row,
-                                    const image& made) mutable {
-                      record_user_action(self, ctx, row.id, "createImage");
+      auto metadata = req.metadata;
+      if (backup) {
+        metadata["image_type"] = "backup";
+        metadata["backup_type"] = req.backup.type;
+      }
+      snapshot_then(self, rp, rule, ctx, row, req.name, metadata,
+                    [self, rp, ctx, rule = &rule,
+                     rotation = req.backup](const instance& row,
+                                            const image& made) mutable {
+                      record_user_action(self, ctx, row.id, rule->name);
                       send_operation(self, row, instance_op::snapshot,
-                                     made.id, ctx);
+                                     made.id, ctx, rotation);
                       rp.deliver(image_created{made.id,
                                                image_url_of(self, made.id)});
                     });
@@ -924,7 +982,15 @@ on_security_group(api_pointer self, security_group_request& req) {
   };
   switch (req.op) {
     case security_group_op::list:
+      if (req.all_tenants && req.ctx.is_admin) {
+        st.groups.of(project); // the admin's own default is listed too
+        return st.groups.all();
+      }
       return security_group_list{st.groups.of(project)};
+    case security_group_op::update:
+      return save_groups(self, project,
+                         st.groups.update(project, req.id, req.group.name,
+                                          req.group.description));
     case security_group_op::show:
       return st.groups.show(project, req.id);
     case security_group_op::create:
@@ -1331,6 +1397,10 @@ api_actor::behavior_type api_handler(api_pointer self, api_config cfg) {
     },
     [self](server_action& req) { return on_action(self, req); },
     [self](console_request& req) { return on_console(self, req); },
+    [self](reset_server_state& req) { return on_reset_state(self, req); },
+    [self](server_password_request& req) {
+      return on_server_password(self, req);
+    },
     [self](create_image& req) { return on_create_image(self, req); },
     [self](shelve_server& req) { return on_shelve(self, req); },
     [self](server_metadata& req) { return on_metadata(self, req); },

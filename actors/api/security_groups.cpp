@@ -1,6 +1,7 @@
 #include "actors/api/security_groups.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "messages/errors.hpp"
 
@@ -20,6 +21,42 @@ caf::error missing(int64_t id) {
   return nova_error(errc::security_group_not_found, id);
 }
 
+// The name and project the view shows of the group a rule names.
+void name_rules(std::vector<security_group_info>& groups) {
+  for (auto& g : groups)
+    for (auto& r : g.rules)
+      if (auto source = r.group_id != 0 ? find(groups, r.group_id) : nullptr) {
+        r.group_name = source->name;
+        r.group_project_id = source->project_id;
+      }
+}
+
+// Nova's _new_ingress_rule checks of a tcp or udp port range.
+caf::error check_ports(const security_group_rule_info& r) {
+  if (r.ip_protocol != "tcp" && r.ip_protocol != "udp")
+    return caf::none;
+  auto range = "Invalid port range " + std::to_string(r.from_port) + ":"
+               + std::to_string(r.to_port) + ". ";
+  if (r.from_port > r.to_port)
+    return nova_error(errc::invalid_input,
+                      range + "Former value cannot be greater than the later");
+  if (r.from_port < 1 || r.to_port > 65535) {
+    std::string proto = r.ip_protocol == "tcp" ? "TCP" : "UDP";
+    return nova_error(errc::invalid_input, range + "Valid " + proto
+                                             + " ports should be between "
+                                               "1-65535");
+  }
+  return caf::none;
+}
+
+// Nova's _rule_exists: the same group, cidr, ports and protocol.
+bool same_rule(const security_group_rule_info& x,
+               const security_group_rule_info& y) {
+  return x.group_id == y.group_id && x.cidr == y.cidr
+         && x.from_port == y.from_port && x.to_port == y.to_port
+         && x.ip_protocol == y.ip_protocol;
+}
+
 } // namespace
 
 void security_groups::restore(const std::vector<security_group_info>& stored) {
@@ -29,6 +66,38 @@ void security_groups::restore(const std::vector<security_group_info>& stored) {
       next_rule_id_ = std::max(next_rule_id_, r.id + 1);
     by_project_[g.project_id].push_back(g);
   }
+  for (auto& kv : by_project_)
+    name_rules(kv.second);
+}
+
+security_group_list security_groups::all() const {
+  security_group_list out;
+  for (auto& kv : by_project_)
+    out.items.insert(out.items.end(), kv.second.begin(), kv.second.end());
+  std::stable_sort(out.items.begin(), out.items.end(),
+                   [](const security_group_info& x,
+                      const security_group_info& y) {
+                     return std::tie(x.project_id, x.name)
+                            < std::tie(y.project_id, y.name);
+                   });
+  return out;
+}
+
+caf::expected<security_group_list>
+security_groups::update(const std::string& project_id, int64_t id,
+                        const std::string& name,
+                        const std::string& description) {
+  auto& all = groups(project_id);
+  auto g = find(all, id);
+  if (g == nullptr)
+    return missing(id);
+  for (auto& other : all)
+    if (other.id != id && other.name == name)
+      return nova_error(errc::security_group_exists, name);
+  g->name = name;
+  g->description = description;
+  name_rules(all);
+  return security_group_list{{*g}};
 }
 
 std::vector<security_group_info>&
@@ -86,6 +155,12 @@ security_groups::remove(const std::string& project_id, int64_t id) {
     return nova_error(errc::invalid_input,
                       "Removing default security group not allowed.");
   all.erase(all.begin() + (g - all.data()));
+  for (auto& other : all)
+    other.rules.erase(std::remove_if(other.rules.begin(), other.rules.end(),
+                                     [id](const security_group_rule_info& r) {
+                                       return r.group_id == id;
+                                     }),
+                      other.rules.end());
   return security_group_list{};
 }
 
@@ -99,6 +174,21 @@ security_groups::add_rule(const std::string& project_id,
   int64_t rules = 0;
   for (auto& x : all)
     rules += static_cast<int64_t>(x.rules.size());
+  if (rule.group_id != 0) {
+    auto source = find(all, rule.group_id);
+    if (source == nullptr)
+      return missing(rule.group_id);
+    rule.cidr.clear();
+    rule.group_name = source->name;
+    rule.group_project_id = source->project_id;
+  }
+  if (auto err = check_ports(rule))
+    return err;
+  for (auto& r : g->rules)
+    if (same_rule(r, rule))
+      return nova_error(errc::invalid_input,
+                        "This rule already exists in group "
+                          + std::to_string(g->id));
   if (limit >= 0 && rules >= limit)
     return nova_error(errc::security_group_rule_limit_exceeded);
   rule.id = next_rule_id_++;

@@ -32,12 +32,28 @@ public:
                                             security_group_info group,
                                             int64_t limit);
 
-  /// Any group but "default".
+  /// Any group but "default"; the project's rules that name it go too
+  /// (Neutron's remote_group_id rules go with their group).
   caf::expected<security_group_list> remove(const std::string& project_id,
                                             int64_t id);
 
+  /// A new name and description of the group (os-security-groups PUT);
+  /// another group of that name is SecurityGroupExists. The rules that
+  /// name the group show its new name.
+  caf::expected<security_group_list> update(const std::string& project_id,
+                                            int64_t id,
+                                            const std::string& name,
+                                            const std::string& description);
+
+  /// Every project's groups, ordered by project and name (Nova's list for
+  /// an admin's all_tenants).
+  security_group_list all() const;
+
   /// A new rule of its parent group, if the project's groups have fewer
-  /// than `limit` rules in all; answers the parent.
+  /// than `limit` rules in all; answers the parent. A rule with group_id
+  /// names one of the project's groups (404 otherwise) and has no cidr; a
+  /// rule equal to one the parent has is refused (Nova's _rule_exists),
+  /// as a tcp or udp range that is reversed or outside 1-65535.
   caf::expected<security_group_list> add_rule(const std::string& project_id,
                                               security_group_rule_info rule,
                                               int64_t limit);

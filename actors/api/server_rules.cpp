@@ -51,6 +51,11 @@ const server_rule create_image_rule{
   {vs::active, vs::stopped, vs::paused, vs::suspended},
   ts::image_snapshot_pending};
 
+const server_rule create_backup_rule{
+  "createBackup", false, true,
+  {vs::active, vs::stopped, vs::paused, vs::suspended},
+  ts::image_snapshot_pending};
+
 const server_rule* shelve_action(const std::string& key) {
   for (auto& p : shelve_rules)
     if (key == p.key)

@@ -40,6 +40,8 @@ extern const server_rule metadata_rule;
 /// SUSPENDED, no task; a lock does not refuse it (Nova: "lock is intended
 /// to prevent accidental change/delete of instances").
 extern const server_rule create_image_rule;
+/// createBackup (Nova's API.backup): createImage's states, its own name.
+extern const server_rule create_backup_rule;
 
 /// The shelve actions by their key in the action body: "shelve",
 /// "shelveOffload", "unshelve" (Nova's API.shelve, shelve_offload,

@@ -118,12 +118,14 @@ struct image_job {
   image_auth auth;
   std::string file;
   std::map<std::string, std::string> properties;
+  /// upload of a createBackup's snapshot: the rotation after it.
+  backup_rotation backup{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, image_job& x) {
   return f(caf::meta::type_name("image_job"), x.kind, x.instance_id,
-           x.image_id, x.auth, x.file, x.properties);
+           x.image_id, x.auth, x.file, x.properties, x.backup);
 }
 
 /// Image worker -> compute manager: how a job ended.

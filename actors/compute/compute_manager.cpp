@@ -361,6 +361,7 @@ void upload_snapshot(compute_pointer self, op_entry& e) {
   job.properties = {{"image_location", "snapshot"},
                     {"image_state", "available"},
                     {"owner_id", e.req.project_id}};
+  job.backup = e.req.backup;
   run_image_job(self, std::move(job));
 }
 

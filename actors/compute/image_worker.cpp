@@ -8,7 +8,25 @@
 
 #include <caf/all.hpp>
 
+#include "actors/compute/backup_rotation.hpp"
+#include "util/log.hpp"
+
 namespace vmforge {
+
+namespace {
+
+// A rotation that cannot list the images leaves the backup uploaded: the
+// snapshot succeeded (Nova logs it too).
+void rotate_after_upload(images::image_service& svc, const image_job& job) {
+  try {
+    rotate_backups(svc, job.auth, job.instance_id, job.image_id, job.backup);
+  } catch (const std::exception& e) {
+    log::warning("image_worker", "instance ", job.instance_id,
+                 ": no backup rotation: ", e.what());
+  }
+}
+
+} // namespace
 
 image_job_done run_image_job(images::image_service& svc,
                              const image_job& job) {
@@ -43,6 +61,8 @@ image_job_done run_image_job(images::image_service& svc,
       }
       ::close(fd);
       out.bytes = st.st_size;
+      if (job.backup.keep >= 0)
+        rotate_after_upload(svc, job);
     }
     out.ok = true;
   } catch (const images::image_error& e) {

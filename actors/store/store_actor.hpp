@@ -101,6 +101,11 @@ struct edit_instance {
   std::string hostname;
   bool set_tags = false; // 2.26: the whole set, sorted
   std::vector<std::string> tags;
+  bool set_disk_config = false; // OS-DCF:diskConfig, AUTO or MANUAL
+  std::string disk_config{};
+  /// System metadata keys starting with this go (os-server-password's
+  /// DELETE clears the password_* keys); empty: none.
+  std::string drop_system_metadata_prefix{};
 };
 
 template <class Inspector>
@@ -108,7 +113,8 @@ typename Inspector::result_type inspect(Inspector& f, edit_instance& x) {
   return f(caf::meta::type_name("edit_instance"), x.id, x.set_name, x.name,
            x.set_access_ipv4, x.access_ipv4, x.set_access_ipv6, x.access_ipv6,
            x.set_description, x.has_description, x.description,
-           x.set_hostname, x.hostname, x.set_tags, x.tags);
+           x.set_hostname, x.hostname, x.set_tags, x.tags,
+           x.set_disk_config, x.disk_config, x.drop_system_metadata_prefix);
 }
 
 /// Adds a security group (by name) to the instance's, or removes it; a

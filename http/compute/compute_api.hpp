@@ -104,5 +104,11 @@ void server_security_group_action(compute_api& api, const call_ptr& c,
 /// /servers/{id}/os-interface[/{port_id}].
 void server_interfaces(compute_api& api, const call_ptr& c,
                        const std::string& id);
+/// The os-resetState action's argument (Nova's reset_server_state schema).
+void server_reset_state(compute_api& api, const call_ptr& c,
+                        const std::string& id, const boost::json::value& arg);
+/// GET and DELETE /servers/{id}/os-server-password.
+void server_password_resource(compute_api& api, const call_ptr& c,
+                              const std::string& id);
 
 } // namespace vmforge::http

@@ -1,6 +1,8 @@
 // os-security-groups and os-security-group-rules: Nova's proxy API for
 // security groups, removed at microversion 2.36; a server's groups
 // (GET /servers/{id}/os-security-groups, add/removeSecurityGroup), kept.
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include <boost/json/serialize.hpp>
@@ -13,16 +15,21 @@ namespace json = boost::json;
 
 namespace {
 
+// Nova's _format_security_group_rule: a rule names a group or a cidr.
 json::object rule_view(const security_group_rule_info& r) {
+  auto by_group = r.group_id != 0;
   return {{"id", r.id},
           {"parent_group_id", r.parent_group_id},
           {"ip_protocol", r.ip_protocol.empty() ? json::value(nullptr)
                                                 : json::value(r.ip_protocol)},
           {"from_port", r.from_port},
           {"to_port", r.to_port},
-          {"ip_range", r.cidr.empty() ? json::object{}
-                                      : json::object{{"cidr", r.cidr}}},
-          {"group", json::object{}}};
+          {"ip_range", by_group || r.cidr.empty()
+                         ? json::object{}
+                         : json::object{{"cidr", r.cidr}}},
+          {"group", by_group ? json::object{{"name", r.group_name},
+                                            {"tenant_id", r.group_project_id}}
+                             : json::object{}}};
 }
 
 json::object group_view(const security_group_info& g) {
@@ -44,6 +51,41 @@ bool id_of(const call_ptr& c, const std::string& text, int64_t& id) {
   }
   id = std::stoll(text);
   return true;
+}
+
+// A create's or update's body: a name of 1-255 characters, not only
+// whitespace, and a description of at most 255 (`description_required`:
+// an update's, as Nova's schema asks both).
+bool group_fields(const call_ptr& c, const json::object& body,
+                  bool description_required, security_group_info& out) {
+  auto sg = body.if_contains("security_group");
+  auto o = sg != nullptr ? sg->if_object() : nullptr;
+  auto name = o != nullptr ? o->if_contains("name") : nullptr;
+  auto desc = o != nullptr ? o->if_contains("description") : nullptr;
+  auto blank = [](const json::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char ch) {
+      return std::isspace(static_cast<unsigned char>(ch)) != 0;
+    });
+  };
+  if (name == nullptr || !name->is_string() || blank(name->as_string())
+      || name->as_string().size() > 255
+      || (desc == nullptr && description_required)
+      || (desc != nullptr
+          && (!desc->is_string() || desc->as_string().size() > 255))) {
+    reply_error(c, 400, "Security group name and description must be "
+                        "strings of 1 to 255 characters");
+    return false;
+  }
+  out.name = name->as_string().c_str();
+  if (desc != nullptr)
+    out.description = desc->as_string().c_str();
+  return true;
+}
+
+bool all_tenants_of(const call_ptr& c) {
+  // Nova lists every project's groups for an admin's all_tenants, whatever
+  // its value.
+  return c->ctx.is_admin && c->has_param("all_tenants");
 }
 
 bool port_of(const json::object& o, const char* name, int64_t& out) {
@@ -71,29 +113,25 @@ void route_security_groups(compute_api& api, const call_ptr& c) {
   req.ctx = c->ctx;
   if (p.size() == 1 && method == verb::get) {
     req.op = security_group_op::list;
+    req.all_tenants = all_tenants_of(c);
   } else if (p.size() == 1 && method == verb::post) {
     json::value storage;
     auto body = json_body(c, storage);
-    if (!body)
+    if (!body || !group_fields(c, *body, false, req.group))
       return;
-    auto sg = body->if_contains("security_group");
-    auto name = sg && sg->is_object() ? sg->as_object().if_contains("name")
-                                      : nullptr;
-    auto desc = sg && sg->is_object()
-                  ? sg->as_object().if_contains("description")
-                  : nullptr;
-    if (name == nullptr || !name->is_string() || name->as_string().empty()
-        || name->as_string().size() > 255
-        || (desc != nullptr
-            && (!desc->is_string() || desc->as_string().size() > 255))) {
-      reply_error(c, 400, "Security group name and description must be "
-                          "strings of 1 to 255 characters");
-      return;
-    }
     req.op = security_group_op::create;
-    req.group.name = name->as_string().c_str();
-    if (desc != nullptr)
-      req.group.description = desc->as_string().c_str();
+  } else if (p.size() == 1 && method == verb::delete_) {
+    // Nova has no route for a DELETE without an id.
+    reply_no_route(c);
+    return;
+  } else if (p.size() == 2 && method == verb::put) {
+    // Nova validates the body before the id.
+    json::value storage;
+    auto body = json_body(c, storage);
+    if (!body || !group_fields(c, *body, true, req.group)
+        || !id_of(c, p[1], req.id))
+      return;
+    req.op = security_group_op::update;
   } else if (p.size() == 2 && (method == verb::get || method == verb::delete_)) {
     if (!id_of(c, p[1], req.id))
       return;
@@ -163,6 +201,15 @@ void route_security_group_rules(compute_api& api, const call_ptr& c) {
       req.rule.cidr = cidr->as_string().c_str();
     else
       req.rule.cidr = "0.0.0.0/0";
+    // group_id: a group whose members the rule admits (null: none).
+    if (auto group = r.if_contains("group_id"); group && !group->is_null()) {
+      std::string text = group->is_string()
+                           ? std::string{group->as_string().c_str()}
+                         : group->is_int64() ? std::to_string(group->as_int64())
+                                             : "";
+      if (!id_of(c, text, req.rule.group_id))
+        return;
+    }
     req.op = security_group_op::create_rule;
   } else if (p.size() == 2 && c->req.method() == verb::delete_) {
     if (!id_of(c, p[1], req.id))

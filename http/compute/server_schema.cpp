@@ -435,6 +435,25 @@ bool parse_lock(const json::value& v, api_version version, std::string& reason,
   return true;
 }
 
+namespace {
+
+// OS-DCF:diskConfig (Nova's disk_config schema, create and update).
+bool disk_config_field(const json::object& s, bool& given, std::string& out,
+                       std::string& error) {
+  auto v = s.if_contains("OS-DCF:diskConfig");
+  if (v == nullptr)
+    return true;
+  if (!v->is_string()
+      || (v->as_string() != "AUTO" && v->as_string() != "MANUAL"))
+    return invalid(error, "OS-DCF:diskConfig", *v,
+                   show(*v) + " is not one of ['AUTO', 'MANUAL']");
+  given = true;
+  out = v->as_string().c_str();
+  return true;
+}
+
+} // namespace
+
 bool parse_create(const json::object& body, api_version version,
                   create_input& out, std::string& error) {
   auto sp = server_object(
@@ -543,13 +562,9 @@ bool parse_create(const json::object& body, api_version version,
   if (!access_ip(s, "accessIPv4", false, given, req.access_ipv4, error)
       || !access_ip(s, "accessIPv6", true, given, req.access_ipv6, error))
     return false;
-  if (auto v = s.if_contains("OS-DCF:diskConfig")) {
-    if (!v->is_string()
-        || (v->as_string() != "AUTO" && v->as_string() != "MANUAL"))
-      return invalid(error, "OS-DCF:diskConfig", *v,
-                     show(*v) + " is not one of ['AUTO', 'MANUAL']");
-    req.disk_config = v->as_string().c_str();
-  }
+  bool dc_given = false;
+  if (!disk_config_field(s, dc_given, req.disk_config, error))
+    return false;
   if (auto v = s.if_contains("config_drive");
       v && !bool_field(*v, "config_drive", req.config_drive, error))
     return false;
@@ -618,6 +633,60 @@ bool parse_create_image(const json::value& v, api_version,
   if (auto m = o.if_contains("metadata");
       m && !parse_metadata(*m, out.metadata, error))
     return false;
+  return true;
+}
+
+bool parse_create_backup(const json::value& v, api_version version,
+                         create_image& out, std::string& error) {
+  if (!v.is_object())
+    return invalid(error, "createBackup", v,
+                   show(v) + " is not of type 'object'");
+  auto& o = v.as_object();
+  if (!no_extra(o, {"name", "backup_type", "rotation", "metadata"}, error))
+    return false;
+  for (auto field : {"name", "backup_type", "rotation"})
+    if (o.if_contains(field) == nullptr) {
+      error = std::string{"Invalid input for field/attribute createBackup. '"}
+              + field + "' is a required property";
+      return false;
+    }
+  // The name and metadata as createImage's.
+  create_image image;
+  json::object named{{"name", o.at("name")}};
+  if (auto m = o.if_contains("metadata"))
+    named["metadata"] = *m;
+  if (!parse_create_image(named, version, image, error))
+    return false;
+  out.name = std::move(image.name);
+  out.metadata = std::move(image.metadata);
+  auto& type = o.at("backup_type");
+  if (!type.is_string())
+    return invalid(error, "backup_type", type,
+                   show(type) + " is not of type 'string'");
+  out.backup.type = type.as_string().c_str();
+  // parameter_types.non_negative_integer: an integer >= 0 or a string of
+  // digits.
+  auto& rotation = o.at("rotation");
+  if (rotation.is_int64() || rotation.is_uint64()) {
+    if (rotation.is_int64() && rotation.as_int64() < 0)
+      return invalid(error, "rotation", rotation,
+                     show(rotation) + " is less than the minimum of 0");
+    out.backup.keep = rotation.is_int64()
+                     ? rotation.as_int64()
+                     : static_cast<int64_t>(std::min<uint64_t>(
+                         rotation.as_uint64(), INT64_MAX));
+  } else if (rotation.is_string()) {
+    std::string text = rotation.as_string().c_str();
+    if (text.empty())
+      return invalid(error, "rotation", rotation, "'' is too short");
+    if (text.find_first_not_of("0123456789") != std::string::npos)
+      return invalid(error, "rotation", rotation,
+                     "'" + text + "' does not match '^[0-9]*$'");
+    out.backup.keep = std::strtoll(text.c_str(), nullptr, 10);
+  } else {
+    return invalid(error, "rotation", rotation,
+                   show(rotation) + " is not of type 'integer', 'string'");
+  }
   return true;
 }
 
@@ -741,7 +810,8 @@ bool parse_update(const json::object& body, api_version version,
          && access_ip(s, "accessIPv6", true, c.set_access_ipv6,
                       c.access_ipv6, error)
          && description_field(s, c.set_description, c.has_description,
-                              c.description, error);
+                              c.description, error)
+         && disk_config_field(s, c.set_disk_config, c.disk_config, error);
 }
 
 } // namespace vmforge::http

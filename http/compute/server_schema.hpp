@@ -53,6 +53,12 @@ bool parse_update(const boost::json::object& body, api_version version,
 bool parse_create_image(const boost::json::value& v, api_version version,
                         create_image& out, std::string& error);
 
+/// Validates the value of a createBackup action (Nova's
+/// schemas/create_backup.py: name, backup_type and rotation required,
+/// rotation a non-negative integer or a string of digits, metadata).
+bool parse_create_backup(const boost::json::value& v, api_version version,
+                         create_image& out, std::string& error);
+
 /// Whether createImage answers {"image_id": ...} (2.45) instead of a
 /// Location header and no body.
 inline bool create_image_answers_id(api_version version) {

@@ -239,7 +239,10 @@ void list(compute_api& api, const call_ptr& c, bool detail) {
   // Nova's deleted filter (admins only: a user's is dropped as an unknown
   // filter); without it changes-since and changes-before also find the
   // servers deleted in their window; status=DELETED asks for deleted ones.
-  list_servers req{c->ctx, all_tenants, false, false};
+  list_servers req{c->ctx, all_tenants, false, false,
+                   c->param(c->has_param("tenant_id") ? "tenant_id"
+                                                      : "project_id"),
+                   c->param("host")};
   if (c->has_param("deleted") && c->ctx.is_admin) {
     req.deleted = oslo_bool(c->param("deleted")).value_or(false);
   } else {
@@ -347,10 +350,12 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
   }
   auto key = std::string{body->begin()->key()};
   auto& arg = body->begin()->value();
-  if (key == "createImage") {
+  if (key == "createImage" || key == "createBackup") {
+    auto backup = key == "createBackup";
     create_image req;
     std::string error;
-    if (!parse_create_image(arg, c->version, req, error)) {
+    if (!(backup ? parse_create_backup(arg, c->version, req, error)
+                 : parse_create_image(arg, c->version, req, error))) {
       reply_error(c, 400, error);
       return;
     }
@@ -358,19 +363,31 @@ void action(compute_api& api, const call_ptr& c, const std::string& id) {
     req.id = id;
     // From 2.39 the image's metadata no longer counts against a quota.
     req.check_metadata_quota = !(c->version >= api_version{2, 39});
-    ask<image_created>(api, c, std::move(req), [c](image_created& r) {
-      // Nova: the image id in the body from 2.45, before it a Location.
+    auto keep = req.backup.keep;
+    ask<image_created>(api, c, std::move(req), [c, backup,
+                                                keep](image_created& r) {
+      // Nova: the image id in the body from 2.45, before it a Location
+      // (a backup's only with a rotation, under the compute API: Nova's
+      // application_url).
       if (create_image_answers_id(c->version)) {
         reply_json(c, 202, json::object{{"image_id", r.image_id}});
         return;
       }
-      c->headers.emplace_back("Location", r.location);
+      if (!backup)
+        c->headers.emplace_back("Location", r.location);
+      else if (keep > 0)
+        c->headers.emplace_back("Location",
+                                c->base.root + "/v2.1/images/" + r.image_id);
       reply_empty(c, 202);
     });
     return;
   }
   if (key == "addSecurityGroup" || key == "removeSecurityGroup") {
     server_security_group_action(api, c, id, key == "addSecurityGroup", arg);
+    return;
+  }
+  if (key == "os-resetState") {
+    server_reset_state(api, c, id, arg);
     return;
   }
   if (key == "os-getConsoleOutput") {
@@ -561,6 +578,10 @@ void route_servers(compute_api& api, const call_ptr& c) {
   }
   if ((p.size() == 3 || p.size() == 4) && p[2] == "tags") {
     server_tags_resource(api, c, p[1]);
+    return;
+  }
+  if (p.size() == 3 && p[2] == "os-server-password") {
+    server_password_resource(api, c, p[1]);
     return;
   }
   if (p.size() == 3 && p[2] == "action") {

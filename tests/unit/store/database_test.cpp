@@ -48,12 +48,15 @@ const char* const undo_migration_6
   = "DROP TABLE instance_group_member;"
     "DROP TABLE instance_groups;";
 
+const char* const undo_migration_9
+  = "ALTER TABLE security_group_rules DROP COLUMN group_id;";
+
 // What the migrations after `version` (at least 3) add, taken out again,
 // the latest first.
 std::string undo_after(int version) {
   const char* const undo[] = {undo_migration_4, undo_migration_5,
                               undo_migration_6, undo_migration_7,
-                              undo_migration_8};
+                              undo_migration_8, undo_migration_9};
   std::string sql;
   for (int v = database::latest_version(); v > version; --v)
     sql += undo[v - 4];
@@ -152,8 +155,10 @@ TEST_CASE("database: every table reads back what was written",
                     {{"compute__do_build_and_run_instance", 5, 6, "Success",
                       "compute-1", ""}}};
   keypair kp{3, "key", "u", "ssh-ed25519 AAAA", "aa:bb", "ssh", 9};
+  // A cidr's rule and one that admits the group's own members.
   security_group_info group{4, "web", "w", "p",
-                            {{5, 4, "tcp", 22, 22, "0.0.0.0/0"}}};
+                            {{5, 4, "tcp", 22, 22, "0.0.0.0/0", 0, {}, {}},
+                             {6, 4, "tcp", 80, 80, "", 4, "web", "p"}}};
   {
     database db{db_path(dir)};
     db.migrate();
@@ -204,7 +209,12 @@ TEST_CASE("database: every table reads back what was written",
   CHECK(cat.keypairs[0].public_key == kp.public_key);
   CHECK(cat.quotas.size() == 2);
   REQUIRE(cat.security_groups.size() == 1);
-  CHECK(cat.security_groups[0].rules.size() == 1);
+  auto& rules = cat.security_groups[0].rules;
+  REQUIRE(rules.size() == 2);
+  CHECK(rules[0].group_id == 0);
+  CHECK(rules[0].cidr == "0.0.0.0/0");
+  CHECK(rules[1].group_id == 4);
+  CHECK(rules[1].cidr.empty());
   REQUIRE(st.hosts.size() == 1);
   CHECK(st.hosts[0].disabled);
   CHECK(st.hosts[0].disabled_reason == "maintenance");

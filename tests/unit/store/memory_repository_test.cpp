@@ -312,3 +312,31 @@ TEST_CASE("memory_repository: a load keeps deleted rows apart and never "
   REQUIRE(made);
   CHECK(made->front().db_id == 8);
 }
+
+TEST_CASE("memory_repository: an edit sets the disk config and drops the "
+          "system metadata of a prefix",
+          "[memory_repository]") {
+  one_row r;
+  instance_update keys;
+  keys.id = "a";
+  keys.set_vm = false;
+  keys.expected = task_set::any();
+  keys.system_metadata = {{"password_0", "se"},
+                          {"password_1", "cret"},
+                          {"shelved_host", "h"}};
+  REQUIRE(r.repo.apply(keys) != nullptr);
+  edit_instance edit;
+  edit.id = "a";
+  edit.set_disk_config = true;
+  edit.disk_config = "AUTO";
+  edit.drop_system_metadata_prefix = "password_";
+  auto row = r.repo.edit(edit);
+  REQUIRE(row != nullptr);
+  CHECK(row->disk_config == "AUTO");
+  CHECK(row->system_metadata
+        == std::map<std::string, std::string>{{"shelved_host", "h"}});
+  // Nothing flagged, nothing changed.
+  edit_instance none;
+  none.id = "a";
+  CHECK(r.repo.edit(none)->disk_config == "AUTO");
+}

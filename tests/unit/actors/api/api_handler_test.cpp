@@ -470,6 +470,54 @@ CAF_TEST(a delete sets deleting and tells the conductor and answers once
   CAF_CHECK_EQUAL(rec.action.action, "delete");
 }
 
+CAF_TEST(a reset state is for admins and sets the state whatever the task
+           once the store synced) {
+  auto id = server(false);
+  stored().rows[id].task = task_state::image_uploading;
+  self->send(api, reset_server_state{member, id, vm_state::error});
+  run();
+  auto err = refusal<accepted>();
+  CAF_CHECK_EQUAL(err, errc::policy_not_authorized);
+  CAF_CHECK_EQUAL(error_message(err),
+                  "Policy doesn't allow "
+                  "os_compute_api:os-admin-actions:reset_state to be "
+                  "performed.");
+  CAF_CHECK(stored().updates.empty());
+  self->send(api, reset_server_state{admin, id, vm_state::error});
+  expect((reset_server_state), from(self).to(api));
+  expect((get_instance), from(api).to(store));
+  expect((instance), from(store).to(api));
+  expect((record_action), from(api).to(store));
+  expect((instance_update), from(api).to(store));
+  expect((sync_store), from(api).to(store));
+  CAF_CHECK(!answered());
+  expect((store_synced), from(store).to(api));
+  CAF_CHECK_EQUAL(answer<accepted>().id, id);
+  auto& u = stored().updates.at(0);
+  CAF_CHECK(u.set_vm);
+  CAF_CHECK_EQUAL(u.vm, vm_state::error);
+  CAF_CHECK_EQUAL(u.task, task_state::none);
+  CAF_CHECK(u.expected.contains(task_state::image_uploading));
+  CAF_CHECK_EQUAL(stored().records.back().action.action, "resetState");
+  self->send(api, reset_server_state{admin, "nope", vm_state::active});
+  run();
+  CAF_CHECK_EQUAL(refusal<accepted>(), errc::instance_not_found);
+}
+
+CAF_TEST(a password is read from the system metadata of a server the
+           caller may see) {
+  auto id = server(false);
+  stored().rows[id].system_metadata = {{"password_0", "ab"},
+                                       {"password_1", "cd"}};
+  self->send(api, server_password_request{member, id, false});
+  run();
+  CAF_CHECK_EQUAL(answer<server_password>().password, "abcd");
+  self->send(api, server_password_request{{"v", "other", false, "req-3", {}},
+                                          id, false});
+  run();
+  CAF_CHECK_EQUAL(refusal<server_password>(), errc::instance_not_found);
+}
+
 CAF_TEST(refused builds are service unavailable and reach no store) {
   self->send(api, refuse_builds{});
   expect((refuse_builds), from(self).to(api));

@@ -98,7 +98,9 @@ TEST_CASE("security_groups: rules join their parent, limited over the "
   REQUIRE(added->items[0].rules.size() == 1);
   CHECK(added->items[0].rules[0].id == 1);
   REQUIRE(sgs.add_rule("p", rule_of(dflt), 2));
-  auto over = sgs.add_rule("p", rule_of(web), 2);
+  auto https = rule_of(web);
+  https.from_port = https.to_port = 443;
+  auto over = sgs.add_rule("p", https, 2);
   REQUIRE_FALSE(over);
   CHECK(over.error() == errc::security_group_rule_limit_exceeded);
   CHECK(sgs.add_rule("p", rule_of(99), -1).error()
@@ -127,7 +129,139 @@ TEST_CASE("security_groups: stored groups are kept; new ids follow the "
   CHECK(sgs.known("p", "web"));
   CHECK(sgs.of("p").size() == 2);
   CHECK(sgs.create("p", group("db"), -1)->items[0].id == 8);
-  CHECK(sgs.add_rule("p", rule_of(7), -1)->items[0].rules.back().id == 31);
+  auto http = rule_of(7);
+  http.from_port = http.to_port = 80;
+  CHECK(sgs.add_rule("p", http, -1)->items[0].rules.back().id == 31);
+}
+
+TEST_CASE("security_groups: a stored rule that names a group shows the "
+          "group's name and project",
+          "[security_groups]") {
+  security_groups sgs;
+  auto web = group("web");
+  web.id = 7;
+  web.project_id = "p";
+  auto r = rule_of(7);
+  r.id = 30;
+  r.cidr.clear();
+  r.group_id = 7;
+  web.rules.push_back(r);
+  sgs.restore({web});
+  auto shown = sgs.show("p", 7)->items[0].rules.at(0);
+  CHECK(shown.group_name == "web");
+  CHECK(shown.group_project_id == "p");
+}
+
+TEST_CASE("security_groups: a rule may name a group of the project instead "
+          "of a cidr",
+          "[security_groups]") {
+  security_groups sgs;
+  auto web = sgs.create("p", group("web"), -1)->items[0].id;
+  auto db = sgs.create("p", group("db"), -1)->items[0].id;
+  auto r = rule_of(db);
+  r.group_id = web;
+  auto added = sgs.add_rule("p", r, -1);
+  REQUIRE(added);
+  auto& made = added->items[0].rules.back();
+  CHECK(made.cidr.empty());
+  CHECK(made.group_id == web);
+  CHECK(made.group_name == "web");
+  CHECK(made.group_project_id == "p");
+  r.group_id = 99;
+  CHECK(sgs.add_rule("p", r, -1).error() == errc::security_group_not_found);
+  // A rename shows in the rules that name the group.
+  REQUIRE(sgs.update("p", web, "frontend", "f"));
+  CHECK(sgs.show("p", db)->items[0].rules[0].group_name == "frontend");
+}
+
+TEST_CASE("security_groups: a rule equal to one of its group's is refused",
+          "[security_groups]") {
+  security_groups sgs;
+  auto web = sgs.create("p", group("web"), -1)->items[0].id;
+  REQUIRE(sgs.add_rule("p", rule_of(web), -1));
+  auto twice = sgs.add_rule("p", rule_of(web), -1);
+  REQUIRE_FALSE(twice);
+  CHECK(twice.error() == errc::invalid_input);
+  CHECK(error_message(twice.error())
+        == "This rule already exists in group " + std::to_string(web));
+  auto other = rule_of(web);
+  other.cidr = "10.0.0.0/8";
+  CHECK(sgs.add_rule("p", other, -1));
+}
+
+TEST_CASE("security_groups: a tcp or udp range must run forwards within "
+          "1-65535",
+          "[security_groups]") {
+  security_groups sgs;
+  auto web = sgs.create("p", group("web"), -1)->items[0].id;
+  auto reversed = rule_of(web);
+  reversed.from_port = 22;
+  reversed.to_port = 21;
+  auto err = sgs.add_rule("p", reversed, -1);
+  REQUIRE_FALSE(err);
+  CHECK(error_message(err.error())
+        == "Invalid port range 22:21. Former value cannot be greater than "
+           "the later");
+  auto zero = rule_of(web);
+  zero.ip_protocol = "udp";
+  zero.from_port = 0;
+  err = sgs.add_rule("p", zero, -1);
+  REQUIRE_FALSE(err);
+  CHECK(error_message(err.error())
+        == "Invalid port range 0:22. Valid UDP ports should be between "
+           "1-65535");
+  auto icmp = rule_of(web);
+  icmp.ip_protocol = "icmp";
+  icmp.from_port = icmp.to_port = -1;
+  CHECK(sgs.add_rule("p", icmp, -1));
+}
+
+TEST_CASE("security_groups: deleting a group deletes the rules that name it",
+          "[security_groups]") {
+  security_groups sgs;
+  auto web = sgs.create("p", group("web"), -1)->items[0].id;
+  auto db = sgs.create("p", group("db"), -1)->items[0].id;
+  auto peer = rule_of(db);
+  peer.group_id = web;
+  REQUIRE(sgs.add_rule("p", peer, -1));
+  auto http = rule_of(db);
+  http.from_port = http.to_port = 80;
+  REQUIRE(sgs.add_rule("p", http, -1));
+  REQUIRE(sgs.remove("p", web));
+  auto rules = sgs.show("p", db)->items[0].rules;
+  REQUIRE(rules.size() == 1);
+  CHECK(rules[0].from_port == 80);
+}
+
+TEST_CASE("security_groups: update renames unless the name is taken",
+          "[security_groups]") {
+  security_groups sgs;
+  auto web = sgs.create("p", group("web"), -1)->items[0].id;
+  auto renamed = sgs.update("p", web, "www", "new");
+  REQUIRE(renamed);
+  CHECK(renamed->items[0].name == "www");
+  CHECK(renamed->items[0].description == "new");
+  CHECK(sgs.known("p", "www"));
+  CHECK(sgs.update("p", web, "default", "x").error()
+        == errc::security_group_exists);
+  CHECK(sgs.update("p", 99, "x", "x").error()
+        == errc::security_group_not_found);
+}
+
+TEST_CASE("security_groups: all lists every project's groups by project "
+          "and name",
+          "[security_groups]") {
+  security_groups sgs;
+  REQUIRE(sgs.create("q", group("web"), -1));
+  REQUIRE(sgs.create("p", group("zeta"), -1));
+  REQUIRE(sgs.create("p", group("alpha"), -1));
+  auto all = sgs.all().items;
+  REQUIRE(all.size() == 5);
+  std::vector<std::string> order;
+  for (auto& g : all)
+    order.push_back(g.project_id + "/" + g.name);
+  CHECK(order == std::vector<std::string>{"p/alpha", "p/default", "p/zeta",
+                                          "q/default", "q/web"});
 }
 
 TEST_CASE("security_groups: a group by name or id, and whether a server may "

@@ -513,3 +513,80 @@ TEST_CASE("server_schema: PUT takes a hostname from 2.90", "[schema]") {
   CHECK(out.change.set_hostname);
   CHECK(out.change.hostname == "new-name");
 }
+
+TEST_CASE("server_schema: PUT takes OS-DCF:diskConfig AUTO or MANUAL",
+          "[schema]") {
+  update_server out;
+  std::string error;
+  json::object b{{"server", json::object{{"OS-DCF:diskConfig", "AUTO"}}}};
+  REQUIRE(parse_update(b, {2, 1}, out, error));
+  CHECK(out.change.set_disk_config);
+  CHECK(out.change.disk_config == "AUTO");
+  update_server bad;
+  b = {{"server", json::object{{"OS-DCF:diskConfig", "auto"}}}};
+  CHECK_FALSE(parse_update(b, {2, 1}, bad, error));
+  CHECK(error
+        == "Invalid input for field/attribute OS-DCF:diskConfig. Value: auto. "
+           "auto is not one of ['AUTO', 'MANUAL']");
+  update_server plain;
+  b = {{"server", json::object{{"name", "n"}}}};
+  REQUIRE(parse_update(b, {2, 1}, plain, error));
+  CHECK_FALSE(plain.change.set_disk_config);
+}
+
+namespace {
+
+struct backup_outcome {
+  bool ok = false;
+  create_image req;
+  std::string error;
+};
+
+backup_outcome backup_of(json::object fields) {
+  json::object v{{"name", "b"}, {"backup_type", "daily"}, {"rotation", 2}};
+  for (auto& kv : fields)
+    v[kv.key()] = kv.value();
+  backup_outcome out;
+  out.ok = parse_create_backup(v, {2, 1}, out.req, out.error);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("server_schema: createBackup needs a name, a type and a "
+          "non-negative rotation",
+          "[schema]") {
+  auto ok = backup_of({{"metadata", json::object{{"k", "v"}}}});
+  REQUIRE(ok.ok);
+  CHECK(ok.req.name == "b");
+  CHECK(ok.req.backup.type == "daily");
+  CHECK(ok.req.backup.keep == 2);
+  CHECK(ok.req.metadata.at("k") == "v");
+  auto text = backup_of({{"rotation", "0"}});
+  REQUIRE(text.ok);
+  CHECK(text.req.backup.keep == 0);
+  auto negative = backup_of({{"rotation", -1}});
+  CHECK_FALSE(negative.ok);
+  CHECK(negative.error
+        == "Invalid input for field/attribute rotation. Value: -1. -1 is "
+           "less than the minimum of 0");
+  auto word = backup_of({{"rotation", "two"}});
+  CHECK_FALSE(word.ok);
+  CHECK(word.error
+        == "Invalid input for field/attribute rotation. Value: two. 'two' "
+           "does not match '^[0-9]*$'");
+  CHECK_THAT(backup_of({{"rotation", nullptr}}).error,
+             Contains("is not of type 'integer', 'string'"));
+  CHECK_THAT(backup_of({{"backup_type", 1}}).error,
+             Contains("1 is not of type 'string'"));
+  CHECK_THAT(backup_of({{"extra", 1}}).error,
+             Contains("'extra' was unexpected"));
+  CHECK_THAT(backup_of({{"name", " b"}}).error, Contains("name"));
+  backup_outcome missing;
+  CHECK_FALSE(parse_create_backup(json::object{{"name", "b"},
+                                               {"backup_type", "daily"}},
+                                  {2, 1}, missing.req, missing.error));
+  CHECK(missing.error
+        == "Invalid input for field/attribute createBackup. 'rotation' is a "
+           "required property");
+}
