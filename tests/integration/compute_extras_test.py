@@ -6,14 +6,14 @@ quota classes of their own, os-server-external-events, /extensions and
 the removed APIs' 410."""
 import datetime
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import shutil
 import time
 
-from daemon import ADMIN, IMAGE, Daemon, call
+from daemon import (ADMIN, IMAGE, Daemon, call, create_server, openstack_cli,
+                    wait_status)
 
 USER = "user-a:project-a"
 
@@ -25,25 +25,8 @@ def max_version(d):
     return int(major), int(minor)
 
 
-def cli(d, *args, token=ADMIN):
-    out = subprocess.run(
-        ["openstack", "--os-auth-type", "admin_token", "--os-token", token,
-         "--os-endpoint", d.url + "/v2.1", *args],
-        capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, (args, out.stdout, out.stderr,
-                                 d.log_text()[-2000:])
-    return out.stdout
 
 
-def wait_status(v1, sid, status, token=USER):
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        code, _, body = call(v1 + "/servers/" + sid, token=token)
-        if code == 200 and body["server"]["status"] == status and \
-                body["server"]["OS-EXT-STS:task_state"] is None:
-            return body["server"]
-        time.sleep(0.05)
-    raise AssertionError("%s never reached %s" % (sid, status))
 
 
 def wait_gone(v1, sid):
@@ -53,12 +36,6 @@ def wait_gone(v1, sid):
         time.sleep(0.05)
 
 
-def create(v1, name, token=USER):
-    code, _, body = call(v1 + "/servers", "POST",
-                         {"server": {"name": name, "imageRef": IMAGE,
-                                     "flavorRef": "1"}}, token=token)
-    assert code == 202, body
-    return body["server"]["id"]
 
 
 def check_deleted_servers(d, v1, kept, gone):
@@ -92,9 +69,9 @@ def check_deleted_servers(d, v1, kept, gone):
         {"create", "delete"}, body
     assert call(v1 + "/servers/%s/os-instance-actions" % gone)[0] == 404
     # The CLI: server list --deleted, server event list of the deleted one.
-    listed = json.loads(cli(d, "server", "list", "--deleted", "-f", "json"))
+    listed = json.loads(openstack_cli(d, "server", "list", "--deleted", "-f", "json"))
     assert [s["ID"] for s in listed] == [gone], listed
-    events = json.loads(cli(d, "--os-compute-api-version", "2.21", "server",
+    events = json.loads(openstack_cli(d, "--os-compute-api-version", "2.21", "server",
                             "event", "list", gone, "-f", "json"))
     assert {e["Action"] for e in events} == {"create", "delete"}, events
 
@@ -135,7 +112,7 @@ def check_usage(d, v1, kept, gone):
     assert call(v1 + "/os-simple-tenant-usage?start=%s&end=%s"
                 % (end, start), token=ADMIN)[0] == 400
     # The CLI.
-    listed = json.loads(cli(d, "usage", "list", "--start", "2000-01-01",
+    listed = json.loads(openstack_cli(d, "usage", "list", "--start", "2000-01-01",
                             "-f", "json"))
     assert [u["Project"] for u in listed] == ["project-a"], listed
     # -f json shows the server usages themselves.
@@ -247,10 +224,10 @@ def check_server_security_groups(d, v1, kept):
     assert "not associated with the instance" in \
         body["itemNotFound"]["message"], body
     # The CLI.
-    cli(d, "server", "add", "security", "group", kept, "web", token=USER)
+    openstack_cli(d, "server", "add", "security", "group", kept, "web", token=USER)
     code, _, body = call(v1 + "/servers/%s/os-security-groups" % kept)
     assert "web" in [g["name"] for g in body["security_groups"]], body
-    cli(d, "server", "remove", "security", "group", kept, "web", token=USER)
+    openstack_cli(d, "server", "remove", "security", "group", kept, "web", token=USER)
 
 
 def check_rescue(d, v1, kept):
@@ -274,11 +251,11 @@ def check_rescue(d, v1, kept):
     names = [a["action"] for a in body["instanceActions"]]
     assert "rescue" in names and "unrescue" in names, names
     # The CLI.
-    cli(d, "server", "unrescue", kept, token=USER)
+    openstack_cli(d, "server", "unrescue", kept, token=USER)
     wait_status(v1, kept, "ACTIVE")
-    cli(d, "server", "rescue", kept, token=USER)
+    openstack_cli(d, "server", "rescue", kept, token=USER)
     wait_status(v1, kept, "RESCUE")
-    cli(d, "server", "unrescue", kept, token=USER)
+    openstack_cli(d, "server", "unrescue", kept, token=USER)
     wait_status(v1, kept, "ACTIVE")
 
 
@@ -433,8 +410,8 @@ def main(binary):
     try:
         with Daemon(binary, workdir=workdir) as d:
             v1 = d.url + "/v2.1"
-            kept = create(v1, "kept")
-            gone = create(v1, "gone")
+            kept = create_server(v1, "kept")
+            gone = create_server(v1, "gone")
             wait_status(v1, kept, "ACTIVE")
             wait_status(v1, gone, "ACTIVE")
             assert call(v1 + "/servers/" + gone, "DELETE")[0] == 204

@@ -116,6 +116,38 @@ def create_one(v1, name):
                 {"server": {"name": name, "imageRef": IMAGE, "flavorRef": "1"}})
 
 
+def create_server(v1, name, token="user-a:project-a"):
+    """One server of the image and flavor 1; its id (asserting the 202)."""
+    code, _, body = call(v1 + "/servers", "POST",
+                         {"server": {"name": name, "imageRef": IMAGE,
+                                     "flavorRef": "1"}}, token=token)
+    assert code == 202, body
+    return body["server"]["id"]
+
+
+def wait_status(v1, sid, status, token="user-a:project-a"):
+    """The server once it shows `status` with no task (20 s at most)."""
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        code, _, body = call(v1 + "/servers/" + sid, token=token)
+        if code == 200 and body["server"]["status"] == status and \
+                body["server"]["OS-EXT-STS:task_state"] is None:
+            return body["server"]
+        time.sleep(0.05)
+    raise AssertionError("%s never reached %s" % (sid, status))
+
+
+def openstack_cli(d, *args, token=ADMIN):
+    """The openstack CLI against daemon `d` with an admin token; stdout."""
+    out = subprocess.run(
+        ["openstack", "--os-auth-type", "admin_token", "--os-token", token,
+         "--os-endpoint", d.url + "/v2.1", *args],
+        capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, (args, out.stdout, out.stderr,
+                                 d.log_text()[-2000:])
+    return out.stdout
+
+
 class Burst:
     """Threads creating servers until told to stop or the daemon goes away;
     `acked` holds every id a 202 named, `refused` every 503 body."""

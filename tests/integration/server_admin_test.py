@@ -7,25 +7,17 @@ update, peer-group rules and their edge cases; what an operator expects to
 survive a restart, after one."""
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
-from daemon import ADMIN, IMAGE, Daemon, call
+from daemon import (ADMIN, Daemon, call, create_server, openstack_cli,
+                    wait_status)
 
 USER = "user-a:project-a"
 OTHER = "user-b:project-b"
 
 
-def cli(d, *args, token=ADMIN):
-    out = subprocess.run(
-        ["openstack", "--os-auth-type", "admin_token", "--os-token", token,
-         "--os-endpoint", d.url + "/v2.1", *args],
-        capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, (args, out.stdout, out.stderr,
-                                 d.log_text()[-2000:])
-    return out.stdout
 
 
 def server(v1, sid, token=ADMIN):
@@ -34,22 +26,8 @@ def server(v1, sid, token=ADMIN):
     return body["server"]
 
 
-def wait_status(v1, sid, status, token=USER):
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        s = server(v1, sid, token)
-        if s["status"] == status and s["OS-EXT-STS:task_state"] is None:
-            return s
-        time.sleep(0.05)
-    raise AssertionError("%s never reached %s" % (sid, status))
 
 
-def create(v1, name, token=USER):
-    code, _, body = call(v1 + "/servers", "POST",
-                         {"server": {"name": name, "imageRef": IMAGE,
-                                     "flavorRef": "1"}}, token=token)
-    assert code == 202, body
-    return body["server"]["id"]
 
 
 def action(v1, sid, body, token=USER, version=None):
@@ -96,7 +74,7 @@ def check_disk_config(d, v1, sid):
     code, _, body = call(url, "PUT", {"server": {"OS-DCF:diskConfig": "AUTO"}})
     assert code == 200 and body["server"]["OS-DCF:diskConfig"] == "AUTO", body
     assert server(v1, sid)["OS-DCF:diskConfig"] == "AUTO"
-    shown = json.loads(cli(d, "server", "show", "-f", "json", sid))
+    shown = json.loads(openstack_cli(d, "server", "show", "-f", "json", sid))
     assert shown["OS-DCF:diskConfig"] == "AUTO", shown
     code, _, body = call(url, "PUT", {"server": {"OS-DCF:diskConfig": "x"}})
     assert code == 400, body
@@ -199,10 +177,10 @@ def check_list_filters(d, v1, mine, theirs):
     code, _, body = call(v1 + "/servers?all_tenants=1&host=nowhere",
                          token=ADMIN)
     assert body["servers"] == [], body
-    listed = json.loads(cli(d, "server", "list", "--all-projects", "--host",
+    listed = json.loads(openstack_cli(d, "server", "list", "--all-projects", "--host",
                             host, "-f", "json"))
     assert mine in [s["ID"] for s in listed], listed
-    assert json.loads(cli(d, "server", "list", "--all-projects", "--host",
+    assert json.loads(openstack_cli(d, "server", "list", "--all-projects", "--host",
                           "nowhere", "-f", "json")) == []
     # A member's host filter is dropped (Nova's admin-only filters).
     code, _, body = call(v1 + "/servers?host=nowhere")
@@ -287,8 +265,8 @@ def main(binary):
     try:
         with Daemon(binary, workdir=workdir) as d:
             v1 = d.url + "/v2.1"
-            mine = create(v1, "mine")
-            theirs = create(v1, "theirs", token=OTHER)
+            mine = create_server(v1, "mine")
+            theirs = create_server(v1, "theirs", token=OTHER)
             wait_status(v1, mine, "ACTIVE")
             wait_status(v1, theirs, "ACTIVE", token=OTHER)
             check_reset_state(v1, mine)
