@@ -74,6 +74,15 @@ void run_sql(const temp_dir& dir, const std::string& sql) {
   sqlite3_close(raw);
 }
 
+// One transaction on a connection of its own to the test's database.
+template <class F>
+void in_transaction(const temp_dir& dir, F&& f) {
+  database db{db_path(dir)};
+  db.begin();
+  f(db);
+  db.commit();
+}
+
 // The first column of a query's first row, read through a connection of
 // its own.
 int64_t query_int(const temp_dir& dir, const std::string& sql) {
@@ -359,12 +368,7 @@ TEST_CASE("database: a row's boot data, networks and vifs read back; a "
     db.commit();
   }
   CHECK(reload(dir).instances.front().vifs.size() == 2);
-  {
-    database db{db_path(dir)};
-    db.begin();
-    db.drop_instance(10);
-    db.commit();
-  }
+  in_transaction(dir, [&](database& db) { db.drop_instance(10); });
   CHECK(count_rows(dir, "virtual_interfaces") == 0);
 }
 
@@ -398,12 +402,7 @@ TEST_CASE("database: migration 5 keeps the microversions' fields of an "
   row.flavor_.extra_specs = {{"hw:cpu_policy", "dedicated"}};
   row.trusted_certs = {"cert-1", "cert-2"};
   row.tags = {"blue", "red"};
-  {
-    database db{db_path(dir)};
-    db.begin();
-    db.put_instance(row, true);
-    db.commit();
-  }
+  in_transaction(dir, [&](database& db) { db.put_instance(row, true); });
   auto st = reload(dir);
   REQUIRE(st.instances.size() == 1);
   auto& r = st.instances.front();
@@ -414,12 +413,7 @@ TEST_CASE("database: migration 5 keeps the microversions' fields of an "
   CHECK(r.flavor_.extra_specs == row.flavor_.extra_specs);
   CHECK(r.trusted_certs == row.trusted_certs);
   CHECK(r.tags == row.tags);
-  {
-    database db{db_path(dir)};
-    db.begin();
-    db.drop_instance(9);
-    db.commit();
-  }
+  in_transaction(dir, [&](database& db) { db.drop_instance(9); });
   CHECK(count_rows(dir, "tags") == 0);
 }
 
@@ -452,12 +446,7 @@ TEST_CASE("database: server groups keep their policy, rules and members in "
   CHECK(groups[0].created_us == 5);
   CHECK(groups[1].policy == "soft-affinity");
   CHECK(groups[1].max_server_per_host == 0);
-  {
-    database db{db_path(dir)};
-    db.begin();
-    db.drop_server_group("g-1");
-    db.commit();
-  }
+  in_transaction(dir, [&](database& db) { db.drop_server_group("g-1"); });
   groups = reload(dir).catalog.server_groups;
   REQUIRE(groups.size() == 1);
   CHECK(groups[0].id == "g-2");
